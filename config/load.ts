@@ -1,0 +1,149 @@
+// Loads the daemon's config: file (YAML or JSON) → env overrides → defaults →
+// validation. Every error names the exact path and the reason.
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import type { TSchema } from 'typebox';
+import Value from 'typebox/value';
+import { parseDocument } from 'yaml';
+import { applyEnvOverrides } from './env.js';
+import { formatSchemaErrors } from './errors.js';
+import { type Config, ConfigSchema } from './schema.js';
+
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`invalid config (${source}):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** absolute path of the file, or "(defaults)" */
+  source: string;
+  /** SHA-256 of the file's bytes, so /readyz and HQ can tell which config runs */
+  sha256: string | null;
+}
+
+export interface LoadOptions {
+  /** a file path; when absent only defaults and env apply */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
+  const env = opts.env ?? {};
+  let raw: unknown = {};
+  let source = '(defaults)';
+  let sha256: string | null = null;
+  if (opts.file) {
+    source = resolve(opts.file);
+    let text: string;
+    try {
+      text = readFileSync(source, 'utf8');
+    } catch (err) {
+      throw new ConfigError(source, [`cannot read file: ${(err as NodeJS.ErrnoException).code ?? err}`]);
+    }
+    sha256 = createHash('sha256').update(text).digest('hex');
+    raw = parseText(source, text);
+  }
+  const overridden = applyEnvOverrides(raw, env, ConfigSchema as TSchema);
+  if (overridden.problems.length) throw new ConfigError(source, overridden.problems);
+  return { config: validateConfig(overridden.value, source), source, sha256 };
+}
+
+/** Applies defaults and validates a plain value; relative paths resolve against the source's folder. */
+export function validateConfig(raw: unknown, source = '(inline)'): Config {
+  const withDefaults = Value.Default(ConfigSchema, Value.Clone(raw ?? {}));
+  const errors = [...Value.Errors(ConfigSchema, withDefaults)];
+  if (errors.length) throw new ConfigError(source, formatSchemaErrors(errors, withDefaults));
+  const config = withDefaults as Config;
+  const problems = crossChecks(config);
+  if (problems.length) throw new ConfigError(source, problems);
+  const base = source.startsWith('(') ? process.cwd() : dirname(source);
+  return resolvePaths(config, base);
+}
+
+function parseText(source: string, text: string): unknown {
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length) {
+    throw new ConfigError(
+      source,
+      doc.errors.map((e) => `syntax: ${e.message.split('\n')[0]}`),
+    );
+  }
+  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (value === null || value === undefined) return {};
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new ConfigError(source, ['/: must be a mapping of settings']);
+  }
+  return value;
+}
+
+/** Rules JSON Schema cannot say: unique ids and layouts that must add up. */
+function crossChecks(c: Config): string[] {
+  const problems: string[] = [];
+  const dup = (what: string, ids: string[]) => {
+    const seen = new Set<string>();
+    ids.forEach((id, i) => {
+      if (seen.has(id)) problems.push(`/${what}/${i}/id: duplicate id "${id}"`);
+      seen.add(id);
+    });
+  };
+  dup(
+    'devices',
+    c.devices.map((d) => d.id),
+  );
+  dup(
+    'cameras',
+    c.cameras.map((d) => d.id),
+  );
+  dup(
+    'security/staff',
+    c.security.staff.map((s) => s.id),
+  );
+  c.devices.forEach((d, i) => {
+    if (!d.simulate && !d.path) problems.push(`/devices/${i}/path: required unless "simulate" is true`);
+  });
+  const tokens = new Set<string>();
+  c.security.kioskTokens.forEach((t, i) => {
+    if (tokens.has(t.token)) problems.push(`/security/kioskTokens/${i}/token: same token as another kiosk`);
+    tokens.add(t.token);
+  });
+  const prefixes = new Set<string>();
+  c.barcodes.variableMeasure.forEach((l, i) => {
+    // EAN-13 = 2-digit prefix + item + [price check digit] + value + check digit
+    const total = 2 + l.itemDigits + (l.priceCheckDigit ? 1 : 0) + l.valueDigits + 1;
+    if (total !== 13) {
+      problems.push(
+        `/barcodes/variableMeasure/${i}: prefix(2) + itemDigits + priceCheckDigit + valueDigits + check(1) must be 13 digits, is ${total}`,
+      );
+    }
+    if (prefixes.has(l.prefix))
+      problems.push(`/barcodes/variableMeasure/${i}/prefix: duplicate prefix ${l.prefix}`);
+    prefixes.add(l.prefix);
+  });
+  c.cameras.forEach((cam, i) => {
+    const ids = [...cam.lines.map((l) => l.id), ...cam.zones.map((z) => z.id)];
+    if (new Set(ids).size !== ids.length) problems.push(`/cameras/${i}: line and zone ids must be unique`);
+  });
+  const { certFile, keyFile } = c.mqtt.tls;
+  if (Boolean(certFile) !== Boolean(keyFile)) {
+    problems.push('/mqtt/tls: certFile and keyFile go together (client certificate)');
+  }
+  return problems;
+}
+
+function resolvePaths(c: Config, base: string): Config {
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  if (c.db.path !== ':memory:') c.db.path = abs(c.db.path);
+  if (c.seed.catalog) c.seed.catalog = abs(c.seed.catalog);
+  for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
+    const p = c.mqtt.tls[key];
+    if (p) c.mqtt.tls[key] = abs(p);
+  }
+  return c;
+}

@@ -1,0 +1,198 @@
+// The one schema for the whole daemon. Every value has a default fit for the demo
+// store, so an empty file is a valid (demo) config; unknown keys are errors so a typo
+// never silently falls back to a default.
+import Type, { type Static, type TSchema } from 'typebox';
+
+const Obj = <P extends Record<string, TSchema>>(properties: P, description?: string) =>
+  Type.Object(properties, {
+    additionalProperties: false,
+    default: {},
+    ...(description ? { description } : {}),
+  });
+
+const Id = Type.String({
+  pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$',
+  description: 'identifier: letters, digits, _ . -',
+});
+const Point = Type.Tuple([Type.Number(), Type.Number()], { description: '[x, y]' });
+
+export const DeviceKind = Type.Enum(['scanner', 'scale', 'printer', 'payment-terminal']);
+
+export const DeviceConfig = Type.Object(
+  {
+    id: Id,
+    kind: DeviceKind,
+    driver: Type.String({
+      minLength: 1,
+      description: 'protocol implementation, e.g. "serial-scanner", "escpos"',
+    }),
+    kiosk: Type.Optional(Id),
+    path: Type.Optional(
+      Type.String({ minLength: 1, description: 'serial port, evdev node or host:port; omit to simulate' }),
+    ),
+    simulate: Type.Boolean({
+      default: false,
+      description: 'start the protocol simulator on a pty and use it',
+    }),
+    options: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+  },
+  { additionalProperties: false },
+);
+
+export const CameraConfig = Type.Object(
+  {
+    id: Id,
+    source: Type.Object(
+      {
+        type: Type.Enum(['file', 'rtsp', 'mjpeg', 'v4l2', 'images']),
+        url: Type.String({ minLength: 1 }),
+        loop: Type.Boolean({ default: false, description: 'restart a file source at its end (demo feed)' }),
+      },
+      { additionalProperties: false },
+    ),
+    fps: Type.Number({ exclusiveMinimum: 0, maximum: 30, default: 5 }),
+    lines: Type.Array(
+      Type.Object(
+        { id: Id, a: Point, b: Point, inSide: Type.Enum(['left', 'right'], { default: 'left' }) },
+        { additionalProperties: false },
+      ),
+      { default: [] },
+    ),
+    zones: Type.Array(
+      Type.Object(
+        {
+          id: Id,
+          polygon: Type.Array(Point, { minItems: 3 }),
+          minDwellSeconds: Type.Number({ minimum: 0, default: 3 }),
+        },
+        { additionalProperties: false },
+      ),
+      { default: [] },
+    ),
+    floorPlan: Type.Optional(
+      Type.Object(
+        {
+          homography: Type.Array(Type.Number(), {
+            minItems: 9,
+            maxItems: 9,
+            description: 'row-major 3x3 image→floor (metres)',
+          }),
+          widthM: Type.Number({ exclusiveMinimum: 0 }),
+          depthM: Type.Number({ exclusiveMinimum: 0 }),
+          cellM: Type.Number({ exclusiveMinimum: 0, default: 0.5 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ConfigSchema = Type.Object(
+  {
+    store: Obj({
+      id: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$', default: 'demo-store-001' }),
+      name: Type.String({ default: 'Demo Store' }),
+      timezone: Type.String({ default: 'Asia/Shanghai' }),
+      currency: Type.String({ pattern: '^[A-Z]{3}$', default: 'CNY' }),
+      locale: Type.Enum(['zh-CN', 'en'], { default: 'zh-CN' }),
+    }),
+    http: Obj({
+      host: Type.String({ default: '127.0.0.1', description: 'listen address' }),
+      port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: '0 picks a free port' }),
+      bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 10 * 1024 * 1024, default: 256 * 1024 }),
+      requestTimeoutMs: Type.Integer({ minimum: 1000, default: 15_000 }),
+    }),
+    db: Obj({
+      path: Type.String({
+        minLength: 1,
+        default: 'var/storeedge.db',
+        description: 'relative to the config file',
+      }),
+      busyTimeoutMs: Type.Integer({ minimum: 0, default: 5000 }),
+    }),
+    seed: Obj(
+      {
+        catalog: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description: 'seed catalog JSON loaded into an empty catalog; relative to the config file',
+          }),
+        ),
+      },
+      'demo data; a real store gets its catalog from HQ',
+    ),
+    barcodes: Obj({
+      variableMeasure: Type.Array(
+        Type.Object(
+          {
+            prefix: Type.String({ pattern: '^2[0-9]$' }),
+            kind: Type.Enum(['price', 'weight']),
+            itemDigits: Type.Integer({ minimum: 4, maximum: 6 }),
+            valueDigits: Type.Integer({ minimum: 4, maximum: 6 }),
+            priceCheckDigit: Type.Boolean({ default: false }),
+          },
+          { additionalProperties: false },
+        ),
+        {
+          default: [
+            { prefix: '20', kind: 'weight', itemDigits: 5, valueDigits: 5, priceCheckDigit: false },
+            { prefix: '21', kind: 'price', itemDigits: 5, valueDigits: 5, priceCheckDigit: false },
+          ],
+          description: 'restricted-circulation (prefix 2x) layouts used by this store',
+        },
+      ),
+    }),
+    devices: Type.Array(DeviceConfig, { default: [] }),
+    cameras: Type.Array(CameraConfig, { default: [] }),
+    mqtt: Obj({
+      enabled: Type.Boolean({ default: false }),
+      url: Type.String({ pattern: '^(mqtts?|wss?)://', default: 'mqtt://127.0.0.1:1883' }),
+      clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+      username: Type.Optional(Type.String()),
+      password: Type.Optional(Type.String()),
+      keepaliveSeconds: Type.Integer({ minimum: 5, maximum: 3600, default: 30 }),
+      tls: Obj({
+        caFile: Type.Optional(Type.String()),
+        certFile: Type.Optional(Type.String()),
+        keyFile: Type.Optional(Type.String()),
+        rejectUnauthorized: Type.Boolean({ default: true }),
+      }),
+      topicPrefix: Type.String({ pattern: '^[^#+]+$', default: 'storeedge/v1' }),
+      drainPerSecond: Type.Integer({ minimum: 1, default: 500 }),
+    }),
+    security: Obj({
+      kioskTokens: Type.Array(
+        Type.Object(
+          { kioskId: Id, token: Type.String({ minLength: 16, description: 'bearer token of that kiosk' }) },
+          { additionalProperties: false },
+        ),
+        { default: [] },
+      ),
+      staff: Type.Array(
+        Type.Object(
+          {
+            id: Id,
+            name: Type.String(),
+            role: Type.Enum(['cashier', 'supervisor', 'manager']),
+            pinHash: Type.String({ pattern: '^scrypt\\$', description: 'scrypt$N$r$p$salt$hash' }),
+          },
+          { additionalProperties: false },
+        ),
+        { default: [] },
+      ),
+      hqSigningPublicKey: Type.Optional(
+        Type.String({ description: 'Ed25519 public key (PEM or base64 SPKI) that signs HQ pushes' }),
+      ),
+    }),
+    logging: Obj({
+      level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+    }),
+    shutdownTimeoutMs: Type.Integer({ minimum: 100, maximum: 120_000, default: 10_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export type Config = Static<typeof ConfigSchema>;
+export type DeviceConfig = Static<typeof DeviceConfig>;
+export type CameraConfig = Static<typeof CameraConfig>;
