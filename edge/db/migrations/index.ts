@@ -1,0 +1,6 @@
+// The ordered list of schema migrations. Append only: a released migration never changes.
+import type { Migration } from '../migrate.js';
+import { m0001Catalog } from './0001_catalog.js';
+import { m0002PromotionsCoupons } from './0002_promotions_coupons.js';
+
+export const migrations: readonly Migration[] = [m0001Catalog, m0002PromotionsCoupons];

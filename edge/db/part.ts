@@ -1,0 +1,66 @@
+// The storage part: opens the database, migrates it, and loads the seed datasets.
+import { applySeed, loadSeedFile } from '../catalog/seed.js';
+import type { Part } from '../lifecycle.js';
+import type { Logger } from '../logger.js';
+import { migrate, schemaVersion } from './migrate.js';
+import { migrations } from './migrations/index.js';
+import { type Db, openDb } from './open.js';
+
+export interface DbPartOptions {
+  path: string;
+  busyTimeoutMs: number;
+  seedFile?: string | undefined;
+  log: Logger;
+}
+
+export class DbPart implements Part {
+  readonly name = 'db';
+  private db: Db | null = null;
+
+  constructor(private readonly opts: DbPartOptions) {}
+
+  /** The open database; only valid between start and stop. */
+  get handle(): Db {
+    if (!this.db) throw new Error('database is not open');
+    return this.db;
+  }
+
+  start(): void {
+    const db = openDb(this.opts.path, { busyTimeoutMs: this.opts.busyTimeoutMs });
+    try {
+      const result = migrate(db, migrations);
+      if (result.applied.length) {
+        this.opts.log.info(
+          { from: result.from, to: result.to, applied: result.applied },
+          'database migrated',
+        );
+      }
+      if (this.opts.seedFile) {
+        for (const r of applySeed(db, loadSeedFile(this.opts.seedFile))) {
+          this.opts.log.info(
+            { dataset: r.dataset, version: r.version, counts: r.counts },
+            'seed dataset loaded',
+          );
+        }
+      }
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    this.db = db;
+  }
+
+  stop(): void {
+    if (!this.db) return;
+    // fold the WAL back so the file on disk is complete on its own
+    this.db.pragma('wal_checkpoint(TRUNCATE)');
+    this.db.close();
+    this.db = null;
+  }
+
+  details(): Record<string, unknown> {
+    const db = this.handle;
+    const datasets = db.prepare('SELECT name, version, source FROM datasets ORDER BY name').all();
+    return { path: this.opts.path, schemaVersion: schemaVersion(db), datasets };
+  }
+}

@@ -1,0 +1,144 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { type Migration, MigrationError, migrate, schemaVersion } from '../../edge/db/migrate.js';
+import { migrations } from '../../edge/db/migrations/index.js';
+import { type Db, openDb } from '../../edge/db/open.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-db-'));
+let n = 0;
+const freshPath = () => join(dir, `t${n++}.db`);
+
+/** The schema as SQLite holds it, so two databases can be compared exactly. */
+function schemaOf(db: Db): string[] {
+  return (
+    db
+      .prepare("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' ORDER BY type, name")
+      .all() as {
+      type: string;
+      name: string;
+      sql: string | null;
+    }[]
+  ).map((r) => `${r.type} ${r.name}: ${(r.sql ?? '').replace(/\s+/g, ' ')}`);
+}
+
+/** Rows that each version can hold, written before an upgrade and checked after it. */
+const sampleData: Record<number, (db: Db) => void> = {
+  1: (db) => {
+    db.prepare("INSERT INTO categories (id, name_zh, name_en) VALUES ('drinks', '饮料', 'Drinks')").run();
+    db.prepare(
+      "INSERT INTO products (gtin, name_zh, name_en, category_id, sold_by, tax_rate_bp) VALUES ('06901234567892', '水', 'Water', 'drinks', 'each', 1300)",
+    ).run();
+    db.prepare(
+      "INSERT INTO prices (gtin, effective_from, price_fen) VALUES ('06901234567892', 0, 200)",
+    ).run();
+  },
+  2: (db) => {
+    db.prepare(
+      `INSERT INTO promotions (id, name_zh, name_en, definition) VALUES ('p1', '促销', 'Promo', '{"id":"p1"}')`,
+    ).run();
+  },
+};
+
+describe('database', () => {
+  it('opens with WAL, synchronous FULL, foreign keys and a busy timeout', () => {
+    const db = openDb(freshPath(), { busyTimeoutMs: 1234 });
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(2); // FULL
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(db.pragma('busy_timeout', { simple: true })).toBe(1234);
+    db.close();
+  });
+
+  it('migrates a fresh database to the latest version, and a second run does nothing', () => {
+    const db = openDb(freshPath());
+    const first = migrate(db, migrations);
+    expect(first).toMatchObject({ from: 0, to: migrations.length });
+    expect(first.applied).toEqual(['0001_catalog', '0002_promotions_coupons']);
+    expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
+    db.close();
+  });
+
+  const latestSchema = (() => {
+    const db = openDb(':memory:');
+    migrate(db, migrations);
+    const s = schemaOf(db);
+    db.close();
+    return s;
+  })();
+
+  for (let from = 1; from < migrations.length; from++) {
+    it(`upgrades from v${from} to the latest schema, keeping the data`, () => {
+      const path = freshPath();
+      let db = openDb(path);
+      migrate(db, migrations, from);
+      expect(schemaVersion(db)).toBe(from);
+      for (let v = 1; v <= from; v++) sampleData[v]?.(db);
+      db.close();
+
+      db = openDb(path);
+      const result = migrate(db, migrations);
+      expect(result.from).toBe(from);
+      expect(result.to).toBe(migrations.length);
+      expect(schemaOf(db)).toEqual(latestSchema);
+      expect(db.prepare('SELECT price_fen FROM prices').pluck().get()).toBe(200);
+      db.close();
+    });
+  }
+
+  it('every migration has sample data, so the upgrade tests cover it', () => {
+    for (const m of migrations) expect(sampleData[m.version], m.name).toBeTypeOf('function');
+  });
+
+  it('refuses a database newer than this build', () => {
+    const db = openDb(freshPath());
+    db.pragma(`user_version = ${migrations.length + 1}`);
+    expect(() => migrate(db, migrations)).toThrow(/newer than this build knows/);
+    db.close();
+  });
+
+  it('a failing migration leaves the database at the previous version, unchanged', () => {
+    const broken: Migration[] = [
+      ...migrations,
+      {
+        version: migrations.length + 1,
+        name: 'broken',
+        up(db) {
+          db.exec('CREATE TABLE half_done (x INTEGER)');
+          throw new Error('boom');
+        },
+      },
+    ];
+    const db = openDb(freshPath());
+    expect(() => migrate(db, broken)).toThrow('boom');
+    expect(schemaVersion(db)).toBe(migrations.length);
+    expect(db.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'half_done'").pluck().get()).toBe(0);
+    db.close();
+  });
+
+  it('rejects a list whose versions are not 1..n in order', () => {
+    const db = openDb(':memory:');
+    expect(() => migrate(db, [migrations[1]!])).toThrow(MigrationError);
+    db.close();
+  });
+
+  it('enforces the money and code constraints', () => {
+    const db = openDb(':memory:');
+    migrate(db, migrations);
+    sampleData[1]!(db);
+    expect(() => db.prepare("INSERT INTO prices VALUES ('06901234567892', 1, -5)").run()).toThrow(/CHECK/);
+    expect(() =>
+      db
+        .prepare(
+          "INSERT INTO products (gtin, name_zh, name_en, category_id, sold_by, tax_rate_bp) VALUES ('690123', 'x', 'x', 'drinks', 'each', 1300)",
+        )
+        .run(),
+    ).toThrow(/CHECK/);
+    expect(() => db.prepare("INSERT INTO prices VALUES ('00000000000000', 1, 5)").run()).toThrow(
+      /FOREIGN KEY/,
+    );
+    expect(() => db.prepare('UPDATE prices SET price_fen = 1.5').run()).toThrow(/cannot store REAL/);
+    db.close();
+  });
+});
