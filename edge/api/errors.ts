@@ -1,0 +1,82 @@
+// One error shape for every route: { error: { code, message, details? } }, with the
+// HTTP status saying the class. 5xx never carries internals.
+import type { FastifyError, FastifyInstance } from 'fastify';
+
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: unknown; requestId?: string };
+}
+
+const FASTIFY_CODES: Record<string, [number, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'BODY_TOO_LARGE'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'BAD_CONTENT_LENGTH'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'EMPTY_BODY'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'INVALID_JSON'],
+};
+
+export const ErrorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: {
+    error: {
+      type: 'object',
+      required: ['code', 'message'],
+      properties: {
+        code: { type: 'string' },
+        message: { type: 'string' },
+        details: {},
+        requestId: { type: 'string' },
+      },
+    },
+  },
+} as const;
+
+export function installErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    const body = (code: string, message: string, details?: unknown): ErrorBody => ({
+      error: { code, message, ...(details === undefined ? {} : { details }), requestId: String(req.id) },
+    });
+    if (err instanceof ApiError) {
+      return reply.status(err.statusCode).send(body(err.code, err.message, err.details));
+    }
+    if (err.validation) {
+      const details = err.validation.map((v) => ({
+        path: `${err.validationContext ?? 'body'}${v.instancePath || ''}`,
+        message: v.message ?? 'invalid',
+      }));
+      return reply.status(400).send(body('VALIDATION_FAILED', err.message, details));
+    }
+    const known = err.code ? FASTIFY_CODES[err.code] : undefined;
+    if (known) return reply.status(known[0]).send(body(known[1], err.message));
+    if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      return reply.status(400).send(body('INVALID_JSON', `body is not valid JSON: ${err.message}`));
+    }
+    const status = err.statusCode ?? 500;
+    if (status >= 400 && status < 500) {
+      return reply.status(status).send(body(err.code ?? 'BAD_REQUEST', err.message));
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.status(500).send(body('INTERNAL', 'internal error; see the daemon log for this request id'));
+  });
+  app.setNotFoundHandler((req, reply) => {
+    reply.status(404).send({
+      error: {
+        code: 'NOT_FOUND',
+        message: `no route ${req.method} ${req.url.split('?')[0]}`,
+        requestId: String(req.id),
+      },
+    } satisfies ErrorBody);
+  });
+}

@@ -1,0 +1,60 @@
+// The composition root: which parts the daemon has, in start order
+// (config → db → devices → vision → sync → http), wired with plain values.
+import type { LoadedConfig } from '../config/load.js';
+import { createMetrics } from './api/metrics.js';
+import { HttpPart } from './api/part.js';
+import { DbPart } from './db/part.js';
+import { Lifecycle } from './lifecycle.js';
+import type { Logger } from './logger.js';
+import { VERSION } from './version.js';
+
+export interface Daemon {
+  lifecycle: Lifecycle;
+  db: DbPart;
+  http: HttpPart;
+}
+
+export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
+  const { config } = loaded;
+  const lifecycle = new Lifecycle(log.child({ component: 'lifecycle' }), {
+    stopTimeoutMs: config.shutdownTimeoutMs,
+  });
+
+  const db = new DbPart({
+    path: config.db.path,
+    busyTimeoutMs: config.db.busyTimeoutMs,
+    seedFile: config.seed.catalog,
+    log: log.child({ component: 'db' }),
+  });
+  lifecycle.add(db);
+
+  // Parts not built yet say so at start instead of silently ignoring their config.
+  const pending: [string, boolean][] = [
+    ['devices', config.devices.length > 0],
+    ['cameras', config.cameras.length > 0],
+    ['mqtt', config.mqtt.enabled],
+  ];
+  for (const [section, used] of pending) {
+    if (used) log.warn({ section }, `config section "${section}" is set but this build does not run it yet`);
+  }
+
+  const parts = () => lifecycle.status();
+  const http = new HttpPart({
+    log: log.child({ component: 'http' }),
+    host: config.http.host,
+    port: config.http.port,
+    bodyLimitBytes: config.http.bodyLimitBytes,
+    requestTimeoutMs: config.http.requestTimeoutMs,
+    metrics: createMetrics(parts),
+    parts,
+    info: {
+      storeId: config.store.id,
+      version: VERSION,
+      configSource: loaded.source,
+      configSha256: loaded.sha256,
+    },
+    startedAt: Date.now(),
+  });
+  lifecycle.add(http);
+  return { lifecycle, db, http };
+}

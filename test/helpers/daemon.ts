@@ -1,0 +1,92 @@
+// Runs the real daemon as a child process (through tsx, from source) and reads its
+// JSON log to learn when it is ready and where it listens.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+
+export interface RunningDaemon {
+  proc: ChildProcess;
+  address: string;
+  logLines: () => Record<string, unknown>[];
+  stderr: () => string;
+  /** send a signal and wait for the exit code */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+export interface DaemonExit {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function launch(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'edge/main.ts', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
+/** Runs the daemon to completion (for commands that exit by themselves). */
+export async function runDaemon(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 30_000,
+): Promise<DaemonExit> {
+  const proc = launch(args, env);
+  let stdout = '';
+  let stderr = '';
+  proc.stdout?.on('data', (d) => (stdout += d));
+  proc.stderr?.on('data', (d) => (stderr += d));
+  const timer = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  const [code] = (await once(proc, 'exit')) as [number | null];
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+export async function startDaemon(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeoutMs = 30_000,
+): Promise<RunningDaemon> {
+  const proc = launch(args, env);
+  let stdout = '';
+  let stderr = '';
+  proc.stderr?.on('data', (d) => (stderr += d));
+  const logLines = () =>
+    stdout
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+  const address = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`daemon not ready in ${timeoutMs} ms:\n${stdout}\n${stderr}`)),
+      timeoutMs,
+    );
+    proc.stdout?.on('data', (d) => {
+      stdout += d;
+      const ready = logLines().find((l) => l.msg === 'storeedge ready');
+      if (ready) {
+        clearTimeout(timer);
+        resolve(String(ready.address));
+      }
+    });
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`daemon exited with ${code} before ready:\n${stdout}\n${stderr}`));
+    });
+  });
+  return {
+    proc,
+    address,
+    logLines,
+    stderr: () => stderr,
+    async stop(signal = 'SIGINT') {
+      if (proc.exitCode !== null) return proc.exitCode;
+      const exited = once(proc, 'exit') as Promise<[number | null]>;
+      proc.kill(signal);
+      const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);
+      const [code] = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
