@@ -5,6 +5,7 @@ export const Name = Type.Object(
   { zh: Type.String({ minLength: 1, maxLength: 200 }), en: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },
 );
+export type Name = Static<typeof Name>;
 
 /** Any GTIN as written (8, 12, 13 or 14 digits); normalised to GTIN-14 on apply. */
 export const AnyGtin = Type.String({ pattern: '^[0-9]{8}$|^[0-9]{12,14}$', description: 'GTIN-8/12/13/14' });
