@@ -143,6 +143,20 @@ export const ConfigSchema = Type.Object(
         },
       ),
     }),
+    loyalty: Obj({
+      pointsPerYuan: Type.Integer({
+        minimum: 0,
+        maximum: 100,
+        default: 1,
+        description: 'points earned per ¥1 paid',
+      }),
+      fenPerPoint: Type.Integer({
+        minimum: 1,
+        maximum: 100,
+        default: 1,
+        description: 'value of one point as a tender',
+      }),
+    }),
     devices: Type.Array(DeviceConfig, { default: [] }),
     cameras: Type.Array(CameraConfig, { default: [] }),
     mqtt: Obj({

@@ -114,7 +114,8 @@ function withVariableMeasure(
     // the item's own in-store GTIN: prefix and PLU with the value field zeroed
     gtin: toGtin14(withCheckDigit(`${vm.prefix}${vm.plu}`.padEnd(12, '0'))),
     plu: vm.plu,
-    ...(vm.kind === 'weight' ? { weightG: vm.value } : { priceFen: vm.value }),
+    // a zero value field is the item's own code (shelf card, PLU sheet): weigh it on the scale
+    ...(vm.value === 0 ? {} : vm.kind === 'weight' ? { weightG: vm.value } : { priceFen: vm.value }),
   };
 }
 

@@ -39,6 +39,14 @@ const sampleData: Record<number, (db: Db) => void> = {
       `INSERT INTO promotions (id, name_zh, name_en, definition) VALUES ('p1', '促销', 'Promo', '{"id":"p1"}')`,
     ).run();
   },
+  3: (db) => {
+    db.prepare(
+      `INSERT INTO carts (id, code, channel, status, created_at, updated_at) VALUES ('c1', 'ABC234', 'kiosk', 'open', 0, 0)`,
+    ).run();
+    db.prepare(
+      `INSERT INTO outbox (event_id, type, class, payload, created_at) VALUES ('e1', 'sale.completed', 'money', '{}', 0)`,
+    ).run();
+  },
 };
 
 describe('database', () => {
@@ -55,7 +63,7 @@ describe('database', () => {
     const db = openDb(freshPath());
     const first = migrate(db, migrations);
     expect(first).toMatchObject({ from: 0, to: migrations.length });
-    expect(first.applied).toEqual(['0001_catalog', '0002_promotions_coupons']);
+    expect(first.applied).toEqual(['0001_catalog', '0002_promotions_coupons', '0003_checkout']);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();
   });

@@ -32,7 +32,7 @@ describe('daemon process', () => {
         ['db', 'ready'],
         ['http', 'ready'],
       ]);
-      expect(body.parts[0]?.details).toMatchObject({ schemaVersion: 2, path: join(dir, 'a/store.db') });
+      expect(body.parts[0]?.details).toMatchObject({ schemaVersion: 3, path: join(dir, 'a/store.db') });
       expect((await fetch(`${d.address}/metrics`)).status).toBe(200);
     } finally {
       expect(await d.stop('SIGINT')).toBe(0);

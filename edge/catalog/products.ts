@@ -1,0 +1,105 @@
+// Looking products up the way checkout needs them: by scanned code (GTIN, case code or
+// the PLU of a variable-measure label), with today's price and the category path.
+import type { Db } from '../db/open.js';
+import { DomainError } from '../errors.js';
+import type { Scan } from './barcode.js';
+
+export interface Product {
+  gtin: string;
+  name: { zh: string; en: string };
+  categoryId: string;
+  /** the category and its ancestors, nearest first */
+  categories: string[];
+  brandId: string | null;
+  size: string | null;
+  soldBy: 'each' | 'weight';
+  plu: string | null;
+  taxRateBp: number;
+  minAge: number;
+  /** per unit, or per kg when sold by weight */
+  priceFen: number;
+}
+
+interface Row {
+  gtin: string;
+  name_zh: string;
+  name_en: string;
+  category_id: string;
+  brand_id: string | null;
+  size: string | null;
+  sold_by: 'each' | 'weight';
+  plu: string | null;
+  tax_rate_bp: number;
+  min_age: number;
+  price_fen: number | null;
+  categories: string;
+}
+
+const SELECT = `
+  SELECT p.*, (
+      SELECT price_fen FROM prices pr WHERE pr.gtin = p.gtin AND pr.effective_from <= @now
+      ORDER BY pr.effective_from DESC LIMIT 1
+    ) AS price_fen, (
+      WITH RECURSIVE up(id, parent, depth) AS (
+        SELECT id, parent_id, 0 FROM categories WHERE id = p.category_id
+        UNION ALL SELECT c.id, c.parent_id, up.depth + 1 FROM categories c JOIN up ON c.id = up.parent
+      ) SELECT json_group_array(id) FROM (SELECT id FROM up ORDER BY depth)
+    ) AS categories
+  FROM products p`;
+
+function toProduct(r: Row): Product {
+  if (r.price_fen === null) {
+    throw new DomainError('conflict', 'NO_PRICE', `product ${r.gtin} has no price in effect`);
+  }
+  return {
+    gtin: r.gtin,
+    name: { zh: r.name_zh, en: r.name_en },
+    categoryId: r.category_id,
+    categories: JSON.parse(r.categories) as string[],
+    brandId: r.brand_id,
+    size: r.size,
+    soldBy: r.sold_by,
+    plu: r.plu,
+    taxRateBp: r.tax_rate_bp,
+    minAge: r.min_age,
+    priceFen: r.price_fen,
+  };
+}
+
+/** A product by GTIN-14. Inactive products are found only when asked: a cart line keeps
+ * its product even if the catalog retired it after the scan. */
+export function productByGtin(db: Db, gtin: string, now: number, includeInactive = false): Product | null {
+  const r = db
+    .prepare(`${SELECT} WHERE p.gtin = @gtin AND (p.active = 1 OR @all = 1)`)
+    .get({ gtin, now, all: includeInactive ? 1 : 0 }) as Row | undefined;
+  return r ? toProduct(r) : null;
+}
+
+export interface ScannedProduct {
+  product: Product;
+  /** units one scan stands for (a case code of 12 → 12) */
+  packQty: number;
+}
+
+/** The product a scan names, or a not-found error that says which code was unknown. */
+export function productForScan(db: Db, scan: Scan, now: number): ScannedProduct {
+  if (scan.plu !== undefined) {
+    const r = db.prepare(`${SELECT} WHERE p.plu = @plu AND p.active = 1`).get({ plu: scan.plu, now }) as
+      | Row
+      | undefined;
+    if (r) return { product: toProduct(r), packQty: 1 };
+    throw new DomainError(
+      'not_found',
+      'UNKNOWN_PRODUCT',
+      `no product with PLU ${scan.plu} (label ${scan.raw})`,
+    );
+  }
+  const direct = productByGtin(db, scan.gtin, now);
+  if (direct) return { product: direct, packQty: 1 };
+  const alt = db.prepare('SELECT product_gtin, pack_qty FROM barcodes WHERE gtin = ?').get(scan.gtin) as
+    | { product_gtin: string; pack_qty: number }
+    | undefined;
+  const viaAlt = alt ? productByGtin(db, alt.product_gtin, now) : null;
+  if (alt && viaAlt) return { product: viaAlt, packQty: alt.pack_qty };
+  throw new DomainError('not_found', 'UNKNOWN_PRODUCT', `no product with code ${scan.gtin}`);
+}

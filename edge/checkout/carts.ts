@@ -1,0 +1,381 @@
+// Carts: a kiosk's or a shopper's phone. Lines come from scans (with the scale's weight
+// for weighed items); attendant actions change lines and are recorded with who and why.
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Scan } from '../catalog/barcode.js';
+import { productForScan } from '../catalog/products.js';
+import type { Db } from '../db/open.js';
+import { DomainError, notFound } from '../errors.js';
+import { type AttendantAction, requireRole, type Staff } from './staff.js';
+
+export type CartStatus = 'open' | 'suspended' | 'paying' | 'paid' | 'cancelled';
+export type Channel = 'kiosk' | 'phone';
+
+export interface CartRow {
+  id: string;
+  code: string;
+  channel: Channel;
+  kiosk_id: string | null;
+  member_id: string | null;
+  status: CartStatus;
+  sale_id: string | null;
+  created_at: number;
+  updated_at: number;
+}
+
+export interface CartLineRow {
+  id: string;
+  cart_id: string;
+  seq: number;
+  gtin: string;
+  scanned: string;
+  qty: number;
+  weight_g: number | null;
+  label_price_fen: number | null;
+  override_price_fen: number | null;
+  age_approved_by: string | null;
+  voided: number;
+  created_at: number;
+}
+
+// no 0/O/1/I: the code is read aloud and typed at kiosks
+const CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
+
+export function getCart(db: Db, id: string): CartRow {
+  const row = db.prepare('SELECT * FROM carts WHERE id = ?').get(id) as CartRow | undefined;
+  if (!row) throw notFound('cart', id);
+  return row;
+}
+
+export function cartLines(db: Db, cartId: string, includeVoided = false): CartLineRow[] {
+  return db
+    .prepare(
+      `SELECT * FROM cart_lines WHERE cart_id = ? ${includeVoided ? '' : 'AND voided = 0'} ORDER BY seq`,
+    )
+    .all(cartId) as CartLineRow[];
+}
+
+export function requireStatus(cart: CartRow, ...allowed: CartStatus[]): void {
+  if (!allowed.includes(cart.status)) {
+    throw new DomainError(
+      'conflict',
+      'CART_STATE',
+      `cart is ${cart.status}; this needs it ${allowed.join(' or ')}`,
+      {
+        status: cart.status,
+      },
+    );
+  }
+}
+
+function touch(db: Db, cartId: string, now: number, status?: CartStatus): void {
+  if (status) db.prepare('UPDATE carts SET status = ?, updated_at = ? WHERE id = ?').run(status, now, cartId);
+  else db.prepare('UPDATE carts SET updated_at = ? WHERE id = ?').run(now, cartId);
+}
+
+export function createCart(
+  db: Db,
+  opts: { channel: Channel; kioskId?: string | null; now: number },
+): CartRow {
+  const id = randomUUID();
+  for (let attempt = 0; ; attempt++) {
+    const code = Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
+    try {
+      db.prepare(
+        `INSERT INTO carts (id, code, channel, kiosk_id, status, created_at, updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?)`,
+      ).run(id, code, opts.channel, opts.kioskId ?? null, opts.now, opts.now);
+      return getCart(db, id);
+    } catch (err) {
+      // a live cart already has this code: draw another
+      if (attempt < 5 && String((err as Error).message).includes('UNIQUE')) continue;
+      throw err;
+    }
+  }
+}
+
+export interface AddScanInput {
+  scan: Scan;
+  /** stable weight from the kiosk scale, for weighed items without a weight label */
+  weightG?: number | undefined;
+  qty?: number | undefined;
+  now: number;
+}
+
+/** Adds what was scanned. An 'each' item scanned again adds to its line. */
+export function addScan(db: Db, cartId: string, input: AddScanInput): CartLineRow {
+  return db.transaction(() => {
+    const cart = getCart(db, cartId);
+    requireStatus(cart, 'open');
+    const { scan, now } = input;
+    const { product, packQty } = productForScan(db, scan, now);
+    const labelPrice = scan.priceFen ?? null;
+    let weightG: number | null = null;
+    let qty = (input.qty ?? 1) * packQty;
+    if (product.soldBy === 'weight') {
+      weightG = scan.weightG ?? input.weightG ?? null;
+      if (weightG === null && labelPrice === null) {
+        throw new DomainError(
+          'invalid',
+          'WEIGHT_REQUIRED',
+          `${product.name.en} is sold by weight: weigh it on the scale`,
+          {
+            gtin: product.gtin,
+          },
+        );
+      }
+      if (weightG !== null && weightG <= 0)
+        throw new DomainError('invalid', 'WEIGHT_INVALID', 'weight must be positive');
+      qty = 1;
+    }
+    if (qty < 1 || qty > 999) throw new DomainError('invalid', 'QTY_INVALID', 'quantity must be 1 to 999');
+    if (product.soldBy === 'each' && labelPrice === null) {
+      const same = db
+        .prepare(
+          `SELECT * FROM cart_lines WHERE cart_id = ? AND gtin = ? AND voided = 0 AND weight_g IS NULL
+             AND label_price_fen IS NULL AND override_price_fen IS NULL ORDER BY seq DESC LIMIT 1`,
+        )
+        .get(cartId, product.gtin) as CartLineRow | undefined;
+      if (same) {
+        if (same.qty + qty > 999)
+          throw new DomainError('invalid', 'QTY_INVALID', 'quantity must be 1 to 999');
+        db.prepare('UPDATE cart_lines SET qty = qty + ? WHERE id = ?').run(qty, same.id);
+        touch(db, cartId, now);
+        return { ...same, qty: same.qty + qty };
+      }
+    }
+    const id = randomUUID();
+    const seq =
+      (db
+        .prepare('SELECT coalesce(max(seq), 0) + 1 FROM cart_lines WHERE cart_id = ?')
+        .pluck()
+        .get(cartId) as number) ?? 1;
+    db.prepare(
+      `INSERT INTO cart_lines (id, cart_id, seq, gtin, scanned, qty, weight_g, label_price_fen, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(id, cartId, seq, product.gtin, scan.raw, qty, weightG, labelPrice, now);
+    touch(db, cartId, now);
+    return db.prepare('SELECT * FROM cart_lines WHERE id = ?').get(id) as CartLineRow;
+  })();
+}
+
+function getLine(db: Db, cartId: string, lineId: string): CartLineRow {
+  const line = db
+    .prepare('SELECT * FROM cart_lines WHERE id = ? AND cart_id = ? AND voided = 0')
+    .get(lineId, cartId) as CartLineRow | undefined;
+  if (!line) throw notFound('cart line', lineId);
+  return line;
+}
+
+/** Shopper changes the quantity of an 'each' line (phone carts, and kiosks before payment). */
+export function setQty(db: Db, cartId: string, lineId: string, qty: number, now: number): void {
+  db.transaction(() => {
+    const cart = getCart(db, cartId);
+    requireStatus(cart, 'open');
+    const line = getLine(db, cartId, lineId);
+    if (line.weight_g !== null || line.label_price_fen !== null) {
+      throw new DomainError(
+        'invalid',
+        'QTY_FIXED',
+        'a weighed or price-labelled item has no quantity to change',
+      );
+    }
+    if (!Number.isInteger(qty) || qty < 1 || qty > 999)
+      throw new DomainError('invalid', 'QTY_INVALID', 'quantity must be 1 to 999');
+    if (cart.channel === 'kiosk' && qty < line.qty) {
+      throw new DomainError(
+        'forbidden',
+        'ATTENDANT_REQUIRED',
+        'lowering a quantity at a kiosk needs an attendant',
+      );
+    }
+    db.prepare('UPDATE cart_lines SET qty = ? WHERE id = ?').run(qty, lineId);
+    touch(db, cartId, now);
+  })();
+}
+
+/** A shopper removes an item from their own phone cart. At kiosks removal is a void. */
+export function removeLine(db: Db, cartId: string, lineId: string, now: number): void {
+  db.transaction(() => {
+    const cart = getCart(db, cartId);
+    requireStatus(cart, 'open');
+    if (cart.channel === 'kiosk') {
+      throw new DomainError(
+        'forbidden',
+        'ATTENDANT_REQUIRED',
+        'removing an item at a kiosk needs an attendant (void)',
+      );
+    }
+    getLine(db, cartId, lineId);
+    db.prepare('UPDATE cart_lines SET voided = 1 WHERE id = ?').run(lineId);
+    touch(db, cartId, now);
+  })();
+}
+
+export function recordAction(
+  db: Db,
+  a: {
+    cartId?: string;
+    lineId?: string;
+    saleId?: string;
+    staff: Staff;
+    action: AttendantAction;
+    reason: string;
+    detail?: unknown;
+    now: number;
+  },
+): void {
+  if (!a.reason.trim())
+    throw new DomainError('invalid', 'REASON_REQUIRED', 'an attendant action needs a reason');
+  db.prepare(
+    `INSERT INTO attendant_actions (cart_id, line_id, sale_id, staff_id, role, action, reason, detail, at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    a.cartId ?? null,
+    a.lineId ?? null,
+    a.saleId ?? null,
+    a.staff.id,
+    a.staff.role,
+    a.action,
+    a.reason.trim(),
+    a.detail === undefined ? null : JSON.stringify(a.detail),
+    a.now,
+  );
+}
+
+export function voidLine(
+  db: Db,
+  cartId: string,
+  lineId: string,
+  staff: Staff,
+  reason: string,
+  now: number,
+): void {
+  requireRole(staff, 'void');
+  db.transaction(() => {
+    requireStatus(getCart(db, cartId), 'open', 'suspended');
+    const line = getLine(db, cartId, lineId);
+    db.prepare('UPDATE cart_lines SET voided = 1 WHERE id = ?').run(lineId);
+    recordAction(db, {
+      cartId,
+      lineId,
+      staff,
+      action: 'void',
+      reason,
+      detail: { gtin: line.gtin, qty: line.qty },
+      now,
+    });
+    touch(db, cartId, now);
+  })();
+}
+
+export function overridePrice(
+  db: Db,
+  cartId: string,
+  lineId: string,
+  priceFen: number,
+  staff: Staff,
+  reason: string,
+  now: number,
+): void {
+  requireRole(staff, 'price_override');
+  if (!Number.isInteger(priceFen) || priceFen < 0)
+    throw new DomainError('invalid', 'PRICE_INVALID', 'price must be whole fen ≥ 0');
+  db.transaction(() => {
+    requireStatus(getCart(db, cartId), 'open', 'suspended');
+    const line = getLine(db, cartId, lineId);
+    db.prepare('UPDATE cart_lines SET override_price_fen = ? WHERE id = ?').run(priceFen, lineId);
+    recordAction(db, {
+      cartId,
+      lineId,
+      staff,
+      action: 'price_override',
+      reason,
+      detail: { gtin: line.gtin, from: line.override_price_fen ?? line.label_price_fen, to: priceFen },
+      now,
+    });
+    touch(db, cartId, now);
+  })();
+}
+
+export function approveAge(
+  db: Db,
+  cartId: string,
+  lineId: string,
+  staff: Staff,
+  reason: string,
+  now: number,
+): void {
+  requireRole(staff, 'age_approval');
+  db.transaction(() => {
+    requireStatus(getCart(db, cartId), 'open', 'suspended', 'paying');
+    const line = getLine(db, cartId, lineId);
+    db.prepare('UPDATE cart_lines SET age_approved_by = ? WHERE id = ?').run(staff.id, lineId);
+    recordAction(db, {
+      cartId,
+      lineId,
+      staff,
+      action: 'age_approval',
+      reason,
+      detail: { gtin: line.gtin },
+      now,
+    });
+    touch(db, cartId, now);
+  })();
+}
+
+export function setMember(db: Db, cartId: string, memberId: string | null, now: number): void {
+  db.transaction(() => {
+    requireStatus(getCart(db, cartId), 'open', 'suspended');
+    db.prepare('UPDATE carts SET member_id = ?, updated_at = ? WHERE id = ?').run(memberId, now, cartId);
+  })();
+}
+
+export function suspendCart(db: Db, cartId: string, now: number): void {
+  db.transaction(() => {
+    requireStatus(getCart(db, cartId), 'open');
+    touch(db, cartId, now, 'suspended');
+  })();
+}
+
+export function resumeCart(db: Db, cartId: string, now: number): void {
+  db.transaction(() => {
+    requireStatus(getCart(db, cartId), 'suspended');
+    touch(db, cartId, now, 'open');
+  })();
+}
+
+/** A kiosk takes over a phone cart by the code the phone shows. */
+export function handOffCart(db: Db, code: string, kioskId: string, now: number): CartRow {
+  return db.transaction(() => {
+    const cart = db
+      .prepare(`SELECT * FROM carts WHERE code = ? AND status IN ('open', 'suspended', 'paying')`)
+      .get(code.trim().toUpperCase()) as CartRow | undefined;
+    if (!cart) throw notFound('cart', code);
+    if (cart.status === 'paying' && cart.kiosk_id !== kioskId) {
+      throw new DomainError('conflict', 'CART_STATE', 'cart is being paid elsewhere');
+    }
+    db.prepare(
+      `UPDATE carts SET kiosk_id = ?, status = CASE status WHEN 'suspended' THEN 'open' ELSE status END, updated_at = ? WHERE id = ?`,
+    ).run(kioskId, now, cart.id);
+    return getCart(db, cart.id);
+  })();
+}
+
+export function cancelCart(db: Db, cartId: string, staff: Staff | null, reason: string, now: number): void {
+  db.transaction(() => {
+    const cart = getCart(db, cartId);
+    requireStatus(cart, 'open', 'suspended');
+    // a shopper may abandon their own phone cart; a kiosk cart with items needs staff
+    const hasLines = cartLines(db, cartId).length > 0;
+    if (cart.channel === 'kiosk' && hasLines) {
+      if (!staff)
+        throw new DomainError(
+          'forbidden',
+          'ATTENDANT_REQUIRED',
+          'cancelling a kiosk cart with items needs an attendant',
+        );
+      requireRole(staff, 'cancel_cart');
+      recordAction(db, { cartId, staff, action: 'cancel_cart', reason, now });
+    }
+    touch(db, cartId, now, 'cancelled');
+  })();
+}

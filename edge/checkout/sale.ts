@@ -1,0 +1,214 @@
+// Completing a sale: ONE transaction writes the sale, its lines with every discount,
+// the coupon redemptions (a unique index makes each coupon redeem once), the points
+// spent and earned, the cart's new state and the outbox events. A crash leaves either
+// all of it or none of it.
+import { randomUUID } from 'node:crypto';
+import type { Db } from '../db/open.js';
+import { appendOutbox } from '../db/outbox.js';
+import { DomainError } from '../errors.js';
+import { movePoints, pointsEarned } from '../members/members.js';
+import { type Quote, quoteCart } from './quote.js';
+
+export interface CheckoutContext {
+  now: number;
+  timezone: string;
+  storeId: string;
+  loyalty: { pointsPerYuan: number; fenPerPoint: number };
+}
+
+export interface SaleResult {
+  saleId: string;
+  receiptNo: string;
+  quote: Quote;
+  changeFen: number;
+  pointsEarned: number;
+}
+
+function localDate(now: number, timezone: string): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: timezone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  })
+    .format(now)
+    .replaceAll('-', '');
+}
+
+/** Completes the sale of a fully paid cart. Must be called inside a transaction (the
+ * tender that paid the last fen and the sale commit together). */
+export function completeSale(db: Db, cartId: string, ctx: CheckoutContext): SaleResult {
+  if (!db.inTransaction) throw new Error('completeSale must run inside the paying transaction');
+  const quote = quoteCart(db, cartId, ctx);
+  if (quote.status !== 'paying') {
+    throw new DomainError('conflict', 'CART_STATE', `cart is ${quote.status}; a sale completes from paying`);
+  }
+  if (quote.ageChecksPending.length) {
+    throw new DomainError('conflict', 'AGE_CHECK_REQUIRED', 'an attendant must check the shopper’s age', {
+      lines: quote.ageChecksPending,
+    });
+  }
+  if (quote.paidFen < quote.totalFen) {
+    throw new DomainError('conflict', 'PAYMENT_INCOMPLETE', `¥${(quote.dueFen / 100).toFixed(2)} still due`, {
+      dueFen: quote.dueFen,
+    });
+  }
+  const approved = quote.payments.filter((p) => p.status === 'approved');
+  const cashChange = approved
+    .filter((p) => p.kind === 'cash')
+    .reduce((a, p) => a + (p.tenderedFen - p.amountFen), 0);
+  // paying more than due is only possible in cash (change); other tenders are capped at due
+  const overpaid = quote.paidFen - quote.totalFen;
+  const changeFen = cashChange + overpaid;
+
+  const saleId = randomUUID();
+  const date = localDate(ctx.now, ctx.timezone);
+  const n =
+    (db.prepare('SELECT count(*) FROM sales WHERE receipt_no LIKE ?').pluck().get(`R${date}-%`) as number) +
+    1;
+  const receiptNo = `R${date}-${String(n).padStart(5, '0')}`;
+  const cart = db.prepare('SELECT channel, kiosk_id FROM carts WHERE id = ?').get(cartId) as {
+    channel: string;
+    kiosk_id: string | null;
+  };
+
+  const pointsPaidFen = approved.filter((p) => p.kind === 'points').reduce((a, p) => a + p.amountFen, 0);
+  const earned = quote.memberId ? pointsEarned(quote.totalFen - pointsPaidFen, ctx.loyalty.pointsPerYuan) : 0;
+
+  db.prepare(
+    `INSERT INTO sales (id, receipt_no, cart_id, channel, kiosk_id, member_id, gross_fen, promo_discount_fen,
+       coupon_discount_fen, total_fen, tax_fen, paid_fen, change_fen, points_earned, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    saleId,
+    receiptNo,
+    cartId,
+    cart.channel,
+    cart.kiosk_id,
+    quote.memberId,
+    quote.grossFen,
+    quote.promoDiscountFen,
+    quote.couponDiscountFen,
+    quote.totalFen,
+    quote.taxFen,
+    quote.paidFen + cashChange,
+    changeFen,
+    earned,
+    ctx.now,
+  );
+  const insLine = db.prepare(
+    `INSERT INTO sale_lines (sale_id, line_no, gtin, name_zh, name_en, qty, weight_g, unit_price_fen, gross_fen,
+       promo_discount_fen, coupon_discount_fen, net_fen, tax_rate_bp, tax_fen, discounts)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  quote.lines.forEach((l, i) => {
+    const couponShares = quote.coupons
+      .filter((c) => (c.perLine[i] ?? 0) > 0)
+      .map((c) => ({
+        couponId: c.couponId,
+        campaignId: c.campaignId,
+        name: c.name,
+        amountFen: c.perLine[i],
+      }));
+    insLine.run(
+      saleId,
+      i + 1,
+      l.gtin,
+      l.name.zh,
+      l.name.en,
+      l.qty,
+      l.weightG,
+      l.unitPriceFen,
+      l.grossFen,
+      l.grossFen - l.netFen,
+      l.couponFen,
+      l.finalFen,
+      l.taxRateBp,
+      l.taxFen,
+      JSON.stringify({ promotions: l.discounts, coupons: couponShares, priceSource: l.priceSource }),
+    );
+  });
+  const redeem = db.prepare(
+    'INSERT INTO coupon_redemptions (coupon_id, sale_id, amount_fen, redeemed_at) VALUES (?, ?, ?, ?)',
+  );
+  for (const c of quote.coupons) {
+    try {
+      redeem.run(c.couponId, saleId, c.amountFen, ctx.now);
+    } catch (err) {
+      if (String((err as Error).message).includes('UNIQUE')) {
+        throw new DomainError(
+          'conflict',
+          'COUPON_REDEEMED',
+          'a coupon was redeemed elsewhere meanwhile: quote again',
+        );
+      }
+      throw err;
+    }
+    appendOutbox(
+      db,
+      {
+        type: 'coupon.redeemed',
+        class: 'money',
+        payload: { couponId: c.couponId, campaignId: c.campaignId, saleId, amountFen: c.amountFen },
+      },
+      ctx.now,
+    );
+  }
+  if (quote.memberId) {
+    const pointsSpent = approved
+      .filter((p) => p.kind === 'points')
+      .reduce((a, p) => a + p.amountFen / ctx.loyalty.fenPerPoint, 0);
+    if (pointsSpent > 0)
+      movePoints(db, {
+        memberId: quote.memberId,
+        delta: -pointsSpent,
+        reason: 'spend',
+        saleId,
+        now: ctx.now,
+      });
+    if (earned > 0)
+      movePoints(db, { memberId: quote.memberId, delta: earned, reason: 'earn', saleId, now: ctx.now });
+  }
+  db.prepare(`UPDATE carts SET status = 'paid', sale_id = ?, updated_at = ? WHERE id = ?`).run(
+    saleId,
+    ctx.now,
+    cartId,
+  );
+  appendOutbox(
+    db,
+    {
+      type: 'sale.completed',
+      class: 'money',
+      payload: {
+        saleId,
+        receiptNo,
+        channel: cart.channel,
+        kioskId: cart.kiosk_id,
+        memberId: quote.memberId,
+        grossFen: quote.grossFen,
+        promoDiscountFen: quote.promoDiscountFen,
+        couponDiscountFen: quote.couponDiscountFen,
+        totalFen: quote.totalFen,
+        taxFen: quote.taxFen,
+        changeFen,
+        pointsEarned: earned,
+        lines: quote.lines.map((l) => ({
+          gtin: l.gtin,
+          qty: l.qty,
+          weightG: l.weightG,
+          unitPriceFen: l.unitPriceFen,
+          grossFen: l.grossFen,
+          promotions: l.discounts.map((d) => ({ id: d.promotionId, amountFen: d.amountFen })),
+          couponFen: l.couponFen,
+          finalFen: l.finalFen,
+          taxRateBp: l.taxRateBp,
+          taxFen: l.taxFen,
+        })),
+        payments: approved.map((p) => ({ kind: p.kind, amountFen: p.amountFen, reference: p.reference })),
+        at: ctx.now,
+      },
+    },
+    ctx.now,
+  );
+  return { saleId, receiptNo, quote: { ...quote, status: 'paid', saleId }, changeFen, pointsEarned: earned };
+}

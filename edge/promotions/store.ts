@@ -1,0 +1,21 @@
+// Active promotions as stored, compiled once per applied dataset version.
+import type { Db } from '../db/open.js';
+import { type CompiledPromotion, compilePromotions } from './engine.js';
+import type { Promotion } from './schema.js';
+
+const cache = new WeakMap<Db, { sha: string; compiled: CompiledPromotion[] }>();
+
+export function loadPromotions(db: Db): CompiledPromotion[] {
+  const sha =
+    (db.prepare("SELECT sha256 FROM datasets WHERE name = 'promotions'").pluck().get() as
+      | string
+      | undefined) ?? '';
+  const hit = cache.get(db);
+  if (hit && hit.sha === sha) return hit.compiled;
+  const defs = (db.prepare('SELECT definition FROM promotions').pluck().all() as string[]).map(
+    (d) => JSON.parse(d) as Promotion,
+  );
+  const compiled = compilePromotions(defs);
+  cache.set(db, { sha, compiled });
+  return compiled;
+}
