@@ -3,10 +3,21 @@
 import type { LoadedConfig } from '../config/load.js';
 import { createMetrics } from './api/metrics.js';
 import { HttpPart } from './api/part.js';
+import { StaffAuth } from './api/staff-auth.js';
 import { DbPart } from './db/part.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { VERSION } from './version.js';
+
+// AI 393x carries the ISO 4217 numeric currency of an embedded price
+const ISO_4217_NUMERIC: Record<string, string> = {
+  CNY: '156',
+  HKD: '344',
+  USD: '840',
+  EUR: '978',
+  JPY: '392',
+  GBP: '826',
+};
 
 export interface Daemon {
   lifecycle: Lifecycle;
@@ -38,6 +49,8 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
     if (used) log.warn({ section }, `config section "${section}" is set but this build does not run it yet`);
   }
 
+  const clock = Date.now;
+  const staffAuth = new StaffAuth({ staff: config.security.staff, clock });
   const parts = () => lifecycle.status();
   const http = new HttpPart({
     log: log.child({ component: 'http' }),
@@ -54,6 +67,17 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
       configSha256: loaded.sha256,
     },
     startedAt: Date.now(),
+    business: () => ({
+      db: db.handle,
+      clock,
+      store: { id: config.store.id, name: config.store.name, timezone: config.store.timezone },
+      loyalty: config.loyalty,
+      scanOptions: {
+        variableMeasure: config.barcodes.variableMeasure,
+        currencyNumeric: ISO_4217_NUMERIC[config.store.currency],
+      },
+      staffAuth,
+    }),
   });
   lifecycle.add(http);
   return { lifecycle, db, http };

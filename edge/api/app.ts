@@ -1,15 +1,22 @@
 // Builds the HTTP app without listening, so tests drive it with inject().
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../logger.js';
+import { cartRoutes } from './carts.js';
+import type { BusinessDeps } from './deps.js';
 import { installErrorHandling } from './errors.js';
+import { kioskRoutes } from './kiosk.js';
 import type { Metrics } from './metrics.js';
 import { type OpsDeps, opsRoutes } from './ops.js';
+import { shopperRoutes } from './shopper.js';
+import { staffRoutes } from './staff.js';
 
 export interface AppOptions extends OpsDeps {
   log: Logger;
   metrics: Metrics;
   bodyLimitBytes: number;
   requestTimeoutMs: number;
+  /** the store's business routes under /api/v1; absent for an ops-only app */
+  business?: BusinessDeps;
 }
 
 export function buildApp(opts: AppOptions): FastifyInstance {
@@ -21,7 +28,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     bodyLimit: opts.bodyLimitBytes,
     requestTimeout: opts.requestTimeoutMs,
     // unknown body keys are an error (schemas say additionalProperties: false), not silently dropped
-    ajv: { customOptions: { removeAdditional: false, allErrors: false } },
+    // no type coercion either: a number where a string belongs is the client's bug, not data
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     return503OnClosing: true,
   });
   installErrorHandling(app);
@@ -33,5 +41,17 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     if (reply.statusCode >= 500) req.log.warn({ route, status: reply.statusCode }, 'request failed');
   });
   app.register(opsRoutes, opts);
+  const business = opts.business;
+  if (business) {
+    app.register(
+      async (api) => {
+        await api.register(cartRoutes, business);
+        await api.register(shopperRoutes, business);
+        await api.register(kioskRoutes, business);
+        await api.register(staffRoutes, business);
+      },
+      { prefix: '/api/v1' },
+    );
+  }
   return app;
 }

@@ -1,6 +1,8 @@
 // One error shape for every route: { error: { code, message, details? } }, with the
 // HTTP status saying the class. 5xx never carries internals.
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { BarcodeError } from '../catalog/gtin.js';
+import { DomainError, type DomainErrorKind } from '../errors.js';
 
 export class ApiError extends Error {
   constructor(
@@ -17,6 +19,13 @@ export class ApiError extends Error {
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown; requestId?: string };
 }
+
+const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
+  invalid: 422,
+  not_found: 404,
+  conflict: 409,
+  forbidden: 403,
+};
 
 const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'BODY_TOO_LARGE'],
@@ -50,6 +59,12 @@ export function installErrorHandling(app: FastifyInstance): void {
     });
     if (err instanceof ApiError) {
       return reply.status(err.statusCode).send(body(err.code, err.message, err.details));
+    }
+    if (err instanceof DomainError) {
+      return reply.status(DOMAIN_STATUS[err.kind]).send(body(err.code, err.message, err.details));
+    }
+    if (err instanceof BarcodeError) {
+      return reply.status(422).send(body('BAD_BARCODE', err.message, { reason: err.code }));
     }
     if (err.validation) {
       const details = err.validation.map((v) => ({

@@ -3,9 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import type { Part } from '../lifecycle.js';
 import { type AppOptions, buildApp } from './app.js';
 
-export interface HttpPartOptions extends AppOptions {
+export interface HttpPartOptions extends Omit<AppOptions, 'business'> {
   host: string;
   port: number;
+  /** resolved at start, once the parts it needs (db) are up */
+  business?: () => NonNullable<AppOptions['business']>;
 }
 
 export class HttpPart implements Part {
@@ -16,7 +18,8 @@ export class HttpPart implements Part {
   constructor(private readonly opts: HttpPartOptions) {}
 
   async start(): Promise<void> {
-    const app = buildApp(this.opts);
+    const { business, ...rest } = this.opts;
+    const app = buildApp({ ...rest, ...(business ? { business: business() } : {}) });
     try {
       this.address = await app.listen({ host: this.opts.host, port: this.opts.port });
     } catch (err) {

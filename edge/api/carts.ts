@@ -1,0 +1,293 @@
+// Cart routes used by both kiosks and shoppers' phones: scan, change, identify,
+// show coupons, pay. Every write takes an Idempotency-Key.
+
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import Type from 'typebox';
+import { parseScan } from '../catalog/barcode.js';
+import {
+  addScan,
+  createCart,
+  removeLine,
+  resumeCart,
+  setMember,
+  setQty,
+  suspendCart,
+} from '../checkout/carts.js';
+import { quoteCart } from '../checkout/quote.js';
+import { cancelPayment, payCash, payPoints, startPayment, type TenderResult } from '../checkout/tenders.js';
+import { looksLikeCode } from '../coupons/codes.js';
+import { presentCoupon } from '../coupons/wallet.js';
+import { DomainError } from '../errors.js';
+import { identifyMember } from '../members/members.js';
+import { type BusinessDeps, checkoutContext } from './deps.js';
+import { idempotent } from './idempotency.js';
+import { CartParams, Code, Fen, LineParams, QuoteSchema, TenderResponse } from './schemas.js';
+
+const NoBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
+
+function tenderBody(r: TenderResult) {
+  return {
+    paymentId: r.paymentId,
+    quote: r.quote,
+    sale: r.sale
+      ? {
+          saleId: r.sale.saleId,
+          receiptNo: r.sale.receiptNo,
+          changeFen: r.sale.changeFen,
+          pointsEarned: r.sale.pointsEarned,
+        }
+      : null,
+  };
+}
+
+export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const quote = (cartId: string) => quoteCart(d.db, cartId, { now: d.clock(), timezone: d.store.timezone });
+
+  app.post(
+    '/carts',
+    {
+      schema: {
+        body: Type.Object(
+          {
+            channel: Type.Enum(['kiosk', 'phone']),
+            kioskId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: QuoteSchema },
+      },
+    },
+    async (req, reply) =>
+      idempotent(
+        d.db,
+        req,
+        reply,
+        () => {
+          const cart = createCart(d.db, {
+            channel: req.body.channel,
+            kioskId: req.body.kioskId ?? null,
+            now: d.clock(),
+          });
+          return { status: 201, body: quote(cart.id) };
+        },
+        d.clock(),
+      ),
+  );
+
+  app.get('/carts/:cartId', { schema: { params: CartParams, response: { 200: QuoteSchema } } }, async (req) =>
+    quote(req.params.cartId),
+  );
+
+  app.post(
+    '/carts/:cartId/scans',
+    {
+      schema: {
+        params: CartParams,
+        body: Type.Object(
+          {
+            code: Type.String({ minLength: 1, maxLength: 600 }),
+            weightG: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+            qty: Type.Optional(Type.Integer({ minimum: 1, maximum: 999 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 201: Type.Object({ lineId: Type.String(), quote: QuoteSchema }) },
+      },
+    },
+    async (req, reply) =>
+      idempotent(
+        d.db,
+        req,
+        reply,
+        () => {
+          const { cartId } = req.params;
+          const raw = req.body.code;
+          // a member card or coupon scanned at the same scanner goes where it belongs
+          if (looksLikeCode(raw.trim(), 'member') || looksLikeCode(raw.trim(), 'coupon')) {
+            throw new DomainError(
+              'invalid',
+              'NOT_A_PRODUCT',
+              'this is a member or coupon code: send it to /member or /coupons',
+            );
+          }
+          const line = addScan(d.db, cartId, {
+            scan: parseScan(raw, d.scanOptions),
+            weightG: req.body.weightG,
+            qty: req.body.qty,
+            now: d.clock(),
+          });
+          return { status: 201, body: { lineId: line.id, quote: quote(cartId) } };
+        },
+        d.clock(),
+      ),
+  );
+
+  app.patch(
+    '/carts/:cartId/lines/:lineId',
+    {
+      schema: {
+        params: LineParams,
+        body: Type.Object(
+          { qty: Type.Integer({ minimum: 1, maximum: 999 }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: QuoteSchema },
+      },
+    },
+    async (req, reply) =>
+      idempotent(
+        d.db,
+        req,
+        reply,
+        () => {
+          setQty(d.db, req.params.cartId, req.params.lineId, req.body.qty, d.clock());
+          return { status: 200, body: quote(req.params.cartId) };
+        },
+        d.clock(),
+      ),
+  );
+
+  app.delete(
+    '/carts/:cartId/lines/:lineId',
+    { schema: { params: LineParams, response: { 200: QuoteSchema } } },
+    async (req, reply) =>
+      idempotent(
+        d.db,
+        req,
+        reply,
+        () => {
+          removeLine(d.db, req.params.cartId, req.params.lineId, d.clock());
+          return { status: 200, body: quote(req.params.cartId) };
+        },
+        d.clock(),
+      ),
+  );
+
+  app.post(
+    '/carts/:cartId/member',
+    {
+      schema: {
+        params: CartParams,
+        body: Type.Object({ code: Code }, { additionalProperties: false }),
+        response: { 200: QuoteSchema },
+      },
+    },
+    async (req, reply) =>
+      idempotent(
+        d.db,
+        req,
+        reply,
+        () => {
+          const member = identifyMember(d.db, req.body.code, d.clock());
+          setMember(d.db, req.params.cartId, member.id, d.clock());
+          return { status: 200, body: quote(req.params.cartId) };
+        },
+        d.clock(),
+      ),
+  );
+
+  app.post(
+    '/carts/:cartId/coupons',
+    {
+      schema: {
+        params: CartParams,
+        body: Type.Object({ code: Code }, { additionalProperties: false }),
+        response: { 200: QuoteSchema },
+      },
+    },
+    async (req, reply) =>
+      idempotent(
+        d.db,
+        req,
+        reply,
+        () => {
+          const cart = quote(req.params.cartId);
+          presentCoupon(d.db, req.params.cartId, req.body.code, cart.memberId, d.clock());
+          return { status: 200, body: quote(req.params.cartId) };
+        },
+        d.clock(),
+      ),
+  );
+
+  for (const [path, action] of [
+    ['suspend', suspendCart],
+    ['resume', resumeCart],
+  ] as const) {
+    app.post(
+      `/carts/:cartId/${path}`,
+      { schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } } },
+      async (req, reply) =>
+        idempotent(
+          d.db,
+          req,
+          reply,
+          () => {
+            action(d.db, req.params.cartId, d.clock());
+            return { status: 200, body: quote(req.params.cartId) };
+          },
+          d.clock(),
+        ),
+    );
+  }
+
+  app.post(
+    '/carts/:cartId/checkout',
+    { schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } } },
+    async (req, reply) =>
+      idempotent(
+        d.db,
+        req,
+        reply,
+        () => ({ status: 200, body: startPayment(d.db, req.params.cartId, checkoutContext(d)) }),
+        d.clock(),
+      ),
+  );
+
+  app.post(
+    '/carts/:cartId/checkout/cancel',
+    { schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } } },
+    async (req, reply) =>
+      idempotent(
+        d.db,
+        req,
+        reply,
+        () => ({ status: 200, body: cancelPayment(d.db, req.params.cartId, checkoutContext(d)) }),
+        d.clock(),
+      ),
+  );
+
+  app.post(
+    '/carts/:cartId/tenders',
+    {
+      schema: {
+        params: CartParams,
+        body: Type.Union([
+          Type.Object({ kind: Type.Literal('cash'), tenderedFen: Fen }, { additionalProperties: false }),
+          Type.Object(
+            { kind: Type.Literal('points'), points: Type.Integer({ minimum: 1, maximum: 100_000_000 }) },
+            { additionalProperties: false },
+          ),
+        ]),
+        response: { 201: TenderResponse },
+      },
+    },
+    async (req, reply) =>
+      idempotent(
+        d.db,
+        req,
+        reply,
+        () => {
+          const ctx = checkoutContext(d);
+          const b = req.body;
+          const r =
+            b.kind === 'cash'
+              ? payCash(d.db, req.params.cartId, b.tenderedFen, ctx)
+              : payPoints(d.db, req.params.cartId, b.points, ctx);
+          return { status: 201, body: tenderBody(r) };
+        },
+        d.clock(),
+      ),
+  );
+};

@@ -1,0 +1,19 @@
+// What the business routes need, as plain values: the database, the clock, the
+// store's settings. Built once in the composition root.
+import type { ScanOptions } from '../catalog/barcode.js';
+import type { CheckoutContext } from '../checkout/sale.js';
+import type { Db } from '../db/open.js';
+import type { StaffAuth } from './staff-auth.js';
+
+export interface BusinessDeps {
+  db: Db;
+  clock: () => number;
+  store: { id: string; name: string; timezone: string };
+  loyalty: CheckoutContext['loyalty'];
+  scanOptions: ScanOptions;
+  staffAuth: StaffAuth;
+}
+
+export function checkoutContext(d: BusinessDeps): CheckoutContext {
+  return { now: d.clock(), timezone: d.store.timezone, storeId: d.store.id, loyalty: d.loyalty };
+}

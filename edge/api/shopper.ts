@@ -1,0 +1,249 @@
+// Shopper routes (phone, scan-to-buy): what a scanned product costs and what it is on
+// offer with, the member's wallet and points, claiming coupons, receipts and the
+// post-purchase coupon offer.
+
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import Type from 'typebox';
+import { parseScan } from '../catalog/barcode.js';
+import { productForScan } from '../catalog/products.js';
+import { receiptFor, receiptText } from '../checkout/receipt.js';
+import type { CouponCampaign } from '../coupons/schema.js';
+import {
+  claimAfterPurchase,
+  claimableCampaigns,
+  claimCoupon,
+  offerAfterPurchase,
+  walletOf,
+} from '../coupons/wallet.js';
+import { DomainError } from '../errors.js';
+import { identifyMember } from '../members/members.js';
+import { applyPromotions, lineGross } from '../promotions/engine.js';
+import { loadPromotions } from '../promotions/store.js';
+import type { BusinessDeps } from './deps.js';
+import { ApiError } from './errors.js';
+import { idempotent } from './idempotency.js';
+import { CampaignSummary, CouponSchema, SaleParams } from './schemas.js';
+
+const campaignSummary = (c: CouponCampaign) => ({
+  id: c.id,
+  name: c.name,
+  benefit: c.benefit,
+  minSpendFen: c.minSpendFen,
+  validDaysAfterIssue: c.validDaysAfterIssue,
+});
+
+const MemberHeader = Type.Object({ 'x-member-code': Type.Optional(Type.String({ maxLength: 600 })) });
+
+export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const member = (code: string | undefined) => {
+    if (!code) throw new ApiError(401, 'MEMBER_REQUIRED', 'send the member code in X-Member-Code');
+    return identifyMember(d.db, code, d.clock());
+  };
+
+  app.get(
+    '/products/:code',
+    {
+      schema: {
+        params: Type.Object({ code: Type.String({ minLength: 1, maxLength: 600 }) }),
+        headers: MemberHeader,
+        response: {
+          200: Type.Object({
+            gtin: Type.String(),
+            name: Type.Object({ zh: Type.String(), en: Type.String() }),
+            size: Type.Union([Type.String(), Type.Null()]),
+            categoryId: Type.String(),
+            brandId: Type.Union([Type.String(), Type.Null()]),
+            soldBy: Type.String(),
+            priceFen: Type.Integer(),
+            minAge: Type.Integer(),
+            promotions: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                name: Type.Object({ zh: Type.String(), en: Type.String() }),
+                onePriceFen: Type.Integer(),
+              }),
+            ),
+            coupons: Type.Array(CampaignSummary),
+            related: Type.Array(
+              Type.Object({
+                gtin: Type.String(),
+                name: Type.Object({ zh: Type.String(), en: Type.String() }),
+                priceFen: Type.Integer(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const now = d.clock();
+      const { product } = productForScan(d.db, parseScan(req.params.code, d.scanOptions), now);
+      const memberId = req.headers['x-member-code'] ? member(req.headers['x-member-code']).id : null;
+      // what one unit would cost alone, per promotion that covers it
+      const line = {
+        id: 'probe',
+        gtin: product.gtin,
+        categories: product.categories,
+        brand: product.brandId,
+        soldBy: product.soldBy,
+        qty: 1,
+        weightG: product.soldBy === 'weight' ? 1000 : null,
+        unitPriceFen: product.priceFen,
+        priceOverridden: false,
+      };
+      const promotions = loadPromotions(d.db)
+        .filter((p) => p.matches(line))
+        .map((p) => ({
+          id: p.promotion.id,
+          name: p.promotion.name,
+          onePriceFen: applyPromotions([line], [p], {
+            now,
+            timezone: d.store.timezone,
+            member: memberId !== null || !p.promotion.memberOnly,
+          })[0]!.netFen,
+        }))
+        .filter((p) => p.onePriceFen <= lineGross(line));
+      const related = d.db
+        .prepare(
+          `SELECT p.gtin, p.name_zh, p.name_en, (SELECT price_fen FROM prices pr WHERE pr.gtin = p.gtin AND pr.effective_from <= ? ORDER BY effective_from DESC LIMIT 1) AS price
+           FROM products p WHERE p.category_id = ? AND p.gtin <> ? AND p.active = 1 ORDER BY p.gtin LIMIT 4`,
+        )
+        .all(now, product.categoryId, product.gtin) as {
+        gtin: string;
+        name_zh: string;
+        name_en: string;
+        price: number;
+      }[];
+      return {
+        gtin: product.gtin,
+        name: product.name,
+        size: product.size,
+        categoryId: product.categoryId,
+        brandId: product.brandId,
+        soldBy: product.soldBy,
+        priceFen: product.priceFen,
+        minAge: product.minAge,
+        promotions,
+        coupons: claimableCampaigns(d.db, memberId, now, product).map(campaignSummary),
+        related: related.map((r) => ({
+          gtin: r.gtin,
+          name: { zh: r.name_zh, en: r.name_en },
+          priceFen: r.price,
+        })),
+      };
+    },
+  );
+
+  app.get(
+    '/wallet',
+    {
+      schema: {
+        headers: MemberHeader,
+        response: {
+          200: Type.Object({
+            memberId: Type.String(),
+            points: Type.Integer(),
+            coupons: Type.Array(CouponSchema),
+            claimable: Type.Array(CampaignSummary),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const m = member(req.headers['x-member-code']);
+      const now = d.clock();
+      return {
+        memberId: m.id,
+        points: m.points,
+        coupons: walletOf(d.db, m.id, now),
+        claimable: claimableCampaigns(d.db, m.id, now).map(campaignSummary),
+      };
+    },
+  );
+
+  app.post(
+    '/coupons/claim',
+    {
+      schema: {
+        headers: MemberHeader,
+        body: Type.Object(
+          { campaignId: Type.String({ minLength: 1, maxLength: 64 }) },
+          { additionalProperties: false },
+        ),
+        response: { 201: CouponSchema },
+      },
+    },
+    async (req, reply) =>
+      idempotent(
+        d.db,
+        req,
+        reply,
+        () => ({
+          status: 201,
+          body: claimCoupon(d.db, req.body.campaignId, member(req.headers['x-member-code']).id, d.clock()),
+        }),
+        d.clock(),
+      ),
+  );
+
+  app.get(
+    '/sales/:saleId/receipt',
+    {
+      schema: {
+        params: SaleParams,
+        response: {
+          200: Type.Object({
+            receipt: Type.Object({}, { additionalProperties: true }),
+            text: Type.Array(Type.String()),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const receipt = receiptFor(d.db, req.params.saleId, d.store);
+      return { receipt, text: receiptText(receipt) };
+    },
+  );
+
+  app.get(
+    '/sales/:saleId/offer',
+    {
+      schema: {
+        params: SaleParams,
+        response: { 200: Type.Object({ offer: Type.Union([CampaignSummary, Type.Null()]) }) },
+      },
+    },
+    async (req) => {
+      const offer = offerAfterPurchase(d.db, req.params.saleId, d.clock());
+      return { offer: offer ? campaignSummary(offer) : null };
+    },
+  );
+
+  app.post(
+    '/sales/:saleId/offer/claim',
+    {
+      schema: {
+        params: SaleParams,
+        body: Type.Object(
+          { campaignId: Type.String({ minLength: 1, maxLength: 64 }) },
+          { additionalProperties: false },
+        ),
+        response: { 201: CouponSchema },
+      },
+    },
+    async (req, reply) =>
+      idempotent(
+        d.db,
+        req,
+        reply,
+        () => {
+          const c = claimAfterPurchase(d.db, req.body.campaignId, req.params.saleId, d.clock());
+          if (!c) throw new DomainError('conflict', 'COUPON_UNAVAILABLE', 'no coupon');
+          return { status: 201, body: c };
+        },
+        d.clock(),
+      ),
+  );
+};

@@ -1,0 +1,84 @@
+// Staff sessions for attendant actions: a staff member signs in with id + PIN (scrypt
+// hash from config) and gets a bearer token for the X-Staff-Token header. Repeated
+// wrong PINs lock the id for a while.
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import { type Staff, verifyPin } from '../checkout/staff.js';
+import { ApiError } from './errors.js';
+
+export interface StaffRecord extends Staff {
+  pinHash: string;
+}
+
+export interface StaffAuthOptions {
+  staff: readonly StaffRecord[];
+  sessionTtlMs?: number;
+  maxFailures?: number;
+  lockoutMs?: number;
+  clock: () => number;
+}
+
+const sha = (s: string) => createHash('sha256').update(s).digest('hex');
+
+export class StaffAuth {
+  private readonly sessions = new Map<string, { staff: Staff; expiresAt: number }>();
+  private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
+
+  constructor(private readonly opts: StaffAuthOptions) {}
+
+  signIn(staffId: string, pin: string): { token: string; staff: Staff; expiresAt: number } {
+    const now = this.opts.clock();
+    const f = this.failures.get(staffId);
+    if (f && f.lockedUntil > now) {
+      throw new ApiError(
+        429,
+        'STAFF_LOCKED',
+        `too many wrong PINs: try again in ${Math.ceil((f.lockedUntil - now) / 1000)} s`,
+      );
+    }
+    const rec = this.opts.staff.find((s) => s.id === staffId);
+    // verify against a dummy hash for unknown ids, so timing does not reveal which ids exist
+    const ok = verifyPin(pin, rec?.pinHash ?? DUMMY) && rec !== undefined;
+    if (!ok) {
+      const count = (f?.count ?? 0) + 1;
+      const locked = count >= (this.opts.maxFailures ?? 5);
+      this.failures.set(staffId, {
+        count: locked ? 0 : count,
+        lockedUntil: locked ? now + (this.opts.lockoutMs ?? 300_000) : 0,
+      });
+      throw new ApiError(401, 'STAFF_AUTH_FAILED', 'unknown staff id or wrong PIN');
+    }
+    this.failures.delete(staffId);
+    const token = randomBytes(24).toString('base64url');
+    const staff: Staff = { id: rec.id, name: rec.name, role: rec.role };
+    const expiresAt = now + (this.opts.sessionTtlMs ?? 8 * 3_600_000);
+    this.sessions.set(sha(token), { staff, expiresAt });
+    return { token, staff, expiresAt };
+  }
+
+  signOut(token: string): void {
+    this.sessions.delete(sha(token));
+  }
+
+  /** The staff member behind the request's X-Staff-Token, or a 401. */
+  require(req: FastifyRequest): Staff {
+    const token = req.headers['x-staff-token'];
+    const s = typeof token === 'string' ? this.sessions.get(sha(token)) : undefined;
+    if (!s || s.expiresAt <= this.opts.clock()) {
+      throw new ApiError(
+        401,
+        'STAFF_AUTH_REQUIRED',
+        'this action needs an attendant: sign in with staff id and PIN',
+      );
+    }
+    return s.staff;
+  }
+
+  /** The staff member if the request carries a valid token, else null. */
+  optional(req: FastifyRequest): Staff | null {
+    return req.headers['x-staff-token'] ? this.require(req) : null;
+  }
+}
+
+// scrypt hash of a random PIN nobody knows
+const DUMMY = 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$9N3hTnJ3cG3Jv2yq2b9b7h3eQm0yXH8R3m2D5v3n9Xk=';

@@ -1,0 +1,204 @@
+// Staff routes: sign-in, attendant actions on kiosk carts, refunds, member enrolment.
+// Each action needs a staff token and the role the action asks for.
+
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import Type from 'typebox';
+import { approveAge, cancelCart, overridePrice, voidLine } from '../checkout/carts.js';
+import { quoteCart } from '../checkout/quote.js';
+import { refundSale } from '../checkout/refunds.js';
+import type { Staff } from '../checkout/staff.js';
+import { enrollMember } from '../members/members.js';
+import type { BusinessDeps } from './deps.js';
+import { idempotent } from './idempotency.js';
+import { CartParams, Fen, LineParams, QuoteSchema, Reason, SaleParams } from './schemas.js';
+
+const ReasonBody = Type.Object({ reason: Reason }, { additionalProperties: false });
+
+export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const quote = (cartId: string) => quoteCart(d.db, cartId, { now: d.clock(), timezone: d.store.timezone });
+
+  app.post(
+    '/staff/sessions',
+    {
+      schema: {
+        body: Type.Object(
+          {
+            staffId: Type.String({ minLength: 1, maxLength: 64 }),
+            pin: Type.String({ pattern: '^[0-9]{4,12}$' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            token: Type.String(),
+            expiresAt: Type.Integer(),
+            staff: Type.Object({ id: Type.String(), name: Type.String(), role: Type.String() }),
+          }),
+        },
+      },
+    },
+    async (req, reply) => {
+      reply.status(201);
+      return d.staffAuth.signIn(req.body.staffId, req.body.pin);
+    },
+  );
+
+  app.delete('/staff/sessions', { schema: { response: { 204: Type.Null() } } }, async (req, reply) => {
+    d.staffAuth.require(req);
+    d.staffAuth.signOut(String(req.headers['x-staff-token']));
+    reply.status(204);
+    return null;
+  });
+
+  const lineAction = (
+    path: string,
+    run: (staff: Staff, cartId: string, lineId: string, body: { reason: string; priceFen?: number }) => void,
+    body = ReasonBody,
+  ) =>
+    app.post(
+      `/staff/carts/:cartId/lines/:lineId/${path}`,
+      { schema: { params: LineParams, body, response: { 200: QuoteSchema } } },
+      async (req, reply) => {
+        const staff = d.staffAuth.require(req);
+        return idempotent(
+          d.db,
+          req,
+          reply,
+          () => {
+            run(
+              staff,
+              req.params.cartId,
+              req.params.lineId,
+              req.body as { reason: string; priceFen?: number },
+            );
+            return { status: 200, body: quote(req.params.cartId) };
+          },
+          d.clock(),
+        );
+      },
+    );
+
+  lineAction('age-approval', (staff, cartId, lineId, b) =>
+    approveAge(d.db, cartId, lineId, staff, b.reason, d.clock()),
+  );
+  lineAction('void', (staff, cartId, lineId, b) =>
+    voidLine(d.db, cartId, lineId, staff, b.reason, d.clock()),
+  );
+  lineAction(
+    'price',
+    (staff, cartId, lineId, b) =>
+      overridePrice(d.db, cartId, lineId, b.priceFen ?? -1, staff, b.reason, d.clock()),
+    Type.Object({ priceFen: Fen, reason: Reason }, { additionalProperties: false }),
+  );
+
+  app.post(
+    '/staff/carts/:cartId/cancel',
+    { schema: { params: CartParams, body: ReasonBody, response: { 200: QuoteSchema } } },
+    async (req, reply) => {
+      const staff = d.staffAuth.require(req);
+      return idempotent(
+        d.db,
+        req,
+        reply,
+        () => {
+          cancelCart(d.db, req.params.cartId, staff, req.body.reason, d.clock());
+          return { status: 200, body: quote(req.params.cartId) };
+        },
+        d.clock(),
+      );
+    },
+  );
+
+  app.post(
+    '/staff/sales/:saleId/refunds',
+    {
+      schema: {
+        params: SaleParams,
+        body: Type.Object(
+          {
+            reason: Reason,
+            lines: Type.Optional(
+              Type.Array(
+                Type.Object(
+                  { lineNo: Type.Integer({ minimum: 1 }), qty: Type.Integer({ minimum: 1, maximum: 999 }) },
+                  { additionalProperties: false },
+                ),
+                { minItems: 1, maxItems: 200 },
+              ),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            refundId: Type.String(),
+            saleId: Type.String(),
+            amountFen: Type.Integer(),
+            lines: Type.Array(
+              Type.Object({ lineNo: Type.Integer(), qty: Type.Integer(), amountFen: Type.Integer() }),
+            ),
+            tenders: Type.Array(
+              Type.Object({ kind: Type.String(), amountFen: Type.Integer(), reference: Type.String() }),
+            ),
+            pointsReversed: Type.Integer(),
+            pointsReturned: Type.Integer(),
+            couponsReversed: Type.Array(Type.String()),
+          }),
+        },
+      },
+    },
+    async (req, reply) => {
+      const staff = d.staffAuth.require(req);
+      return idempotent(
+        d.db,
+        req,
+        reply,
+        () => ({
+          status: 201,
+          body: refundSale(d.db, req.params.saleId, {
+            lines: req.body.lines,
+            staff,
+            reason: req.body.reason,
+            now: d.clock(),
+            fenPerPoint: d.loyalty.fenPerPoint,
+          }),
+        }),
+        d.clock(),
+      );
+    },
+  );
+
+  app.post(
+    '/staff/members',
+    {
+      schema: {
+        body: Type.Object(
+          { name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({
+            member: Type.Object({
+              id: Type.String(),
+              name: Type.Union([Type.String(), Type.Null()]),
+              points: Type.Integer(),
+            }),
+            code: Type.String(),
+          }),
+        },
+      },
+    },
+    async (req, reply) => {
+      d.staffAuth.require(req);
+      return idempotent(
+        d.db,
+        req,
+        reply,
+        () => ({ status: 201, body: enrollMember(d.db, req.body.name ?? null, d.clock()) }),
+        d.clock(),
+      );
+    },
+  );
+};
