@@ -75,13 +75,15 @@ describe('the invariant check itself', () => {
     expect(checkInvariants(db)).toEqual([]);
     db.pragma('foreign_keys = OFF');
     db.exec(
-      "DELETE FROM sale_lines; DELETE FROM outbox WHERE seq = 1 OR type = 'sale.completed'; UPDATE members SET points = points + 1",
+      `DELETE FROM sale_lines; DELETE FROM outbox WHERE seq = 1; UPDATE members SET points = points + 1;
+       UPDATE outbox SET payload = json_set(payload, '$.saleId', 'another') WHERE type = 'sale.completed'`,
     );
     const problems = checkInvariants(db).map((p) => p.split(':')[0]);
     expect(problems).toEqual(
       expect.arrayContaining([
         'sale without lines',
         'sale without exactly one sale.completed event',
+        'sale.completed event without its sale',
         'points balance differs from its ledger',
         'points movement without its event',
         'outbox sequence has gaps',
