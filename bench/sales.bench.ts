@@ -1,0 +1,66 @@
+// Whole sales committed per second through the checkout domain (cart, 5 scans,
+// promotions, payment, sale + lines + outbox in one durable transaction), against raw
+// SQLite single-row insert transactions with the same fsync setting, same run, same disk.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseScan } from '../edge/catalog/barcode.js';
+import { applySeed, loadSeedFile } from '../edge/catalog/seed.js';
+import { addScan, createCart } from '../edge/checkout/carts.js';
+import { payCash, startPayment } from '../edge/checkout/tenders.js';
+import { migrate } from '../edge/db/migrate.js';
+import { migrations } from '../edge/db/migrations/index.js';
+import { openDb } from '../edge/db/open.js';
+
+const SALES = 300;
+const RAW = 2000;
+
+export function run(): void {
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-bench-'));
+  try {
+    const raw = openDb(join(dir, 'raw.db'));
+    raw.exec('CREATE TABLE ev (id INTEGER PRIMARY KEY, body TEXT NOT NULL) STRICT');
+    const ins = raw.prepare('INSERT INTO ev (body) VALUES (?)');
+    const tx = raw.transaction((b: string) => ins.run(b));
+    const body = JSON.stringify({ type: 'sale', lines: 5, totalFen: 12345 });
+    let t0 = process.hrtime.bigint();
+    for (let i = 0; i < RAW; i++) tx(body);
+    const rawPerS = RAW / (Number(process.hrtime.bigint() - t0) / 1e9);
+    raw.close();
+
+    const db = openDb(join(dir, 'store.db'));
+    migrate(db, migrations);
+    const now = Date.UTC(2026, 10, 18, 4, 0);
+    applySeed(db, loadSeedFile('config/demo/catalog.json'), now - 1);
+    const codes = (
+      db.prepare("SELECT gtin FROM products WHERE sold_by = 'each' AND min_age = 0").pluck().all() as string[]
+    ).map((g) => g.slice(1));
+    const ctx = {
+      now,
+      timezone: 'Asia/Shanghai',
+      storeId: 'bench',
+      loyalty: { pointsPerYuan: 1, fenPerPoint: 1 },
+    };
+    const opts = { variableMeasure: [], currencyNumeric: '156' };
+    t0 = process.hrtime.bigint();
+    for (let i = 0; i < SALES; i++) {
+      const cart = createCart(db, { channel: 'kiosk', now });
+      for (let k = 0; k < 5; k++)
+        addScan(db, cart.id, { scan: parseScan(codes[(i * 5 + k) % codes.length]!, opts), now });
+      const q = startPayment(db, cart.id, ctx);
+      payCash(db, cart.id, q.dueFen, ctx);
+    }
+    const salesPerS = SALES / (Number(process.hrtime.bigint() - t0) / 1e9);
+    const writes = 1 + 5 + 1 + 1; // cart, scans, start payment, tender+sale: each its own durable transaction
+    db.close();
+    console.log(`raw insert+fsync transactions/s (baseline): ${rawPerS.toFixed(0)}`);
+    console.log(
+      `whole sales/s (cart + 5 scans + payment + sale, ${writes} durable transactions each): ${salesPerS.toFixed(0)}`,
+    );
+    console.log(
+      `ratio sales/raw transactions: ${(salesPerS / rawPerS).toFixed(3)} (ideal for ${writes} commits: ${(1 / writes).toFixed(3)})`,
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
