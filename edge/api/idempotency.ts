@@ -72,8 +72,3 @@ export function idempotent<T>(
   reply.status(result.status);
   return result.body;
 }
-
-/** Forgets answers older than `maxAgeMs`; retries come within minutes, not days. */
-export function pruneIdempotency(db: Db, now: number, maxAgeMs = 7 * 86_400_000): number {
-  return db.prepare('DELETE FROM idempotency WHERE created_at < ?').run(now - maxAgeMs).changes;
-}

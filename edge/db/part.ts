@@ -35,6 +35,11 @@ export class DbPart implements Part {
           'database migrated',
         );
       }
+      // retries come within minutes; a week of idempotency answers is plenty
+      const pruned = db
+        .prepare('DELETE FROM idempotency WHERE created_at < ?')
+        .run(Date.now() - 7 * 86_400_000).changes;
+      if (pruned) this.opts.log.info({ pruned }, 'old idempotency records pruned');
       if (this.opts.seedFile) {
         for (const r of applySeed(db, loadSeedFile(this.opts.seedFile))) {
           this.opts.log.info(
