@@ -20,8 +20,7 @@ import { looksLikeCode } from '../coupons/codes.js';
 import { presentCoupon } from '../coupons/wallet.js';
 import { DomainError } from '../errors.js';
 import { identifyMember } from '../members/members.js';
-import { type BusinessDeps, checkoutContext } from './deps.js';
-import { idempotent } from './idempotency.js';
+import { type BusinessDeps, checkoutContext, writer } from './deps.js';
 import { CartParams, Code, Fen, LineParams, QuoteSchema, TenderResponse } from './schemas.js';
 
 const NoBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
@@ -43,6 +42,7 @@ function tenderBody(r: TenderResult) {
 
 export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const write = writer(d);
   const quote = (cartId: string) => quoteCart(d.db, cartId, { now: d.clock(), timezone: d.store.timezone });
 
   app.post(
@@ -60,20 +60,14 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
       },
     },
     async (req, reply) =>
-      idempotent(
-        d.db,
-        req,
-        reply,
-        () => {
-          const cart = createCart(d.db, {
-            channel: req.body.channel,
-            kioskId: req.body.kioskId ?? null,
-            now: d.clock(),
-          });
-          return { status: 201, body: quote(cart.id) };
-        },
-        d.clock(),
-      ),
+      write(req, reply, () => {
+        const cart = createCart(d.db, {
+          channel: req.body.channel,
+          kioskId: req.body.kioskId ?? null,
+          now: d.clock(),
+        });
+        return { status: 201, body: quote(cart.id) };
+      }),
   );
 
   app.get('/carts/:cartId', { schema: { params: CartParams, response: { 200: QuoteSchema } } }, async (req) =>
@@ -97,31 +91,25 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
       },
     },
     async (req, reply) =>
-      idempotent(
-        d.db,
-        req,
-        reply,
-        () => {
-          const { cartId } = req.params;
-          const raw = req.body.code;
-          // a member card or coupon scanned at the same scanner goes where it belongs
-          if (looksLikeCode(raw.trim(), 'member') || looksLikeCode(raw.trim(), 'coupon')) {
-            throw new DomainError(
-              'invalid',
-              'NOT_A_PRODUCT',
-              'this is a member or coupon code: send it to /member or /coupons',
-            );
-          }
-          const line = addScan(d.db, cartId, {
-            scan: parseScan(raw, d.scanOptions),
-            weightG: req.body.weightG,
-            qty: req.body.qty,
-            now: d.clock(),
-          });
-          return { status: 201, body: { lineId: line.id, quote: quote(cartId) } };
-        },
-        d.clock(),
-      ),
+      write(req, reply, () => {
+        const { cartId } = req.params;
+        const raw = req.body.code;
+        // a member card or coupon scanned at the same scanner goes where it belongs
+        if (looksLikeCode(raw.trim(), 'member') || looksLikeCode(raw.trim(), 'coupon')) {
+          throw new DomainError(
+            'invalid',
+            'NOT_A_PRODUCT',
+            'this is a member or coupon code: send it to /member or /coupons',
+          );
+        }
+        const line = addScan(d.db, cartId, {
+          scan: parseScan(raw, d.scanOptions),
+          weightG: req.body.weightG,
+          qty: req.body.qty,
+          now: d.clock(),
+        });
+        return { status: 201, body: { lineId: line.id, quote: quote(cartId) } };
+      }),
   );
 
   app.patch(
@@ -137,32 +125,20 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
       },
     },
     async (req, reply) =>
-      idempotent(
-        d.db,
-        req,
-        reply,
-        () => {
-          setQty(d.db, req.params.cartId, req.params.lineId, req.body.qty, d.clock());
-          return { status: 200, body: quote(req.params.cartId) };
-        },
-        d.clock(),
-      ),
+      write(req, reply, () => {
+        setQty(d.db, req.params.cartId, req.params.lineId, req.body.qty, d.clock());
+        return { status: 200, body: quote(req.params.cartId) };
+      }),
   );
 
   app.delete(
     '/carts/:cartId/lines/:lineId',
     { schema: { params: LineParams, response: { 200: QuoteSchema } } },
     async (req, reply) =>
-      idempotent(
-        d.db,
-        req,
-        reply,
-        () => {
-          removeLine(d.db, req.params.cartId, req.params.lineId, d.clock());
-          return { status: 200, body: quote(req.params.cartId) };
-        },
-        d.clock(),
-      ),
+      write(req, reply, () => {
+        removeLine(d.db, req.params.cartId, req.params.lineId, d.clock());
+        return { status: 200, body: quote(req.params.cartId) };
+      }),
   );
 
   app.post(
@@ -175,17 +151,11 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
       },
     },
     async (req, reply) =>
-      idempotent(
-        d.db,
-        req,
-        reply,
-        () => {
-          const member = identifyMember(d.db, req.body.code, d.clock());
-          setMember(d.db, req.params.cartId, member.id, d.clock());
-          return { status: 200, body: quote(req.params.cartId) };
-        },
-        d.clock(),
-      ),
+      write(req, reply, () => {
+        const member = identifyMember(d.db, req.body.code, d.clock());
+        setMember(d.db, req.params.cartId, member.id, d.clock());
+        return { status: 200, body: quote(req.params.cartId) };
+      }),
   );
 
   app.post(
@@ -198,17 +168,11 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
       },
     },
     async (req, reply) =>
-      idempotent(
-        d.db,
-        req,
-        reply,
-        () => {
-          const cart = quote(req.params.cartId);
-          presentCoupon(d.db, req.params.cartId, req.body.code, cart.memberId, d.clock());
-          return { status: 200, body: quote(req.params.cartId) };
-        },
-        d.clock(),
-      ),
+      write(req, reply, () => {
+        const cart = quote(req.params.cartId);
+        presentCoupon(d.db, req.params.cartId, req.body.code, cart.memberId, d.clock());
+        return { status: 200, body: quote(req.params.cartId) };
+      }),
   );
 
   for (const [path, action] of [
@@ -219,16 +183,10 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
       `/carts/:cartId/${path}`,
       { schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } } },
       async (req, reply) =>
-        idempotent(
-          d.db,
-          req,
-          reply,
-          () => {
-            action(d.db, req.params.cartId, d.clock());
-            return { status: 200, body: quote(req.params.cartId) };
-          },
-          d.clock(),
-        ),
+        write(req, reply, () => {
+          action(d.db, req.params.cartId, d.clock());
+          return { status: 200, body: quote(req.params.cartId) };
+        }),
     );
   }
 
@@ -236,26 +194,20 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
     '/carts/:cartId/checkout',
     { schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } } },
     async (req, reply) =>
-      idempotent(
-        d.db,
-        req,
-        reply,
-        () => ({ status: 200, body: startPayment(d.db, req.params.cartId, checkoutContext(d)) }),
-        d.clock(),
-      ),
+      write(req, reply, () => ({
+        status: 200,
+        body: startPayment(d.db, req.params.cartId, checkoutContext(d)),
+      })),
   );
 
   app.post(
     '/carts/:cartId/checkout/cancel',
     { schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } } },
     async (req, reply) =>
-      idempotent(
-        d.db,
-        req,
-        reply,
-        () => ({ status: 200, body: cancelPayment(d.db, req.params.cartId, checkoutContext(d)) }),
-        d.clock(),
-      ),
+      write(req, reply, () => ({
+        status: 200,
+        body: cancelPayment(d.db, req.params.cartId, checkoutContext(d)),
+      })),
   );
 
   app.post(
@@ -274,20 +226,14 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
       },
     },
     async (req, reply) =>
-      idempotent(
-        d.db,
-        req,
-        reply,
-        () => {
-          const ctx = checkoutContext(d);
-          const b = req.body;
-          const r =
-            b.kind === 'cash'
-              ? payCash(d.db, req.params.cartId, b.tenderedFen, ctx)
-              : payPoints(d.db, req.params.cartId, b.points, ctx);
-          return { status: 201, body: tenderBody(r) };
-        },
-        d.clock(),
-      ),
+      write(req, reply, () => {
+        const ctx = checkoutContext(d);
+        const b = req.body;
+        const r =
+          b.kind === 'cash'
+            ? payCash(d.db, req.params.cartId, b.tenderedFen, ctx)
+            : payPoints(d.db, req.params.cartId, b.points, ctx);
+        return { status: 201, body: tenderBody(r) };
+      }),
   );
 };

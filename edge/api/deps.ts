@@ -1,8 +1,10 @@
 // What the business routes need, as plain values: the database, the clock, the
 // store's settings. Built once in the composition root.
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ScanOptions } from '../catalog/barcode.js';
 import type { CheckoutContext } from '../checkout/sale.js';
 import type { Db } from '../db/open.js';
+import { idempotent, type WriteResult } from './idempotency.js';
 import type { StaffAuth } from './staff-auth.js';
 
 export interface BusinessDeps {
@@ -16,4 +18,10 @@ export interface BusinessDeps {
 
 export function checkoutContext(d: BusinessDeps): CheckoutContext {
   return { now: d.clock(), timezone: d.store.timezone, storeId: d.store.id, loyalty: d.loyalty };
+}
+
+/** An idempotent write bound to the store's database and clock. */
+export function writer(d: BusinessDeps) {
+  return <T>(req: FastifyRequest, reply: FastifyReply, work: () => WriteResult<T>): T =>
+    idempotent(d.db, req, reply, work, d.clock());
 }

@@ -5,12 +5,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { handOffCart } from '../checkout/carts.js';
 import { quoteCart } from '../checkout/quote.js';
-import type { BusinessDeps } from './deps.js';
-import { idempotent } from './idempotency.js';
+import { type BusinessDeps, writer } from './deps.js';
 import { QuoteSchema } from './schemas.js';
 
 export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const write = writer(d);
   app.post(
     '/kiosk/handoff',
     {
@@ -26,18 +26,12 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
       },
     },
     async (req, reply) =>
-      idempotent(
-        d.db,
-        req,
-        reply,
-        () => {
-          const cart = handOffCart(d.db, req.body.cartCode, req.body.kioskId, d.clock());
-          return {
-            status: 200,
-            body: quoteCart(d.db, cart.id, { now: d.clock(), timezone: d.store.timezone }),
-          };
-        },
-        d.clock(),
-      ),
+      write(req, reply, () => {
+        const cart = handOffCart(d.db, req.body.cartCode, req.body.kioskId, d.clock());
+        return {
+          status: 200,
+          body: quoteCart(d.db, cart.id, { now: d.clock(), timezone: d.store.timezone }),
+        };
+      }),
   );
 };

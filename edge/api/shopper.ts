@@ -16,13 +16,11 @@ import {
   offerAfterPurchase,
   walletOf,
 } from '../coupons/wallet.js';
-import { DomainError } from '../errors.js';
 import { identifyMember } from '../members/members.js';
-import { applyPromotions, lineGross } from '../promotions/engine.js';
+import { applyPromotions, isActive } from '../promotions/engine.js';
 import { loadPromotions } from '../promotions/store.js';
-import type { BusinessDeps } from './deps.js';
+import { type BusinessDeps, writer } from './deps.js';
 import { ApiError } from './errors.js';
-import { idempotent } from './idempotency.js';
 import { CampaignSummary, CouponSchema, SaleParams } from './schemas.js';
 
 const campaignSummary = (c: CouponCampaign) => ({
@@ -37,6 +35,7 @@ const MemberHeader = Type.Object({ 'x-member-code': Type.Optional(Type.String({ 
 
 export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const write = writer(d);
   const member = (code: string | undefined) => {
     if (!code) throw new ApiError(401, 'MEMBER_REQUIRED', 'send the member code in X-Member-Code');
     return identifyMember(d.db, code, d.clock());
@@ -93,18 +92,16 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
         unitPriceFen: product.priceFen,
         priceOverridden: false,
       };
+      // promotions on for this shopper now; onePriceFen is one unit's price under each alone
+      // (a bundle or threshold only shows its saving in a cart)
+      const pctx = { now, timezone: d.store.timezone, member: memberId !== null };
       const promotions = loadPromotions(d.db)
-        .filter((p) => p.matches(line))
+        .filter((p) => p.matches(line) && isActive(p.promotion, pctx))
         .map((p) => ({
           id: p.promotion.id,
           name: p.promotion.name,
-          onePriceFen: applyPromotions([line], [p], {
-            now,
-            timezone: d.store.timezone,
-            member: memberId !== null || !p.promotion.memberOnly,
-          })[0]!.netFen,
-        }))
-        .filter((p) => p.onePriceFen <= lineGross(line));
+          onePriceFen: applyPromotions([line], [p], pctx)[0]!.netFen,
+        }));
       const related = d.db
         .prepare(
           `SELECT p.gtin, p.name_zh, p.name_en, (SELECT price_fen FROM prices pr WHERE pr.gtin = p.gtin AND pr.effective_from <= ? ORDER BY effective_from DESC LIMIT 1) AS price
@@ -176,16 +173,10 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
       },
     },
     async (req, reply) =>
-      idempotent(
-        d.db,
-        req,
-        reply,
-        () => ({
-          status: 201,
-          body: claimCoupon(d.db, req.body.campaignId, member(req.headers['x-member-code']).id, d.clock()),
-        }),
-        d.clock(),
-      ),
+      write(req, reply, () => ({
+        status: 201,
+        body: claimCoupon(d.db, req.body.campaignId, member(req.headers['x-member-code']).id, d.clock()),
+      })),
   );
 
   app.get(
@@ -234,16 +225,9 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
       },
     },
     async (req, reply) =>
-      idempotent(
-        d.db,
-        req,
-        reply,
-        () => {
-          const c = claimAfterPurchase(d.db, req.body.campaignId, req.params.saleId, d.clock());
-          if (!c) throw new DomainError('conflict', 'COUPON_UNAVAILABLE', 'no coupon');
-          return { status: 201, body: c };
-        },
-        d.clock(),
-      ),
+      write(req, reply, () => ({
+        status: 201,
+        body: claimAfterPurchase(d.db, req.body.campaignId, req.params.saleId, d.clock()),
+      })),
   );
 };

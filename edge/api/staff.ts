@@ -9,14 +9,14 @@ import { quoteCart } from '../checkout/quote.js';
 import { refundSale } from '../checkout/refunds.js';
 import type { Staff } from '../checkout/staff.js';
 import { enrollMember } from '../members/members.js';
-import type { BusinessDeps } from './deps.js';
-import { idempotent } from './idempotency.js';
+import { type BusinessDeps, writer } from './deps.js';
 import { CartParams, Fen, LineParams, QuoteSchema, Reason, SaleParams } from './schemas.js';
 
 const ReasonBody = Type.Object({ reason: Reason }, { additionalProperties: false });
 
 export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const write = writer(d);
   const quote = (cartId: string) => quoteCart(d.db, cartId, { now: d.clock(), timezone: d.store.timezone });
 
   app.post(
@@ -62,21 +62,10 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
       { schema: { params: LineParams, body, response: { 200: QuoteSchema } } },
       async (req, reply) => {
         const staff = d.staffAuth.require(req);
-        return idempotent(
-          d.db,
-          req,
-          reply,
-          () => {
-            run(
-              staff,
-              req.params.cartId,
-              req.params.lineId,
-              req.body as { reason: string; priceFen?: number },
-            );
-            return { status: 200, body: quote(req.params.cartId) };
-          },
-          d.clock(),
-        );
+        return write(req, reply, () => {
+          run(staff, req.params.cartId, req.params.lineId, req.body as { reason: string; priceFen?: number });
+          return { status: 200, body: quote(req.params.cartId) };
+        });
       },
     );
 
@@ -98,16 +87,10 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
     { schema: { params: CartParams, body: ReasonBody, response: { 200: QuoteSchema } } },
     async (req, reply) => {
       const staff = d.staffAuth.require(req);
-      return idempotent(
-        d.db,
-        req,
-        reply,
-        () => {
-          cancelCart(d.db, req.params.cartId, staff, req.body.reason, d.clock());
-          return { status: 200, body: quote(req.params.cartId) };
-        },
-        d.clock(),
-      );
+      return write(req, reply, () => {
+        cancelCart(d.db, req.params.cartId, staff, req.body.reason, d.clock());
+        return { status: 200, body: quote(req.params.cartId) };
+      });
     },
   );
 
@@ -151,22 +134,16 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
     },
     async (req, reply) => {
       const staff = d.staffAuth.require(req);
-      return idempotent(
-        d.db,
-        req,
-        reply,
-        () => ({
-          status: 201,
-          body: refundSale(d.db, req.params.saleId, {
-            lines: req.body.lines,
-            staff,
-            reason: req.body.reason,
-            now: d.clock(),
-            fenPerPoint: d.loyalty.fenPerPoint,
-          }),
+      return write(req, reply, () => ({
+        status: 201,
+        body: refundSale(d.db, req.params.saleId, {
+          lines: req.body.lines,
+          staff,
+          reason: req.body.reason,
+          now: d.clock(),
+          fenPerPoint: d.loyalty.fenPerPoint,
         }),
-        d.clock(),
-      );
+      }));
     },
   );
 
@@ -192,13 +169,10 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
     },
     async (req, reply) => {
       d.staffAuth.require(req);
-      return idempotent(
-        d.db,
-        req,
-        reply,
-        () => ({ status: 201, body: enrollMember(d.db, req.body.name ?? null, d.clock()) }),
-        d.clock(),
-      );
+      return write(req, reply, () => ({
+        status: 201,
+        body: enrollMember(d.db, req.body.name ?? null, d.clock()),
+      }));
     },
   );
 };

@@ -212,6 +212,11 @@ function localTime(now: number, timezone: string): LocalTime {
 
 const hm = (s: string) => Number(s.slice(0, 2)) * 60 + Number(s.slice(3, 5));
 
+/** Whether a promotion is on for this shopper now (window and membership). */
+export function isActive(p: Promotion, ctx: PricingContext): boolean {
+  return (!p.memberOnly || ctx.member) && inWindow(p.window, ctx.now, localTime(ctx.now, ctx.timezone));
+}
+
 function inWindow(w: Promotion['window'], now: number, local: LocalTime): boolean {
   if (w.from !== undefined && now < w.from) return false;
   if (w.to !== undefined && now >= w.to) return false;

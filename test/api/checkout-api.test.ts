@@ -264,6 +264,10 @@ describe('shopper scan-to-buy', () => {
     ]);
     expect(page.body.coupons.map((c: { id: string }) => c.id)).toContain('welcome-5');
     expect(page.body.related).toHaveLength(4);
+    const anonymous = await call('GET', `/products/${milk}`);
+    expect(anonymous.body.promotions).toEqual([]); // the dairy discount is for members
+    const tea = await call('GET', `/products/${gtinOf(db, 'Iced Black Tea 500ml')}`);
+    expect(tea.body.promotions).toEqual([expect.objectContaining({ id: 'tea-2nd-half', onePriceFen: 300 })]);
 
     const claimed = await call('POST', '/coupons/claim', { campaignId: 'welcome-5' }, member);
     expect(claimed.status).toBe(201);

@@ -20,22 +20,13 @@ import { refundSale } from '../../edge/checkout/refunds.js';
 import type { Staff } from '../../edge/checkout/staff.js';
 import { cancelPayment, payCash, payPoints, startPayment } from '../../edge/checkout/tenders.js';
 import { readOutbox } from '../../edge/db/outbox.js';
-import { DomainError } from '../../edge/errors.js';
 import { enrollMember, getMember, movePoints } from '../../edge/members/members.js';
-import { ctx, demoDb, gtinOf, SEED_NOW, scan } from '../helpers/store.js';
+import { ctx, demoDb, errorCode, gtinOf, SEED_NOW, scan } from '../helpers/store.js';
 
 const cashier: Staff = { id: 'c1', name: 'Li', role: 'cashier' };
 const supervisor: Staff = { id: 's1', name: 'Wang', role: 'supervisor' };
 const now = SEED_NOW;
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    return (err as DomainError).code;
-  }
-  return 'ok';
-}
+const code = errorCode;
 
 describe('carts and lines', () => {
   it('adds scanned items, merging repeated scans of the same item', () => {

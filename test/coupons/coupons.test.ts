@@ -15,21 +15,12 @@ import {
 } from '../../edge/coupons/wallet.js';
 import type { Db } from '../../edge/db/open.js';
 import { readOutbox } from '../../edge/db/outbox.js';
-import { DomainError } from '../../edge/errors.js';
 import { enrollMember, identifyMember } from '../../edge/members/members.js';
-import { ctx, demoDb, gtinOf, SEED_NOW, scan } from '../helpers/store.js';
+import { ctx, demoDb, errorCode, gtinOf, SEED_NOW, scan } from '../helpers/store.js';
 
 const now = SEED_NOW;
 const supervisor = { id: 's1', name: 'Wang', role: 'supervisor' as const };
-function code(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    expect(err).toBeInstanceOf(DomainError);
-    return (err as DomainError).code;
-  }
-  return 'ok';
-}
+const code = errorCode;
 
 function buy(db: Db, memberId: string | null, items: [string, number][]) {
   const cart = createCart(db, { channel: 'kiosk', now });

@@ -1,10 +1,12 @@
 // A store database with the demo seed, for domain tests.
+import { expect } from 'vitest';
 import { parseScan } from '../../edge/catalog/barcode.js';
 import { applySeed, loadSeedFile } from '../../edge/catalog/seed.js';
 import type { CheckoutContext } from '../../edge/checkout/sale.js';
 import { migrate } from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import { type Db, openDb } from '../../edge/db/open.js';
+import { DomainError } from '../../edge/errors.js';
 
 export const SEED_NOW = Date.UTC(2026, 10, 18, 2, 0); // Wed 10:00 in Shanghai
 
@@ -36,4 +38,15 @@ export function gtinOf(db: Db, en: string): string {
     .get(`%${en}%`) as string | undefined;
   if (!g) throw new Error(`no demo product like ${en}`);
   return g.slice(1); // as an EAN-13 on the pack
+}
+
+/** The DomainError code `fn` throws, or 'ok' when it does not throw. */
+export function errorCode(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (err) {
+    expect(err).toBeInstanceOf(DomainError);
+    return (err as DomainError).code;
+  }
+  return 'ok';
 }
