@@ -353,8 +353,10 @@ export function handOffCart(db: Db, code: string, kioskId: string, now: number):
     if (cart.status === 'paying' && cart.kiosk_id !== kioskId) {
       throw new DomainError('conflict', 'CART_STATE', 'cart is being paid elsewhere');
     }
+    // the cart is the kiosk's now: kiosk rules (attendant for removals) apply from here
     db.prepare(
-      `UPDATE carts SET kiosk_id = ?, status = CASE status WHEN 'suspended' THEN 'open' ELSE status END, updated_at = ? WHERE id = ?`,
+      `UPDATE carts SET kiosk_id = ?, channel = 'kiosk',
+         status = CASE status WHEN 'suspended' THEN 'open' ELSE status END, updated_at = ? WHERE id = ?`,
     ).run(kioskId, now, cart.id);
     return getCart(db, cart.id);
   })();

@@ -134,7 +134,7 @@ describe('carts and lines', () => {
     );
     resumeCart(db, phone.id, now);
     const taken = handOffCart(db, phone.code.toLowerCase(), 'kiosk-2', now);
-    expect(taken).toMatchObject({ id: phone.id, kiosk_id: 'kiosk-2', status: 'open' });
+    expect(taken).toMatchObject({ id: phone.id, kiosk_id: 'kiosk-2', channel: 'kiosk', status: 'open' });
     expect(code(() => handOffCart(db, 'ZZZZZZ', 'kiosk-2', now))).toBe('CART_NOT_FOUND');
   });
 
