@@ -13,12 +13,14 @@ export interface PtyPair {
   close(): Promise<void>;
 }
 
-export async function openPtyPair(): Promise<PtyPair> {
+/** Opens a pty pair; given the paths of an earlier pair, re-creates it there (a device
+ * plugged back in at the same port). */
+export async function openPtyPair(at?: { a: string; b: string }): Promise<PtyPair> {
   if (spawnSync('socat', ['-V']).error)
     throw new Error('socat is not installed: run test/setup/system-deps.sh');
-  const dir = mkdtempSync(join(tmpdir(), 'storeedge-pty-'));
-  const a = join(dir, 'a');
-  const b = join(dir, 'b');
+  const dir = at ? '' : mkdtempSync(join(tmpdir(), 'storeedge-pty-'));
+  const a = at?.a ?? join(dir, 'a');
+  const b = at?.b ?? join(dir, 'b');
   const proc: ChildProcess = spawn('socat', [`pty,raw,echo=0,link=${a}`, `pty,raw,echo=0,link=${b}`], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
