@@ -36,10 +36,11 @@ function localDate(now: number, timezone: string): string {
 }
 
 /** Completes the sale of a fully paid cart. Must be called inside a transaction (the
- * tender that paid the last fen and the sale commit together). */
-export function completeSale(db: Db, cartId: string, ctx: CheckoutContext): SaleResult {
+ * tender that paid the last fen and the sale commit together); a caller that quoted the
+ * cart in that same transaction passes the quote instead of pricing it again. */
+export function completeSale(db: Db, cartId: string, ctx: CheckoutContext, quoted?: Quote): SaleResult {
   if (!db.inTransaction) throw new Error('completeSale must run inside the paying transaction');
-  const quote = quoteCart(db, cartId, ctx);
+  const quote = quoted ?? quoteCart(db, cartId, ctx);
   if (quote.status !== 'paying') {
     throw new DomainError('conflict', 'CART_STATE', `cart is ${quote.status}; a sale completes from paying`);
   }

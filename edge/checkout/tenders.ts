@@ -84,7 +84,7 @@ function insertApproved(
 function finishIfPaid(db: Db, cartId: string, paymentId: string, ctx: CheckoutContext): TenderResult {
   const q = quoteCart(db, cartId, ctx);
   if (q.paidFen >= q.totalFen) {
-    const sale = completeSale(db, cartId, ctx);
+    const sale = completeSale(db, cartId, ctx, q);
     return { paymentId, quote: sale.quote, sale };
   }
   return { paymentId, quote: q, sale: null };

@@ -2,6 +2,7 @@
 // saves the most, without the shopper choosing. One coupon per campaign per sale.
 // A coupon's minimum spend is measured on its in-scope lines after promotions; its
 // discount is capped by what those lines still cost and spread over them in proportion.
+import { scopeMatcher } from '../catalog/scope.js';
 import type { Name, Scope } from '../catalog/shared-schema.js';
 import { allocate, percentOf } from '../checkout/money.js';
 import type { CouponCampaign } from './schema.js';
@@ -40,12 +41,7 @@ export interface CouponApplication {
 const MAX_CANDIDATES = 10;
 
 export function inScope(scope: Scope, l: Omit<ChoiceLine, 'netFen'>): boolean {
-  return (
-    !scope.excludeGtins.includes(l.gtin) &&
-    (scope.gtins.length === 0 || scope.gtins.includes(l.gtin)) &&
-    (scope.categories.length === 0 || l.categories.some((c) => scope.categories.includes(c))) &&
-    (scope.brands.length === 0 || (l.brandId !== null && scope.brands.includes(l.brandId)))
-  );
+  return scopeMatcher(scope)(l);
 }
 
 function applyOne(

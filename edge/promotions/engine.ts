@@ -4,6 +4,7 @@
 // priority order (lower first, then id); each sees the line amounts left by the ones
 // before it. An exclusive promotion only takes lines nobody discounted yet, and the
 // lines it discounts take nothing after it.
+import { scopeMatcher } from '../catalog/scope.js';
 import type { Name } from '../catalog/shared-schema.js';
 import { allocate, percentOf, weightPrice } from '../checkout/money.js';
 import type { Promotion } from './schema.js';
@@ -53,18 +54,10 @@ export function compilePromotions(promotions: readonly Promotion[]): CompiledPro
   return [...promotions]
     .sort((a, b) => a.priority - b.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
     .map((promotion) => {
-      const s = promotion.scope;
-      const gtins = new Set(s.gtins);
-      const categories = new Set(s.categories);
-      const brands = new Set(s.brands);
-      const excluded = new Set(s.excludeGtins);
+      const inScope = scopeMatcher(promotion.scope);
       return {
         promotion,
-        matches: (l: PricingLine) =>
-          !excluded.has(l.gtin) &&
-          (gtins.size === 0 || gtins.has(l.gtin)) &&
-          (categories.size === 0 || l.categories.some((c) => categories.has(c))) &&
-          (brands.size === 0 || (l.brand !== null && brands.has(l.brand))),
+        matches: (l: PricingLine) => inScope({ gtin: l.gtin, categories: l.categories, brandId: l.brand }),
       };
     });
 }
