@@ -1,9 +1,9 @@
 // An ESC/POS receipt printer on TCP port 9100 (raw printing, as network receipt
-// printers ship). Status is read with DLE EOT before and after each job: a receipt
-// is reported printed only when the printer still has paper and a closed cover after it.
-import { EventEmitter } from 'node:events';
-import { Socket } from 'node:net';
-import type { DeviceState } from '../core/device.js';
+// printers ship). Status is read with DLE EOT before and after each job: a receipt is
+// reported printed only when the printer still has paper and a closed cover after it.
+// DLE EOT is answered in real time; on a printer with a deep buffer the check after a
+// long job can run before the job's last lines print.
+import { TcpDevice } from '../core/tcp-link.js';
 import { decodeStatus, encodeEscPos, isStatusByte, statusRequest } from './escpos.js';
 import { type PrintBlock, type Printer, PrinterError, type PrinterStatus } from './printer.js';
 
@@ -16,98 +16,49 @@ export interface EscPosPrinterOptions {
   connectTimeoutMs?: number;
 }
 
-export class EscPosPrinter extends EventEmitter implements Printer {
+interface Waiting {
+  resolve: (b: number) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export class EscPosPrinter extends TcpDevice implements Printer {
   readonly kind = 'printer' as const;
-  readonly id: string;
-  private _state: DeviceState = 'closed';
-  private socket: Socket | null = null;
-  private waiting: {
-    resolve: (b: number) => void;
-    reject: (e: Error) => void;
-    timer: NodeJS.Timeout;
-  } | null = null;
+  private waiting: Waiting | null = null;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly opts: EscPosPrinterOptions) {
-    super();
-    this.id = opts.id;
+    super(opts.id, { host: opts.host, port: opts.port ?? 9100, connectTimeoutMs: opts.connectTimeoutMs });
   }
 
-  get state(): DeviceState {
-    return this._state;
+  // a port that accepts but never answers DLE EOT is not a printer we can trust
+  protected override async handshake(): Promise<void> {
+    await this.readStatus();
   }
 
-  private setState(state: DeviceState, error?: string): void {
-    this._state = state;
-    this.emit('state', state, error);
+  protected onData(chunk: Buffer): void {
+    for (const b of chunk) {
+      const w = this.waiting;
+      if (!w || !isStatusByte(b)) continue; // stray bytes are not an answer
+      this.waiting = null;
+      clearTimeout(w.timer);
+      w.resolve(b);
+    }
   }
 
-  open(): Promise<void> {
-    if (this.socket) return Promise.resolve();
-    this.setState('connecting');
-    return new Promise((resolve, reject) => {
-      const socket = new Socket();
-      const timer = setTimeout(
-        () => socket.destroy(new Error('connect timed out')),
-        this.opts.connectTimeoutMs ?? 3000,
-      );
-      socket.setNoDelay(true);
-      socket.setKeepAlive(true, 5000);
-      socket.once('connect', async () => {
-        clearTimeout(timer);
-        this.socket = socket;
-        try {
-          await this.status();
-        } catch (e) {
-          // a port that accepts but never answers DLE EOT is not a printer we can trust
-          socket.destroy();
-          this.socket = null;
-          this.setState('failed', (e as Error).message);
-          return reject(e);
-        }
-        this.setState('ready');
-        resolve();
-      });
-      socket.on('data', (chunk) => {
-        for (const b of chunk) {
-          const w = this.waiting;
-          if (!w || !isStatusByte(b)) continue; // stray bytes are not an answer
-          this.waiting = null;
-          clearTimeout(w.timer);
-          w.resolve(b);
-        }
-      });
-      socket.once('error', (e) => {
-        clearTimeout(timer);
-        if (this.socket !== socket) {
-          this.setState('failed', e.message);
-          return reject(e);
-        }
-      });
-      socket.once('close', () => {
-        clearTimeout(timer);
-        if (this.socket !== socket) return;
-        this.socket = null;
-        this.failWaiting(new PrinterError(`${this.id}: printer connection lost`, 'OFFLINE'));
-        this.setState('disconnected', 'connection closed');
-      });
-      socket.connect(this.opts.port ?? 9100, this.opts.host);
-    });
-  }
-
-  private failWaiting(e: Error): void {
+  protected override detach(reason: string): void {
     const w = this.waiting;
     this.waiting = null;
     if (w) {
       clearTimeout(w.timer);
-      w.reject(e);
+      w.reject(new PrinterError(`${this.id}: ${reason}`, 'OFFLINE'));
     }
   }
 
-  private send(bytes: Buffer): Promise<void> {
-    const socket = this.socket;
-    if (!socket) return Promise.reject(new PrinterError(`${this.id}: printer not connected`, 'OFFLINE'));
-    return new Promise((resolve, reject) => socket.write(bytes, (e) => (e ? reject(e) : resolve())));
+  private write(bytes: Buffer): Promise<void> {
+    return this.send(bytes).catch((e: Error) => {
+      throw new PrinterError(e.message, 'OFFLINE');
+    });
   }
 
   private statusByte(n: 1 | 2 | 4): Promise<number> {
@@ -117,7 +68,11 @@ export class EscPosPrinter extends EventEmitter implements Printer {
         reject(new PrinterError(`${this.id}: no status answer`, 'TIMEOUT'));
       }, this.opts.timeoutMs ?? 1000);
       this.waiting = { resolve, reject, timer };
-      this.send(statusRequest(n)).catch((e: Error) => this.failWaiting(e));
+      this.write(statusRequest(n)).catch((e: Error) => {
+        clearTimeout(timer);
+        this.waiting = null;
+        reject(e);
+      });
     });
   }
 
@@ -142,26 +97,8 @@ export class EscPosPrinter extends EventEmitter implements Printer {
     const bytes = encodeEscPos(doc);
     return this.serial(async () => {
       check(this.id, await this.readStatus(), 'before printing');
-      await this.send(bytes);
+      await this.write(bytes);
       check(this.id, await this.readStatus(), 'after printing');
-    });
-  }
-
-  close(): Promise<void> {
-    const socket = this.socket;
-    this.socket = null;
-    this.failWaiting(new PrinterError(`${this.id}: printer closed`, 'OFFLINE'));
-    if (!socket) {
-      this._state = 'closed';
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      socket.once('close', () => {
-        this.setState('closed');
-        resolve();
-      });
-      socket.end();
-      socket.destroySoon();
     });
   }
 }

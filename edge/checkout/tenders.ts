@@ -174,6 +174,7 @@ export function openProviderPayment(
   cartId: string,
   kind: 'card' | 'payment_code',
   amountFen: number | null,
+  provider: string,
   ctx: CheckoutContext,
 ): { paymentId: string; reference: string; amountFen: number } {
   return db
@@ -193,9 +194,9 @@ export function openProviderPayment(
       const id = randomUUID();
       const reference = `${ctx.storeId}-${id.slice(0, 8)}-${ctx.now.toString(36)}`;
       db.prepare(
-        `INSERT INTO payments (id, cart_id, kind, amount_fen, tendered_fen, status, reference, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-      ).run(id, cartId, kind, amount, amount, reference, ctx.now, ctx.now);
+        `INSERT INTO payments (id, cart_id, kind, amount_fen, tendered_fen, status, reference, provider, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,
+      ).run(id, cartId, kind, amount, amount, reference, provider, ctx.now, ctx.now);
       return { paymentId: id, reference, amountFen: amount };
     })
     .immediate();

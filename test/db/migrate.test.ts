@@ -47,6 +47,11 @@ const sampleData: Record<number, (db: Db) => void> = {
       `INSERT INTO outbox (event_id, type, class, payload, created_at) VALUES ('e1', 'sale.completed', 'money', '{}', 0)`,
     ).run();
   },
+  4: (db) => {
+    db.prepare(
+      `INSERT INTO kiosk_alerts (id, kiosk_id, kind, message, created_at) VALUES ('a1', 'kiosk-1', 'help', 'help', 0)`,
+    ).run();
+  },
 };
 
 describe('database', () => {
@@ -63,7 +68,12 @@ describe('database', () => {
     const db = openDb(freshPath());
     const first = migrate(db, migrations);
     expect(first).toMatchObject({ from: 0, to: migrations.length });
-    expect(first.applied).toEqual(['0001_catalog', '0002_promotions_coupons', '0003_checkout']);
+    expect(first.applied).toEqual([
+      '0001_catalog',
+      '0002_promotions_coupons',
+      '0003_checkout',
+      '0004_kiosk_devices',
+    ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();
   });

@@ -1,0 +1,229 @@
+// Card-terminal and payment-code payments, end to end, with the lost answer handled.
+// The payment row (status pending, with its reference and provider) is committed
+// before the provider is asked. The answer settles it. When the answer is lost
+// (timeout, link down, garbled, or the daemon died), the payment is 'unknown' and is
+// resolved only by asking the provider about that reference: approved → it counts,
+// not found → it never happened, declined → declined. An approval that no longer fits
+// (cart cancelled, wrong amount) is reversed. A payment is never sent twice.
+import type { Logger } from 'pino';
+import {
+  PaymentLinkError,
+  type PaymentOutcome,
+  type PaymentProvider,
+  type PaymentStatus,
+} from '../../device-drivers/payment/provider.js';
+import { getCart } from '../checkout/carts.js';
+import type { CheckoutContext } from '../checkout/sale.js';
+import { openProviderPayment, settleProviderPayment, type TenderResult } from '../checkout/tenders.js';
+import type { Db } from '../db/open.js';
+import { DomainError } from '../errors.js';
+
+export interface ProviderPaymentsOptions {
+  db: Db;
+  currency: string;
+  context: () => CheckoutContext;
+  log: Logger;
+  /** first retry of an unresolved payment, doubling up to maxRetryMs */
+  retryMs?: number;
+  maxRetryMs?: number;
+}
+
+interface Unsettled {
+  id: string;
+  cart_id: string;
+  amount_fen: number;
+  reference: string;
+  provider: string | null;
+  status: 'pending' | 'unknown';
+}
+
+export type ProviderPayResult = TenderResult & {
+  status: 'approved' | 'declined' | 'unknown';
+  reason?: string;
+};
+
+export class ProviderPayments {
+  private readonly providers = new Map<string, PaymentProvider>();
+  private readonly retries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
+  private stopped = false;
+
+  constructor(private readonly o: ProviderPaymentsOptions) {}
+
+  register(provider: PaymentProvider): void {
+    this.providers.set(provider.id, provider);
+  }
+
+  /** Pays what is due (or `amountFen`) through a provider, as one tender of the cart. */
+  async pay(
+    cartId: string,
+    kind: 'card' | 'payment_code',
+    providerId: string,
+    amountFen: number | null,
+    extra: { paymentCode?: string } = {},
+  ): Promise<ProviderPayResult> {
+    const provider = this.providers.get(providerId);
+    if (!provider)
+      throw new DomainError('conflict', 'PROVIDER_UNAVAILABLE', `no payment provider ${providerId}`);
+    const open = openProviderPayment(this.o.db, cartId, kind, amountFen, providerId, this.o.context());
+    this.o.log.info({ paymentId: open.paymentId, reference: open.reference, providerId }, 'payment sent');
+    let outcome: PaymentOutcome;
+    try {
+      outcome = await provider.pay({
+        reference: open.reference,
+        amountFen: open.amountFen,
+        currency: this.o.currency,
+        ...(extra.paymentCode ? { paymentCode: extra.paymentCode } : {}),
+      });
+    } catch (e) {
+      if (!(e instanceof PaymentLinkError)) throw e;
+      this.o.log.warn(
+        { paymentId: open.paymentId, err: e.message },
+        'payment answer lost; will ask by reference',
+      );
+      const r = settleProviderPayment(
+        this.o.db,
+        open.paymentId,
+        { status: 'unknown', detail: { lost: e.code } },
+        this.o.context(),
+      );
+      this.schedule(open.paymentId, 0);
+      return { ...r, status: 'unknown', reason: e.code };
+    }
+    const settled = await this.apply(
+      {
+        id: open.paymentId,
+        cart_id: cartId,
+        amount_fen: open.amountFen,
+        reference: open.reference,
+        provider: providerId,
+        status: 'pending',
+      },
+      outcome,
+      provider,
+    );
+    return settled;
+  }
+
+  /** Resolves every payment left pending or unknown (at start, after a crash). */
+  recoverAll(): number {
+    const rows = this.o.db
+      .prepare(`SELECT id FROM payments WHERE status IN ('pending', 'unknown') AND provider IS NOT NULL`)
+      .pluck()
+      .all() as string[];
+    for (const id of rows) this.schedule(id, 0);
+    return rows.length;
+  }
+
+  /** Payments still waiting for their provider's word. */
+  unresolved(): number {
+    return this.retries.size;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const r of this.retries.values()) clearTimeout(r.timer);
+    this.retries.clear();
+  }
+
+  private schedule(paymentId: string, attempt: number): void {
+    if (this.stopped) return;
+    const prev = this.retries.get(paymentId);
+    if (prev) clearTimeout(prev.timer);
+    const base = this.o.retryMs ?? 500;
+    const delay = attempt === 0 ? 0 : Math.min(this.o.maxRetryMs ?? 30_000, base * 2 ** (attempt - 1));
+    const timer = setTimeout(() => void this.resolve(paymentId, attempt), delay);
+    timer.unref();
+    this.retries.set(paymentId, { timer, attempt });
+  }
+
+  /** Asks the provider what became of one payment, and settles it when it knows. */
+  async resolve(paymentId: string, attempt = 0): Promise<'settled' | 'waiting'> {
+    const row = this.o.db
+      .prepare(
+        `SELECT id, cart_id, amount_fen, reference, provider, status FROM payments WHERE id = ? AND status IN ('pending', 'unknown')`,
+      )
+      .get(paymentId) as Unsettled | undefined;
+    if (!row) {
+      this.retries.delete(paymentId);
+      return 'settled';
+    }
+    const provider = row.provider ? this.providers.get(row.provider) : undefined;
+    let status: PaymentStatus;
+    try {
+      if (!provider) throw new PaymentLinkError(`provider ${row.provider} not configured`, 'OFFLINE');
+      status = await provider.status(row.reference);
+    } catch (e) {
+      if (!(e instanceof PaymentLinkError)) throw e;
+      this.o.log.warn({ paymentId, err: e.message, attempt }, 'status inquiry failed; retrying');
+      this.schedule(paymentId, attempt + 1);
+      return 'waiting';
+    }
+    if (status.result === 'in_progress') {
+      this.schedule(paymentId, attempt + 1);
+      return 'waiting';
+    }
+    this.retries.delete(paymentId);
+    if (status.result === 'not_found') {
+      settleProviderPayment(
+        this.o.db,
+        paymentId,
+        { status: 'declined', detail: { reason: 'the provider never received it' } },
+        this.o.context(),
+      );
+      this.o.log.info({ paymentId }, 'lost payment was never received: declined');
+      return 'settled';
+    }
+    await this.apply(row, status, provider!);
+    return 'settled';
+  }
+
+  private async apply(
+    row: Unsettled,
+    outcome: PaymentOutcome,
+    provider: PaymentProvider,
+  ): Promise<ProviderPayResult> {
+    const ctx = this.o.context();
+    if (outcome.result === 'declined') {
+      const r = settleProviderPayment(
+        this.o.db,
+        row.id,
+        { status: 'declined', detail: { reason: outcome.reason, ...outcome.detail } },
+        ctx,
+      );
+      return { ...r, status: 'declined', reason: outcome.reason };
+    }
+    const misfit =
+      outcome.amountFen !== row.amount_fen
+        ? `approved ${outcome.amountFen} fen, asked ${row.amount_fen}`
+        : getCart(this.o.db, row.cart_id).status !== 'paying'
+          ? 'the cart is no longer being paid'
+          : null;
+    if (misfit) {
+      // money taken that the sale cannot use goes back before anything is recorded as paid
+      this.o.log.warn({ paymentId: row.id, misfit }, 'reversing an approval that does not fit');
+      try {
+        await provider.reverse(row.reference, outcome.amountFen);
+      } catch (e) {
+        if (!(e instanceof PaymentLinkError)) throw e;
+        const r = settleProviderPayment(this.o.db, row.id, { status: 'unknown', detail: { misfit } }, ctx);
+        this.schedule(row.id, 1);
+        return { ...r, status: 'unknown', reason: 'reversal pending' };
+      }
+      const r = settleProviderPayment(
+        this.o.db,
+        row.id,
+        { status: 'reversed', providerRef: outcome.providerRef, detail: { misfit } },
+        ctx,
+      );
+      return { ...r, status: 'declined', reason: misfit };
+    }
+    const r = settleProviderPayment(
+      this.o.db,
+      row.id,
+      { status: 'approved', providerRef: outcome.providerRef, detail: outcome.detail ?? null },
+      ctx,
+    );
+    this.o.log.info({ paymentId: row.id, saleId: r.sale?.saleId }, 'payment approved');
+    return { ...r, status: 'approved' };
+  }
+}
