@@ -6,6 +6,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import type { TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { parseDocument } from 'yaml';
+import { deviceProblems } from './devices.js';
 import { applyEnvOverrides } from './env.js';
 import { formatSchemaErrors } from './errors.js';
 import { type Config, ConfigSchema } from './schema.js';
@@ -107,6 +108,7 @@ function crossChecks(c: Config): string[] {
   );
   c.devices.forEach((d, i) => {
     if (!d.simulate && !d.path) problems.push(`/devices/${i}/path: required unless "simulate" is true`);
+    problems.push(...deviceProblems(d, `/devices/${i}`));
   });
   const tokens = new Set<string>();
   c.security.kioskTokens.forEach((t, i) => {

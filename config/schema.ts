@@ -22,9 +22,9 @@ export const DeviceConfig = Type.Object(
   {
     id: Id,
     kind: DeviceKind,
-    driver: Type.String({
-      minLength: 1,
-      description: 'protocol implementation, e.g. "serial-scanner", "escpos"',
+    driver: Type.Enum(['serial-scanner', 'evdev-scanner', 'mt-sics', 'escpos', 'nexo'], {
+      description:
+        'protocol: serial-scanner and evdev-scanner (scanner), mt-sics (scale), escpos (printer, TCP 9100), nexo (payment terminal, TCP)',
     }),
     kiosk: Type.Optional(Id),
     path: Type.Optional(
@@ -34,10 +34,48 @@ export const DeviceConfig = Type.Object(
       default: false,
       description: 'start the protocol simulator on a pty and use it',
     }),
-    options: Type.Record(Type.String(), Type.Unknown(), { default: {} }),
+    options: Type.Record(Type.String(), Type.Unknown(), {
+      default: {},
+      description: 'driver settings; see DriverOptions in config/schema.ts',
+    }),
   },
   { additionalProperties: false },
 );
+
+const Ms = (dflt: number, description: string) =>
+  Type.Integer({ minimum: 10, maximum: 600_000, default: dflt, description });
+const Strict = <P extends Record<string, TSchema>>(p: P) => Type.Object(p, { additionalProperties: false });
+
+/** Settings per driver, checked at start (devices[].options). */
+export const DriverOptions = {
+  'serial-scanner': Strict({
+    baudRate: Type.Integer({ minimum: 1200, maximum: 921_600, default: 9600 }),
+    suffix: Type.Enum(['cr', 'lf', 'crlf', 'none'], { default: 'cr' }),
+    debounceMs: Ms(300, 'identical reads closer than this are one scan'),
+  }),
+  'evdev-scanner': Strict({ debounceMs: Ms(300, 'identical reads closer than this are one scan') }),
+  'mt-sics': Strict({
+    baudRate: Type.Integer({ minimum: 1200, maximum: 921_600, default: 9600 }),
+    timeoutMs: Ms(2000, 'longest wait for one answer (S waits for a stable load)'),
+  }),
+  escpos: Strict({ timeoutMs: Ms(1000, 'longest wait for a status byte') }),
+  nexo: Strict({
+    saleId: Type.Optional(Type.String({ minLength: 1, description: 'our SaleID; default the kiosk id' })),
+    poiId: Type.Optional(
+      Type.String({ minLength: 1, description: "the terminal's POIID; default the device id" }),
+    ),
+    paymentTimeoutMs: Ms(90_000, 'how long the shopper has to present a card'),
+    requestTimeoutMs: Ms(10_000, 'status and reversal answers'),
+  }),
+} as const;
+
+export const DRIVER_KIND: Record<keyof typeof DriverOptions, Static<typeof DeviceKind>> = {
+  'serial-scanner': 'scanner',
+  'evdev-scanner': 'scanner',
+  'mt-sics': 'scale',
+  escpos: 'printer',
+  nexo: 'payment-terminal',
+};
 
 export const CameraConfig = Type.Object(
   {
@@ -159,6 +197,26 @@ export const ConfigSchema = Type.Object(
     }),
     devices: Type.Array(DeviceConfig, { default: [] }),
     cameras: Type.Array(CameraConfig, { default: [] }),
+    payments: Obj({
+      codeGateway: Obj(
+        {
+          enabled: Type.Boolean({ default: false }),
+          url: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8088/' }),
+          merchantId: Type.String({ minLength: 1, default: 'demo-merchant' }),
+          key: Type.String({
+            minLength: 8,
+            default: 'demo-gateway-key',
+            description: 'HMAC key shared with the gateway',
+          }),
+          simulate: Type.Boolean({
+            default: false,
+            description: 'run the gateway simulator on a loopback port',
+          }),
+          confirmTimeoutMs: Ms(30_000, 'how long a shopper may take to confirm on the phone'),
+        },
+        "the acquirer's payment-code (wallet) gateway",
+      ),
+    }),
     mqtt: Obj({
       enabled: Type.Boolean({ default: false }),
       url: Type.String({ pattern: '^(mqtts?|wss?)://', default: 'mqtt://127.0.0.1:1883' }),

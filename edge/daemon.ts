@@ -5,6 +5,7 @@ import { createMetrics } from './api/metrics.js';
 import { HttpPart } from './api/part.js';
 import { StaffAuth } from './api/staff-auth.js';
 import { DbPart } from './db/part.js';
+import { DevicesPart } from './devices/part.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { VERSION } from './version.js';
@@ -22,6 +23,7 @@ const ISO_4217_NUMERIC: Record<string, string> = {
 export interface Daemon {
   lifecycle: Lifecycle;
   db: DbPart;
+  devices: DevicesPart;
   http: HttpPart;
 }
 
@@ -39,9 +41,32 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
   });
   lifecycle.add(db);
 
+  const clock = Date.now;
+  const scanOptions = {
+    variableMeasure: config.barcodes.variableMeasure,
+    currencyNumeric: ISO_4217_NUMERIC[config.store.currency],
+  };
+  const store = { id: config.store.id, name: config.store.name, timezone: config.store.timezone };
+  const context = () => ({
+    now: clock(),
+    timezone: store.timezone,
+    storeId: store.id,
+    loyalty: config.loyalty,
+  });
+  const devices = new DevicesPart({
+    devices: config.devices,
+    codeGateway: config.payments.codeGateway,
+    currency: config.store.currency,
+    db: () => db.handle,
+    log: log.child({ component: 'devices' }),
+    context,
+    store,
+    scanOptions,
+  });
+  lifecycle.add(devices);
+
   // Parts not built yet say so at start instead of silently ignoring their config.
   const pending: [string, boolean][] = [
-    ['devices', config.devices.length > 0],
     ['cameras', config.cameras.length > 0],
     ['mqtt', config.mqtt.enabled],
   ];
@@ -49,7 +74,6 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
     if (used) log.warn({ section }, `config section "${section}" is set but this build does not run it yet`);
   }
 
-  const clock = Date.now;
   const staffAuth = new StaffAuth({ staff: config.security.staff, clock });
   const parts = () => lifecycle.status();
   const http = new HttpPart({
@@ -58,7 +82,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
     port: config.http.port,
     bodyLimitBytes: config.http.bodyLimitBytes,
     requestTimeoutMs: config.http.requestTimeoutMs,
-    metrics: createMetrics(parts),
+    metrics: createMetrics(parts, () => devices.status()),
     parts,
     info: {
       storeId: config.store.id,
@@ -70,15 +94,14 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
     business: () => ({
       db: db.handle,
       clock,
-      store: { id: config.store.id, name: config.store.name, timezone: config.store.timezone },
+      store,
       loyalty: config.loyalty,
-      scanOptions: {
-        variableMeasure: config.barcodes.variableMeasure,
-        currencyNumeric: ISO_4217_NUMERIC[config.store.currency],
-      },
+      scanOptions,
       staffAuth,
+      kiosks: devices,
     }),
+    ...(config.devices.some((d) => d.simulate) ? { demo: devices } : {}),
   });
   lifecycle.add(http);
-  return { lifecycle, db, http };
+  return { lifecycle, db, devices, http };
 }

@@ -2,6 +2,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../logger.js';
 import { cartRoutes } from './carts.js';
+import { type DemoDeps, demoRoutes } from './demo.js';
 import type { BusinessDeps } from './deps.js';
 import { installErrorHandling } from './errors.js';
 import { kioskRoutes } from './kiosk.js';
@@ -17,6 +18,8 @@ export interface AppOptions extends OpsDeps {
   requestTimeoutMs: number;
   /** the store's business routes under /api/v1; absent for an ops-only app */
   business?: BusinessDeps;
+  /** routes that drive simulated devices; only for a store with simulated devices */
+  demo?: DemoDeps;
 }
 
 export function buildApp(opts: AppOptions): FastifyInstance {
@@ -49,6 +52,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         await api.register(shopperRoutes, business);
         await api.register(kioskRoutes, business);
         await api.register(staffRoutes, business);
+        if (opts.demo) await api.register(demoRoutes, opts.demo);
       },
       { prefix: '/api/v1' },
     );

@@ -15,30 +15,15 @@ import {
   suspendCart,
 } from '../checkout/carts.js';
 import { quoteCart } from '../checkout/quote.js';
-import { cancelPayment, payCash, payPoints, startPayment, type TenderResult } from '../checkout/tenders.js';
+import { cancelPayment, payCash, payPoints, startPayment } from '../checkout/tenders.js';
 import { looksLikeCode } from '../coupons/codes.js';
 import { presentCoupon } from '../coupons/wallet.js';
 import { DomainError } from '../errors.js';
 import { identifyMember } from '../members/members.js';
 import { type BusinessDeps, checkoutContext, writer } from './deps.js';
-import { CartParams, Code, Fen, LineParams, QuoteSchema, TenderResponse } from './schemas.js';
+import { CartParams, Code, Fen, LineParams, QuoteSchema, TenderResponse, tenderBody } from './schemas.js';
 
 const NoBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
-
-function tenderBody(r: TenderResult) {
-  return {
-    paymentId: r.paymentId,
-    quote: r.quote,
-    sale: r.sale
-      ? {
-          saleId: r.sale.saleId,
-          receiptNo: r.sale.receiptNo,
-          changeFen: r.sale.changeFen,
-          pointsEarned: r.sale.pointsEarned,
-        }
-      : null,
-  };
-}
 
 export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();

@@ -4,7 +4,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ScanOptions } from '../catalog/barcode.js';
 import type { CheckoutContext } from '../checkout/sale.js';
 import type { Db } from '../db/open.js';
-import { idempotent, type WriteResult } from './idempotency.js';
+import type { KioskStation } from '../kiosk/station.js';
+import { idempotent, idempotentAsync, type WriteResult } from './idempotency.js';
 import type { StaffAuth } from './staff-auth.js';
 
 export interface BusinessDeps {
@@ -14,6 +15,12 @@ export interface BusinessDeps {
   loyalty: CheckoutContext['loyalty'];
   scanOptions: ScanOptions;
   staffAuth: StaffAuth;
+  /** the kiosks with devices; null when the daemon runs no devices part */
+  kiosks: KioskDirectory | null;
+}
+
+export interface KioskDirectory {
+  station(kioskId: string): KioskStation | undefined;
 }
 
 export function checkoutContext(d: BusinessDeps): CheckoutContext {
@@ -24,4 +31,10 @@ export function checkoutContext(d: BusinessDeps): CheckoutContext {
 export function writer(d: BusinessDeps) {
   return <T>(req: FastifyRequest, reply: FastifyReply, work: () => WriteResult<T>): T =>
     idempotent(d.db, req, reply, work, d.clock());
+}
+
+/** The same for writes that wait on a device or provider. */
+export function asyncWriter(d: BusinessDeps) {
+  return <T>(req: FastifyRequest, reply: FastifyReply, work: () => Promise<WriteResult<T>>): Promise<T> =>
+    idempotentAsync(d.db, req, reply, work, d.clock);
 }

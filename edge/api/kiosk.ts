@@ -1,25 +1,57 @@
-// Kiosk-only routes: taking over a shopper's phone cart by its code.
+// Kiosk routes: taking over a shopper's phone cart by its code, the kiosk's station
+// (its cart, devices, alerts, events), card and payment-code tenders through the
+// kiosk's terminal and the store's gateway, help calls and receipt reprints.
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
-import { handOffCart } from '../checkout/carts.js';
+import { getCart, handOffCart } from '../checkout/carts.js';
 import { quoteCart } from '../checkout/quote.js';
-import { type BusinessDeps, writer } from './deps.js';
-import { QuoteSchema } from './schemas.js';
+import { DomainError } from '../errors.js';
+import { openAlerts } from '../kiosk/alerts.js';
+import type { KioskStation } from '../kiosk/station.js';
+import { asyncWriter, type BusinessDeps, writer } from './deps.js';
+import { ApiError } from './errors.js';
+import { CartParams, Fen, QuoteSchema, SaleParams, TenderResponse, tenderBody } from './schemas.js';
+
+const KioskId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' });
+const KioskParams = Type.Object({ kioskId: KioskId }, { additionalProperties: false });
+
+const ProviderTender = Type.Object({
+  ...TenderResponse.properties,
+  status: Type.Enum(['approved', 'declined', 'unknown']),
+  reason: Type.Union([Type.String(), Type.Null()]),
+});
+
+const DeviceRef = Type.Union([Type.Object({ id: Type.String(), state: Type.String() }), Type.Null()]);
 
 export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const write = writer(d);
+  const writeAsync = asyncWriter(d);
+
+  const station = (kioskId: string): KioskStation => {
+    const s = d.kiosks?.station(kioskId);
+    if (!s) throw new ApiError(404, 'KIOSK_NOT_FOUND', `no kiosk ${kioskId} with devices here`);
+    return s;
+  };
+  const stationOfCart = (cartId: string): KioskStation => {
+    const cart = getCart(d.db, cartId);
+    if (!cart.kiosk_id)
+      throw new DomainError(
+        'conflict',
+        'NOT_AT_A_KIOSK',
+        'card and payment-code tenders are taken at a kiosk',
+      );
+    return station(cart.kiosk_id);
+  };
+
   app.post(
     '/kiosk/handoff',
     {
       schema: {
         body: Type.Object(
-          {
-            cartCode: Type.String({ pattern: '^[2-9A-Za-z]{6}$' }),
-            kioskId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
-          },
+          { cartCode: Type.String({ pattern: '^[2-9A-Za-z]{6}$' }), kioskId: KioskId },
           { additionalProperties: false },
         ),
         response: { 200: QuoteSchema },
@@ -28,10 +60,157 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
     async (req, reply) =>
       write(req, reply, () => {
         const cart = handOffCart(d.db, req.body.cartCode, req.body.kioskId, d.clock());
+        d.kiosks?.station(req.body.kioskId)?.adopt(cart.id);
         return {
           status: 200,
           body: quoteCart(d.db, cart.id, { now: d.clock(), timezone: d.store.timezone }),
         };
+      }),
+  );
+
+  app.get(
+    '/kiosk/stations/:kioskId',
+    {
+      schema: {
+        params: KioskParams,
+        querystring: Type.Object(
+          { since: Type.Optional(Type.String({ pattern: '^[0-9]{1,12}$' })) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            kioskId: Type.String(),
+            cartId: Type.Union([Type.String(), Type.Null()]),
+            devices: Type.Object({
+              scanner: DeviceRef,
+              scale: DeviceRef,
+              printer: DeviceRef,
+              terminal: DeviceRef,
+            }),
+            alerts: Type.Array(
+              Type.Object({
+                id: Type.String(),
+                kind: Type.String(),
+                message: Type.String(),
+                createdAt: Type.Integer(),
+              }),
+            ),
+            events: Type.Array(
+              Type.Object({
+                seq: Type.Integer(),
+                at: Type.Integer(),
+                type: Type.String(),
+                detail: Type.Object({}, { additionalProperties: true }),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const s = station(req.params.kioskId);
+      const devices = s.deviceState();
+      return {
+        kioskId: s.kioskId,
+        cartId: s.currentCart(),
+        devices: {
+          scanner: devices.scanner ?? null,
+          scale: devices.scale ?? null,
+          printer: devices.printer ?? null,
+          terminal: devices.terminal ?? null,
+        },
+        alerts: openAlerts(d.db, s.kioskId).map((a) => ({
+          id: a.id,
+          kind: a.kind,
+          message: a.message,
+          createdAt: a.createdAt,
+        })),
+        events: s.eventsSince(Number(req.query.since ?? 0)),
+      };
+    },
+  );
+
+  app.get(
+    '/kiosk/stations/:kioskId/weight',
+    {
+      schema: {
+        params: KioskParams,
+        response: { 200: Type.Object({ grams: Type.Number(), stable: Type.Boolean() }) },
+      },
+    },
+    async (req) => station(req.params.kioskId).weigh(),
+  );
+
+  app.post(
+    '/kiosk/stations/:kioskId/help',
+    { schema: { params: KioskParams, response: { 202: Type.Object({ called: Type.Boolean() }) } } },
+    async (req, reply) =>
+      write(req, reply, () => {
+        station(req.params.kioskId).help();
+        return { status: 202, body: { called: true } };
+      }),
+  );
+
+  app.post(
+    '/kiosk/stations/:kioskId/receipts/:saleId/print',
+    {
+      schema: {
+        params: Type.Object(
+          { kioskId: KioskId, saleId: SaleParams.properties.saleId },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ printed: Type.Boolean() }) },
+      },
+    },
+    async (req, reply) =>
+      writeAsync(req, reply, async () => ({
+        status: 200,
+        body: { printed: await station(req.params.kioskId).printReceipt(req.params.saleId) },
+      })),
+  );
+
+  const providerBody = (r: Awaited<ReturnType<KioskStation['payCard']>>) => ({
+    ...tenderBody(r),
+    status: r.status,
+    reason: r.reason ?? null,
+  });
+
+  app.post(
+    '/carts/:cartId/payments/card',
+    {
+      schema: {
+        params: CartParams,
+        body: Type.Object({ amountFen: Type.Optional(Fen) }, { additionalProperties: false }),
+        response: { 200: ProviderTender },
+      },
+    },
+    async (req, reply) =>
+      writeAsync(req, reply, async () => {
+        const r = await stationOfCart(req.params.cartId).payCard(
+          req.params.cartId,
+          req.body.amountFen ?? null,
+        );
+        return { status: 200, body: providerBody(r) };
+      }),
+  );
+
+  app.post(
+    '/carts/:cartId/payments/payment-code',
+    {
+      schema: {
+        params: CartParams,
+        body: Type.Object(
+          { code: Type.String({ pattern: '^[0-9]{16,24}$' }), amountFen: Type.Optional(Fen) },
+          { additionalProperties: false },
+        ),
+        response: { 200: ProviderTender },
+      },
+    },
+    async (req, reply) =>
+      writeAsync(req, reply, async () => {
+        const { cartId } = req.params;
+        const r = await stationOfCart(cartId).payCode(cartId, req.body.code, req.body.amountFen ?? null);
+        return { status: 200, body: providerBody(r) };
       }),
   );
 };

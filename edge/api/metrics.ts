@@ -1,9 +1,11 @@
 // Prometheus metrics. A registry per app (not prom-client's global) so tests and
 // several apps in one process do not collide.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { DeviceState, DeviceStatus } from '../../device-drivers/core/device.js';
 import type { PartState, PartStatus } from '../lifecycle.js';
 
 const STATES: PartState[] = ['pending', 'starting', 'ready', 'failed', 'stopping', 'stopped'];
+const DEVICE_STATES: DeviceState[] = ['connecting', 'ready', 'disconnected', 'failed', 'closed'];
 
 export interface Metrics {
   registry: Registry;
@@ -11,7 +13,7 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route'>;
 }
 
-export function createMetrics(parts: () => PartStatus[]): Metrics {
+export function createMetrics(parts: () => PartStatus[], devices: () => DeviceStatus[] = () => []): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'storeedge_' });
   const httpRequests = new Counter({
@@ -36,6 +38,28 @@ export function createMetrics(parts: () => PartStatus[]): Metrics {
       this.reset();
       for (const p of parts())
         for (const s of STATES) this.set({ part: p.name, state: s }, p.state === s ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'storeedge_device_state',
+    help: 'State of each device (1 for the current state)',
+    labelNames: ['device', 'kind', 'state'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of devices())
+        for (const s of DEVICE_STATES)
+          this.set({ device: d.id, kind: d.kind, state: s }, d.state === s ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'storeedge_device_reconnects',
+    help: 'Reconnect attempts per device since start',
+    labelNames: ['device'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const d of devices()) this.set({ device: d.id }, d.reconnects);
     },
   });
   return { registry, httpRequests, httpDuration };

@@ -1,5 +1,6 @@
 // Request and response schemas shared by the business routes.
 import Type from 'typebox';
+import type { TenderResult } from '../checkout/tenders.js';
 
 export const Uuid = Type.String({
   pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$',
@@ -85,6 +86,21 @@ export const TenderResponse = Type.Object({
   quote: QuoteSchema,
   sale: Type.Union([SaleSchema, Type.Null()]),
 });
+
+export function tenderBody(r: TenderResult) {
+  return {
+    paymentId: r.paymentId,
+    quote: r.quote,
+    sale: r.sale
+      ? {
+          saleId: r.sale.saleId,
+          receiptNo: r.sale.receiptNo,
+          changeFen: r.sale.changeFen,
+          pointsEarned: r.sale.pointsEarned,
+        }
+      : null,
+  };
+}
 
 export const CouponSchema = Type.Object({
   id: Type.String(),

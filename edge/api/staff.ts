@@ -8,9 +8,10 @@ import { approveAge, cancelCart, overridePrice, voidLine } from '../checkout/car
 import { quoteCart } from '../checkout/quote.js';
 import { refundSale } from '../checkout/refunds.js';
 import type { Staff } from '../checkout/staff.js';
+import { openAlerts, resolveAlert } from '../kiosk/alerts.js';
 import { enrollMember } from '../members/members.js';
 import { type BusinessDeps, writer } from './deps.js';
-import { CartParams, Fen, LineParams, QuoteSchema, Reason, SaleParams } from './schemas.js';
+import { CartParams, Fen, LineParams, QuoteSchema, Reason, SaleParams, Uuid } from './schemas.js';
 
 const ReasonBody = Type.Object({ reason: Reason }, { additionalProperties: false });
 
@@ -172,6 +173,39 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
       return write(req, reply, () => ({
         status: 201,
         body: enrollMember(d.db, req.body.name ?? null, d.clock()),
+      }));
+    },
+  );
+
+  const AlertSchema = Type.Object({
+    id: Type.String(),
+    kioskId: Type.String(),
+    kind: Type.String(),
+    message: Type.String(),
+    cartId: Type.Union([Type.String(), Type.Null()]),
+    createdAt: Type.Integer(),
+    resolvedAt: Type.Union([Type.Integer(), Type.Null()]),
+    resolvedBy: Type.Union([Type.String(), Type.Null()]),
+  });
+
+  app.get('/staff/alerts', { schema: { response: { 200: Type.Array(AlertSchema) } } }, async (req) => {
+    d.staffAuth.require(req);
+    return openAlerts(d.db);
+  });
+
+  app.post(
+    '/staff/alerts/:alertId/resolve',
+    {
+      schema: {
+        params: Type.Object({ alertId: Uuid }, { additionalProperties: false }),
+        response: { 200: AlertSchema },
+      },
+    },
+    async (req, reply) => {
+      const staff = d.staffAuth.require(req);
+      return write(req, reply, () => ({
+        status: 200,
+        body: resolveAlert(d.db, req.params.alertId, staff.id, d.clock()),
       }));
     },
   );

@@ -39,6 +39,7 @@ beforeAll(async () => {
       loyalty: ctx().loyalty,
       scanOptions: { variableMeasure: layouts, currencyNumeric: '156' },
       staffAuth: new StaffAuth({ staff, clock: () => clock, maxFailures: 3, lockoutMs: 60_000 }),
+      kiosks: null,
     },
   });
   await app.ready();

@@ -78,7 +78,7 @@ describe('config loading', () => {
     const problems = problemsOf(() =>
       validateConfig({
         devices: [
-          { id: 'a', kind: 'scale', driver: 'cas', simulate: true },
+          { id: 'a', kind: 'scale', driver: 'mt-sics', simulate: true },
           { id: 'a', kind: 'scanner', driver: 'serial-scanner' },
         ],
         barcodes: { variableMeasure: [{ prefix: '22', kind: 'price', itemDigits: 5, valueDigits: 4 }] },
@@ -89,6 +89,36 @@ describe('config loading', () => {
     expect(problems).toContain('/devices/1/path: required unless "simulate" is true');
     expect(problems.some((p) => p.startsWith('/barcodes/variableMeasure/0: prefix(2)'))).toBe(true);
     expect(problems).toContain('/mqtt/tls: certFile and keyFile go together (client certificate)');
+  });
+
+  it("checks each device: driver for its kind, network paths, and the driver's options", () => {
+    const problems = problemsOf(() =>
+      validateConfig({
+        devices: [
+          { id: 'p', kind: 'printer', driver: 'mt-sics', simulate: true },
+          { id: 't', kind: 'payment-terminal', driver: 'nexo', path: '/dev/ttyUSB0' },
+          {
+            id: 's',
+            kind: 'scanner',
+            driver: 'serial-scanner',
+            simulate: true,
+            options: { suffix: 'tab', baud: 1 },
+          },
+          { id: 'e', kind: 'scanner', driver: 'evdev-scanner', simulate: true },
+        ],
+      }),
+    );
+    expect(problems).toContain('/devices/0/driver: "mt-sics" drives a scale, not a printer');
+    expect(problems).toContain('/devices/1/path: a network device is "host:port"');
+    expect(problems.some((p) => p.startsWith('/devices/2/options/suffix:'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('/devices/2/options') && p.includes('baud'))).toBe(true);
+    expect(problems.some((p) => p.startsWith('/devices/3/simulate:'))).toBe(true);
+    // the driver name itself is checked by the schema
+    expect(
+      problemsOf(() =>
+        validateConfig({ devices: [{ id: 'x', kind: 'scale', driver: 'cas', simulate: true }] }),
+      )[0],
+    ).toMatch(/^\/devices\/0\/driver/);
   });
 
   it('rejects YAML syntax errors and non-mapping documents', () => {

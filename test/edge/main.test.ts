@@ -30,9 +30,11 @@ describe('daemon process', () => {
       expect(body.ready).toBe(true);
       expect(body.parts.map((p) => [p.name, p.state])).toEqual([
         ['db', 'ready'],
+        ['devices', 'ready'],
         ['http', 'ready'],
       ]);
-      expect(body.parts[0]?.details).toMatchObject({ schemaVersion: 3, path: join(dir, 'a/store.db') });
+      expect(body.parts[0]?.details).toMatchObject({ schemaVersion: 4, path: join(dir, 'a/store.db') });
+      expect(body.parts[1]?.details).toMatchObject({ devices: [], degraded: false });
       expect((await fetch(`${d.address}/metrics`)).status).toBe(200);
     } finally {
       expect(await d.stop('SIGINT')).toBe(0);

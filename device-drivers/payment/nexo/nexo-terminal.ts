@@ -67,8 +67,9 @@ export class NexoTerminal extends TcpDevice implements PaymentTerminal {
     try {
       messages = this.reader.push(chunk);
     } catch (e) {
-      if (e instanceof FrameError) return this.drop(`bad frame from terminal: ${e.message}`);
-      throw e;
+      if (!(e instanceof FrameError)) throw e;
+      this.drop(`bad frame from terminal: ${e.message}`);
+      return;
     }
     for (const m of messages) {
       const r = asResponse(m);

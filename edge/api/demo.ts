@@ -1,0 +1,109 @@
+// Demo-store routes: drive the simulated devices of a kiosk from a browser or curl, so
+// a person trying the demo can "scan" at the kiosk (bytes go through the pty to the
+// real serial driver), put things on the scale, and read what the printer printed.
+// Registered only when some device is simulated.
+
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import Type from 'typebox';
+import type { Simulator } from '../devices/build.js';
+import { ApiError } from './errors.js';
+
+export interface DemoDeps {
+  simulators(kioskId: string): Simulator[];
+}
+
+const KioskParams = Type.Object(
+  { kioskId: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }) },
+  { additionalProperties: false },
+);
+
+export const demoRoutes: FastifyPluginAsync<DemoDeps> = async (fastify, d) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const sim = <K extends Simulator['kind']>(kioskId: string, kind: K) => {
+    const s = d.simulators(kioskId).find((x) => x.kind === kind);
+    if (!s) throw new ApiError(404, 'NO_SIMULATOR', `kiosk ${kioskId} has no simulated ${kind}`);
+    return s as Extract<Simulator, { kind: K }>;
+  };
+
+  app.post(
+    '/demo/kiosks/:kioskId/scanner',
+    {
+      schema: {
+        params: KioskParams,
+        body: Type.Object(
+          {
+            code: Type.String({ pattern: '^[\\x20-\\x7e\\x1d]{1,200}$' }),
+            aim: Type.Optional(Type.String({ pattern: '^\\][A-Za-z][0-9A-Za-z]$' })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 202: Type.Object({ sent: Type.Boolean() }) },
+      },
+    },
+    async (req, reply) => {
+      await sim(req.params.kioskId, 'scanner').sim.scan(req.body.code, { aim: req.body.aim });
+      reply.status(202);
+      return { sent: true };
+    },
+  );
+
+  app.put(
+    '/demo/kiosks/:kioskId/scale',
+    {
+      schema: {
+        params: KioskParams,
+        body: Type.Object(
+          {
+            grams: Type.Integer({ minimum: 0, maximum: 50_000 }),
+            settleMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ grams: Type.Number() }) },
+      },
+    },
+    async (req) => {
+      const s = sim(req.params.kioskId, 'scale').sim;
+      s.place(req.body.grams, req.body.settleMs ?? 300);
+      return { grams: s.netGrams };
+    },
+  );
+
+  app.put(
+    '/demo/kiosks/:kioskId/printer',
+    {
+      schema: {
+        params: KioskParams,
+        body: Type.Object(
+          { paper: Type.Boolean(), coverOpen: Type.Boolean() },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ paper: Type.Boolean(), coverOpen: Type.Boolean() }) },
+      },
+    },
+    async (req) => {
+      const s = sim(req.params.kioskId, 'printer').sim;
+      if (req.body.paper) s.refill();
+      else s.paperLines = 0;
+      s.coverOpen = req.body.coverOpen;
+      return req.body;
+    },
+  );
+
+  app.get(
+    '/demo/kiosks/:kioskId/printer/receipts',
+    {
+      schema: {
+        params: KioskParams,
+        response: {
+          200: Type.Array(Type.Object({ lines: Type.Array(Type.String()), qr: Type.Array(Type.String()) })),
+        },
+      },
+    },
+    async (req) =>
+      sim(req.params.kioskId, 'printer')
+        .sim.jobs.slice(-10)
+        .map((j) => ({ lines: j.lines.map((l) => l.text), qr: j.qr })),
+  );
+};
