@@ -106,4 +106,37 @@ export const demoRoutes: FastifyPluginAsync<DemoDeps> = async (fastify, d) => {
         .sim.jobs.slice(-10)
         .map((j) => ({ lines: j.lines.map((l) => l.text), qr: j.qr })),
   );
+
+  app.put(
+    '/demo/kiosks/:kioskId/terminal',
+    {
+      schema: {
+        params: KioskParams,
+        body: Type.Object(
+          {
+            online: Type.Boolean(),
+            nextFault: Type.Optional(
+              Type.Enum([
+                'drop-answer',
+                'disconnect-before-charge',
+                'disconnect-after-charge',
+                'garble-answer',
+                'decline',
+              ]),
+            ),
+          },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ online: Type.Boolean() }) },
+      },
+    },
+    async (req) => {
+      const s = sim(req.params.kioskId, 'payment-terminal').sim;
+      if (req.body.nextFault) s.inject(req.body.nextFault);
+      // off: the terminal's socket vanishes; on: it listens again on the same port
+      if (!req.body.online) await s.unplug();
+      else if (!s.listening) await s.listen(s.port);
+      return { online: req.body.online };
+    },
+  );
 };

@@ -52,6 +52,10 @@ export class NexoTerminalSimulator {
     return this.port;
   }
 
+  get listening(): boolean {
+    return this.server !== null;
+  }
+
   /** Faults for the next payment requests, one each, in order. */
   inject(...faults: TerminalFault[]): void {
     this.faults.push(...faults);
