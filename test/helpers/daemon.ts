@@ -80,7 +80,7 @@ export async function startDaemon(
     logLines,
     stderr: () => stderr,
     async stop(signal = 'SIGINT') {
-      if (proc.exitCode !== null) return proc.exitCode;
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
       const exited = once(proc, 'exit') as Promise<[number | null]>;
       proc.kill(signal);
       const timer = setTimeout(() => proc.kill('SIGKILL'), 15_000);

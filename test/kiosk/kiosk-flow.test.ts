@@ -16,6 +16,9 @@ const STAFF_PIN_HASH =
 const MILK = '6922001001036'; // Whole Milk 1L
 const APPLES = '2010001000006'; // PLU shelf code: weigh it
 
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
+type J = any;
+
 let d: RunningDaemon;
 let key = 0;
 
@@ -29,7 +32,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
+  return { status: res.status, body: (await res.json()) as Record<string, J> };
 }
 
 const station = async (since = 0) => (await call('GET', `/kiosk/stations/kiosk-1?since=${since}`)).body;
@@ -40,7 +43,7 @@ async function scanAtKiosk(code: string) {
   return waitFor(
     `scan ${code} handled`,
     async () =>
-      (await station(before)).events.find((e: any) => e.type === 'line-added' || e.type === 'scan-refused'),
+      (await station(before)).events.find((e: J) => e.type === 'line-added' || e.type === 'scan-refused'),
     5000,
   );
 }
@@ -73,9 +76,9 @@ afterAll(async () => {
 
 describe('self-checkout kiosk with its devices', () => {
   it('reports every device ready in /readyz and the metrics', async () => {
-    const ready = (await (await fetch(`${d.address}/readyz`)).json()) as any;
-    const devices = ready.parts.find((p: any) => p.name === 'devices').details.devices;
-    expect(devices.map((x: any) => [x.id, x.state])).toEqual([
+    const ready = (await (await fetch(`${d.address}/readyz`)).json()) as J;
+    const devices = ready.parts.find((p: J) => p.name === 'devices').details.devices;
+    expect(devices.map((x: J) => [x.id, x.state])).toEqual([
       ['k1-scanner', 'ready'],
       ['k1-scale', 'ready'],
       ['k1-printer', 'ready'],
@@ -101,7 +104,7 @@ describe('self-checkout kiosk with its devices', () => {
     const paid = await call('POST', `/carts/${cartId}/payments/card`, {});
     expect(paid.status).toBe(200);
     expect(paid.body).toMatchObject({ status: 'approved', quote: { status: 'paid' } });
-    const receipts = (await call('GET', '/demo/kiosks/kiosk-1/printer/receipts')).body as any[];
+    const receipts = (await call('GET', '/demo/kiosks/kiosk-1/printer/receipts')).body as J[];
     const last = receipts.at(-1);
     expect(last.lines.join('\n')).toContain('1.234kg');
     expect(last.qr[0]).toBe(`storeedge:receipt:demo-store-001:${paid.body.sale.receiptNo}`);
@@ -118,10 +121,10 @@ describe('self-checkout kiosk with its devices', () => {
     const paid = await call('POST', `/carts/${cartId}/payments/card`, {});
     expect(paid.body.status).toBe('approved');
     const s = await station(before);
-    const missed = s.events.find((e: any) => e.type === 'receipt-not-printed');
+    const missed = s.events.find((e: J) => e.type === 'receipt-not-printed');
     expect(missed.detail.reason).toMatch(/paper/);
     expect((await call('GET', missed.detail.eReceipt.replace('/api/v1', ''))).status).toBe(200);
-    expect(s.alerts.some((a: any) => a.kind === 'device' && /paper/.test(a.message))).toBe(true);
+    expect(s.alerts.some((a: J) => a.kind === 'device' && /paper/.test(a.message))).toBe(true);
     await call('PUT', '/demo/kiosks/kiosk-1/printer', { paper: true, coverOpen: false });
   });
 
@@ -143,7 +146,7 @@ describe('self-checkout kiosk with its devices', () => {
     await call('POST', '/demo/kiosks/kiosk-1/scanner', { code: '134567890123456789' });
     const payment = await waitFor(
       'wallet payment',
-      async () => (await station(before)).events.find((e: any) => e.type === 'payment'),
+      async () => (await station(before)).events.find((e: J) => e.type === 'payment'),
       8000,
     );
     expect(payment.detail.status).toBe('approved');
@@ -174,12 +177,12 @@ describe('self-checkout kiosk with its devices', () => {
     expect((await call('POST', '/kiosk/stations/kiosk-1/help')).status).toBe(202);
     const signIn = await call('POST', '/staff/sessions', { staffId: 'cashier-1', pin: '1234' });
     const token = { 'x-staff-token': signIn.body.token as string };
-    const alerts = (await call('GET', '/staff/alerts', undefined, token)).body as any[];
+    const alerts = (await call('GET', '/staff/alerts', undefined, token)).body as J[];
     const help = alerts.find((a) => a.kind === 'help');
     expect(help).toBeTruthy();
     expect(alerts.some((a) => a.kind === 'payment')).toBe(true);
     const resolved = await call('POST', `/staff/alerts/${help.id}/resolve`, {}, token);
     expect(resolved.body).toMatchObject({ resolvedBy: 'cashier-1' });
-    expect((await station()).alerts.some((a: any) => a.id === help.id)).toBe(false);
+    expect((await station()).alerts.some((a: J) => a.id === help.id)).toBe(false);
   }, 30_000);
 });
