@@ -57,6 +57,12 @@ export const DriverOptions = {
   'mt-sics': Strict({
     baudRate: Type.Integer({ minimum: 1200, maximum: 921_600, default: 9600 }),
     timeoutMs: Ms(2000, 'longest wait for one answer (S waits for a stable load)'),
+    role: Type.Enum(['weigh', 'bagging'], {
+      default: 'weigh',
+      description: 'weigh: prices weighed items; bagging: the security scale under the bagging area',
+    }),
+    baggingToleranceG: Type.Integer({ minimum: 1, maximum: 1000, default: 10 }),
+    baggingPlaceWithinMs: Ms(10_000, 'how long a scanned item may take to reach the bagging area'),
   }),
   escpos: Strict({ timeoutMs: Ms(1000, 'longest wait for a status byte') }),
   nexo: Strict({

@@ -20,8 +20,10 @@ const KioskParams = Type.Object(
 
 export const demoRoutes: FastifyPluginAsync<DemoDeps> = async (fastify, d) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
-  const sim = <K extends Simulator['kind']>(kioskId: string, kind: K) => {
-    const s = d.simulators(kioskId).find((x) => x.kind === kind);
+  const sim = <K extends Simulator['kind']>(kioskId: string, kind: K, role?: string) => {
+    const s = d
+      .simulators(kioskId)
+      .find((x) => x.kind === kind && (!role || (x.kind === 'scale' && x.role === role)));
     if (!s) throw new ApiError(404, 'NO_SIMULATOR', `kiosk ${kioskId} has no simulated ${kind}`);
     return s as Extract<Simulator, { kind: K }>;
   };
@@ -57,6 +59,9 @@ export const demoRoutes: FastifyPluginAsync<DemoDeps> = async (fastify, d) => {
           {
             grams: Type.Integer({ minimum: 0, maximum: 50_000 }),
             settleMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })),
+            area: Type.Optional(
+              Type.Enum(['weigh', 'bagging'], { description: 'which scale; default weigh' }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -64,7 +69,7 @@ export const demoRoutes: FastifyPluginAsync<DemoDeps> = async (fastify, d) => {
       },
     },
     async (req) => {
-      const s = sim(req.params.kioskId, 'scale').sim;
+      const s = sim(req.params.kioskId, 'scale', req.body.area ?? 'weigh').sim;
       s.place(req.body.grams, req.body.settleMs ?? 300);
       return { grams: s.netGrams };
     },

@@ -17,7 +17,7 @@ import { ScannerSimulator } from '../../device-drivers/scanner/simulator.js';
 
 export type Simulator =
   | { kind: 'scanner'; sim: ScannerSimulator }
-  | { kind: 'scale'; sim: ScaleSimulator }
+  | { kind: 'scale'; sim: ScaleSimulator; role: 'weigh' | 'bagging' }
   | { kind: 'printer'; sim: PrinterSimulator }
   | { kind: 'payment-terminal'; sim: NexoTerminalSimulator };
 
@@ -88,7 +88,7 @@ export async function buildDevice(c: DeviceConfig): Promise<BuiltDevice> {
           });
           await sim.open();
           closers.push(() => sim.close());
-          simulator = { kind: 'scale', sim };
+          simulator = { kind: 'scale', sim, role: o.role };
         }
         return { config: c, device, simulator, teardown };
       }

@@ -4,6 +4,7 @@
 // unsettled. A device that cannot be reached does not stop the daemon: it is retried
 // with backoff and reported in /readyz and the metrics.
 import type { Logger } from 'pino';
+import { driverOptions } from '../../config/devices.js';
 import type { Config, DeviceConfig } from '../../config/schema.js';
 import type { DeviceStatus } from '../../device-drivers/core/device.js';
 import { Supervisor } from '../../device-drivers/core/supervisor.js';
@@ -16,6 +17,7 @@ import type { Scanner } from '../../device-drivers/scanner/scanner.js';
 import type { ScanOptions } from '../catalog/barcode.js';
 import type { CheckoutContext } from '../checkout/sale.js';
 import type { Db } from '../db/open.js';
+import { BaggingMonitor } from '../kiosk/bagging.js';
 import { KioskStation } from '../kiosk/station.js';
 import type { Part } from '../lifecycle.js';
 import { ProviderPayments } from '../payments/provider-payments.js';
@@ -35,6 +37,9 @@ export interface DevicesPartOptions {
 }
 
 export const GATEWAY_ID = 'payment-code-gateway';
+
+const isBaggingScale = (c: DeviceConfig) =>
+  c.driver === 'mt-sics' && driverOptions({ ...c, driver: 'mt-sics' }).role === 'bagging';
 
 export class DevicesPart implements Part {
   readonly name = 'devices';
@@ -118,7 +123,12 @@ export class DevicesPart implements Part {
       byKiosk.set(b.config.kiosk, [...(byKiosk.get(b.config.kiosk) ?? []), b]);
     }
     for (const [kioskId, list] of byKiosk) {
-      const of = <T>(kind: string) => list.find((b) => b.device.kind === kind)?.device as T | undefined;
+      const of = <T>(kind: string) =>
+        list.find((b) => b.device.kind === kind && !isBaggingScale(b.config))?.device as T | undefined;
+      const baggingDevice = list.find((b) => isBaggingScale(b.config));
+      const baggingOpts = baggingDevice
+        ? driverOptions({ ...baggingDevice.config, driver: 'mt-sics' })
+        : null;
       const station = new KioskStation({
         kioskId,
         db,
@@ -132,6 +142,17 @@ export class DevicesPart implements Part {
         printer: of<Printer>('printer'),
         terminal: of<PaymentTerminal>('payment-terminal'),
         gatewayId,
+        bagging:
+          baggingDevice && baggingOpts
+            ? {
+                scale: baggingDevice.device as Scale,
+                monitor: new BaggingMonitor({
+                  toleranceG: baggingOpts.baggingToleranceG,
+                  placeWithinMs: baggingOpts.baggingPlaceWithinMs,
+                }),
+                pollMs: 500,
+              }
+            : undefined,
       });
       this.kiosks.set(kioskId, station);
       for (const b of list) stationOf.set(b.device.id, station);

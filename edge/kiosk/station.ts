@@ -19,12 +19,20 @@ import type { Db } from '../db/open.js';
 import { DomainError } from '../errors.js';
 import type { ProviderPayments, ProviderPayResult } from '../payments/provider-payments.js';
 import { raiseAlert } from './alerts.js';
+import type { BaggingMonitor } from './bagging.js';
 import { receiptDocument } from './receipt-print.js';
 
 export interface StationEvent {
   seq: number;
   at: number;
-  type: 'line-added' | 'scan-refused' | 'payment' | 'receipt-printed' | 'receipt-not-printed' | 'device';
+  type:
+    | 'line-added'
+    | 'scan-refused'
+    | 'payment'
+    | 'receipt-printed'
+    | 'receipt-not-printed'
+    | 'device'
+    | 'bagging';
   detail: Record<string, unknown>;
 }
 
@@ -41,6 +49,8 @@ export interface StationDeps {
   printer?: Printer | undefined;
   terminal?: PaymentTerminal | undefined;
   gatewayId?: string | undefined;
+  /** the bagging-area security scale and its check */
+  bagging?: { scale: Scale; monitor: BaggingMonitor; pollMs: number } | undefined;
 }
 
 const MAX_EVENTS = 100;
@@ -50,6 +60,9 @@ export class KioskStation {
   private readonly events: StationEvent[] = [];
   private seq = 0;
   private work: Promise<unknown> = Promise.resolve();
+  private baggingTimer: NodeJS.Timeout | null = null;
+  /** the bagging check runs from the first item of a cart until its sale */
+  private shopping = false;
   private readonly onScan = (s: ScanEvent) => {
     // scans are handled one at a time, in the order read
     this.work = this.work
@@ -74,10 +87,42 @@ export class KioskStation {
 
   start(): void {
     this.d.scanner?.on('scan', this.onScan);
+    const b = this.d.bagging;
+    if (b) {
+      let busy = false;
+      this.baggingTimer = setInterval(() => {
+        if (busy || b.scale.state !== 'ready') return;
+        busy = true;
+        void this.checkBagging().finally(() => (busy = false));
+      }, b.pollMs);
+      this.baggingTimer.unref();
+    }
   }
 
   stop(): void {
     this.d.scanner?.off('scan', this.onScan);
+    if (this.baggingTimer) clearInterval(this.baggingTimer);
+    this.baggingTimer = null;
+  }
+
+  private async checkBagging(): Promise<void> {
+    const b = this.d.bagging!;
+    try {
+      const w = await b.scale.weighNow();
+      // the load is tracked all the time, so a new shopper starts from the right weight;
+      // mismatches count only while someone is shopping
+      const alert = b.monitor.reading(w.grams, w.stable) ?? b.monitor.overdue(this.d.context().now);
+      if (alert && this.shopping) {
+        this.emit('bagging', { alert, grams: w.grams });
+        raiseAlert(
+          this.d.db,
+          { kioskId: this.d.kioskId, kind: 'bagging', message: alert, cartId: this.currentCart() },
+          this.d.context().now,
+        );
+      }
+    } catch (e) {
+      if (!(e instanceof ScaleError)) throw e; // a missed poll is retried on the next tick
+    }
   }
 
   private emit(type: StationEvent['type'], detail: Record<string, unknown>): void {
@@ -125,6 +170,7 @@ export class KioskStation {
       if (!cartId) {
         cartId = createCart(this.d.db, { channel: 'kiosk', kioskId: this.d.kioskId, now: ctx.now }).id;
         this.cartId = cartId;
+        this.d.bagging?.monitor.reset();
       }
       let line: ReturnType<typeof addScan>;
       try {
@@ -135,6 +181,8 @@ export class KioskStation {
         line = addScan(this.d.db, cartId, { scan: parsed, weightG: Math.round(w.grams), now: ctx.now });
       }
       this.emit('line-added', { cartId, lineId: line.id, gtin: line.gtin, weightG: line.weight_g });
+      this.shopping = true;
+      this.d.bagging?.monitor.scanned(ctx.now);
     } catch (e) {
       const code =
         e instanceof DomainError || e instanceof ScaleError
@@ -180,7 +228,12 @@ export class KioskStation {
         },
         this.d.context().now,
       );
-    if (r.sale) await this.printReceipt(r.sale.saleId);
+    if (r.sale) {
+      // the shopper now takes the bags: the bagging check rests until the next cart
+      this.shopping = false;
+      this.d.bagging?.monitor.reset();
+      await this.printReceipt(r.sale.saleId);
+    }
     return r;
   }
 
