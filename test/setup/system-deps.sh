@@ -1,10 +1,18 @@
 #!/usr/bin/env bash
-# Installs the Debian packages the test suites drive for real (MQTT broker, pty pairs),
-# when missing. Fails loudly: a suite that needs them must not silently skip.
+# Installs the Debian packages the daemon and its tests drive for real, when missing:
+# socat (pty pairs for simulated serial devices) and mosquitto (MQTT broker for tests).
+# With arguments, only those (npm start needs socat alone). Fails loudly: a suite that
+# needs them must not silently skip.
 set -euo pipefail
+wanted=("$@")
+[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat)
 need=()
-command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
-command -v socat >/dev/null 2>&1 || need+=(socat)
+for pkg in "${wanted[@]}"; do
+  case "$pkg" in
+    mosquitto) command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto) ;;
+    *) command -v "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;
+  esac
+done
 if [ ${#need[@]} -eq 0 ]; then
   echo "system-deps: all present"
   exit 0
