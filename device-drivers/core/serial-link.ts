@@ -1,10 +1,10 @@
 // A serial port kept as a device: opens it, reports state, and notices an unplug.
 // Scanner, scale and printer drivers on serial lines build on this and only handle
 // their protocol's bytes.
-import { EventEmitter } from 'node:events';
 import { statSync } from 'node:fs';
 import { SerialPort } from 'serialport';
 import type { DeviceState } from './device.js';
+import { DeviceBase } from './device-base.js';
 
 export interface SerialLinkOptions {
   path: string;
@@ -13,25 +13,15 @@ export interface SerialLinkOptions {
   watchMs?: number;
 }
 
-export abstract class SerialDevice extends EventEmitter {
-  private _state: DeviceState = 'closed';
+export abstract class SerialDevice extends DeviceBase {
   protected port: SerialPort | null = null;
   private watch: NodeJS.Timeout | null = null;
 
   constructor(
-    readonly id: string,
+    id: string,
     private readonly link: SerialLinkOptions,
   ) {
-    super();
-  }
-
-  get state(): DeviceState {
-    return this._state;
-  }
-
-  protected setState(state: DeviceState, error?: string): void {
-    this._state = state;
-    this.emit('state', state, error);
+    super(id);
   }
 
   /** Called once the port is open: attach the protocol's parser; throw to refuse the device. */
@@ -114,7 +104,7 @@ export abstract class SerialDevice extends EventEmitter {
     this.port = null;
     this.detach();
     if (!port?.isOpen) {
-      this._state = 'closed';
+      this.markClosed();
       return Promise.resolve();
     }
     return new Promise((resolve) =>

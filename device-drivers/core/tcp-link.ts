@@ -1,8 +1,7 @@
 // A TCP connection kept as a device (network printers on 9100, payment terminals):
 // connects, reports state, and notices the peer going away. Drivers handle the bytes.
-import { EventEmitter } from 'node:events';
 import { Socket } from 'node:net';
-import type { DeviceState } from './device.js';
+import { DeviceBase } from './device-base.js';
 
 export interface TcpLinkOptions {
   host: string;
@@ -10,24 +9,14 @@ export interface TcpLinkOptions {
   connectTimeoutMs?: number;
 }
 
-export abstract class TcpDevice extends EventEmitter {
-  private _state: DeviceState = 'closed';
+export abstract class TcpDevice extends DeviceBase {
   private socket: Socket | null = null;
 
   constructor(
-    readonly id: string,
+    id: string,
     private readonly link: TcpLinkOptions,
   ) {
-    super();
-  }
-
-  get state(): DeviceState {
-    return this._state;
-  }
-
-  protected setState(state: DeviceState, error?: string): void {
-    this._state = state;
-    this.emit('state', state, error);
+    super(id);
   }
 
   /** Bytes from the peer. */
@@ -93,7 +82,7 @@ export abstract class TcpDevice extends EventEmitter {
     if (!socket) return;
     this.detach(reason);
     socket.destroy();
-    if (this._state === 'ready') this.setState('disconnected', reason);
+    if (this.state === 'ready') this.setState('disconnected', reason);
   }
 
   protected send(bytes: Buffer): Promise<void> {
@@ -107,7 +96,7 @@ export abstract class TcpDevice extends EventEmitter {
     this.socket = null;
     this.detach('closed');
     if (!socket) {
-      this._state = 'closed';
+      this.markClosed();
       return Promise.resolve();
     }
     return new Promise((resolve) => {

@@ -4,6 +4,7 @@
 // connection on request.
 import { createServer, type Server, type Socket } from 'node:net';
 import iconv from 'iconv-lite';
+import { listenLoopback } from '../core/sim-io.js';
 import { DLE, ESC, FS, GS, LF } from './escpos.js';
 
 export interface PrintedLine {
@@ -38,12 +39,7 @@ export class PrinterSimulator {
 
   async listen(port = 0): Promise<number> {
     this.server = createServer((s) => this.connection(s));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', () => resolve());
-    });
-    const addr = this.server.address();
-    this.port = typeof addr === 'object' && addr ? addr.port : 0;
+    this.port = await listenLoopback(this.server, port);
     return this.port;
   }
 

@@ -1,7 +1,8 @@
 // An MT-SICS scale on the far end of a pty: answers S, SI, Z and I4 as a retail scale
 // does, with a load that settles over time, a capacity and a zero range, and faults on
 // request (drop answers, garble them, answer late, vanish).
-import { ReadlineParser, SerialPort } from 'serialport';
+import { ReadlineParser, type SerialPort } from 'serialport';
+import { closeSerial, openSerial } from '../core/sim-io.js';
 
 export interface ScaleSimulatorOptions {
   baudRate?: number;
@@ -26,19 +27,11 @@ export class ScaleSimulator {
     private readonly opts: ScaleSimulatorOptions = {},
   ) {}
 
-  open(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path: this.path, baudRate: this.opts.baudRate ?? 9600, autoOpen: false });
-      port.open((err) => {
-        if (err) return reject(err);
-        this.port = port;
-        port
-          .pipe(new ReadlineParser({ delimiter: '\r\n', encoding: 'latin1' }))
-          .on('data', (line: string) => {
-            this.chain = this.chain.then(() => this.onCommand(line.trim()));
-          });
-        resolve();
-      });
+  async open(): Promise<void> {
+    const port = await openSerial(this.path, this.opts.baudRate);
+    this.port = port;
+    port.pipe(new ReadlineParser({ delimiter: '\r\n', encoding: 'latin1' })).on('data', (line: string) => {
+      this.chain = this.chain.then(() => this.onCommand(line.trim()));
     });
   }
 
@@ -117,6 +110,6 @@ export class ScaleSimulator {
   close(): Promise<void> {
     const port = this.port;
     this.port = null;
-    return new Promise((resolve) => (port?.isOpen ? port.close(() => resolve()) : resolve()));
+    return closeSerial(port);
   }
 }

@@ -3,9 +3,8 @@
 // than a focused text field, keeps scans out of whatever window has focus.
 // Not done here: EVIOCGRAB (an ioctl Node cannot issue without a native addon), so the
 // console still sees the keystrokes; kiosks run without a login console.
-import { EventEmitter } from 'node:events';
 import { createReadStream, type ReadStream } from 'node:fs';
-import type { DeviceState } from '../core/device.js';
+import { DeviceBase } from '../core/device-base.js';
 import { Debouncer } from './debounce.js';
 import { EvdevDecoder, INPUT_EVENT_SIZE } from './evdev-decoder.js';
 import type { Scanner } from './scanner.js';
@@ -18,26 +17,14 @@ export interface EvdevScannerOptions {
   clock?: () => number;
 }
 
-export class EvdevScanner extends EventEmitter implements Scanner {
+export class EvdevScanner extends DeviceBase implements Scanner {
   readonly kind = 'scanner' as const;
-  readonly id: string;
-  private _state: DeviceState = 'closed';
   private stream: ReadStream | null = null;
   private readonly debouncer: Debouncer;
 
   constructor(private readonly opts: EvdevScannerOptions) {
-    super();
-    this.id = opts.id;
+    super(opts.id);
     this.debouncer = new Debouncer(opts.debounceMs ?? 300, opts.clock ?? Date.now);
-  }
-
-  get state(): DeviceState {
-    return this._state;
-  }
-
-  private setState(state: DeviceState, error?: string): void {
-    this._state = state;
-    this.emit('state', state, error);
   }
 
   open(): Promise<void> {
@@ -76,7 +63,7 @@ export class EvdevScanner extends EventEmitter implements Scanner {
     const stream = this.stream;
     this.stream = null;
     if (!stream) {
-      this._state = 'closed';
+      this.markClosed();
       return Promise.resolve();
     }
     return new Promise((resolve) => {

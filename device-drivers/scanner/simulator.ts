@@ -1,6 +1,7 @@
 // A serial barcode scanner on the far end of a pty: sends reads the way real scanners
 // do (optional AIM prefix, suffix, bytes in bursts), and can misbehave on request.
-import { SerialPort } from 'serialport';
+import type { SerialPort } from 'serialport';
+import { closeSerial, openSerial } from '../core/sim-io.js';
 import type { Suffix } from './serial-scanner.js';
 
 const SUFFIX: Record<Suffix, string> = { cr: '\r', lf: '\n', crlf: '\r\n', none: '' };
@@ -13,15 +14,8 @@ export class ScannerSimulator {
     private readonly opts: { suffix?: Suffix; baudRate?: number } = {},
   ) {}
 
-  open(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const port = new SerialPort({ path: this.path, baudRate: this.opts.baudRate ?? 9600, autoOpen: false });
-      port.open((err) => {
-        if (err) return reject(err);
-        this.port = port;
-        resolve();
-      });
-    });
+  async open(): Promise<void> {
+    this.port = await openSerial(this.path, this.opts.baudRate);
   }
 
   /** Sends one read; `chunks` > 1 splits it the way a slow USB-serial link delivers bytes. */
@@ -50,6 +44,6 @@ export class ScannerSimulator {
   close(): Promise<void> {
     const port = this.port;
     this.port = null;
-    return new Promise((resolve) => (port?.isOpen ? port.close(() => resolve()) : resolve()));
+    return closeSerial(port);
   }
 }

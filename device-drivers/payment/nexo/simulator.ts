@@ -4,6 +4,7 @@
 // does when told to: no answer, connection dropped before or after charging, a garbled
 // frame, a late answer.
 import { createServer, type Server, type Socket } from 'node:net';
+import { listenLoopback } from '../../core/sim-io.js';
 import { FrameError, FrameReader, frame } from './framing.js';
 import { asRequest, type MessageHeader, type PaymentResponse, toFen, toMajor } from './messages.js';
 
@@ -43,12 +44,7 @@ export class NexoTerminalSimulator {
 
   async listen(port = 0): Promise<number> {
     this.server = createServer((s) => this.connection(s));
-    await new Promise<void>((resolve, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(port, '127.0.0.1', () => resolve());
-    });
-    const addr = this.server.address();
-    this.port = typeof addr === 'object' && addr ? addr.port : 0;
+    this.port = await listenLoopback(this.server, port);
     return this.port;
   }
 

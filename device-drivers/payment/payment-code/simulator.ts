@@ -3,6 +3,7 @@
 // phone for a few polls; codes ending 9999 have no funds), answers order queries and
 // reversals, and fails on request: answer lost after charging, a 500, a bad signature.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { listenLoopback } from '../../core/sim-io.js';
 import { sign, verify } from './gateway.js';
 
 export type GatewayFault = 'lose-answer' | 'server-error' | 'bad-signature';
@@ -30,9 +31,7 @@ export class GatewaySimulator {
 
   async listen(port = 0): Promise<string> {
     this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', () => resolve()));
-    const addr = this.server.address();
-    this.port = typeof addr === 'object' && addr ? addr.port : 0;
+    this.port = await listenLoopback(this.server, port);
     return `http://127.0.0.1:${this.port}/`;
   }
 
