@@ -1,6 +1,7 @@
 // The composition root: which parts the daemon has, in start order
 // (config → db → devices → vision → sync → http), wired with plain values.
 import type { LoadedConfig } from '../config/load.js';
+import { SyncPart } from '../sync/part.js';
 import { createMetrics } from './api/metrics.js';
 import { HttpPart } from './api/part.js';
 import { StaffAuth } from './api/staff-auth.js';
@@ -66,13 +67,25 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
   lifecycle.add(devices);
 
   // Parts not built yet say so at start instead of silently ignoring their config.
-  const pending: [string, boolean][] = [
-    ['cameras', config.cameras.length > 0],
-    ['mqtt', config.mqtt.enabled],
-  ];
+  const pending: [string, boolean][] = [['cameras', config.cameras.length > 0]];
   for (const [section, used] of pending) {
     if (used) log.warn({ section }, `config section "${section}" is set but this build does not run it yet`);
   }
+
+  const sync = config.mqtt.enabled
+    ? new SyncPart({
+        mqtt: config.mqtt,
+        storeId: config.store.id,
+        version: VERSION,
+        db: () => db.handle,
+        log: log.child({ component: 'sync' }),
+        health: () => ({
+          parts: lifecycle.status().map((p) => [p.name, p.state]),
+          devices: devices.status(),
+        }),
+      })
+    : null;
+  if (sync) lifecycle.add(sync);
 
   const staffAuth = new StaffAuth({ staff: config.security.staff, clock });
   const parts = () => lifecycle.status();

@@ -52,6 +52,9 @@ const sampleData: Record<number, (db: Db) => void> = {
       `INSERT INTO kiosk_alerts (id, kiosk_id, kind, message, created_at) VALUES ('a1', 'kiosk-1', 'help', 'help', 0)`,
     ).run();
   },
+  5: (db) => {
+    db.prepare(`INSERT INTO sync_state (key, value, updated_at) VALUES ('clock', '{"offsetMs":0}', 0)`).run();
+  },
 };
 
 describe('database', () => {
@@ -73,6 +76,7 @@ describe('database', () => {
       '0002_promotions_coupons',
       '0003_checkout',
       '0004_kiosk_devices',
+      '0005_sync',
     ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();

@@ -33,7 +33,7 @@ describe('daemon process', () => {
         ['devices', 'ready'],
         ['http', 'ready'],
       ]);
-      expect(body.parts[0]?.details).toMatchObject({ schemaVersion: 4, path: join(dir, 'a/store.db') });
+      expect(body.parts[0]?.details).toMatchObject({ schemaVersion: 5, path: join(dir, 'a/store.db') });
       expect(body.parts[1]?.details).toMatchObject({ devices: [], degraded: false });
       expect((await fetch(`${d.address}/metrics`)).status).toBe(200);
     } finally {

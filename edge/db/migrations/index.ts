@@ -4,10 +4,12 @@ import { m0001Catalog } from './0001_catalog.js';
 import { m0002PromotionsCoupons } from './0002_promotions_coupons.js';
 import { m0003Checkout } from './0003_checkout.js';
 import { m0004KioskDevices } from './0004_kiosk_devices.js';
+import { m0005Sync } from './0005_sync.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
   m0002PromotionsCoupons,
   m0003Checkout,
   m0004KioskDevices,
+  m0005Sync,
 ];

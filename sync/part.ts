@@ -1,0 +1,170 @@
+// The sync part of the daemon: the MQTT link to HQ, the outbox publisher, HQ's
+// commands and requests, the heartbeat, and the clock offset against HQ. Starting it
+// never waits for the broker: the store sells offline and the outbox waits.
+import { randomBytes } from 'node:crypto';
+import type { IPublishPacket } from 'mqtt';
+import type { Logger } from 'pino';
+import type { Config } from '../config/schema.js';
+import type { Db } from '../edge/db/open.js';
+import type { Part } from '../edge/lifecycle.js';
+import { MqttLink } from './link.js';
+import { OutboxPublisher } from './publisher.js';
+import { Topics } from './topics.js';
+
+export interface SyncPartOptions {
+  mqtt: Config['mqtt'];
+  storeId: string;
+  version: string;
+  db: () => Db;
+  log: Logger;
+  heartbeatMs?: number;
+  /** health facts for the heartbeat (parts and devices) */
+  health?: () => Record<string, unknown>;
+}
+
+export class SyncPart implements Part {
+  readonly name = 'sync';
+  private link: MqttLink | null = null;
+  private publisher: OutboxPublisher | null = null;
+  private heartbeat: NodeJS.Timeout | null = null;
+  private readonly waiting = new Map<string, (body: unknown) => void>();
+  private clockOffsetMs: number | null = null;
+  readonly topics: Topics;
+
+  constructor(private readonly o: SyncPartOptions) {
+    this.topics = new Topics(o.mqtt.topicPrefix, o.storeId);
+  }
+
+  start(): void {
+    const { mqtt: m, log } = this.o;
+    const t = this.topics;
+    const db = this.o.db();
+    const link = new MqttLink({
+      url: m.url,
+      clientId: m.clientId ?? `storeedge-${this.o.storeId}`,
+      username: m.username,
+      password: m.password,
+      keepaliveSeconds: m.keepaliveSeconds,
+      tls: m.tls,
+      will: { topic: t.state, payload: JSON.stringify({ online: false, storeId: this.o.storeId }) },
+      birth: () => ({
+        topic: t.state,
+        payload: JSON.stringify({
+          online: true,
+          storeId: this.o.storeId,
+          version: this.o.version,
+          at: Date.now(),
+        }),
+      }),
+      subscriptions: [...t.inbound, t.replies],
+      log,
+    });
+    this.link = link;
+    this.publisher = new OutboxPublisher({ db, link, topics: t, log, ratePerSecond: m.drainPerSecond });
+    link.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) =>
+      this.onMessage(topic, payload, packet),
+    );
+    link.on('up', () => void this.measureClock());
+    link.start();
+    this.publisher.start();
+    this.heartbeat = setInterval(() => this.beat(), this.o.heartbeatMs ?? 30_000);
+    this.heartbeat.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    await this.publisher?.stop();
+    await this.link?.stop();
+  }
+
+  details(): Record<string, unknown> {
+    return {
+      link: this.link?.state ?? 'idle',
+      reconnects: this.link?.reconnects ?? 0,
+      lastError: this.link?.lastError ?? null,
+      backlog: this.publisher?.backlog() ?? null,
+      published: this.publisher?.published ?? 0,
+      acknowledged: this.publisher?.acknowledged ?? 0,
+      clockOffsetMs: this.clockOffsetMs,
+    };
+  }
+
+  private beat(): void {
+    if (!this.link?.connected) return;
+    const body = { at: Date.now(), backlog: this.publisher?.backlog(), health: this.o.health?.() ?? {} };
+    void this.link.publish(this.topics.heartbeat, JSON.stringify(body), { qos: 0 }).catch(() => undefined);
+  }
+
+  /** Asks HQ for its time; offset = HQ's clock minus ours at the midpoint of the round trip. */
+  private async measureClock(): Promise<void> {
+    const t0 = Date.now();
+    const reply = (await this.request('time', {}, 5000)) as { now?: unknown } | null;
+    const t1 = Date.now();
+    if (!reply || typeof reply.now !== 'number') return;
+    this.clockOffsetMs = Math.round(reply.now - (t0 + t1) / 2);
+    this.o
+      .db()
+      .prepare(
+        'INSERT INTO sync_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+      )
+      .run('clock', JSON.stringify({ offsetMs: this.clockOffsetMs, roundTripMs: t1 - t0 }), t1);
+    if (Math.abs(this.clockOffsetMs) > 5000)
+      this.o.log.warn({ offsetMs: this.clockOffsetMs }, 'store clock differs from HQ by more than 5 s');
+  }
+
+  private request(name: string, body: unknown, timeoutMs: number): Promise<unknown> {
+    const id = randomBytes(12).toString('hex');
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(null);
+      }, timeoutMs);
+      this.waiting.set(id, (b) => {
+        clearTimeout(timer);
+        resolve(b);
+      });
+      this.link
+        ?.publish(this.topics.hqRequest(name), JSON.stringify(body), {
+          qos: 1,
+          properties: { responseTopic: this.topics.replies, correlationData: Buffer.from(id, 'hex') },
+        })
+        .catch(() => undefined);
+    });
+  }
+
+  private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    if (topic === this.topics.replies) {
+      const id = packet.properties?.correlationData?.toString('hex') ?? '';
+      const done = this.waiting.get(id);
+      if (!done) return;
+      this.waiting.delete(id);
+      try {
+        done(JSON.parse(payload.toString('utf8')));
+      } catch {
+        done(null);
+      }
+      return;
+    }
+    const what = this.topics.parseInbound(topic);
+    if (!what) return;
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      this.o.log.warn({ topic }, 'HQ message is not JSON: ignored');
+      return;
+    }
+    if (what.kind === 'cmd' && what.name === 'resend') {
+      const { fromSeq, toSeq } = body;
+      if (
+        Number.isSafeInteger(fromSeq) &&
+        Number.isSafeInteger(toSeq) &&
+        (fromSeq as number) <= (toSeq as number)
+      )
+        this.publisher?.resend(fromSeq as number, toSeq as number);
+      else this.o.log.warn({ body }, 'resend command with a bad range: ignored');
+      return;
+    }
+    this.o.log.warn({ topic }, 'HQ message this build does not handle yet');
+  }
+}

@@ -1,0 +1,195 @@
+// Publishes the outbox to HQ: rows in sequence order, QoS 1, a row marked sent only
+// when the broker's PUBACK for it arrives. After a reconnect or a restart it resumes
+// from the first row not acknowledged; a row published twice (its PUBACK lost) is
+// harmless because HQ keys events by (store, seq). The drain is rate-limited so a
+// store back from a long outage does not flood HQ together with thousands of others.
+import type { Logger } from 'pino';
+import type { Db } from '../edge/db/open.js';
+import type { Topics, WireEvent } from './topics.js';
+
+export interface PublisherLink {
+  readonly connected: boolean;
+  publish(
+    topic: string,
+    payload: string,
+    opts: { qos: 1; properties: Record<string, unknown> },
+  ): Promise<void>;
+  on(event: 'up' | 'down', listener: () => void): unknown;
+}
+
+export interface PublisherOptions {
+  db: Db;
+  link: PublisherLink;
+  topics: Topics;
+  log: Logger;
+  /** events per second at most */
+  ratePerSecond: number;
+  /** PUBACKs outstanding at most */
+  window?: number;
+  now?: () => number;
+}
+
+interface Row {
+  seq: number;
+  event_id: string;
+  type: string;
+  class: WireEvent['class'];
+  payload: string;
+  created_at: number;
+}
+
+export class OutboxPublisher {
+  private nextSeq = 0;
+  private inflight = 0;
+  private epoch = 0;
+  private acked: number[] = [];
+  private tokens = 0;
+  private lastRefill = Date.now();
+  private timer: NodeJS.Timeout | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private pumping = false;
+  private running = false;
+  published = 0;
+  acknowledged = 0;
+
+  constructor(private readonly o: PublisherOptions) {}
+
+  start(): void {
+    this.running = true;
+    this.o.link.on('up', () => this.resume());
+    this.o.link.on('down', () => {
+      // PUBACKs of this connection may never come: start over from the first unacknowledged row
+      this.epoch++;
+      this.inflight = 0;
+    });
+    this.resume();
+    this.timer = setInterval(() => void this.pump(), 50);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.flush();
+  }
+
+  private resume(): void {
+    this.epoch++;
+    this.inflight = 0;
+    this.nextSeq = this.firstUnsent();
+    void this.pump();
+  }
+
+  private firstUnsent(): number {
+    return (
+      (this.o.db.prepare('SELECT min(seq) FROM outbox WHERE sent_at IS NULL').pluck().get() as
+        | number
+        | null) ?? 0
+    );
+  }
+
+  /** rows not yet acknowledged by the broker, and their bytes */
+  backlog(): { events: number; bytes: number; oldestCreatedAt: number | null } {
+    const r = this.o.db
+      .prepare(
+        'SELECT count(*) AS n, coalesce(sum(length(payload)), 0) AS bytes, min(created_at) AS oldest FROM outbox WHERE sent_at IS NULL',
+      )
+      .get() as { n: number; bytes: number; oldest: number | null };
+    return { events: r.n, bytes: r.bytes, oldestCreatedAt: r.oldest };
+  }
+
+  private refill(): void {
+    const now = Date.now();
+    const rate = this.o.ratePerSecond;
+    // a burst of at most a tenth of a second's worth keeps the rate smooth
+    this.tokens = Math.min(Math.max(1, rate / 10), this.tokens + ((now - this.lastRefill) / 1000) * rate);
+    this.lastRefill = now;
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping || !this.running) return;
+    this.pumping = true;
+    try {
+      const window = this.o.window ?? 256;
+      while (this.running && this.o.link.connected && this.inflight < window) {
+        this.refill();
+        const room = Math.min(window - this.inflight, Math.floor(this.tokens));
+        if (room < 1) break;
+        const rows = this.o.db
+          .prepare(
+            'SELECT seq, event_id, type, class, payload, created_at FROM outbox WHERE sent_at IS NULL AND seq >= ? ORDER BY seq LIMIT ?',
+          )
+          .all(this.nextSeq, room) as Row[];
+        if (rows.length === 0) break;
+        for (const r of rows) this.send(r);
+        this.nextSeq = rows.at(-1)!.seq + 1;
+        this.tokens -= rows.length;
+        // let socket writes and PUBACKs through before the next batch
+        await new Promise((r) => setImmediate(r));
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+
+  private send(r: Row): void {
+    const epoch = this.epoch;
+    const wire: WireEvent = {
+      storeId: this.o.topics.storeId,
+      seq: r.seq,
+      eventId: r.event_id,
+      type: r.type,
+      class: r.class,
+      createdAt: r.created_at,
+      payload: JSON.parse(r.payload) as Record<string, unknown>,
+    };
+    this.inflight++;
+    this.published++;
+    this.o.link
+      .publish(this.o.topics.event(r.type), JSON.stringify(wire), {
+        qos: 1,
+        properties: {
+          contentType: 'application/json',
+          userProperties: { seq: String(r.seq), eventId: r.event_id },
+        },
+      })
+      .then(
+        () => {
+          // a PUBACK is a PUBACK, whichever connection it came on
+          this.acked.push(r.seq);
+          this.acknowledged++;
+          if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), 20);
+          if (epoch === this.epoch) this.inflight--;
+        },
+        () => {
+          if (epoch === this.epoch) this.inflight--;
+        },
+      );
+  }
+
+  /** Marks acknowledged rows sent, many per transaction. */
+  private flush(): void {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (!this.acked.length) return;
+    const seqs = this.acked;
+    this.acked = [];
+    const now = (this.o.now ?? Date.now)();
+    const mark = this.o.db.prepare('UPDATE outbox SET sent_at = ? WHERE seq = ? AND sent_at IS NULL');
+    this.o.db.transaction(() => {
+      for (const s of seqs) mark.run(now, s);
+    })();
+  }
+
+  /** HQ found a gap: those rows go again. */
+  resend(fromSeq: number, toSeq: number): number {
+    const n = this.o.db
+      .prepare('UPDATE outbox SET sent_at = NULL WHERE seq BETWEEN ? AND ? AND sent_at IS NOT NULL')
+      .run(fromSeq, toSeq).changes;
+    if (n && fromSeq < this.nextSeq) this.nextSeq = fromSeq;
+    this.o.log.info({ fromSeq, toSeq, rows: n }, 'HQ asked for a resend');
+    void this.pump();
+    return n;
+  }
+}
