@@ -13,7 +13,7 @@ import { appendOutbox } from '../../edge/db/outbox.js';
 import { HqIngest } from '../../sync/hq/ingest.js';
 import { openHqDb } from '../../sync/hq/store.js';
 import { SyncPart } from '../../sync/part.js';
-import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
 import { startProxy } from '../helpers/proxy.js';
 import { demoDb } from '../helpers/store.js';
@@ -73,6 +73,11 @@ function store(url: string, drainPerSecond?: number, db = demoDb()) {
   return { part, db };
 }
 
+function hqMax(ingest: HqIngest): number {
+  ingest.flush();
+  return ingest.store.progress('demo-store-001')?.maxSeq ?? 0;
+}
+
 /** HQ has seq 1..n of the store, once each; the store has every row marked sent. */
 async function allDelivered(ingest: HqIngest, db: Db, timeoutMs = 30_000) {
   const n = db.prepare('SELECT max(seq) FROM outbox').pluck().get() as number;
@@ -124,12 +129,7 @@ describe('outbox to HQ over MQTT', () => {
     const ingest = await hq(broker);
     const { db } = store(broker.url, 3000);
     addEvents(db, 6000);
-    await waitFor(
-      'drain under way',
-      () =>
-        (ingest.flush(), ingest.store.progress('demo-store-001')?.maxSeq ?? 0) > 1000 ? true : undefined,
-      10_000,
-    );
+    await waitFor('drain under way', () => (hqMax(ingest) > 1000 ? true : undefined), 10_000);
     await broker.stop();
     await new Promise((r) => setTimeout(r, 500));
     await broker.start();
@@ -144,11 +144,7 @@ describe('outbox to HQ over MQTT', () => {
     const ingest = await hq(broker);
     const { part, db } = store(proxy.url, 3000);
     addEvents(db, 4000);
-    await waitFor(
-      'drain under way',
-      () => ((ingest.flush(), ingest.store.progress('demo-store-001')?.maxSeq ?? 0) > 500 ? true : undefined),
-      10_000,
-    );
+    await waitFor('drain under way', () => (hqMax(ingest) > 500 ? true : undefined), 10_000);
     proxy.cut();
     await waitFor('link down', () => (part.details().link !== 'up' ? true : undefined), 5000);
     addEvents(db, 100); // selling goes on offline
@@ -158,6 +154,16 @@ describe('outbox to HQ over MQTT', () => {
     // the broker published the store's last will when the connection died
     expect(Number(part.details().reconnects)).toBeGreaterThan(0);
   }, 60_000);
+
+  it('drains a 100k-event backlog after an outage, in full, once each', async () => {
+    const broker = await startMosquitto();
+    cleanup.push(() => broker.stop());
+    const ingest = await hq(broker);
+    const db = demoDb();
+    addEvents(db, 100_000);
+    store(broker.url, 100_000, db);
+    await allDelivered(ingest, db, 90_000);
+  }, 120_000);
 
   it('HQ lost events (its side): the gap is noticed and the store resends exactly that range', async () => {
     const broker = await startMosquitto();
