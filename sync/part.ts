@@ -1,6 +1,8 @@
 // The sync part of the daemon: the MQTT link to HQ, the outbox publisher, HQ's
 // commands and requests, the heartbeat, and the clock offset against HQ. Starting it
 // never waits for the broker: the store sells offline and the outbox waits.
+
+import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import type { IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
@@ -9,6 +11,9 @@ import type { Db } from '../edge/db/open.js';
 import type { Part } from '../edge/lifecycle.js';
 import { MqttLink } from './link.js';
 import { OutboxPublisher } from './publisher.js';
+import { applyPush, PUSHABLE } from './pushes.js';
+import { answerRequest } from './requests.js';
+import { hqPublicKey } from './signing.js';
 import { Topics } from './topics.js';
 
 export interface SyncPartOptions {
@@ -20,6 +25,10 @@ export interface SyncPartOptions {
   heartbeatMs?: number;
   /** health facts for the heartbeat (parts and devices) */
   health?: () => Record<string, unknown>;
+  /** Ed25519 public key (PEM or base64 SPKI) that signs HQ's pushes */
+  hqSigningPublicKey?: string | undefined;
+  /** HQ pushes larger than this are refused unread */
+  maxPushBytes?: number;
 }
 
 export class SyncPart implements Part {
@@ -30,9 +39,11 @@ export class SyncPart implements Part {
   private readonly waiting = new Map<string, (body: unknown) => void>();
   private clockOffsetMs: number | null = null;
   readonly topics: Topics;
+  private readonly hqKey: KeyObject | null;
 
   constructor(private readonly o: SyncPartOptions) {
     this.topics = new Topics(o.mqtt.topicPrefix, o.storeId);
+    this.hqKey = o.hqSigningPublicKey ? hqPublicKey(o.hqSigningPublicKey) : null;
   }
 
   start(): void {
@@ -89,9 +100,18 @@ export class SyncPart implements Part {
     };
   }
 
+  private health(): Record<string, unknown> {
+    return {
+      at: Date.now(),
+      backlog: this.publisher?.backlog() ?? null,
+      clockOffsetMs: this.clockOffsetMs,
+      ...(this.o.health?.() ?? {}),
+    };
+  }
+
   private beat(): void {
     if (!this.link?.connected) return;
-    const body = { at: Date.now(), backlog: this.publisher?.backlog(), health: this.o.health?.() ?? {} };
+    const body = this.health();
     void this.link.publish(this.topics.heartbeat, JSON.stringify(body), { qos: 0 }).catch(() => undefined);
   }
 
@@ -147,11 +167,43 @@ export class SyncPart implements Part {
     }
     const what = this.topics.parseInbound(topic);
     if (!what) return;
+    const reply = (answer: unknown) => {
+      const responseTopic = packet.properties?.responseTopic;
+      if (!responseTopic) return;
+      void this.link
+        ?.publish(responseTopic, JSON.stringify(answer), {
+          qos: 1,
+          properties: { correlationData: packet.properties?.correlationData ?? Buffer.alloc(0) },
+        })
+        .catch(() => undefined);
+    };
+    if (payload.length > (this.o.maxPushBytes ?? 32 * 1024 * 1024)) {
+      this.o.log.warn({ topic, bytes: payload.length }, 'HQ message too large: refused');
+      reply({ status: 'rejected', problems: [`message of ${payload.length} bytes is over the limit`] });
+      return;
+    }
     let body: Record<string, unknown>;
     try {
       body = JSON.parse(payload.toString('utf8')) as Record<string, unknown>;
     } catch {
-      this.o.log.warn({ topic }, 'HQ message is not JSON: ignored');
+      this.o.log.warn({ topic }, 'HQ message is not JSON: refused');
+      reply({ status: 'rejected', problems: ['message is not JSON'] });
+      return;
+    }
+    if (what.kind === 'req') {
+      reply(
+        answerRequest(what.name, body, {
+          db: this.o.db(),
+          storeId: this.o.storeId,
+          health: () => this.health(),
+        }),
+      );
+      return;
+    }
+    if ((PUSHABLE as readonly string[]).includes(what.name)) {
+      const result = applyPush(this.o.db(), what.name, body, this.hqKey, Date.now());
+      this.o.log[result.status === 'rejected' ? 'warn' : 'info']({ ...result }, `HQ push ${result.status}`);
+      reply(result);
       return;
     }
     if (what.kind === 'cmd' && what.name === 'resend') {
@@ -165,6 +217,7 @@ export class SyncPart implements Part {
       else this.o.log.warn({ body }, 'resend command with a bad range: ignored');
       return;
     }
-    this.o.log.warn({ topic }, 'HQ message this build does not handle yet');
+    this.o.log.warn({ topic }, 'HQ command this build does not handle');
+    reply({ status: 'rejected', problems: [`unknown command "${what.name}"`] });
   }
 }

@@ -1,0 +1,76 @@
+// HQ's side of request/response with stores: signed pushes and pulls, each awaiting the
+// store's answer on a response topic matched by correlation data.
+import { randomBytes, type KeyObject } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import { signPush } from '../signing.js';
+
+export class HqClient {
+  private readonly waiting = new Map<string, (body: unknown) => void>();
+  private readonly replyTopic: string;
+
+  private constructor(
+    private readonly client: MqttClient,
+    private readonly prefix: string,
+    id: string,
+  ) {
+    this.replyTopic = `${prefix}/hq/res/${id}`;
+    client.on('message', (topic, payload, packet) => {
+      if (topic !== this.replyTopic) return;
+      const done = this.waiting.get(packet.properties?.correlationData?.toString('hex') ?? '');
+      if (!done) return;
+      try {
+        done(JSON.parse(payload.toString('utf8')));
+      } catch {
+        done({ error: 'BAD_REPLY' });
+      }
+    });
+  }
+
+  static async connect(url: string, prefix = 'storeedge/v1'): Promise<HqClient> {
+    const id = randomBytes(6).toString('hex');
+    const client = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: `storeedge-hq-client-${id}` });
+    const c = new HqClient(client, prefix, id);
+    await client.subscribeAsync(c.replyTopic, { qos: 1 });
+    return c;
+  }
+
+  /** Publishes to a store's topic and waits for its reply (null on timeout). */
+  async ask(topic: string, body: unknown, timeoutMs = 10_000): Promise<unknown> {
+    const id = randomBytes(12).toString('hex');
+    const answer = new Promise<unknown>((resolve) => {
+      const timer = setTimeout(() => {
+        this.waiting.delete(id);
+        resolve(null);
+      }, timeoutMs);
+      this.waiting.set(id, (b) => {
+        clearTimeout(timer);
+        this.waiting.delete(id);
+        resolve(b);
+      });
+    });
+    await this.client.publishAsync(topic, typeof body === 'string' ? body : JSON.stringify(body), {
+      qos: 1,
+      properties: { responseTopic: this.replyTopic, correlationData: Buffer.from(id, 'hex') },
+    });
+    return answer;
+  }
+
+  push(storeId: string, dataset: string, version: number, body: unknown, key: KeyObject, timeoutMs?: number) {
+    const signed = signPush(key, { dataset, version, issuedAt: Date.now(), body });
+    return this.ask(`${this.prefix}/${storeId}/cmd/${dataset}`, signed, timeoutMs);
+  }
+
+  /** A chain-wide push: every store applies it; answers arrive as each store's outbox event. */
+  async pushAll(dataset: string, version: number, body: unknown, key: KeyObject): Promise<void> {
+    const signed = signPush(key, { dataset, version, issuedAt: Date.now(), body });
+    await this.client.publishAsync(`${this.prefix}/all/cmd/${dataset}`, JSON.stringify(signed), { qos: 1 });
+  }
+
+  request(storeId: string, name: string, body: Record<string, unknown> = {}, timeoutMs?: number) {
+    return this.ask(`${this.prefix}/${storeId}/req/${name}`, body, timeoutMs);
+  }
+
+  close(): Promise<void> {
+    return this.client.endAsync();
+  }
+}

@@ -1,0 +1,141 @@
+// HQ → store pushes: catalog, promotions, coupon campaigns and coupon keys. Each push is
+// checked in order: well-formed envelope, HQ's signature, a version newer than the one
+// applied, the dataset's own schema; then applied in one transaction by the domain's
+// dataset functions. Anything wrong rejects the push whole and the last good version
+// stays. The result is recorded in the outbox (so HQ learns it even after an outage)
+// and returned for the reply.
+import type { KeyObject } from 'node:crypto';
+import {
+  applyCatalog,
+  applyCouponCampaigns,
+  applyPromotions,
+  DatasetError,
+} from '../edge/catalog/dataset.js';
+import { setHqKeys } from '../edge/coupons/codes.js';
+import type { Db } from '../edge/db/open.js';
+import { appendOutbox } from '../edge/db/outbox.js';
+import { type SignedPush, verifyPush } from './signing.js';
+
+export const PUSHABLE = ['catalog', 'promotions', 'coupon_campaigns', 'coupon_keys'] as const;
+export type Pushable = (typeof PUSHABLE)[number];
+
+export interface PushResult {
+  dataset: string;
+  version: number | null;
+  status: 'applied' | 'unchanged' | 'rejected';
+  problems?: string[];
+  counts?: Record<string, number>;
+}
+
+function envelope(name: string, doc: unknown): SignedPush | string {
+  if (!doc || typeof doc !== 'object' || Array.isArray(doc)) return 'push must be a JSON object';
+  const p = doc as Partial<SignedPush>;
+  if (p.dataset !== name) return `push for "${String(p.dataset)}" arrived on the "${name}" topic`;
+  if (!Number.isSafeInteger(p.version) || (p.version as number) < 1)
+    return '/version: must be a positive integer';
+  if (!Number.isSafeInteger(p.issuedAt)) return '/issuedAt: must be a timestamp in ms';
+  if (typeof p.sig !== 'string') return '/sig: signature missing';
+  if (p.body === undefined) return '/body: missing';
+  return p as SignedPush;
+}
+
+function couponKeys(db: Db, version: number, body: unknown, now: number): PushResult {
+  const keys = (body as { keys?: unknown })?.keys;
+  if (
+    !Array.isArray(keys) ||
+    keys.length === 0 ||
+    keys.some((k) => typeof k?.kid !== 'string' || typeof k?.publicKeyBase64 !== 'string')
+  )
+    return {
+      dataset: 'coupon_keys',
+      version,
+      status: 'rejected',
+      problems: ['/body/keys: a list of {kid, publicKeyBase64}'],
+    };
+  return db
+    .transaction((): PushResult => {
+      const current = db.prepare("SELECT value FROM sync_state WHERE key = 'coupon_keys'").pluck().get() as
+        | string
+        | undefined;
+      const applied = current ? (JSON.parse(current) as { version: number }).version : 0;
+      if (version <= applied)
+        return {
+          dataset: 'coupon_keys',
+          version,
+          status: version === applied ? 'unchanged' : 'rejected',
+          ...(version < applied ? { problems: [`/version: ${version} is not newer than ${applied}`] } : {}),
+        };
+      setHqKeys(db, keys as { kid: string; publicKeyBase64: string }[], now);
+      db.prepare(
+        "INSERT INTO sync_state (key, value, updated_at) VALUES ('coupon_keys', ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+      ).run(JSON.stringify({ version }), now);
+      return { dataset: 'coupon_keys', version, status: 'applied', counts: { keys: keys.length } };
+    })
+    .immediate();
+}
+
+export function applyPush(
+  db: Db,
+  name: string,
+  doc: unknown,
+  hqKey: KeyObject | null,
+  now: number,
+): PushResult {
+  const result = ((): PushResult => {
+    if (!(PUSHABLE as readonly string[]).includes(name))
+      return { dataset: name, version: null, status: 'rejected', problems: [`unknown dataset "${name}"`] };
+    const p = envelope(name, doc);
+    if (typeof p === 'string') return { dataset: name, version: null, status: 'rejected', problems: [p] };
+    if (!hqKey)
+      return {
+        dataset: name,
+        version: p.version,
+        status: 'rejected',
+        problems: ['no HQ signing key configured (security.hqSigningPublicKey)'],
+      };
+    if (!verifyPush(hqKey, p))
+      return {
+        dataset: name,
+        version: p.version,
+        status: 'rejected',
+        problems: ['signature does not verify: not from HQ, or altered'],
+      };
+    if (name === 'coupon_keys') {
+      try {
+        return couponKeys(db, p.version, p.body, now);
+      } catch (e) {
+        return { dataset: name, version: p.version, status: 'rejected', problems: [(e as Error).message] };
+      }
+    }
+    if ((p.body as { version?: unknown })?.version !== p.version)
+      return {
+        dataset: name,
+        version: p.version,
+        status: 'rejected',
+        problems: ['/body/version: must equal the push version'],
+      };
+    const apply =
+      name === 'catalog' ? applyCatalog : name === 'promotions' ? applyPromotions : applyCouponCampaigns;
+    try {
+      const r = apply(db, p.body, { source: 'hq', now });
+      return {
+        dataset: name,
+        version: p.version,
+        status: r.changed ? 'applied' : 'unchanged',
+        counts: r.counts,
+      };
+    } catch (e) {
+      if (e instanceof DatasetError)
+        return { dataset: name, version: p.version, status: 'rejected', problems: e.problems };
+      throw e;
+    }
+  })();
+  db.transaction(() =>
+    appendOutbox(
+      db,
+      { type: `push.${result.status}`, class: 'state', payload: { ...result } as Record<string, unknown> },
+      now,
+    ),
+  )();
+  return result;
+}

@@ -1,0 +1,175 @@
+// HQ → store over a real mosquitto: signed dataset pushes applied atomically and
+// acknowledged, forged, altered, stale and malformed pushes refused with the last good
+// version kept, and HQ's pulls (events from a sequence, paged; health) answered.
+import { generateKeyPairSync } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pino from 'pino';
+import Value from 'typebox/value';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type Config, ConfigSchema } from '../../config/schema.js';
+import { datasetVersion } from '../../edge/catalog/dataset.js';
+import { productByGtin } from '../../edge/catalog/products.js';
+import { HqClient } from '../../sync/hq/client.js';
+import { SyncPart } from '../../sync/part.js';
+import { signPush } from '../../sync/signing.js';
+import { startMosquitto } from '../helpers/mosquitto.js';
+import { waitFor } from '../helpers/ports.js';
+import { demoDb } from '../helpers/store.js';
+
+const cleanup: (() => Promise<unknown> | unknown)[] = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+const hqKeys = generateKeyPairSync('ed25519');
+const forger = generateKeyPairSync('ed25519');
+const seed = JSON.parse(readFileSync('config/demo/catalog.json', 'utf8')) as {
+  catalog: { version: number; products: { gtin: string; priceFen?: number }[] };
+};
+const WATER = '06911001001016';
+
+async function rig() {
+  const broker = await startMosquitto();
+  cleanup.push(() => broker.stop());
+  const db = demoDb();
+  const mqttCfg = (Value.Default(ConfigSchema, { mqtt: { enabled: true, url: broker.url } }) as Config).mqtt;
+  const part = new SyncPart({
+    mqtt: mqttCfg,
+    storeId: 'demo-store-001',
+    version: 'test',
+    db: () => db,
+    log: pino({ level: 'silent' }),
+    hqSigningPublicKey: hqKeys.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+  });
+  part.start();
+  cleanup.push(() => part.stop());
+  await waitFor('store online', () => (part.details().link === 'up' ? true : undefined), 5000);
+  const hq = await HqClient.connect(broker.url);
+  cleanup.push(() => hq.close());
+  return { db, hq };
+}
+
+function catalogV(version: number, waterPriceFen: number) {
+  const c = structuredClone(seed.catalog);
+  c.version = version;
+  const w = c.products.find((p) => `0${p.gtin}` === WATER)!;
+  w.priceFen = waterPriceFen;
+  return c;
+}
+
+describe('HQ pushes', () => {
+  it('applies a signed catalog push atomically and answers with the result', async () => {
+    const { db, hq } = await rig();
+    const r = (await hq.push('demo-store-001', 'catalog', 2, catalogV(2, 250), hqKeys.privateKey)) as Record<
+      string,
+      unknown
+    >;
+    expect(r).toMatchObject({ dataset: 'catalog', version: 2, status: 'applied' });
+    expect(datasetVersion(db, 'catalog')?.version).toBe(2);
+    expect(productByGtin(db, WATER, Date.now())?.priceFen).toBe(250);
+    // the same push again changes nothing
+    expect(await hq.push('demo-store-001', 'catalog', 2, catalogV(2, 250), hqKeys.privateKey)).toMatchObject({
+      status: 'unchanged',
+    });
+    // and the result is in the outbox for HQ's records
+    const types = db.prepare("SELECT type FROM outbox WHERE type LIKE 'push.%'").pluck().all();
+    expect(types).toEqual(['push.applied', 'push.unchanged']);
+  });
+
+  it('refuses forged, altered, stale, mis-addressed and malformed pushes, keeping the last good version', async () => {
+    const { db, hq } = await rig();
+    const topic = 'storeedge/v1/demo-store-001/cmd/catalog';
+    const problems = async (body: unknown) =>
+      ((await hq.ask(topic, body)) as { status: string; problems: string[] }).problems.join(' ');
+
+    expect(
+      await problems(
+        signPush(forger.privateKey, { dataset: 'catalog', version: 5, issuedAt: 1, body: catalogV(5, 1) }),
+      ),
+    ).toMatch(/signature/);
+    const altered = signPush(hqKeys.privateKey, {
+      dataset: 'catalog',
+      version: 5,
+      issuedAt: 1,
+      body: catalogV(5, 300),
+    });
+    (altered.body as { products: { priceFen?: number }[] }).products[0]!.priceFen = 1;
+    expect(await problems(altered)).toMatch(/signature/);
+    expect(await problems('{"dataset": "catalog", "version": ')).toMatch(/not JSON/);
+    expect(
+      await problems(
+        signPush(hqKeys.privateKey, { dataset: 'promotions', version: 5, issuedAt: 1, body: {} }),
+      ),
+    ).toMatch(/topic/);
+    const badSchema = catalogV(5, 300) as unknown as { products: Record<string, unknown>[] };
+    badSchema.products[0]!.gtin = '123';
+    expect(
+      await problems(
+        signPush(hqKeys.privateKey, { dataset: 'catalog', version: 5, issuedAt: 1, body: badSchema }),
+      ),
+    ).toMatch(/gtin/);
+    expect(
+      await problems(
+        signPush(hqKeys.privateKey, { dataset: 'catalog', version: 1, issuedAt: 1, body: catalogV(1, 300) }),
+      ),
+    ).toMatch(/not newer/);
+
+    expect(datasetVersion(db, 'catalog')?.version).toBe(1);
+    expect(productByGtin(db, WATER, Date.now())?.priceFen).toBe(200);
+    expect(db.prepare("SELECT count(*) FROM outbox WHERE type = 'push.rejected'").pluck().get()).toBe(5);
+  });
+
+  it('a chain-wide coupon-key push reaches the store', async () => {
+    const { db, hq } = await rig();
+    const couponKey = generateKeyPairSync('ed25519')
+      .publicKey.export({ format: 'der', type: 'spki' })
+      .toString('base64');
+    await hq.pushAll(
+      'coupon_keys',
+      1,
+      { keys: [{ kid: 'hq-2026', publicKeyBase64: couponKey }] },
+      hqKeys.privateKey,
+    );
+    await waitFor(
+      'keys applied',
+      () =>
+        db
+          .prepare("SELECT count(*) FROM signing_keys WHERE owner = 'hq' AND kid = 'hq-2026'")
+          .pluck()
+          .get() === 1
+          ? true
+          : undefined,
+      5000,
+    );
+  });
+});
+
+describe('HQ pulls', () => {
+  it('pages events from a sequence number and reports health', async () => {
+    const { db, hq } = await rig();
+    await hq.push('demo-store-001', 'catalog', 2, catalogV(2, 260), hqKeys.privateKey);
+    await hq.push('demo-store-001', 'catalog', 3, catalogV(3, 270), hqKeys.privateKey);
+    const n = db.prepare('SELECT max(seq) FROM outbox').pluck().get() as number;
+    const page1 = (await hq.request('demo-store-001', 'events', { fromSeq: 1, limit: 1 })) as {
+      events: { seq: number }[];
+      nextSeq: number;
+      more: boolean;
+    };
+    expect(page1.events.map((e) => e.seq)).toEqual([1]);
+    expect(page1.more).toBe(n > 1);
+    const page2 = (await hq.request('demo-store-001', 'events', { fromSeq: page1.nextSeq, limit: 500 })) as {
+      events: { seq: number }[];
+      more: boolean;
+    };
+    expect(page2.events.at(-1)?.seq).toBe(n);
+    expect(page2.more).toBe(false);
+    expect(await hq.request('demo-store-001', 'events', { fromSeq: 0 })).toMatchObject({
+      error: 'BAD_REQUEST',
+    });
+    const health = (await hq.request('demo-store-001', 'health')) as { backlog: { events: number } };
+    expect(health.backlog.events).toBeGreaterThanOrEqual(0);
+    expect(await hq.request('demo-store-001', 'heatmap', { from: 0, to: 1 })).toMatchObject({
+      error: 'NOT_AVAILABLE',
+    });
+  });
+});
