@@ -110,6 +110,10 @@ function crossChecks(c: Config): string[] {
     if (!d.simulate && !d.path) problems.push(`/devices/${i}/path: required unless "simulate" is true`);
     problems.push(...deviceProblems(d, `/devices/${i}`));
   });
+  if (c.outbox.lowWaterMB >= c.outbox.highWaterMB)
+    problems.push('/outbox/lowWaterMB: must be below highWaterMB');
+  if (c.outbox.diskCriticalMB >= c.outbox.diskLowMB)
+    problems.push('/outbox/diskCriticalMB: must be below diskLowMB');
   const tokens = new Set<string>();
   c.security.kioskTokens.forEach((t, i) => {
     if (tokens.has(t.token)) problems.push(`/security/kioskTokens/${i}/token: same token as another kiosk`);

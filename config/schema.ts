@@ -223,6 +223,38 @@ export const ConfigSchema = Type.Object(
         "the acquirer's payment-code (wallet) gateway",
       ),
     }),
+    outbox: Obj(
+      {
+        highWaterMB: Type.Integer({
+          minimum: 1,
+          default: 512,
+          description: 'unsent bytes that start telemetry roll-up',
+        }),
+        lowWaterMB: Type.Integer({
+          minimum: 1,
+          default: 384,
+          description: 'roll-up and dropping stop below this',
+        }),
+        diskLowMB: Type.Integer({
+          minimum: 1,
+          default: 1024,
+          description: 'free space below which telemetry stops',
+        }),
+        diskCriticalMB: Type.Integer({
+          minimum: 1,
+          default: 256,
+          description: 'free space below which the reserve is released',
+        }),
+        reserveMB: Type.Integer({
+          minimum: 0,
+          maximum: 4096,
+          default: 64,
+          description: 'space held back for sales when the disk fills',
+        }),
+        checkSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+      },
+      'the backlog of events waiting for HQ: money events are never dropped',
+    ),
     mqtt: Obj({
       enabled: Type.Boolean({ default: false }),
       url: Type.String({ pattern: '^(mqtts?|wss?)://', default: 'mqtt://127.0.0.1:1883' }),

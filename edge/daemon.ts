@@ -1,5 +1,6 @@
 // The composition root: which parts the daemon has, in start order
 // (config → db → devices → vision → sync → http), wired with plain values.
+import { dirname } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { SyncPart } from '../sync/part.js';
 import { createMetrics } from './api/metrics.js';
@@ -72,20 +73,22 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
     if (used) log.warn({ section }, `config section "${section}" is set but this build does not run it yet`);
   }
 
-  const sync = config.mqtt.enabled
-    ? new SyncPart({
-        mqtt: config.mqtt,
-        storeId: config.store.id,
-        version: VERSION,
-        db: () => db.handle,
-        log: log.child({ component: 'sync' }),
-        health: () => ({
-          parts: lifecycle.status().map((p) => [p.name, p.state]),
-          devices: devices.status(),
-        }),
-      })
-    : null;
-  if (sync) lifecycle.add(sync);
+  // always present: without a broker it still guards the outbox's backlog and the disk
+  const sync = new SyncPart({
+    mqtt: config.mqtt,
+    outbox: config.outbox,
+    dataDir: dirname(config.db.path),
+    storeId: config.store.id,
+    version: VERSION,
+    db: () => db.handle,
+    log: log.child({ component: 'sync' }),
+    health: () => ({
+      parts: lifecycle.status().map((p) => [p.name, p.state]),
+      devices: devices.status(),
+    }),
+    hqSigningPublicKey: config.security.hqSigningPublicKey,
+  });
+  lifecycle.add(sync);
 
   const staffAuth = new StaffAuth({ staff: config.security.staff, clock });
   const parts = () => lifecycle.status();
@@ -95,7 +98,11 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
     port: config.http.port,
     bodyLimitBytes: config.http.bodyLimitBytes,
     requestTimeoutMs: config.http.requestTimeoutMs,
-    metrics: createMetrics(parts, () => devices.status()),
+    metrics: createMetrics(
+      parts,
+      () => devices.status(),
+      () => sync.backlog(),
+    ),
     parts,
     info: {
       storeId: config.store.id,

@@ -4,11 +4,13 @@
 
 import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import type { IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../edge/db/open.js';
 import type { Part } from '../edge/lifecycle.js';
+import { BacklogGuard, type BacklogStatus } from './backlog.js';
 import { MqttLink } from './link.js';
 import { OutboxPublisher } from './publisher.js';
 import { applyPush, PUSHABLE } from './pushes.js';
@@ -18,6 +20,9 @@ import { Topics } from './topics.js';
 
 export interface SyncPartOptions {
   mqtt: Config['mqtt'];
+  outbox?: Config['outbox'];
+  /** the database's folder: free space is measured there and the reserve file lives there */
+  dataDir?: string;
   storeId: string;
   version: string;
   db: () => Db;
@@ -40,6 +45,8 @@ export class SyncPart implements Part {
   private clockOffsetMs: number | null = null;
   readonly topics: Topics;
   private readonly hqKey: KeyObject | null;
+  private guard: BacklogGuard | null = null;
+  private guardTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly o: SyncPartOptions) {
     this.topics = new Topics(o.mqtt.topicPrefix, o.storeId);
@@ -50,6 +57,26 @@ export class SyncPart implements Part {
     const { mqtt: m, log } = this.o;
     const t = this.topics;
     const db = this.o.db();
+    const ob = this.o.outbox;
+    if (ob && this.o.dataDir) {
+      const MB = 1024 * 1024;
+      this.guard = new BacklogGuard({
+        db,
+        log,
+        highWaterBytes: ob.highWaterMB * MB,
+        lowWaterBytes: ob.lowWaterMB * MB,
+        dataDir: this.o.dataDir,
+        diskLowBytes: ob.diskLowMB * MB,
+        diskCriticalBytes: ob.diskCriticalMB * MB,
+        reserveFile: { path: join(this.o.dataDir, 'storeedge.reserve'), bytes: ob.reserveMB * MB },
+      });
+      this.guard.prepare();
+      this.guard.check();
+      this.guardTimer = setInterval(() => this.guard?.check(), ob.checkSeconds * 1000);
+      this.guardTimer.unref();
+    }
+    // without a broker the outbox simply waits; the backlog guard still runs
+    if (!m.enabled) return;
     const link = new MqttLink({
       url: m.url,
       clientId: m.clientId ?? `storeedge-${this.o.storeId}`,
@@ -82,7 +109,13 @@ export class SyncPart implements Part {
     this.heartbeat.unref();
   }
 
+  /** the backlog's state, for metrics and for vision (which stops writing on a full disk) */
+  backlog(): BacklogStatus | null {
+    return this.guard?.status() ?? null;
+  }
+
   async stop(): Promise<void> {
+    if (this.guardTimer) clearInterval(this.guardTimer);
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.publisher?.stop();
     await this.link?.stop();
@@ -90,7 +123,8 @@ export class SyncPart implements Part {
 
   details(): Record<string, unknown> {
     return {
-      link: this.link?.state ?? 'idle',
+      link: this.o.mqtt.enabled ? (this.link?.state ?? 'idle') : 'disabled',
+      backlogState: this.guard?.status() ?? null,
       reconnects: this.link?.reconnects ?? 0,
       lastError: this.link?.lastError ?? null,
       backlog: this.publisher?.backlog() ?? null,

@@ -13,7 +13,18 @@ export interface Metrics {
   httpDuration: Histogram<'method' | 'route'>;
 }
 
-export function createMetrics(parts: () => PartStatus[], devices: () => DeviceStatus[] = () => []): Metrics {
+export interface BacklogView {
+  state: string;
+  unsentEvents: number;
+  unsentBytes: number;
+  freeBytes: number;
+}
+
+export function createMetrics(
+  parts: () => PartStatus[],
+  devices: () => DeviceStatus[] = () => [],
+  backlog: () => BacklogView | null = () => null,
+): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'storeedge_' });
   const httpRequests = new Counter({
@@ -60,6 +71,31 @@ export function createMetrics(parts: () => PartStatus[], devices: () => DeviceSt
     collect() {
       this.reset();
       for (const d of devices()) this.set({ device: d.id }, d.reconnects);
+    },
+  });
+  const backlogGauge = (name: string, help: string, read: (b: BacklogView) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const b = backlog();
+        if (b) this.set(Number.isFinite(read(b)) ? read(b) : -1);
+      },
+    });
+  backlogGauge('storeedge_outbox_unsent_events', 'Events waiting for HQ', (b) => b.unsentEvents);
+  backlogGauge('storeedge_outbox_unsent_bytes', 'Bytes of events waiting for HQ', (b) => b.unsentBytes);
+  backlogGauge('storeedge_disk_free_bytes', 'Free bytes on the data disk', (b) => b.freeBytes);
+  new Gauge({
+    name: 'storeedge_backlog_state',
+    help: 'Backlog state (1 for the current one): ok, pressure, disk_low, disk_full (an alarm)',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      const b = backlog();
+      if (!b) return;
+      for (const s of ['ok', 'pressure', 'disk_low', 'disk_full'])
+        this.set({ state: s }, b.state === s ? 1 : 0);
     },
   });
   return { registry, httpRequests, httpDuration };

@@ -1,6 +1,6 @@
 // HQ's side of request/response with stores: signed pushes and pulls, each awaiting the
 // store's answer on a response topic matched by correlation data.
-import { randomBytes, type KeyObject } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import { signPush } from '../signing.js';
 
@@ -28,7 +28,10 @@ export class HqClient {
 
   static async connect(url: string, prefix = 'storeedge/v1'): Promise<HqClient> {
     const id = randomBytes(6).toString('hex');
-    const client = await mqtt.connectAsync(url, { protocolVersion: 5, clientId: `storeedge-hq-client-${id}` });
+    const client = await mqtt.connectAsync(url, {
+      protocolVersion: 5,
+      clientId: `storeedge-hq-client-${id}`,
+    });
     const c = new HqClient(client, prefix, id);
     await client.subscribeAsync(c.replyTopic, { qos: 1 });
     return c;

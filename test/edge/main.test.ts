@@ -31,10 +31,14 @@ describe('daemon process', () => {
       expect(body.parts.map((p) => [p.name, p.state])).toEqual([
         ['db', 'ready'],
         ['devices', 'ready'],
+        ['sync', 'ready'],
         ['http', 'ready'],
       ]);
       expect(body.parts[0]?.details).toMatchObject({ schemaVersion: 5, path: join(dir, 'a/store.db') });
       expect(body.parts[1]?.details).toMatchObject({ devices: [], degraded: false });
+      expect(body.parts[2]?.details).toMatchObject({ link: 'disabled', backlogState: { state: 'ok' } });
+      const metrics = await (await fetch(`${d.address}/metrics`)).text();
+      expect(metrics).toContain('storeedge_backlog_state{state="ok"} 1');
       expect((await fetch(`${d.address}/metrics`)).status).toBe(200);
     } finally {
       expect(await d.stop('SIGINT')).toBe(0);

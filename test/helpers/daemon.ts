@@ -20,7 +20,8 @@ export interface DaemonExit {
 
 function launch(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', 'edge/main.ts', ...args], {
-    env: { ...process.env, ...env },
+    // a 1 MB disk reserve instead of 64: test daemons are many and short-lived
+    env: { ...process.env, STOREEDGE_OUTBOX__RESERVEMB: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }
