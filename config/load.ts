@@ -9,6 +9,7 @@ import { parseDocument } from 'yaml';
 import { deviceProblems } from './devices.js';
 import { applyEnvOverrides } from './env.js';
 import { formatSchemaErrors } from './errors.js';
+import { mergeOverlay, overlayPath, overlayProblems, readOverlay } from './hq-overlay.js';
 import { type Config, ConfigSchema } from './schema.js';
 
 export class ConfigError extends Error {
@@ -27,6 +28,10 @@ export interface LoadedConfig {
   source: string;
   /** SHA-256 of the file's bytes, so /readyz and HQ can tell which config runs */
   sha256: string | null;
+  /** the HQ-pushed config merged in, or why it was not */
+  overlay: { version: number; applied: boolean; error?: string } | null;
+  /** checks an HQ config push against this config: the problems, or none */
+  checkOverlay(body: unknown): string[];
 }
 
 export interface LoadOptions {
@@ -51,9 +56,44 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     sha256 = createHash('sha256').update(text).digest('hex');
     raw = parseText(source, text);
   }
-  const overridden = applyEnvOverrides(raw, env, ConfigSchema as TSchema);
-  if (overridden.problems.length) throw new ConfigError(source, overridden.problems);
-  return { config: validateConfig(overridden.value, source), source, sha256 };
+  const withEnv = (value: unknown) => {
+    const overridden = applyEnvOverrides(value, env, ConfigSchema as TSchema);
+    if (overridden.problems.length) throw new ConfigError(source, overridden.problems);
+    return validateConfig(overridden.value, source);
+  };
+  const local = withEnv(raw);
+  const checkOverlay = (body: unknown): string[] => {
+    const denied = overlayProblems(body);
+    if (denied.length) return denied;
+    try {
+      withEnv(mergeOverlay(raw, body));
+      return [];
+    } catch (e) {
+      return e instanceof ConfigError ? e.problems : [(e as Error).message];
+    }
+  };
+  // HQ's pushed settings sit between the file and env; a bad overlay never stops the store
+  let overlay: LoadedConfig['overlay'] = null;
+  if (local.db.path !== ':memory:') {
+    try {
+      const o = readOverlay(overlayPath(local.db.path));
+      if (o) {
+        const problems = checkOverlay(o.body);
+        if (!problems.length)
+          return {
+            config: withEnv(mergeOverlay(raw, o.body)),
+            source,
+            sha256,
+            overlay: { version: o.version, applied: true },
+            checkOverlay,
+          };
+        overlay = { version: o.version, applied: false, error: problems.join('; ') };
+      }
+    } catch (e) {
+      overlay = { version: 0, applied: false, error: (e as Error).message };
+    }
+  }
+  return { config: local, source, sha256, overlay, checkOverlay };
 }
 
 /** Applies defaults and validates a plain value; relative paths resolve against the source's folder. */

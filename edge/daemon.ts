@@ -1,6 +1,7 @@
 // The composition root: which parts the daemon has, in start order
 // (config → db → devices → vision → sync → http), wired with plain values.
 import { dirname } from 'node:path';
+import { overlayPath } from '../config/hq-overlay.js';
 import type { LoadedConfig } from '../config/load.js';
 import { SyncPart } from '../sync/part.js';
 import { createMetrics } from './api/metrics.js';
@@ -31,6 +32,9 @@ export interface Daemon {
 
 export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
   const { config } = loaded;
+  if (loaded.overlay && !loaded.overlay.applied)
+    log.error({ overlay: loaded.overlay }, 'HQ-pushed config not applied: running on the local config');
+  else if (loaded.overlay) log.info({ version: loaded.overlay.version }, 'HQ-pushed config applied');
   const lifecycle = new Lifecycle(log.child({ component: 'lifecycle' }), {
     stopTimeoutMs: config.shutdownTimeoutMs,
   });
@@ -87,6 +91,9 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
       devices: devices.status(),
     }),
     hqSigningPublicKey: config.security.hqSigningPublicKey,
+    ...(config.db.path !== ':memory:'
+      ? { config: { check: loaded.checkOverlay, path: overlayPath(config.db.path), active: loaded.overlay } }
+      : {}),
   });
   lifecycle.add(sync);
 

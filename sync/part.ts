@@ -13,7 +13,7 @@ import type { Part } from '../edge/lifecycle.js';
 import { BacklogGuard, type BacklogStatus } from './backlog.js';
 import { MqttLink } from './link.js';
 import { OutboxPublisher } from './publisher.js';
-import { applyPush, PUSHABLE } from './pushes.js';
+import { applyPush, type ConfigTarget, PUSHABLE } from './pushes.js';
 import { answerRequest } from './requests.js';
 import { hqPublicKey } from './signing.js';
 import { Topics } from './topics.js';
@@ -34,6 +34,8 @@ export interface SyncPartOptions {
   hqSigningPublicKey?: string | undefined;
   /** HQ pushes larger than this are refused unread */
   maxPushBytes?: number;
+  /** where HQ config pushes are checked and kept; absent: none accepted */
+  config?: ConfigTarget & { active: { version: number; applied: boolean; error?: string } | null };
 }
 
 export class SyncPart implements Part {
@@ -131,6 +133,7 @@ export class SyncPart implements Part {
       published: this.publisher?.published ?? 0,
       acknowledged: this.publisher?.acknowledged ?? 0,
       clockOffsetMs: this.clockOffsetMs,
+      hqConfig: this.o.config?.active ?? null,
     };
   }
 
@@ -235,7 +238,7 @@ export class SyncPart implements Part {
       return;
     }
     if ((PUSHABLE as readonly string[]).includes(what.name)) {
-      const result = applyPush(this.o.db(), what.name, body, this.hqKey, Date.now());
+      const result = applyPush(this.o.db(), what.name, body, this.hqKey, Date.now(), this.o.config);
       this.o.log[result.status === 'rejected' ? 'warn' : 'info']({ ...result }, `HQ push ${result.status}`);
       reply(result);
       return;

@@ -5,6 +5,7 @@
 // stays. The result is recorded in the outbox (so HQ learns it even after an outage)
 // and returned for the reply.
 import type { KeyObject } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
 import {
   applyCatalog,
   applyCouponCampaigns,
@@ -16,7 +17,7 @@ import type { Db } from '../edge/db/open.js';
 import { appendOutbox } from '../edge/db/outbox.js';
 import { type SignedPush, verifyPush } from './signing.js';
 
-export const PUSHABLE = ['catalog', 'promotions', 'coupon_campaigns', 'coupon_keys'] as const;
+export const PUSHABLE = ['catalog', 'promotions', 'coupon_campaigns', 'coupon_keys', 'config'] as const;
 export type Pushable = (typeof PUSHABLE)[number];
 
 export interface PushResult {
@@ -25,6 +26,54 @@ export interface PushResult {
   status: 'applied' | 'unchanged' | 'rejected';
   problems?: string[];
   counts?: Record<string, number>;
+  /** config pushes take effect when the daemon next starts */
+  restartRequired?: boolean;
+}
+
+/** What a config push needs from the composition root. */
+export interface ConfigTarget {
+  /** problems of the config with this overlay, none when it is valid */
+  check(body: unknown): string[];
+  /** where the overlay is kept (next to the database) */
+  path: string;
+}
+
+function configPush(
+  db: Db,
+  version: number,
+  body: unknown,
+  target: ConfigTarget | undefined,
+  now: number,
+): PushResult {
+  if (!target)
+    return {
+      dataset: 'config',
+      version,
+      status: 'rejected',
+      problems: ['this store takes no config pushes'],
+    };
+  const current = db.prepare("SELECT value FROM sync_state WHERE key = 'config'").pluck().get() as
+    | string
+    | undefined;
+  const applied = current ? (JSON.parse(current) as { version: number }).version : 0;
+  if (version === applied) return { dataset: 'config', version, status: 'unchanged', restartRequired: false };
+  if (version < applied)
+    return {
+      dataset: 'config',
+      version,
+      status: 'rejected',
+      problems: [`/version: ${version} is not newer than ${applied}`],
+    };
+  const problems = target.check(body);
+  if (problems.length) return { dataset: 'config', version, status: 'rejected', problems };
+  // written whole or not at all: a crash mid-write leaves the previous overlay
+  const tmp = `${target.path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify({ version, body }, null, 2), { mode: 0o600 });
+  renameSync(tmp, target.path);
+  db.prepare(
+    "INSERT INTO sync_state (key, value, updated_at) VALUES ('config', ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+  ).run(JSON.stringify({ version }), now);
+  return { dataset: 'config', version, status: 'applied', restartRequired: true };
 }
 
 function envelope(name: string, doc: unknown): SignedPush | string {
@@ -80,6 +129,7 @@ export function applyPush(
   doc: unknown,
   hqKey: KeyObject | null,
   now: number,
+  config?: ConfigTarget,
 ): PushResult {
   const result = ((): PushResult => {
     if (!(PUSHABLE as readonly string[]).includes(name))
@@ -100,6 +150,7 @@ export function applyPush(
         status: 'rejected',
         problems: ['signature does not verify: not from HQ, or altered'],
       };
+    if (name === 'config') return configPush(db, p.version, p.body, config, now);
     if (name === 'coupon_keys') {
       try {
         return couponKeys(db, p.version, p.body, now);

@@ -2,10 +2,14 @@
 // acknowledged, forged, altered, stale and malformed pushes refused with the last good
 // version kept, and HQ's pulls (events from a sequence, paged; health) answered.
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import Value from 'typebox/value';
 import { afterEach, describe, expect, it } from 'vitest';
+import { overlayPath } from '../../config/hq-overlay.js';
+import { loadConfig } from '../../config/load.js';
 import { type Config, ConfigSchema } from '../../config/schema.js';
 import { datasetVersion } from '../../edge/catalog/dataset.js';
 import { productByGtin } from '../../edge/catalog/products.js';
@@ -141,6 +145,61 @@ describe('HQ pushes', () => {
           : undefined,
       5000,
     );
+  });
+});
+
+describe('HQ config pushes', () => {
+  it('keeps an allowed, valid config push next to the database; it applies at the next start', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'storeedge-hqconfig-'));
+    const file = join(dir, 'store.yaml');
+    writeFileSync(file, 'db: { path: ./store.db }\nloyalty: { pointsPerYuan: 1 }\n');
+    const loaded = loadConfig({ file });
+    const broker = await startMosquitto();
+    cleanup.push(() => broker.stop());
+    const db = demoDb();
+    const part = new SyncPart({
+      mqtt: (Value.Default(ConfigSchema, { mqtt: { enabled: true, url: broker.url } }) as Config).mqtt,
+      storeId: 'demo-store-001',
+      version: 'test',
+      db: () => db,
+      log: pino({ level: 'silent' }),
+      hqSigningPublicKey: hqKeys.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      config: {
+        check: loaded.checkOverlay,
+        path: overlayPath(loaded.config.db.path),
+        active: loaded.overlay,
+      },
+    });
+    part.start();
+    cleanup.push(() => part.stop());
+    await waitFor('store online', () => (part.details().link === 'up' ? true : undefined), 5000);
+    const hq = await HqClient.connect(broker.url);
+    cleanup.push(() => hq.close());
+    const push = (version: number, body: unknown) =>
+      hq.push('demo-store-001', 'config', version, body, hqKeys.privateKey) as Promise<
+        Record<string, unknown>
+      >;
+
+    expect(await push(1, { http: { port: 1 } })).toMatchObject({
+      status: 'rejected',
+      problems: ['/http: not a setting HQ may push'],
+    });
+    expect(((await push(1, { loyalty: { pointsPerYuan: 1000 } })).problems as string[])[0]).toMatch(
+      /^\/loyalty\/pointsPerYuan/,
+    );
+    expect(await push(1, { loyalty: { pointsPerYuan: 2 }, logging: { level: 'warn' } })).toMatchObject({
+      status: 'applied',
+      restartRequired: true,
+    });
+    expect(await push(1, { loyalty: { pointsPerYuan: 2 } })).toMatchObject({ status: 'unchanged' });
+    const next = loadConfig({ file });
+    expect(next.overlay).toEqual({ version: 1, applied: true });
+    expect(next.config.loyalty.pointsPerYuan).toBe(2);
+    expect(next.config.logging.level).toBe('warn');
+    // local env still wins over HQ (an emergency fix on site)
+    expect(
+      loadConfig({ file, env: { STOREEDGE_LOYALTY__POINTS_PER_YUAN: '3' } }).config.loyalty.pointsPerYuan,
+    ).toBe(3);
   });
 });
 
