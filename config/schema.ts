@@ -146,6 +146,12 @@ export const ConfigSchema = Type.Object(
       port: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: '0 picks a free port' }),
       bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 10 * 1024 * 1024, default: 256 * 1024 }),
       requestTimeoutMs: Type.Integer({ minimum: 1000, default: 15_000 }),
+      shopperRateLimitPerMinute: Type.Integer({
+        minimum: 10,
+        maximum: 100_000,
+        default: 600,
+        description: 'requests per minute per address from callers without kiosk or staff credentials',
+      }),
     }),
     db: Obj({
       path: Type.String({

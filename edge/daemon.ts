@@ -4,6 +4,7 @@ import { dirname } from 'node:path';
 import { overlayPath } from '../config/hq-overlay.js';
 import type { LoadedConfig } from '../config/load.js';
 import { SyncPart } from '../sync/part.js';
+import { CartTokens, KioskAuth } from './api/access.js';
 import { createMetrics } from './api/metrics.js';
 import { HttpPart } from './api/part.js';
 import { StaffAuth } from './api/staff-auth.js';
@@ -98,12 +99,15 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
   lifecycle.add(sync);
 
   const staffAuth = new StaffAuth({ staff: config.security.staff, clock });
+  const kioskAuth = new KioskAuth(config.security.kioskTokens);
+  const cartTokens = new CartTokens(() => db.handle);
   const parts = () => lifecycle.status();
   const http = new HttpPart({
     log: log.child({ component: 'http' }),
     host: config.http.host,
     port: config.http.port,
     bodyLimitBytes: config.http.bodyLimitBytes,
+    shopperRateLimitPerMinute: config.http.shopperRateLimitPerMinute,
     requestTimeoutMs: config.http.requestTimeoutMs,
     metrics: createMetrics(
       parts,
@@ -125,6 +129,8 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
       loyalty: config.loyalty,
       scanOptions,
       staffAuth,
+      kioskAuth,
+      cartTokens,
       kiosks: devices,
     }),
     ...(config.devices.some((d) => d.simulate) ? { demo: devices } : {}),

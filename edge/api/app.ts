@@ -1,10 +1,13 @@
 // Builds the HTTP app without listening, so tests drive it with inject().
+
+import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Logger } from '../logger.js';
+import { installAccess } from './access.js';
 import { cartRoutes } from './carts.js';
 import { type DemoDeps, demoRoutes } from './demo.js';
 import type { BusinessDeps } from './deps.js';
-import { installErrorHandling } from './errors.js';
+import { ApiError, installErrorHandling } from './errors.js';
 import { kioskRoutes } from './kiosk.js';
 import type { Metrics } from './metrics.js';
 import { type OpsDeps, opsRoutes } from './ops.js';
@@ -20,6 +23,7 @@ export interface AppOptions extends OpsDeps {
   business?: BusinessDeps;
   /** routes that drive simulated devices; only for a store with simulated devices */
   demo?: DemoDeps;
+  shopperRateLimitPerMinute?: number;
 }
 
 export function buildApp(opts: AppOptions): FastifyInstance {
@@ -48,6 +52,16 @@ export function buildApp(opts: AppOptions): FastifyInstance {
   if (business) {
     app.register(
       async (api) => {
+        installAccess(api, business);
+        // shoppers' phones share the store Wi-Fi: a per-address budget keeps one from
+        // starving the rest; kiosks and staff (authenticated) are not limited
+        await api.register(rateLimit, {
+          max: opts.shopperRateLimitPerMinute ?? 600,
+          timeWindow: 60_000,
+          allowList: (req) => Boolean(req.headers.authorization || req.headers['x-staff-token']),
+          errorResponseBuilder: (_req, ctx) =>
+            new ApiError(429, 'RATE_LIMITED', `too many requests: retry in ${Math.ceil(ctx.ttl / 1000)} s`),
+        });
         await api.register(cartRoutes, business);
         await api.register(shopperRoutes, business);
         await api.register(kioskRoutes, business);

@@ -21,6 +21,7 @@ import { presentCoupon } from '../coupons/wallet.js';
 import { DomainError } from '../errors.js';
 import { identifyMember } from '../members/members.js';
 import { type BusinessDeps, checkoutContext, writer } from './deps.js';
+import { ApiError } from './errors.js';
 import { CartParams, Code, Fen, LineParams, QuoteSchema, TenderResponse, tenderBody } from './schemas.js';
 
 const NoBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
@@ -33,6 +34,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.post(
     '/carts',
     {
+      config: { access: 'cart-create' },
       schema: {
         body: Type.Object(
           {
@@ -41,27 +43,40 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
           },
           { additionalProperties: false },
         ),
-        response: { 201: QuoteSchema },
+        response: {
+          201: Type.Object({
+            ...QuoteSchema.properties,
+            cartToken: Type.Optional(
+              Type.String({ description: 'a phone cart: send as X-Cart-Token from now on' }),
+            ),
+          }),
+        },
       },
     },
     async (req, reply) =>
       write(req, reply, () => {
+        const kiosk = req.body.channel === 'kiosk';
         const cart = createCart(d.db, {
           channel: req.body.channel,
-          kioskId: req.body.kioskId ?? null,
+          // a kiosk cart belongs to the kiosk that made it (access checked its token)
+          kioskId: kiosk ? req.kioskId : null,
           now: d.clock(),
         });
-        return { status: 201, body: quote(cart.id) };
+        const body = quote(cart.id);
+        return { status: 201, body: kiosk ? body : { ...body, cartToken: d.cartTokens.issue(cart.id) } };
       }),
   );
 
-  app.get('/carts/:cartId', { schema: { params: CartParams, response: { 200: QuoteSchema } } }, async (req) =>
-    quote(req.params.cartId),
+  app.get(
+    '/carts/:cartId',
+    { config: { access: 'cart' }, schema: { params: CartParams, response: { 200: QuoteSchema } } },
+    async (req) => quote(req.params.cartId),
   );
 
   app.post(
     '/carts/:cartId/scans',
     {
+      config: { access: 'cart' },
       schema: {
         params: CartParams,
         body: Type.Object(
@@ -100,6 +115,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.patch(
     '/carts/:cartId/lines/:lineId',
     {
+      config: { access: 'cart' },
       schema: {
         params: LineParams,
         body: Type.Object(
@@ -118,7 +134,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
 
   app.delete(
     '/carts/:cartId/lines/:lineId',
-    { schema: { params: LineParams, response: { 200: QuoteSchema } } },
+    { config: { access: 'cart' }, schema: { params: LineParams, response: { 200: QuoteSchema } } },
     async (req, reply) =>
       write(req, reply, () => {
         removeLine(d.db, req.params.cartId, req.params.lineId, d.clock());
@@ -129,6 +145,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.post(
     '/carts/:cartId/member',
     {
+      config: { access: 'cart' },
       schema: {
         params: CartParams,
         body: Type.Object({ code: Code }, { additionalProperties: false }),
@@ -146,6 +163,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.post(
     '/carts/:cartId/coupons',
     {
+      config: { access: 'cart' },
       schema: {
         params: CartParams,
         body: Type.Object({ code: Code }, { additionalProperties: false }),
@@ -166,7 +184,10 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   ] as const) {
     app.post(
       `/carts/:cartId/${path}`,
-      { schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } } },
+      {
+        config: { access: 'cart' },
+        schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } },
+      },
       async (req, reply) =>
         write(req, reply, () => {
           action(d.db, req.params.cartId, d.clock());
@@ -177,7 +198,10 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
 
   app.post(
     '/carts/:cartId/checkout',
-    { schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } } },
+    {
+      config: { access: 'cart' },
+      schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } },
+    },
     async (req, reply) =>
       write(req, reply, () => ({
         status: 200,
@@ -187,7 +211,10 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
 
   app.post(
     '/carts/:cartId/checkout/cancel',
-    { schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } } },
+    {
+      config: { access: 'cart' },
+      schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } },
+    },
     async (req, reply) =>
       write(req, reply, () => ({
         status: 200,
@@ -198,6 +225,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.post(
     '/carts/:cartId/tenders',
     {
+      config: { access: 'cart' },
       schema: {
         params: CartParams,
         body: Type.Union([
@@ -214,6 +242,9 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
       write(req, reply, () => {
         const ctx = checkoutContext(d);
         const b = req.body;
+        // cash changes hands at a kiosk or a staffed till, never on a phone
+        if (b.kind === 'cash' && !req.kioskId && !d.staffAuth.optional(req))
+          throw new ApiError(403, 'FORBIDDEN', 'cash is taken at a kiosk or by staff');
         const r =
           b.kind === 'cash'
             ? payCash(d.db, req.params.cartId, b.tenderedFen, ctx)

@@ -31,6 +31,7 @@ export const demoRoutes: FastifyPluginAsync<DemoDeps> = async (fastify, d) => {
   app.post(
     '/demo/kiosks/:kioskId/scanner',
     {
+      config: { access: 'public' },
       schema: {
         params: KioskParams,
         body: Type.Object(
@@ -53,6 +54,7 @@ export const demoRoutes: FastifyPluginAsync<DemoDeps> = async (fastify, d) => {
   app.put(
     '/demo/kiosks/:kioskId/scale',
     {
+      config: { access: 'public' },
       schema: {
         params: KioskParams,
         body: Type.Object(
@@ -78,6 +80,7 @@ export const demoRoutes: FastifyPluginAsync<DemoDeps> = async (fastify, d) => {
   app.put(
     '/demo/kiosks/:kioskId/printer',
     {
+      config: { access: 'public' },
       schema: {
         params: KioskParams,
         body: Type.Object(
@@ -99,6 +102,7 @@ export const demoRoutes: FastifyPluginAsync<DemoDeps> = async (fastify, d) => {
   app.get(
     '/demo/kiosks/:kioskId/printer/receipts',
     {
+      config: { access: 'public' },
       schema: {
         params: KioskParams,
         response: {
@@ -115,6 +119,7 @@ export const demoRoutes: FastifyPluginAsync<DemoDeps> = async (fastify, d) => {
   app.put(
     '/demo/kiosks/:kioskId/terminal',
     {
+      config: { access: 'public' },
       schema: {
         params: KioskParams,
         body: Type.Object(

@@ -5,6 +5,7 @@ import type { ScanOptions } from '../catalog/barcode.js';
 import type { CheckoutContext } from '../checkout/sale.js';
 import type { Db } from '../db/open.js';
 import type { KioskStation } from '../kiosk/station.js';
+import type { CartTokens, KioskAuth } from './access.js';
 import { idempotent, idempotentAsync, type WriteResult } from './idempotency.js';
 import type { StaffAuth } from './staff-auth.js';
 
@@ -15,6 +16,8 @@ export interface BusinessDeps {
   loyalty: CheckoutContext['loyalty'];
   scanOptions: ScanOptions;
   staffAuth: StaffAuth;
+  kioskAuth: KioskAuth;
+  cartTokens: CartTokens;
   /** the kiosks with devices; null when the daemon runs no devices part */
   kiosks: KioskDirectory | null;
 }

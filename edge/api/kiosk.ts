@@ -49,6 +49,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/kiosk/handoff',
     {
+      config: { access: 'kiosk' },
       schema: {
         body: Type.Object(
           { cartCode: Type.String({ pattern: '^[2-9A-Za-z]{6}$' }), kioskId: KioskId },
@@ -59,6 +60,8 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
     },
     async (req, reply) =>
       write(req, reply, () => {
+        if (req.body.kioskId !== req.kioskId)
+          throw new ApiError(403, 'FORBIDDEN', 'a kiosk takes carts over for itself only');
         const cart = handOffCart(d.db, req.body.cartCode, req.body.kioskId, d.clock());
         d.kiosks?.station(req.body.kioskId)?.adopt(cart.id);
         return {
@@ -71,6 +74,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.get(
     '/kiosk/stations/:kioskId',
     {
+      config: { access: 'kiosk-station' },
       schema: {
         params: KioskParams,
         querystring: Type.Object(
@@ -133,6 +137,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.get(
     '/kiosk/stations/:kioskId/weight',
     {
+      config: { access: 'kiosk-station' },
       schema: {
         params: KioskParams,
         response: { 200: Type.Object({ grams: Type.Number(), stable: Type.Boolean() }) },
@@ -143,7 +148,10 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
 
   app.post(
     '/kiosk/stations/:kioskId/help',
-    { schema: { params: KioskParams, response: { 202: Type.Object({ called: Type.Boolean() }) } } },
+    {
+      config: { access: 'kiosk-station' },
+      schema: { params: KioskParams, response: { 202: Type.Object({ called: Type.Boolean() }) } },
+    },
     async (req, reply) =>
       write(req, reply, () => {
         station(req.params.kioskId).help();
@@ -154,6 +162,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/kiosk/stations/:kioskId/receipts/:saleId/print',
     {
+      config: { access: 'kiosk-station' },
       schema: {
         params: Type.Object(
           { kioskId: KioskId, saleId: SaleParams.properties.saleId },
@@ -178,6 +187,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/carts/:cartId/payments/card',
     {
+      config: { access: 'kiosk-cart' },
       schema: {
         params: CartParams,
         body: Type.Object({ amountFen: Type.Optional(Fen) }, { additionalProperties: false }),
@@ -197,6 +207,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/carts/:cartId/payments/payment-code',
     {
+      config: { access: 'kiosk-cart' },
       schema: {
         params: CartParams,
         body: Type.Object(

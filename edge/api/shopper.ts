@@ -44,6 +44,7 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
   app.get(
     '/products/:code',
     {
+      config: { access: 'public' },
       schema: {
         params: Type.Object({ code: Type.String({ minLength: 1, maxLength: 600 }) }),
         headers: MemberHeader,
@@ -136,6 +137,7 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
   app.get(
     '/wallet',
     {
+      config: { access: 'member' },
       schema: {
         headers: MemberHeader,
         response: {
@@ -163,6 +165,7 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
   app.post(
     '/coupons/claim',
     {
+      config: { access: 'member' },
       schema: {
         headers: MemberHeader,
         body: Type.Object(
@@ -182,6 +185,7 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
   app.get(
     '/sales/:saleId/receipt',
     {
+      config: { access: 'sale' },
       schema: {
         params: SaleParams,
         response: {
@@ -201,6 +205,7 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
   app.get(
     '/sales/:saleId/offer',
     {
+      config: { access: 'sale' },
       schema: {
         params: SaleParams,
         response: { 200: Type.Object({ offer: Type.Union([CampaignSummary, Type.Null()]) }) },
@@ -215,6 +220,7 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
   app.post(
     '/sales/:saleId/offer/claim',
     {
+      config: { access: 'sale' },
       schema: {
         params: SaleParams,
         body: Type.Object(

@@ -23,6 +23,7 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/staff/sessions',
     {
+      config: { access: 'public' },
       schema: {
         body: Type.Object(
           {
@@ -46,12 +47,16 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
     },
   );
 
-  app.delete('/staff/sessions', { schema: { response: { 204: Type.Null() } } }, async (req, reply) => {
-    d.staffAuth.require(req);
-    d.staffAuth.signOut(String(req.headers['x-staff-token']));
-    reply.status(204);
-    return null;
-  });
+  app.delete(
+    '/staff/sessions',
+    { config: { access: 'staff' }, schema: { response: { 204: Type.Null() } } },
+    async (req, reply) => {
+      d.staffAuth.require(req);
+      d.staffAuth.signOut(String(req.headers['x-staff-token']));
+      reply.status(204);
+      return null;
+    },
+  );
 
   const lineAction = (
     path: string,
@@ -60,7 +65,7 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   ) =>
     app.post(
       `/staff/carts/:cartId/lines/:lineId/${path}`,
-      { schema: { params: LineParams, body, response: { 200: QuoteSchema } } },
+      { config: { access: 'staff' }, schema: { params: LineParams, body, response: { 200: QuoteSchema } } },
       async (req, reply) => {
         const staff = d.staffAuth.require(req);
         return write(req, reply, () => {
@@ -85,7 +90,10 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
 
   app.post(
     '/staff/carts/:cartId/cancel',
-    { schema: { params: CartParams, body: ReasonBody, response: { 200: QuoteSchema } } },
+    {
+      config: { access: 'staff' },
+      schema: { params: CartParams, body: ReasonBody, response: { 200: QuoteSchema } },
+    },
     async (req, reply) => {
       const staff = d.staffAuth.require(req);
       return write(req, reply, () => {
@@ -98,6 +106,7 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/staff/sales/:saleId/refunds',
     {
+      config: { access: 'staff' },
       schema: {
         params: SaleParams,
         body: Type.Object(
@@ -151,6 +160,7 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/staff/members',
     {
+      config: { access: 'staff' },
       schema: {
         body: Type.Object(
           { name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
@@ -188,14 +198,19 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
     resolvedBy: Type.Union([Type.String(), Type.Null()]),
   });
 
-  app.get('/staff/alerts', { schema: { response: { 200: Type.Array(AlertSchema) } } }, async (req) => {
-    d.staffAuth.require(req);
-    return openAlerts(d.db);
-  });
+  app.get(
+    '/staff/alerts',
+    { config: { access: 'staff' }, schema: { response: { 200: Type.Array(AlertSchema) } } },
+    async (req) => {
+      d.staffAuth.require(req);
+      return openAlerts(d.db);
+    },
+  );
 
   app.post(
     '/staff/alerts/:alertId/resolve',
     {
+      config: { access: 'staff' },
       schema: {
         params: Type.Object({ alertId: Uuid }, { additionalProperties: false }),
         response: { 200: AlertSchema },

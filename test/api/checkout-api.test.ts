@@ -2,51 +2,30 @@
 // a kiosk, staff actions, refunds, idempotent retries and bad input.
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '../../edge/api/app.js';
-import { createMetrics } from '../../edge/api/metrics.js';
-import { StaffAuth } from '../../edge/api/staff-auth.js';
 import { withCheckDigit } from '../../edge/catalog/gtin.js';
-import { hashPin } from '../../edge/checkout/staff.js';
 import type { Db } from '../../edge/db/open.js';
 import { readOutbox } from '../../edge/db/outbox.js';
-import { memoryLogger } from '../helpers/log.js';
-import { ctx, demoDb, gtinOf, layouts, SEED_NOW } from '../helpers/store.js';
+import { KIOSK_TOKENS, testApi } from '../helpers/api.js';
+import { gtinOf, SEED_NOW } from '../helpers/store.js';
 
 let db: Db;
 let app: FastifyInstance;
-let clock = SEED_NOW;
+let setClock: (t: number) => void;
 let keyN = 0;
 const key = () => `test-key-${++keyN}`;
 
 beforeAll(async () => {
-  db = demoDb();
-  const staff = [
-    { id: 'cashier-1', name: 'Li', role: 'cashier' as const, pinHash: hashPin('1234', undefined, 1024) },
-    { id: 'sup-1', name: 'Wang', role: 'supervisor' as const, pinHash: hashPin('5678', undefined, 1024) },
-  ];
-  app = buildApp({
-    log: memoryLogger('warn').log,
-    parts: () => [],
-    metrics: createMetrics(() => []),
-    info: { storeId: 'demo-store-001', version: 't', configSource: 't', configSha256: null },
-    startedAt: 0,
-    bodyLimitBytes: 16 * 1024,
-    requestTimeoutMs: 5000,
-    business: {
-      db,
-      clock: () => clock,
-      store: { id: 'demo-store-001', name: '演示门店', timezone: 'Asia/Shanghai' },
-      loyalty: ctx().loyalty,
-      scanOptions: { variableMeasure: layouts, currencyNumeric: '156' },
-      staffAuth: new StaffAuth({ staff, clock: () => clock, maxFailures: 3, lockoutMs: 60_000 }),
-      kiosks: null,
-    },
-  });
-  await app.ready();
+  const t = await testApi();
+  app = t.app;
+  db = t.db;
+  setClock = t.setClock;
 });
 afterAll(async () => {
   await app.close();
 });
+
+const KIOSK_TOKEN = KIOSK_TOKENS['kiosk-1'];
+const cartTokens = new Map<string, string>();
 
 async function call(
   method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
@@ -54,7 +33,11 @@ async function call(
   body?: unknown,
   headers: Record<string, string> = {},
 ) {
-  const h: Record<string, string> = { ...headers };
+  // calls come from kiosk-1 unless `authorization: 'none'`; a phone cart's own token goes along
+  const h: Record<string, string> = { authorization: `Bearer ${KIOSK_TOKEN}`, ...headers };
+  if (h.authorization === 'none') delete h.authorization;
+  const cartId = /\/carts\/([0-9a-f-]{36})/.exec(url)?.[1];
+  if (cartId && cartTokens.has(cartId)) h['x-cart-token'] = cartTokens.get(cartId)!;
   if (method !== 'GET' && !('idempotency-key' in h)) h['idempotency-key'] = key();
   const res = await app.inject({
     method,
@@ -62,7 +45,9 @@ async function call(
     headers: h,
     ...(body === undefined ? {} : { payload: body as object }),
   });
-  return { status: res.statusCode, body: res.body ? res.json() : null, headers: res.headers };
+  const json = res.body ? res.json() : null;
+  if (json?.cartToken) cartTokens.set(json.cartId, json.cartToken);
+  return { status: res.statusCode, body: json, headers: res.headers };
 }
 async function signIn(staffId: string, pin: string): Promise<string> {
   const r = await call('POST', '/staff/sessions', { staffId, pin });
@@ -143,7 +128,12 @@ describe('idempotent writes', () => {
   });
 
   it('a write without a key is refused and changes nothing', async () => {
-    const r = await app.inject({ method: 'POST', url: '/api/v1/carts', payload: { channel: 'kiosk' } });
+    const r = await app.inject({
+      method: 'POST',
+      url: '/api/v1/carts',
+      payload: { channel: 'kiosk' },
+      headers: { authorization: `Bearer ${KIOSK_TOKEN}` },
+    });
     expect(r.statusCode).toBe(400);
     expect(r.json().error.code).toBe('IDEMPOTENCY_KEY_REQUIRED');
   });
@@ -220,7 +210,7 @@ describe('staff', () => {
       expect((await call('POST', '/staff/sessions', { staffId: 'sup-1', pin: '0000' })).status).toBe(401);
     const locked = await call('POST', '/staff/sessions', { staffId: 'sup-1', pin: '5678' });
     expect([locked.status, locked.body.error.code]).toEqual([429, 'STAFF_LOCKED']);
-    clock += 61_000;
+    setClock(SEED_NOW + 61_000);
     expect((await call('POST', '/staff/sessions', { staffId: 'sup-1', pin: '5678' })).status).toBe(201);
   });
 
@@ -277,7 +267,8 @@ describe('shopper scan-to-buy', () => {
       wallet.body.coupons.map((c: { campaignId: string; status: string }) => [c.campaignId, c.status]),
     ).toEqual([['welcome-5', 'available']]);
 
-    const phone = await call('POST', '/carts', { channel: 'phone' });
+    const phone = await call('POST', '/carts', { channel: 'phone' }, { authorization: 'none' });
+    expect(phone.body.cartToken).toMatch(/^[A-Za-z0-9_-]{43}$/);
     await call('POST', `/carts/${phone.body.cartId}/member`, { code: enrolled.body.code });
     await call('POST', `/carts/${phone.body.cartId}/scans`, { code: milk, qty: 3 });
     const kiosk = await call('POST', '/kiosk/handoff', { cartCode: phone.body.cartCode, kioskId: 'kiosk-1' });

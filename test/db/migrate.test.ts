@@ -55,6 +55,9 @@ const sampleData: Record<number, (db: Db) => void> = {
   5: (db) => {
     db.prepare(`INSERT INTO sync_state (key, value, updated_at) VALUES ('clock', '{"offsetMs":0}', 0)`).run();
   },
+  6: (db) => {
+    db.prepare(`INSERT INTO secrets (name, value, created_at) VALUES ('x', x'00', 0)`).run();
+  },
 };
 
 describe('database', () => {
@@ -77,6 +80,7 @@ describe('database', () => {
       '0003_checkout',
       '0004_kiosk_devices',
       '0005_sync',
+      '0006_security',
     ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();

@@ -34,7 +34,7 @@ describe('daemon process', () => {
         ['sync', 'ready'],
         ['http', 'ready'],
       ]);
-      expect(body.parts[0]?.details).toMatchObject({ schemaVersion: 5, path: join(dir, 'a/store.db') });
+      expect(body.parts[0]?.details).toMatchObject({ schemaVersion: 6, path: join(dir, 'a/store.db') });
       expect(body.parts[1]?.details).toMatchObject({ devices: [], degraded: false });
       expect(body.parts[2]?.details).toMatchObject({ link: 'disabled', backlogState: { state: 'ok' } });
       const metrics = await (await fetch(`${d.address}/metrics`)).text();

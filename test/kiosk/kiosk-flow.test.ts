@@ -13,6 +13,7 @@ const dir = mkdtempSync(join(tmpdir(), 'storeedge-kiosk-'));
 const seed = resolve('config/demo/catalog.json');
 const STAFF_PIN_HASH =
   'scrypt$16384$8$1$ukQq8eNyELlCEHKfakXrhA==$VBMG/Hq41EqSyiJ+PqhdXn0DaQB8d9FGA1EEM0jp//A=';
+const KIOSK_TOKEN = 'kiosk-1-flow-test-token-42';
 const MILK = '6922001001036'; // Whole Milk 1L
 const APPLES = '2010001000006'; // PLU shelf code: weigh it
 
@@ -28,6 +29,7 @@ async function call(method: string, path: string, body?: unknown, headers: Recor
     headers: {
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...(method !== 'GET' ? { 'idempotency-key': `kiosk-flow-${++key}` } : {}),
+      authorization: `Bearer ${KIOSK_TOKEN}`,
       ...headers,
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
@@ -63,6 +65,8 @@ devices:
 payments:
   codeGateway: { enabled: true, simulate: true, confirmTimeoutMs: 5000 }
 security:
+  kioskTokens:
+    - { kioskId: kiosk-1, token: ${KIOSK_TOKEN} }
   staff:
     - { id: cashier-1, name: Li Na, role: cashier, pinHash: "${STAFF_PIN_HASH}" }
 `,

@@ -27,6 +27,7 @@ async function call(d: RunningDaemon, method: string, path: string, body?: unkno
     headers: {
       ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
       ...(method !== 'GET' ? { 'idempotency-key': `crash-${Math.random().toString(36).slice(2)}` } : {}),
+      authorization: 'Bearer lane-1-crash-test-token',
     },
     ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
   });
@@ -43,6 +44,8 @@ describe('daemon killed mid-payment', () => {
       `http: { port: 0 }
 db: { path: ./store.db }
 seed: { catalog: ${resolve('config/demo/catalog.json')} }
+security:
+  kioskTokens: [{ kioskId: lane-1, token: lane-1-crash-test-token }]
 devices:
   - { id: lane1-terminal, kind: payment-terminal, driver: nexo, kiosk: lane-1, path: "127.0.0.1:${port}", options: { poiId: POI-LANE1, requestTimeoutMs: 1000 } }
 `,

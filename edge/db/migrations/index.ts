@@ -5,6 +5,7 @@ import { m0002PromotionsCoupons } from './0002_promotions_coupons.js';
 import { m0003Checkout } from './0003_checkout.js';
 import { m0004KioskDevices } from './0004_kiosk_devices.js';
 import { m0005Sync } from './0005_sync.js';
+import { m0006Security } from './0006_security.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -12,4 +13,5 @@ export const migrations: readonly Migration[] = [
   m0003Checkout,
   m0004KioskDevices,
   m0005Sync,
+  m0006Security,
 ];

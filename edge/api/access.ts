@@ -1,0 +1,166 @@
+// Who may call what. Every business route declares `config.access`; one hook resolves
+// the caller and enforces it before the handler runs, so a route cannot forget.
+//   public        anyone on the store network (product lookup, demo drivers)
+//   member        the route checks the shopper's signed member code itself
+//   staff         a signed-in staff member (X-Staff-Token); roles are checked per action
+//   kiosk         a provisioned kiosk (Authorization: Bearer <kiosk token>)
+//   kiosk-station the kiosk named in the path, or staff
+//   cart          the cart's owner: its kiosk, its shopper (X-Cart-Token), or staff
+//   kiosk-cart    a kiosk cart's kiosk, or staff (cash, cards, payment codes)
+//   sale          the owner of the sale's cart (receipt, post-purchase offer)
+//   cart-create   a kiosk for a kiosk cart; anyone for a phone cart (which gets a token)
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Staff } from '../checkout/staff.js';
+import type { Db } from '../db/open.js';
+import { ApiError } from './errors.js';
+import type { StaffAuth } from './staff-auth.js';
+
+export type Access =
+  | 'public'
+  | 'member'
+  | 'staff'
+  | 'kiosk'
+  | 'kiosk-station'
+  | 'cart'
+  | 'kiosk-cart'
+  | 'sale'
+  | 'cart-create';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    /** the kiosk calling, when it presented its token */
+    kioskId: string | null;
+  }
+}
+
+const sha = (s: string) => createHmac('sha256', 'storeedge-kiosk').update(s).digest();
+
+/** Kiosk tokens from config, compared in constant time. */
+export class KioskAuth {
+  private readonly tokens: { kioskId: string; digest: Buffer }[];
+
+  constructor(tokens: { kioskId: string; token: string }[]) {
+    this.tokens = tokens.map((t) => ({ kioskId: t.kioskId, digest: sha(t.token) }));
+  }
+
+  /** The kiosk whose token this is, or null. */
+  identify(req: FastifyRequest): string | null {
+    const h = req.headers.authorization;
+    if (typeof h !== 'string' || !h.startsWith('Bearer ')) return null;
+    const d = sha(h.slice(7).trim());
+    let found: string | null = null;
+    for (const t of this.tokens) if (timingSafeEqual(t.digest, d)) found = t.kioskId;
+    return found;
+  }
+}
+
+/** Shoppers' cart tokens: an HMAC of the cart id under a secret the store made itself. */
+export class CartTokens {
+  private secret: Buffer | null = null;
+
+  constructor(private readonly db: () => Db) {}
+
+  private key(): Buffer {
+    if (this.secret) return this.secret;
+    const db = this.db();
+    db.prepare('INSERT OR IGNORE INTO secrets (name, value, created_at) VALUES (?, ?, ?)').run(
+      'cart-token',
+      randomBytes(32),
+      Date.now(),
+    );
+    this.secret = db.prepare("SELECT value FROM secrets WHERE name = 'cart-token'").pluck().get() as Buffer;
+    return this.secret;
+  }
+
+  issue(cartId: string): string {
+    return createHmac('sha256', this.key()).update(cartId).digest('base64url');
+  }
+
+  valid(cartId: string, token: unknown): boolean {
+    if (typeof token !== 'string' || token.length !== 43) return false;
+    return timingSafeEqual(Buffer.from(this.issue(cartId)), Buffer.from(token));
+  }
+}
+
+export interface AccessDeps {
+  db: Db;
+  kioskAuth: KioskAuth;
+  cartTokens: CartTokens;
+  staffAuth: StaffAuth;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const denied = () => new ApiError(403, 'FORBIDDEN', 'this caller may not do this');
+const unauthenticated = (who: string) => new ApiError(401, 'UNAUTHENTICATED', `${who} credentials required`);
+
+/** Installs the check on an encapsulated app whose routes all declare their access. */
+export function installAccess(app: FastifyInstance, d: AccessDeps): void {
+  app.decorateRequest('kioskId', null);
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.access) throw new Error(`route ${route.method} ${route.url} declares no access`);
+  });
+  // before validation: who is asking comes before whether the request is well-formed
+  app.addHook('preValidation', async (req) => {
+    const access = req.routeOptions.config.access;
+    req.kioskId = d.kioskAuth.identify(req);
+    if (req.headers.authorization && !req.kioskId)
+      throw new ApiError(401, 'UNAUTHENTICATED', 'unknown kiosk token');
+    const staff = (): Staff | null => d.staffAuth.optional(req);
+    const params = req.params as Record<string, string>;
+    const cartOwner = (cartId: string, kioskOnly: boolean) => {
+      // a malformed id is left to the route's schema (400); it names no cart to protect
+      if (!UUID.test(cartId)) return;
+      const cart = d.db.prepare('SELECT channel, kiosk_id FROM carts WHERE id = ?').get(cartId) as
+        | { channel: string; kiosk_id: string | null }
+        | undefined;
+      if (!cart) throw new ApiError(404, 'CART_NOT_FOUND', `cart ${cartId} not found`);
+      if (req.kioskId && cart.kiosk_id === req.kioskId) return;
+      if (!kioskOnly && cart.channel === 'phone' && d.cartTokens.valid(cartId, req.headers['x-cart-token']))
+        return;
+      if (staff()) return;
+      if (!req.kioskId && !req.headers['x-cart-token'] && !req.headers['x-staff-token'])
+        throw unauthenticated(kioskOnly ? 'kiosk or staff' : 'cart, kiosk or staff');
+      throw denied();
+    };
+    switch (access) {
+      case 'public':
+      case 'member':
+        return;
+      case 'staff':
+        d.staffAuth.require(req);
+        return;
+      case 'kiosk':
+        if (!req.kioskId) throw unauthenticated('kiosk');
+        return;
+      case 'kiosk-station':
+        if (req.kioskId === params.kioskId || (!req.kioskId && staff())) return;
+        if (!req.kioskId && !req.headers['x-staff-token']) throw unauthenticated('kiosk or staff');
+        throw denied();
+      case 'cart':
+        return cartOwner(String(params.cartId), false);
+      case 'kiosk-cart':
+        return cartOwner(String(params.cartId), true);
+      case 'sale': {
+        if (!UUID.test(String(params.saleId))) return;
+        const sale = d.db.prepare('SELECT cart_id FROM sales WHERE id = ?').get(String(params.saleId)) as
+          | { cart_id: string }
+          | undefined;
+        if (!sale) throw new ApiError(404, 'SALE_NOT_FOUND', `sale ${params.saleId} not found`);
+        return cartOwner(sale.cart_id, false);
+      }
+      case 'cart-create': {
+        const body = req.body as { channel?: string; kioskId?: string };
+        if (body?.channel !== 'kiosk') return;
+        if (!req.kioskId) throw unauthenticated('kiosk');
+        if (body.kioskId && body.kioskId !== req.kioskId) throw denied();
+        return;
+      }
+      default:
+        throw new Error(`route declares unknown access ${String(access)}`);
+    }
+  });
+}

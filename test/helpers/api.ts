@@ -1,0 +1,54 @@
+// The business app over a demo database, driven with fastify inject: two kiosks with
+// tokens, a cashier and a supervisor.
+import type { FastifyInstance } from 'fastify';
+import { CartTokens, KioskAuth } from '../../edge/api/access.js';
+import { buildApp } from '../../edge/api/app.js';
+import { createMetrics } from '../../edge/api/metrics.js';
+import { StaffAuth } from '../../edge/api/staff-auth.js';
+import { hashPin } from '../../edge/checkout/staff.js';
+import type { Db } from '../../edge/db/open.js';
+import { memoryLogger } from './log.js';
+import { ctx, demoDb, layouts, SEED_NOW } from './store.js';
+
+export const KIOSK_TOKENS = {
+  'kiosk-1': 'kiosk-1-test-token-0123456789',
+  'kiosk-2': 'kiosk-2-test-token-9876543210',
+};
+
+export interface TestApi {
+  app: FastifyInstance;
+  db: Db;
+  setClock(t: number): void;
+}
+
+export async function testApi(opts: { shopperRateLimitPerMinute?: number } = {}): Promise<TestApi> {
+  const db = demoDb();
+  let clock = SEED_NOW;
+  const staff = [
+    { id: 'cashier-1', name: 'Li', role: 'cashier' as const, pinHash: hashPin('1234', undefined, 1024) },
+    { id: 'sup-1', name: 'Wang', role: 'supervisor' as const, pinHash: hashPin('5678', undefined, 1024) },
+  ];
+  const app = buildApp({
+    log: memoryLogger('warn').log,
+    parts: () => [],
+    metrics: createMetrics(() => []),
+    info: { storeId: 'demo-store-001', version: 't', configSource: 't', configSha256: null },
+    startedAt: 0,
+    bodyLimitBytes: 16 * 1024,
+    requestTimeoutMs: 5000,
+    ...(opts.shopperRateLimitPerMinute ? { shopperRateLimitPerMinute: opts.shopperRateLimitPerMinute } : {}),
+    business: {
+      db,
+      clock: () => clock,
+      store: { id: 'demo-store-001', name: '演示门店', timezone: 'Asia/Shanghai' },
+      loyalty: ctx().loyalty,
+      scanOptions: { variableMeasure: layouts, currencyNumeric: '156' },
+      staffAuth: new StaffAuth({ staff, clock: () => clock, maxFailures: 3, lockoutMs: 60_000 }),
+      kioskAuth: new KioskAuth(Object.entries(KIOSK_TOKENS).map(([kioskId, token]) => ({ kioskId, token }))),
+      cartTokens: new CartTokens(() => db),
+      kiosks: null,
+    },
+  });
+  await app.ready();
+  return { app, db, setClock: (t) => (clock = t) };
+}
