@@ -24,6 +24,11 @@ export const REDACT_PATHS = [
   'req.headers["x-staff-pin"]',
   'config.security',
   'config.mqtt.password',
+  'config.payments.codeGateway.key',
+  'req.headers["x-staff-token"]',
+  'req.headers["x-cart-token"]',
+  'cartToken',
+  '*.cartToken',
 ];
 
 export function createLogger(
