@@ -16,7 +16,11 @@ describe('device frame parsers on arbitrary bytes', () => {
       fc.property(chunks, (cs) => {
         const r = new FrameReader();
         try {
-          for (const c of cs) for (const m of r.push(c)) void asResponse(m), void asRequest(m);
+          for (const c of cs)
+            for (const m of r.push(c)) {
+              asResponse(m);
+              asRequest(m);
+            }
         } catch (e) {
           expect(e).toBeInstanceOf(FrameError);
         }
