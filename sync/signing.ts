@@ -1,20 +1,8 @@
 // HQ signs every push with Ed25519 over the canonical JSON of what it says (keys sorted,
 // no whitespace), so a store can tell HQ's pushes from anyone else's on the broker.
-import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
 
-export function canonicalJson(v: unknown): string {
-  const canon = (x: unknown): unknown =>
-    Array.isArray(x)
-      ? x.map(canon)
-      : x && typeof x === 'object'
-        ? Object.fromEntries(
-            Object.keys(x)
-              .sort()
-              .map((k) => [k, canon((x as Record<string, unknown>)[k])]),
-          )
-        : x;
-  return JSON.stringify(canon(v));
-}
+import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
+import { canonicalJson } from '../edge/canonical-json.js';
 
 /** A public key from PEM or from base64 SPKI DER (config security.hqSigningPublicKey). */
 export function hqPublicKey(text: string): KeyObject {

@@ -4,6 +4,7 @@
 // refused, so a client bug cannot pass one write off as another.
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { canonical } from '../canonical-json.js';
 import type { Db } from '../db/open.js';
 import { ApiError } from './errors.js';
 
@@ -13,18 +14,6 @@ export interface WriteResult<T = unknown> {
 }
 
 const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
-
-function canonical(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (v && typeof v === 'object') {
-    return Object.fromEntries(
-      Object.keys(v)
-        .sort()
-        .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-    );
-  }
-  return v;
-}
 
 interface Identity {
   key: string;

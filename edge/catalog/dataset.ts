@@ -6,6 +6,7 @@ import type { TSchema } from 'typebox';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import { formatSchemaErrors } from '../../config/errors.js';
+import { canonicalJson } from '../canonical-json.js';
 import { CouponCampaign } from '../coupons/schema.js';
 import type { Db } from '../db/open.js';
 import { Promotion } from '../promotions/schema.js';
@@ -97,19 +98,7 @@ function checkSchema<S extends TSchema>(name: DatasetName, schema: S, doc: unkno
 
 /** Canonical content hash: the same document always hashes the same. */
 function contentHash(doc: unknown): string {
-  const canon = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canon)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.keys(v)
-              .sort()
-              .map((k) => [k, canon((v as Record<string, unknown>)[k])]),
-          )
-        : v;
-  return createHash('sha256')
-    .update(JSON.stringify(canon(doc)))
-    .digest('hex');
+  return createHash('sha256').update(canonicalJson(doc)).digest('hex');
 }
 
 export function datasetVersion(db: Db, name: DatasetName): { version: number; sha256: string } | undefined {
