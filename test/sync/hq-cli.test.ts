@@ -4,14 +4,10 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import Value from 'typebox/value';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type Config, ConfigSchema } from '../../config/schema.js';
-import { SyncPart } from '../../sync/part.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
-import { waitFor } from '../helpers/ports.js';
 import { demoDb } from '../helpers/store.js';
+import { online, syncStore } from '../helpers/sync.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'storeedge-hqcli-'));
 // async, so the store in this process keeps answering while the CLI runs
@@ -35,17 +31,12 @@ describe('hq CLI', () => {
     const broker = await startMosquitto();
     cleanup.push(() => broker.stop());
     const db = demoDb();
-    const part = new SyncPart({
-      mqtt: (Value.Default(ConfigSchema, { mqtt: { enabled: true, url: broker.url } }) as Config).mqtt,
-      storeId: 'demo-store-001',
-      version: 'test',
-      db: () => db,
-      log: pino({ level: 'silent' }),
+    const { part } = syncStore(broker.url, {
+      db,
       hqSigningPublicKey: readFileSync(join(dir, 'hq-push.pub.pem'), 'utf8'),
     });
-    part.start();
     cleanup.push(() => part.stop());
-    await waitFor('online', () => (part.details().link === 'up' ? true : undefined), 5000);
+    await online(part);
 
     const catalog = JSON.parse(readFileSync('config/demo/catalog.json', 'utf8')).catalog;
     catalog.version = 7;

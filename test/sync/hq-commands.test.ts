@@ -5,20 +5,17 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
-import Value from 'typebox/value';
 import { afterEach, describe, expect, it } from 'vitest';
 import { overlayPath } from '../../config/hq-overlay.js';
 import { loadConfig } from '../../config/load.js';
-import { type Config, ConfigSchema } from '../../config/schema.js';
 import { datasetVersion } from '../../edge/catalog/dataset.js';
 import { productByGtin } from '../../edge/catalog/products.js';
 import { HqClient } from '../../sync/hq/client.js';
-import { SyncPart } from '../../sync/part.js';
 import { signPush } from '../../sync/signing.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
 import { demoDb } from '../helpers/store.js';
+import { online, syncStore } from '../helpers/sync.js';
 
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -27,6 +24,7 @@ afterEach(async () => {
 
 const hqKeys = generateKeyPairSync('ed25519');
 const forger = generateKeyPairSync('ed25519');
+const HQ_PUBLIC_PEM = hqKeys.publicKey.export({ format: 'pem', type: 'spki' }).toString();
 const seed = JSON.parse(readFileSync('config/demo/catalog.json', 'utf8')) as {
   catalog: { version: number; products: { gtin: string; priceFen?: number }[] };
 };
@@ -36,18 +34,9 @@ async function rig() {
   const broker = await startMosquitto();
   cleanup.push(() => broker.stop());
   const db = demoDb();
-  const mqttCfg = (Value.Default(ConfigSchema, { mqtt: { enabled: true, url: broker.url } }) as Config).mqtt;
-  const part = new SyncPart({
-    mqtt: mqttCfg,
-    storeId: 'demo-store-001',
-    version: 'test',
-    db: () => db,
-    log: pino({ level: 'silent' }),
-    hqSigningPublicKey: hqKeys.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-  });
-  part.start();
+  const { part } = syncStore(broker.url, { db, hqSigningPublicKey: HQ_PUBLIC_PEM });
   cleanup.push(() => part.stop());
-  await waitFor('store online', () => (part.details().link === 'up' ? true : undefined), 5000);
+  await online(part);
   const hq = await HqClient.connect(broker.url);
   cleanup.push(() => hq.close());
   return { db, hq };
@@ -157,22 +146,17 @@ describe('HQ config pushes', () => {
     const broker = await startMosquitto();
     cleanup.push(() => broker.stop());
     const db = demoDb();
-    const part = new SyncPart({
-      mqtt: (Value.Default(ConfigSchema, { mqtt: { enabled: true, url: broker.url } }) as Config).mqtt,
-      storeId: 'demo-store-001',
-      version: 'test',
-      db: () => db,
-      log: pino({ level: 'silent' }),
-      hqSigningPublicKey: hqKeys.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+    const { part } = syncStore(broker.url, {
+      db,
+      hqSigningPublicKey: HQ_PUBLIC_PEM,
       config: {
         check: loaded.checkOverlay,
         path: overlayPath(loaded.config.db.path),
         active: loaded.overlay,
       },
     });
-    part.start();
     cleanup.push(() => part.stop());
-    await waitFor('store online', () => (part.details().link === 'up' ? true : undefined), 5000);
+    await online(part);
     const hq = await HqClient.connect(broker.url);
     cleanup.push(() => hq.close());
     const push = (version: number, body: unknown) =>

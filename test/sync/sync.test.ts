@@ -5,18 +5,16 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import Value from 'typebox/value';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigSchema } from '../../config/schema.js';
 import type { Db } from '../../edge/db/open.js';
 import { appendOutbox } from '../../edge/db/outbox.js';
 import { HqIngest } from '../../sync/hq/ingest.js';
 import { openHqDb } from '../../sync/hq/store.js';
-import { SyncPart } from '../../sync/part.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
 import { startProxy } from '../helpers/proxy.js';
 import { demoDb } from '../helpers/store.js';
+import { syncStore } from '../helpers/sync.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -24,13 +22,6 @@ afterEach(async () => {
 });
 const silent = pino({ level: 'silent' });
 const dir = mkdtempSync(join(tmpdir(), 'storeedge-sync-'));
-
-function mqttConfig(url: string, drainPerSecond = 20_000) {
-  const c = Value.Default(ConfigSchema, { mqtt: { enabled: true, url, drainPerSecond } }) as ReturnType<
-    typeof Value.Default
-  > as { mqtt: import('../../config/schema.js').Config['mqtt'] };
-  return c.mqtt;
-}
 
 function addEvents(db: Db, n: number, kind: 'money' | 'telemetry' = 'money'): void {
   const tx = db.transaction((count: number) => {
@@ -60,17 +51,9 @@ async function hq(broker: { url: string }, name = 'hq.db', gapTimeoutMs = 1500) 
 }
 
 function store(url: string, drainPerSecond?: number, db = demoDb()) {
-  const part = new SyncPart({
-    mqtt: mqttConfig(url, drainPerSecond),
-    storeId: 'demo-store-001',
-    version: 'test',
-    db: () => db,
-    log: silent,
-    heartbeatMs: 500,
-  });
-  part.start();
-  cleanup.push(() => part.stop());
-  return { part, db };
+  const r = syncStore(url, { db, ...(drainPerSecond ? { drainPerSecond } : {}) });
+  cleanup.push(() => r.part.stop());
+  return r;
 }
 
 function hqMax(ingest: HqIngest): number {
