@@ -78,6 +78,15 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
       return reply.status(400).send(body('INVALID_JSON', `body is not valid JSON: ${err.message}`));
     }
+    // a full disk is a designed state: the write did not happen, the caller is told plainly
+    if ((err as { code?: string }).code === 'SQLITE_FULL') {
+      req.log.error({ route: req.routeOptions.url }, 'storage full: write refused');
+      return reply
+        .status(507)
+        .send(
+          body('STORAGE_FULL', 'the store’s storage is full: nothing was written; staff have been alerted'),
+        );
+    }
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
       return reply.status(status).send(body(err.code ?? 'BAD_REQUEST', err.message));
