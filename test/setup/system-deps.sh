@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the daemon and its tests drive for real, when missing:
-# socat (pty pairs for simulated serial devices) and mosquitto (MQTT broker for tests).
+# socat (pty pairs for simulated serial devices), mosquitto (MQTT broker for tests) and
+# openssl (a throwaway PKI for the MQTT-over-TLS test).
 # With arguments, only those (npm start needs socat alone). Fails loudly: a suite that
 # needs them must not silently skip.
 set -euo pipefail
 wanted=("$@")
-[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat)
+[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl)
 need=()
 for pkg in "${wanted[@]}"; do
   case "$pkg" in
