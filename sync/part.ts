@@ -104,7 +104,9 @@ export class SyncPart implements Part {
     link.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) =>
       this.onMessage(topic, payload, packet),
     );
-    link.on('up', () => void this.measureClock());
+    link.on('up', () =>
+      this.measureClock().catch((e: unknown) => log.warn({ err: e }, 'clock offset not measured')),
+    );
     link.start();
     this.publisher.start();
     this.heartbeat = setInterval(() => this.beat(), this.o.heartbeatMs ?? 30_000);

@@ -63,7 +63,7 @@ export class OutboxPublisher {
       this.inflight = 0;
     });
     this.resume();
-    this.timer = setInterval(() => void this.pump(), 50);
+    this.timer = setInterval(() => this.kick(), 50);
     this.timer.unref();
   }
 
@@ -78,7 +78,12 @@ export class OutboxPublisher {
     this.epoch++;
     this.inflight = 0;
     this.nextSeq = this.firstUnsent();
-    void this.pump();
+    this.kick();
+  }
+
+  /** Runs a pump; a failed one (a busy database) is logged and the next tick tries again. */
+  private kick(): void {
+    this.pump().catch((e: unknown) => this.o.log.error({ err: e }, 'outbox publish failed; retrying'));
   }
 
   private firstUnsent(): number {
@@ -177,9 +182,16 @@ export class OutboxPublisher {
     this.acked = [];
     const now = (this.o.now ?? Date.now)();
     const mark = this.o.db.prepare('UPDATE outbox SET sent_at = ? WHERE seq = ? AND sent_at IS NULL');
-    this.o.db.transaction(() => {
-      for (const s of seqs) mark.run(now, s);
-    })();
+    try {
+      this.o.db.transaction(() => {
+        for (const s of seqs) mark.run(now, s);
+      })();
+    } catch (e) {
+      // not marked means sent again later, which HQ absorbs; try these again shortly
+      this.acked.push(...seqs);
+      this.o.log.error({ err: e }, 'marking events sent failed; retrying');
+      if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), 500);
+    }
   }
 
   /** HQ found a gap: those rows go again. */
@@ -189,7 +201,7 @@ export class OutboxPublisher {
       .run(fromSeq, toSeq).changes;
     if (n && fromSeq < this.nextSeq) this.nextSeq = fromSeq;
     this.o.log.info({ fromSeq, toSeq, rows: n }, 'HQ asked for a resend');
-    void this.pump();
+    this.kick();
     return n;
   }
 }

@@ -121,7 +121,8 @@ export class KioskStation {
         );
       }
     } catch (e) {
-      if (!(e instanceof ScaleError)) throw e; // a missed poll is retried on the next tick
+      // a missed poll is retried on the next tick
+      if (!(e instanceof ScaleError)) this.d.log.error({ err: e }, 'bagging check failed');
     }
   }
 

@@ -75,19 +75,26 @@ export class ProviderPayments {
         ...(extra.paymentCode ? { paymentCode: extra.paymentCode } : {}),
       });
     } catch (e) {
-      if (!(e instanceof PaymentLinkError)) throw e;
-      this.o.log.warn(
-        { paymentId: open.paymentId, err: e.message },
-        'payment answer lost; will ask by reference',
-      );
+      // whatever went wrong, the provider may have taken the money: only it can say
+      const code = e instanceof PaymentLinkError ? e.code : 'ERROR';
+      if (e instanceof PaymentLinkError)
+        this.o.log.warn(
+          { paymentId: open.paymentId, err: e.message },
+          'payment answer lost; will ask by reference',
+        );
+      else
+        this.o.log.error(
+          { paymentId: open.paymentId, err: e },
+          'payment failed unexpectedly; will ask by reference',
+        );
       const r = settleProviderPayment(
         this.o.db,
         open.paymentId,
-        { status: 'unknown', detail: { lost: e.code } },
+        { status: 'unknown', detail: { lost: code } },
         this.o.context(),
       );
       this.schedule(open.paymentId, 0);
-      return { ...r, status: 'unknown', reason: e.code };
+      return { ...r, status: 'unknown', reason: code };
     }
     const settled = await this.apply(
       {
@@ -131,7 +138,15 @@ export class ProviderPayments {
     if (prev) clearTimeout(prev.timer);
     const base = this.o.retryMs ?? 500;
     const delay = attempt === 0 ? 0 : Math.min(this.o.maxRetryMs ?? 30_000, base * 2 ** (attempt - 1));
-    const timer = setTimeout(() => void this.resolve(paymentId, attempt), delay);
+    const timer = setTimeout(
+      () =>
+        void this.resolve(paymentId, attempt).catch((e: unknown) => {
+          // never lose track of a payment over an unexpected error: log it and ask again later
+          this.o.log.error({ paymentId, err: e }, 'settling a payment failed; retrying');
+          this.schedule(paymentId, attempt + 1);
+        }),
+      delay,
+    );
     timer.unref();
     this.retries.set(paymentId, { timer, attempt });
   }
@@ -153,8 +168,7 @@ export class ProviderPayments {
       if (!provider) throw new PaymentLinkError(`provider ${row.provider} not configured`, 'OFFLINE');
       status = await provider.status(row.reference);
     } catch (e) {
-      if (!(e instanceof PaymentLinkError)) throw e;
-      this.o.log.warn({ paymentId, err: e.message, attempt }, 'status inquiry failed; retrying');
+      this.o.log.warn({ paymentId, err: (e as Error).message, attempt }, 'status inquiry failed; retrying');
       this.schedule(paymentId, attempt + 1);
       return 'waiting';
     }
