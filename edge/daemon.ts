@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { overlayPath } from '../config/hq-overlay.js';
 import type { LoadedConfig } from '../config/load.js';
 import { SyncPart } from '../sync/part.js';
-import { CartTokens, KioskAuth } from './api/access.js';
+import { CartTokens, KioskAuth, MemberSessions } from './api/access.js';
 import { createMetrics } from './api/metrics.js';
 import { HttpPart } from './api/part.js';
 import { StaffAuth } from './api/staff-auth.js';
@@ -101,6 +101,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
   const staffAuth = new StaffAuth({ staff: config.security.staff, clock });
   const kioskAuth = new KioskAuth(config.security.kioskTokens);
   const cartTokens = new CartTokens(() => db.handle);
+  const memberSessions = new MemberSessions(() => db.handle);
   const parts = () => lifecycle.status();
   const http = new HttpPart({
     log: log.child({ component: 'http' }),
@@ -131,6 +132,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
       staffAuth,
       kioskAuth,
       cartTokens,
+      memberSessions,
       kiosks: devices,
     }),
     ...(config.devices.some((d) => d.simulate) ? { demo: devices } : {}),

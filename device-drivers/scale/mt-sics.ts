@@ -111,34 +111,12 @@ export class MtSicsScale extends SerialDevice implements Scale {
     });
   }
 
-  private reading(cmd: 'S' | 'SI', line: string): WeightReading {
-    if (line === 'S I')
-      throw new ScaleError(
-        'no stable weight: the load is still moving',
-        cmd === 'S' ? 'UNSTABLE' : 'REFUSED',
-      );
-    if (line === 'S +') throw new ScaleError('scale overloaded', 'OVERLOAD');
-    if (line === 'S -') throw new ScaleError('scale underloaded: zero it', 'UNDERLOAD');
-    if (line === 'ES' || line === 'ET' || line === 'EL')
-      throw new ScaleError(`scale refused ${cmd}: ${line}`, 'REFUSED');
-    const m = WEIGHT.exec(line);
-    const factor = m ? GRAMS_PER_UNIT[m[3]!] : undefined;
-    if (!m || factor === undefined) throw new ScaleError(`malformed scale answer "${line}"`, 'BAD_FRAME');
-    if (cmd === 'S' && m[1] !== 'S') throw new ScaleError('dynamic answer to S', 'BAD_FRAME');
-    return {
-      grams: Math.round(Number(m[2]) * factor * 10) / 10,
-      stable: m[1] === 'S',
-      unit: m[3]!,
-      at: this.clock(),
-    };
-  }
-
   async weighStable(): Promise<WeightReading> {
-    return this.reading('S', await this.command('S'));
+    return parseWeight('S', await this.command('S'), this.clock());
   }
 
   async weighNow(): Promise<WeightReading> {
-    return this.reading('SI', await this.command('SI'));
+    return parseWeight('SI', await this.command('SI'), this.clock());
   }
 
   async zero(): Promise<void> {
@@ -148,4 +126,24 @@ export class MtSicsScale extends SerialDevice implements Scale {
     if (line === 'Z +' || line === 'Z -') throw new ScaleError('load outside the zero range', 'REFUSED');
     throw new ScaleError(`malformed answer to Z "${line}"`, 'BAD_FRAME');
   }
+}
+
+/** Reads the answer to S or SI; anything but a well-formed weight is a ScaleError. */
+export function parseWeight(cmd: 'S' | 'SI', line: string, at: number): WeightReading {
+  if (line === 'S I')
+    throw new ScaleError('no stable weight: the load is still moving', cmd === 'S' ? 'UNSTABLE' : 'REFUSED');
+  if (line === 'S +') throw new ScaleError('scale overloaded', 'OVERLOAD');
+  if (line === 'S -') throw new ScaleError('scale underloaded: zero it', 'UNDERLOAD');
+  if (line === 'ES' || line === 'ET' || line === 'EL')
+    throw new ScaleError(`scale refused ${cmd}: ${line}`, 'REFUSED');
+  const m = WEIGHT.exec(line);
+  const factor = m ? GRAMS_PER_UNIT[m[3]!] : undefined;
+  if (!m || factor === undefined) throw new ScaleError(`malformed scale answer "${line}"`, 'BAD_FRAME');
+  if (cmd === 'S' && m[1] !== 'S') throw new ScaleError('dynamic answer to S', 'BAD_FRAME');
+  return {
+    grams: Math.round(Number(m[2]) * factor * 10) / 10,
+    stable: m[1] === 'S',
+    unit: m[3]!,
+    at,
+  };
 }

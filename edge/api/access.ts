@@ -58,6 +58,16 @@ export class KioskAuth {
   }
 }
 
+/** A 32-byte secret the store makes for itself on first use and keeps in its database. */
+function storeSecret(db: Db, name: string): Buffer {
+  db.prepare('INSERT OR IGNORE INTO secrets (name, value, created_at) VALUES (?, ?, ?)').run(
+    name,
+    randomBytes(32),
+    Date.now(),
+  );
+  return db.prepare('SELECT value FROM secrets WHERE name = ?').pluck().get(name) as Buffer;
+}
+
 /** Shoppers' cart tokens: an HMAC of the cart id under a secret the store made itself. */
 export class CartTokens {
   private secret: Buffer | null = null;
@@ -65,14 +75,7 @@ export class CartTokens {
   constructor(private readonly db: () => Db) {}
 
   private key(): Buffer {
-    if (this.secret) return this.secret;
-    const db = this.db();
-    db.prepare('INSERT OR IGNORE INTO secrets (name, value, created_at) VALUES (?, ?, ?)').run(
-      'cart-token',
-      randomBytes(32),
-      Date.now(),
-    );
-    this.secret = db.prepare("SELECT value FROM secrets WHERE name = 'cart-token'").pluck().get() as Buffer;
+    this.secret ??= storeSecret(this.db(), 'cart-token');
     return this.secret;
   }
 
@@ -83,6 +86,47 @@ export class CartTokens {
   valid(cartId: string, token: unknown): boolean {
     if (typeof token !== 'string' || token.length !== 43) return false;
     return timingSafeEqual(Buffer.from(this.issue(cartId)), Buffer.from(token));
+  }
+}
+
+/** A member's session on their phone: shown the signed member code once, the store
+ * answers with a token that expires, so the long-lived code need not travel each time. */
+export class MemberSessions {
+  private secret: Buffer | null = null;
+
+  constructor(
+    private readonly db: () => Db,
+    private readonly ttlMs = 12 * 3_600_000,
+  ) {}
+
+  private mac(payload: string): string {
+    this.secret ??= storeSecret(this.db(), 'member-session');
+    return createHmac('sha256', this.secret).update(payload).digest('base64url');
+  }
+
+  issue(memberId: string, now: number): { token: string; expiresAt: number } {
+    const expiresAt = now + this.ttlMs;
+    const payload = Buffer.from(JSON.stringify({ m: memberId, exp: expiresAt })).toString('base64url');
+    return { token: `${payload}.${this.mac(payload)}`, expiresAt };
+  }
+
+  /** The member of a valid, unexpired token, or null. */
+  verify(token: unknown, now: number): string | null {
+    if (typeof token !== 'string' || token.length > 512) return null;
+    const [payload, mac] = token.split('.');
+    if (!payload || !mac) return null;
+    const expected = Buffer.from(this.mac(payload));
+    const given = Buffer.from(mac);
+    if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
+    try {
+      const p = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+        m?: unknown;
+        exp?: unknown;
+      };
+      return typeof p.m === 'string' && typeof p.exp === 'number' && p.exp > now ? p.m : null;
+    } catch {
+      return null;
+    }
   }
 }
 

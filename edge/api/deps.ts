@@ -5,7 +5,7 @@ import type { ScanOptions } from '../catalog/barcode.js';
 import type { CheckoutContext } from '../checkout/sale.js';
 import type { Db } from '../db/open.js';
 import type { KioskStation } from '../kiosk/station.js';
-import type { CartTokens, KioskAuth } from './access.js';
+import type { CartTokens, KioskAuth, MemberSessions } from './access.js';
 import { idempotent, idempotentAsync, type WriteResult } from './idempotency.js';
 import type { StaffAuth } from './staff-auth.js';
 
@@ -18,6 +18,7 @@ export interface BusinessDeps {
   staffAuth: StaffAuth;
   kioskAuth: KioskAuth;
   cartTokens: CartTokens;
+  memberSessions: MemberSessions;
   /** the kiosks with devices; null when the daemon runs no devices part */
   kiosks: KioskDirectory | null;
 }

@@ -16,7 +16,7 @@ import {
   offerAfterPurchase,
   walletOf,
 } from '../coupons/wallet.js';
-import { identifyMember } from '../members/members.js';
+import { getMember, identifyMember } from '../members/members.js';
 import { applyPromotions, isActive } from '../promotions/engine.js';
 import { loadPromotions } from '../promotions/store.js';
 import { type BusinessDeps, writer } from './deps.js';
@@ -31,15 +31,46 @@ const campaignSummary = (c: CouponCampaign) => ({
   validDaysAfterIssue: c.validDaysAfterIssue,
 });
 
-const MemberHeader = Type.Object({ 'x-member-code': Type.Optional(Type.String({ maxLength: 600 })) });
+const MemberHeader = Type.Object({
+  'x-member-code': Type.Optional(Type.String({ maxLength: 600 })),
+  'x-member-session': Type.Optional(Type.String({ maxLength: 512 })),
+});
 
 export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const write = writer(d);
-  const member = (code: string | undefined) => {
-    if (!code) throw new ApiError(401, 'MEMBER_REQUIRED', 'send the member code in X-Member-Code');
+  // a member session (from POST /members/sessions) or the signed member code itself
+  const member = (code: string | undefined, session?: string) => {
+    if (session) {
+      const id = d.memberSessions.verify(session, d.clock());
+      if (!id) throw new ApiError(401, 'SESSION_INVALID', 'member session invalid or expired: sign in again');
+      return getMember(d.db, id);
+    }
+    if (!code)
+      throw new ApiError(401, 'MEMBER_REQUIRED', 'send X-Member-Session or the member code in X-Member-Code');
     return identifyMember(d.db, code, d.clock());
   };
+
+  app.post(
+    '/members/sessions',
+    {
+      config: { access: 'public' },
+      schema: {
+        body: Type.Object(
+          { code: Type.String({ minLength: 1, maxLength: 600 }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({ token: Type.String(), memberId: Type.String(), expiresAt: Type.Integer() }),
+        },
+      },
+    },
+    async (req, reply) => {
+      const m = identifyMember(d.db, req.body.code, d.clock());
+      reply.status(201);
+      return { ...d.memberSessions.issue(m.id, d.clock()), memberId: m.id };
+    },
+  );
 
   app.get(
     '/products/:code',
@@ -80,7 +111,8 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
     async (req) => {
       const now = d.clock();
       const { product } = productForScan(d.db, parseScan(req.params.code, d.scanOptions), now);
-      const memberId = req.headers['x-member-code'] ? member(req.headers['x-member-code']).id : null;
+      const { 'x-member-code': code, 'x-member-session': session } = req.headers;
+      const memberId = code || session ? member(code, session).id : null;
       // what one unit would cost alone, per promotion that covers it
       const line = {
         id: 'probe',
@@ -151,7 +183,7 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
       },
     },
     async (req) => {
-      const m = member(req.headers['x-member-code']);
+      const m = member(req.headers['x-member-code'], req.headers['x-member-session']);
       const now = d.clock();
       return {
         memberId: m.id,
@@ -178,7 +210,12 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
     async (req, reply) =>
       write(req, reply, () => ({
         status: 201,
-        body: claimCoupon(d.db, req.body.campaignId, member(req.headers['x-member-code']).id, d.clock()),
+        body: claimCoupon(
+          d.db,
+          req.body.campaignId,
+          member(req.headers['x-member-code'], req.headers['x-member-session']).id,
+          d.clock(),
+        ),
       })),
   );
 

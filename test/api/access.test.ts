@@ -115,6 +115,22 @@ describe('route access', () => {
     expect((await call('POST', '/staff/members', K1, { phone: '13800000000' })).status).toBe(401);
   });
 
+  it('a member signs in once with the member code; the session works for the wallet and expires', async () => {
+    const staff = await call('POST', '/staff/sessions', {}, { staffId: 'cashier-1', pin: '1234' });
+    const enrolled = await call('POST', '/staff/members', { 'x-staff-token': staff.body.token }, {});
+    const s = await call('POST', '/members/sessions', {}, { code: enrolled.body.code });
+    expect(s.status).toBe(201);
+    const wallet = await call('GET', '/wallet', { 'x-member-session': s.body.token });
+    expect([wallet.status, wallet.body.memberId]).toEqual([200, s.body.memberId]);
+    const forged = `${s.body.token.split('.')[0]}.${'A'.repeat(43)}`;
+    expect((await call('GET', '/wallet', { 'x-member-session': forged })).body.error.code).toBe(
+      'SESSION_INVALID',
+    );
+    t.setClock(s.body.expiresAt + 1);
+    expect((await call('GET', '/wallet', { 'x-member-session': s.body.token })).status).toBe(401);
+    expect((await call('POST', '/members/sessions', {}, { code: 'SEM1.not.a-code' })).status).toBe(422);
+  });
+
   it('shoppers without credentials are rate-limited per address; kiosks are not', async () => {
     const statuses: number[] = [];
     for (let i = 0; i < 40; i++) statuses.push((await call('GET', '/products/6922001001036')).status);

@@ -5,6 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { FrameError, FrameReader, MAX_FRAME } from '../../device-drivers/payment/nexo/framing.js';
 import { asRequest, asResponse } from '../../device-drivers/payment/nexo/messages.js';
 import { decodeStatus, isStatusByte } from '../../device-drivers/printer/escpos.js';
+import { parseWeight } from '../../device-drivers/scale/mt-sics.js';
+import { ScaleError } from '../../device-drivers/scale/scale.js';
 import { EvdevDecoder } from '../../device-drivers/scanner/evdev-decoder.js';
 
 const bytes = fc.uint8Array({ maxLength: 4096 }).map((a) => Buffer.from(a));
@@ -50,6 +52,27 @@ describe('device frame parsers on arbitrary bytes', () => {
         for (const r of reads) expect(r.length).toBeLessThanOrEqual(64);
       }),
       { numRuns: 300, seed: 6 },
+    );
+  });
+
+  it('MT-SICS answers: a weight or a ScaleError, never anything else, never a wrong number', () => {
+    const line = fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc
+        .tuple(fc.constantFrom('S S', 'S D', 'S', 'SI'), fc.double(), fc.constantFrom('kg', 'g', 'lb', 'xx'))
+        .map(([h, v, u]) => `${h} ${String(v).padStart(10)} ${u}`),
+    );
+    fc.assert(
+      fc.property(fc.constantFrom('S', 'SI') as fc.Arbitrary<'S' | 'SI'>, line, (cmd, l) => {
+        try {
+          const w = parseWeight(cmd, l, 0);
+          expect(Number.isFinite(w.grams)).toBe(true);
+          if (cmd === 'S') expect(w.stable).toBe(true);
+        } catch (e) {
+          expect(e).toBeInstanceOf(ScaleError);
+        }
+      }),
+      { numRuns: 500, seed: 7 },
     );
   });
 

@@ -1,7 +1,7 @@
 // The business app over a demo database, driven with fastify inject: two kiosks with
 // tokens, a cashier and a supervisor.
 import type { FastifyInstance } from 'fastify';
-import { CartTokens, KioskAuth } from '../../edge/api/access.js';
+import { CartTokens, KioskAuth, MemberSessions } from '../../edge/api/access.js';
 import { buildApp } from '../../edge/api/app.js';
 import { createMetrics } from '../../edge/api/metrics.js';
 import { StaffAuth } from '../../edge/api/staff-auth.js';
@@ -46,6 +46,7 @@ export async function testApi(opts: { shopperRateLimitPerMinute?: number } = {})
       staffAuth: new StaffAuth({ staff, clock: () => clock, maxFailures: 3, lockoutMs: 60_000 }),
       kioskAuth: new KioskAuth(Object.entries(KIOSK_TOKENS).map(([kioskId, token]) => ({ kioskId, token }))),
       cartTokens: new CartTokens(() => db),
+      memberSessions: new MemberSessions(() => db),
       kiosks: null,
     },
   });
