@@ -14,7 +14,7 @@ import {
   setQty,
   suspendCart,
 } from '../checkout/carts.js';
-import { quoteCart } from '../checkout/quote.js';
+import { type Quote, quoteCart } from '../checkout/quote.js';
 import { cancelPayment, payCash, payPoints, startPayment } from '../checkout/tenders.js';
 import { looksLikeCode } from '../coupons/codes.js';
 import { presentCoupon } from '../coupons/wallet.js';
@@ -178,49 +178,35 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
       }),
   );
 
-  for (const [path, action] of [
-    ['suspend', suspendCart],
-    ['resume', resumeCart],
-  ] as const) {
+  // state changes of a cart that take no body and answer with the quote
+  const transitions: [string, (cartId: string) => Quote][] = [
+    [
+      'suspend',
+      (id) => {
+        suspendCart(d.db, id, d.clock());
+        return quote(id);
+      },
+    ],
+    [
+      'resume',
+      (id) => {
+        resumeCart(d.db, id, d.clock());
+        return quote(id);
+      },
+    ],
+    ['checkout', (id) => startPayment(d.db, id, checkoutContext(d))],
+    ['checkout/cancel', (id) => cancelPayment(d.db, id, checkoutContext(d))],
+  ];
+  for (const [path, action] of transitions) {
     app.post(
       `/carts/:cartId/${path}`,
       {
         config: { access: 'cart' },
         schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } },
       },
-      async (req, reply) =>
-        write(req, reply, () => {
-          action(d.db, req.params.cartId, d.clock());
-          return { status: 200, body: quote(req.params.cartId) };
-        }),
+      async (req, reply) => write(req, reply, () => ({ status: 200, body: action(req.params.cartId) })),
     );
   }
-
-  app.post(
-    '/carts/:cartId/checkout',
-    {
-      config: { access: 'cart' },
-      schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } },
-    },
-    async (req, reply) =>
-      write(req, reply, () => ({
-        status: 200,
-        body: startPayment(d.db, req.params.cartId, checkoutContext(d)),
-      })),
-  );
-
-  app.post(
-    '/carts/:cartId/checkout/cancel',
-    {
-      config: { access: 'cart' },
-      schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } },
-    },
-    async (req, reply) =>
-      write(req, reply, () => ({
-        status: 200,
-        body: cancelPayment(d.db, req.params.cartId, checkoutContext(d)),
-      })),
-  );
 
   app.post(
     '/carts/:cartId/tenders',
