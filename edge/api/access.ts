@@ -3,7 +3,7 @@
 //   public        anyone on the store network (product lookup, demo drivers)
 //   member        the route checks the shopper's signed member code itself
 //   staff         a signed-in staff member (X-Staff-Token); roles are checked per action
-//   kiosk         a provisioned kiosk (Authorization: Bearer <kiosk token>)
+//   kiosk         a provisioned kiosk (Authorization: Bearer <kiosk token>), acting for itself
 //   kiosk-station the kiosk named in the path, or staff
 //   cart          the cart's owner: its kiosk, its shopper (X-Cart-Token), or staff
 //   kiosk-cart    a kiosk cart's kiosk, or staff (cash, cards, payment codes)
@@ -170,6 +170,12 @@ export function installAccess(app: FastifyInstance, d: AccessDeps): void {
         throw unauthenticated(kioskOnly ? 'kiosk or staff' : 'cart, kiosk or staff');
       throw denied();
     };
+    // a kiosk acts for itself only: a kioskId in the body must be its own
+    const ownKiosk = () => {
+      if (!req.kioskId) throw unauthenticated('kiosk');
+      const named = (req.body as { kioskId?: unknown } | undefined)?.kioskId;
+      if (named !== undefined && named !== req.kioskId) throw denied();
+    };
     switch (access) {
       case 'public':
       case 'member':
@@ -178,8 +184,7 @@ export function installAccess(app: FastifyInstance, d: AccessDeps): void {
         d.staffAuth.require(req);
         return;
       case 'kiosk':
-        if (!req.kioskId) throw unauthenticated('kiosk');
-        return;
+        return ownKiosk();
       case 'kiosk-station':
         if (req.kioskId === params.kioskId || (!req.kioskId && staff())) return;
         if (!req.kioskId && !req.headers['x-staff-token']) throw unauthenticated('kiosk or staff');
@@ -196,13 +201,9 @@ export function installAccess(app: FastifyInstance, d: AccessDeps): void {
         if (!sale) throw new ApiError(404, 'SALE_NOT_FOUND', `sale ${params.saleId} not found`);
         return cartOwner(sale.cart_id, false);
       }
-      case 'cart-create': {
-        const body = req.body as { channel?: string; kioskId?: string };
-        if (body?.channel !== 'kiosk') return;
-        if (!req.kioskId) throw unauthenticated('kiosk');
-        if (body.kioskId && body.kioskId !== req.kioskId) throw denied();
-        return;
-      }
+      case 'cart-create':
+        if ((req.body as { channel?: unknown } | undefined)?.channel !== 'kiosk') return;
+        return ownKiosk();
       default:
         throw new Error(`route declares unknown access ${String(access)}`);
     }
