@@ -16,6 +16,7 @@ import { OutboxPublisher } from './publisher.js';
 import { applyPush, type ConfigTarget, PUSHABLE } from './pushes.js';
 import { answerRequest } from './requests.js';
 import { hqPublicKey } from './signing.js';
+import { writeSyncState } from './state.js';
 import { Topics } from './topics.js';
 
 export interface SyncPartOptions {
@@ -161,12 +162,7 @@ export class SyncPart implements Part {
     const t1 = Date.now();
     if (!reply || typeof reply.now !== 'number') return;
     this.clockOffsetMs = Math.round(reply.now - (t0 + t1) / 2);
-    this.o
-      .db()
-      .prepare(
-        'INSERT INTO sync_state (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
-      )
-      .run('clock', JSON.stringify({ offsetMs: this.clockOffsetMs, roundTripMs: t1 - t0 }), t1);
+    writeSyncState(this.o.db(), 'clock', { offsetMs: this.clockOffsetMs, roundTripMs: t1 - t0 }, t1);
     if (Math.abs(this.clockOffsetMs) > 5000)
       this.o.log.warn({ offsetMs: this.clockOffsetMs }, 'store clock differs from HQ by more than 5 s');
   }

@@ -16,6 +16,7 @@ import { setHqKeys } from '../edge/coupons/codes.js';
 import type { Db } from '../edge/db/open.js';
 import { appendOutbox } from '../edge/db/outbox.js';
 import { type SignedPush, verifyPush } from './signing.js';
+import { appliedVersion, writeSyncState } from './state.js';
 
 export const PUSHABLE = ['catalog', 'promotions', 'coupon_campaigns', 'coupon_keys', 'config'] as const;
 export type Pushable = (typeof PUSHABLE)[number];
@@ -52,28 +53,29 @@ function configPush(
       status: 'rejected',
       problems: ['this store takes no config pushes'],
     };
-  const current = db.prepare("SELECT value FROM sync_state WHERE key = 'config'").pluck().get() as
-    | string
-    | undefined;
-  const applied = current ? (JSON.parse(current) as { version: number }).version : 0;
-  if (version === applied) return { dataset: 'config', version, status: 'unchanged', restartRequired: false };
-  if (version < applied)
-    return {
-      dataset: 'config',
-      version,
-      status: 'rejected',
-      problems: [`/version: ${version} is not newer than ${applied}`],
-    };
+  const stale = notNewer('config', version, appliedVersion(db, 'config'));
+  if (stale) return stale.status === 'unchanged' ? { ...stale, restartRequired: false } : stale;
   const problems = target.check(body);
   if (problems.length) return { dataset: 'config', version, status: 'rejected', problems };
   // written whole or not at all: a crash mid-write leaves the previous overlay
   const tmp = `${target.path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify({ version, body }, null, 2), { mode: 0o600 });
   renameSync(tmp, target.path);
-  db.prepare(
-    "INSERT INTO sync_state (key, value, updated_at) VALUES ('config', ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-  ).run(JSON.stringify({ version }), now);
+  writeSyncState(db, 'config', { version }, now);
   return { dataset: 'config', version, status: 'applied', restartRequired: true };
+}
+
+/** The same version again is unchanged; an older one is refused; a newer one goes on (null). */
+function notNewer(dataset: string, version: number, applied: number): PushResult | null {
+  if (version === applied) return { dataset, version, status: 'unchanged' };
+  if (version < applied)
+    return {
+      dataset,
+      version,
+      status: 'rejected',
+      problems: [`/version: ${version} is not newer than ${applied}`],
+    };
+  return null;
 }
 
 function envelope(name: string, doc: unknown): SignedPush | string {
@@ -103,21 +105,10 @@ function couponKeys(db: Db, version: number, body: unknown, now: number): PushRe
     };
   return db
     .transaction((): PushResult => {
-      const current = db.prepare("SELECT value FROM sync_state WHERE key = 'coupon_keys'").pluck().get() as
-        | string
-        | undefined;
-      const applied = current ? (JSON.parse(current) as { version: number }).version : 0;
-      if (version <= applied)
-        return {
-          dataset: 'coupon_keys',
-          version,
-          status: version === applied ? 'unchanged' : 'rejected',
-          ...(version < applied ? { problems: [`/version: ${version} is not newer than ${applied}`] } : {}),
-        };
+      const stale = notNewer('coupon_keys', version, appliedVersion(db, 'coupon_keys'));
+      if (stale) return stale;
       setHqKeys(db, keys as { kid: string; publicKeyBase64: string }[], now);
-      db.prepare(
-        "INSERT INTO sync_state (key, value, updated_at) VALUES ('coupon_keys', ?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-      ).run(JSON.stringify({ version }), now);
+      writeSyncState(db, 'coupon_keys', { version }, now);
       return { dataset: 'coupon_keys', version, status: 'applied', counts: { keys: keys.length } };
     })
     .immediate();
