@@ -3,7 +3,6 @@
 // never waits for the broker: the store sells offline and the outbox waits.
 
 import type { KeyObject } from 'node:crypto';
-import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
@@ -12,6 +11,7 @@ import type { Db } from '../edge/db/open.js';
 import type { Part } from '../edge/lifecycle.js';
 import { BacklogGuard, type BacklogStatus } from './backlog.js';
 import { MqttLink } from './link.js';
+import { PendingReplies } from './pending-replies.js';
 import { OutboxPublisher } from './publisher.js';
 import { applyPush, type ConfigTarget, PUSHABLE } from './pushes.js';
 import { answerRequest } from './requests.js';
@@ -44,7 +44,7 @@ export class SyncPart implements Part {
   private link: MqttLink | null = null;
   private publisher: OutboxPublisher | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
-  private readonly waiting = new Map<string, (body: unknown) => void>();
+  private readonly pending = new PendingReplies();
   private clockOffsetMs: number | null = null;
   readonly topics: Topics;
   private readonly hqKey: KeyObject | null;
@@ -168,36 +168,19 @@ export class SyncPart implements Part {
   }
 
   private request(name: string, body: unknown, timeoutMs: number): Promise<unknown> {
-    const id = randomBytes(12).toString('hex');
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        resolve(null);
-      }, timeoutMs);
-      this.waiting.set(id, (b) => {
-        clearTimeout(timer);
-        resolve(b);
-      });
-      this.link
-        ?.publish(this.topics.hqRequest(name), JSON.stringify(body), {
-          qos: 1,
-          properties: { responseTopic: this.topics.replies, correlationData: Buffer.from(id, 'hex') },
-        })
-        .catch(() => undefined);
-    });
+    const { correlationData, reply } = this.pending.open(timeoutMs);
+    this.link
+      ?.publish(this.topics.hqRequest(name), JSON.stringify(body), {
+        qos: 1,
+        properties: { responseTopic: this.topics.replies, correlationData },
+      })
+      .catch(() => undefined);
+    return reply;
   }
 
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     if (topic === this.topics.replies) {
-      const id = packet.properties?.correlationData?.toString('hex') ?? '';
-      const done = this.waiting.get(id);
-      if (!done) return;
-      this.waiting.delete(id);
-      try {
-        done(JSON.parse(payload.toString('utf8')));
-      } catch {
-        done(null);
-      }
+      this.pending.settle(payload, packet);
       return;
     }
     const what = this.topics.parseInbound(topic);

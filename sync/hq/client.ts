@@ -2,10 +2,11 @@
 // store's answer on a response topic matched by correlation data.
 import { type KeyObject, randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
+import { PendingReplies } from '../pending-replies.js';
 import { signPush } from '../signing.js';
 
 export class HqClient {
-  private readonly waiting = new Map<string, (body: unknown) => void>();
+  private readonly pending = new PendingReplies({ error: 'BAD_REPLY' });
   private readonly replyTopic: string;
 
   private constructor(
@@ -15,14 +16,7 @@ export class HqClient {
   ) {
     this.replyTopic = `${prefix}/hq/res/${id}`;
     client.on('message', (topic, payload, packet) => {
-      if (topic !== this.replyTopic) return;
-      const done = this.waiting.get(packet.properties?.correlationData?.toString('hex') ?? '');
-      if (!done) return;
-      try {
-        done(JSON.parse(payload.toString('utf8')));
-      } catch {
-        done({ error: 'BAD_REPLY' });
-      }
+      if (topic === this.replyTopic) this.pending.settle(payload, packet);
     });
   }
 
@@ -39,23 +33,12 @@ export class HqClient {
 
   /** Publishes to a store's topic and waits for its reply (null on timeout). */
   async ask(topic: string, body: unknown, timeoutMs = 10_000): Promise<unknown> {
-    const id = randomBytes(12).toString('hex');
-    const answer = new Promise<unknown>((resolve) => {
-      const timer = setTimeout(() => {
-        this.waiting.delete(id);
-        resolve(null);
-      }, timeoutMs);
-      this.waiting.set(id, (b) => {
-        clearTimeout(timer);
-        this.waiting.delete(id);
-        resolve(b);
-      });
-    });
+    const { correlationData, reply } = this.pending.open(timeoutMs);
     await this.client.publishAsync(topic, typeof body === 'string' ? body : JSON.stringify(body), {
       qos: 1,
-      properties: { responseTopic: this.replyTopic, correlationData: Buffer.from(id, 'hex') },
+      properties: { responseTopic: this.replyTopic, correlationData },
     });
-    return answer;
+    return reply;
   }
 
   push(storeId: string, dataset: string, version: number, body: unknown, key: KeyObject, timeoutMs?: number) {
