@@ -241,6 +241,41 @@ export function recordAction(
   );
 }
 
+/** An attendant's action on one line: role first, then in one transaction the cart's
+ * state, the change itself (which returns what the audit record keeps), the record. */
+function lineAction(
+  db: Db,
+  a: {
+    cartId: string;
+    lineId: string;
+    staff: Staff;
+    reason: string;
+    now: number;
+    action: AttendantAction;
+    statuses: CartStatus[];
+    /** input checks that need no database, after the role check */
+    precheck?: () => void;
+    change: (line: CartLineRow) => unknown;
+  },
+): void {
+  requireRole(a.staff, a.action);
+  a.precheck?.();
+  db.transaction(() => {
+    requireStatus(getCart(db, a.cartId), ...a.statuses);
+    const detail = a.change(getLine(db, a.cartId, a.lineId));
+    recordAction(db, {
+      cartId: a.cartId,
+      lineId: a.lineId,
+      staff: a.staff,
+      action: a.action,
+      reason: a.reason,
+      detail,
+      now: a.now,
+    });
+    touch(db, a.cartId, a.now);
+  })();
+}
+
 export function voidLine(
   db: Db,
   cartId: string,
@@ -249,22 +284,19 @@ export function voidLine(
   reason: string,
   now: number,
 ): void {
-  requireRole(staff, 'void');
-  db.transaction(() => {
-    requireStatus(getCart(db, cartId), 'open', 'suspended');
-    const line = getLine(db, cartId, lineId);
-    db.prepare('UPDATE cart_lines SET voided = 1 WHERE id = ?').run(lineId);
-    recordAction(db, {
-      cartId,
-      lineId,
-      staff,
-      action: 'void',
-      reason,
-      detail: { gtin: line.gtin, qty: line.qty },
-      now,
-    });
-    touch(db, cartId, now);
-  })();
+  lineAction(db, {
+    cartId,
+    lineId,
+    staff,
+    reason,
+    now,
+    action: 'void',
+    statuses: ['open', 'suspended'],
+    change: (line) => {
+      db.prepare('UPDATE cart_lines SET voided = 1 WHERE id = ?').run(lineId);
+      return { gtin: line.gtin, qty: line.qty };
+    },
+  });
 }
 
 export function overridePrice(
@@ -276,24 +308,23 @@ export function overridePrice(
   reason: string,
   now: number,
 ): void {
-  requireRole(staff, 'price_override');
-  if (!Number.isInteger(priceFen) || priceFen < 0)
-    throw new DomainError('invalid', 'PRICE_INVALID', 'price must be whole fen ≥ 0');
-  db.transaction(() => {
-    requireStatus(getCart(db, cartId), 'open', 'suspended');
-    const line = getLine(db, cartId, lineId);
-    db.prepare('UPDATE cart_lines SET override_price_fen = ? WHERE id = ?').run(priceFen, lineId);
-    recordAction(db, {
-      cartId,
-      lineId,
-      staff,
-      action: 'price_override',
-      reason,
-      detail: { gtin: line.gtin, from: line.override_price_fen ?? line.label_price_fen, to: priceFen },
-      now,
-    });
-    touch(db, cartId, now);
-  })();
+  lineAction(db, {
+    cartId,
+    lineId,
+    staff,
+    reason,
+    now,
+    action: 'price_override',
+    statuses: ['open', 'suspended'],
+    precheck: () => {
+      if (!Number.isInteger(priceFen) || priceFen < 0)
+        throw new DomainError('invalid', 'PRICE_INVALID', 'price must be whole fen ≥ 0');
+    },
+    change: (line) => {
+      db.prepare('UPDATE cart_lines SET override_price_fen = ? WHERE id = ?').run(priceFen, lineId);
+      return { gtin: line.gtin, from: line.override_price_fen ?? line.label_price_fen, to: priceFen };
+    },
+  });
 }
 
 export function approveAge(
@@ -304,22 +335,19 @@ export function approveAge(
   reason: string,
   now: number,
 ): void {
-  requireRole(staff, 'age_approval');
-  db.transaction(() => {
-    requireStatus(getCart(db, cartId), 'open', 'suspended', 'paying');
-    const line = getLine(db, cartId, lineId);
-    db.prepare('UPDATE cart_lines SET age_approved_by = ? WHERE id = ?').run(staff.id, lineId);
-    recordAction(db, {
-      cartId,
-      lineId,
-      staff,
-      action: 'age_approval',
-      reason,
-      detail: { gtin: line.gtin },
-      now,
-    });
-    touch(db, cartId, now);
-  })();
+  lineAction(db, {
+    cartId,
+    lineId,
+    staff,
+    reason,
+    now,
+    action: 'age_approval',
+    statuses: ['open', 'suspended', 'paying'],
+    change: (line) => {
+      db.prepare('UPDATE cart_lines SET age_approved_by = ? WHERE id = ?').run(staff.id, lineId);
+      return { gtin: line.gtin };
+    },
+  });
 }
 
 export function setMember(db: Db, cartId: string, memberId: string | null, now: number): void {
