@@ -9,16 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseScan } from '../../edge/catalog/barcode.js';
-import { applySeed, loadSeedFile } from '../../edge/catalog/seed.js';
-import { addScan, createCart } from '../../edge/checkout/carts.js';
-import { payCash, startPayment } from '../../edge/checkout/tenders.js';
-import { migrate } from '../../edge/db/migrate.js';
-import { migrations } from '../../edge/db/migrations/index.js';
-import { type Db, openDb } from '../../edge/db/open.js';
+import type { Db } from '../../edge/db/open.js';
 import { BacklogGuard } from '../../sync/backlog.js';
 import { checkInvariants } from '../helpers/invariants.js';
-import { ctx, SEED_NOW } from '../helpers/store.js';
+import { cashSale, demoDb, SEED_NOW, sellableCodes } from '../helpers/store.js';
 
 const MB = 1024 * 1024;
 const mnt = mkdtempSync(join(tmpdir(), 'storeedge-tmpfs-'));
@@ -32,14 +26,8 @@ afterAll(() => {
 
 /** One whole sale; returns false when the storage refused it. */
 function sell(d: Db, codes: string[], i: number): boolean {
-  const opts = { variableMeasure: [], currencyNumeric: '156' };
-  const now = SEED_NOW + i * 1000;
   try {
-    const cart = createCart(d, { channel: 'kiosk', now });
-    for (let k = 0; k < 3; k++)
-      addScan(d, cart.id, { scan: parseScan(codes[(i * 3 + k) % codes.length]!, opts), now });
-    const q = startPayment(d, cart.id, ctx(now));
-    payCash(d, cart.id, q.dueFen, ctx(now));
+    cashSale(d, codes, i, SEED_NOW + i * 1000);
     return true;
   } catch (e) {
     if ((e as { code?: string }).code === 'SQLITE_FULL') return false;
@@ -53,12 +41,8 @@ function fill(path: string, bytes: number): void {
 
 describe('disk filling up', () => {
   it('low → nearly full (reserve released, selling goes on) → full (refused whole) → space back', () => {
-    db = openDb(join(mnt, 'store.db'));
-    migrate(db, migrations);
-    applySeed(db, loadSeedFile('config/demo/catalog.json'), SEED_NOW - 86_400_000);
-    const codes = (
-      db.prepare("SELECT gtin FROM products WHERE sold_by = 'each' AND min_age = 0").pluck().all() as string[]
-    ).map((g) => g.slice(1));
+    db = demoDb(join(mnt, 'store.db'));
+    const codes = sellableCodes(db);
     const reserve = join(mnt, 'storeedge.reserve');
     const guard = new BacklogGuard({
       db,

@@ -2,12 +2,9 @@
 // middle of trading, and the clock jumping backwards (an NTP correction). Each ends with
 // the crash-safety invariants and, for storage, selling resuming once space is back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseScan } from '../../edge/catalog/barcode.js';
-import { addScan, createCart } from '../../edge/checkout/carts.js';
-import { payCash, startPayment } from '../../edge/checkout/tenders.js';
 import { KIOSK_TOKENS, type TestApi, testApi } from '../helpers/api.js';
 import { checkInvariants } from '../helpers/invariants.js';
-import { ctx, demoDb, SEED_NOW } from '../helpers/store.js';
+import { cashSale, demoDb, SEED_NOW, sellableCodes } from '../helpers/store.js';
 
 let t: TestApi;
 let n = 0;
@@ -31,12 +28,7 @@ async function post(url: string, body: unknown) {
 
 describe('drills', () => {
   it('storage full mid-trading: writes are refused with 507 and change nothing; selling resumes when space returns', async () => {
-    const codes = (
-      t.db
-        .prepare("SELECT gtin FROM products WHERE sold_by = 'each' AND min_age = 0")
-        .pluck()
-        .all() as string[]
-    ).map((g) => g.slice(1));
+    const codes = sellableCodes(t.db);
     const pages = t.db.pragma('page_count', { simple: true }) as number;
     t.db.pragma(`max_page_count = ${pages + 3}`);
     const statuses = new Map<number, number>();
@@ -71,19 +63,12 @@ describe('drills', () => {
 
   it('the clock jumps back two hours mid-trading: every sale stays whole, receipt numbers stay unique', () => {
     const db = demoDb();
-    const codes = (
-      db.prepare("SELECT gtin FROM products WHERE sold_by = 'each' AND min_age = 0").pluck().all() as string[]
-    ).map((g) => g.slice(1));
-    const opts = { variableMeasure: [], currencyNumeric: '156' };
+    const codes = sellableCodes(db);
     let now = SEED_NOW + 3 * 3_600_000;
     for (let i = 0; i < 60; i++) {
       if (i === 30) now -= 2 * 3_600_000; // NTP steps the clock back
       now += 20_000;
-      const cart = createCart(db, { channel: 'kiosk', now });
-      for (let k = 0; k < 3; k++)
-        addScan(db, cart.id, { scan: parseScan(codes[(i * 3 + k) % codes.length]!, opts), now });
-      const q = startPayment(db, cart.id, ctx(now));
-      payCash(db, cart.id, q.dueFen, ctx(now));
+      cashSale(db, codes, i, now);
     }
     expect(checkInvariants(db)).toEqual([]);
     const receipts = db.prepare('SELECT receipt_no FROM sales').pluck().all() as string[];

@@ -2,7 +2,9 @@
 import { expect } from 'vitest';
 import { parseScan } from '../../edge/catalog/barcode.js';
 import { applySeed, loadSeedFile } from '../../edge/catalog/seed.js';
+import { addScan, createCart } from '../../edge/checkout/carts.js';
 import type { CheckoutContext } from '../../edge/checkout/sale.js';
+import { payCash, startPayment } from '../../edge/checkout/tenders.js';
 import { migrate } from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import { type Db, openDb } from '../../edge/db/open.js';
@@ -49,4 +51,21 @@ export function errorCode(fn: () => unknown): string {
     return (err as DomainError).code;
   }
   return 'ok';
+}
+
+/** EAN-13s of the packaged products anyone may buy (not weighed, no age check). */
+export function sellableCodes(db: Db): string[] {
+  return (
+    db.prepare("SELECT gtin FROM products WHERE sold_by = 'each' AND min_age = 0").pluck().all() as string[]
+  ).map((g) => g.slice(1));
+}
+
+/** One whole kiosk sale paid in cash: `items` products picked by `i` from `codes`. */
+export function cashSale(db: Db, codes: string[], i: number, now: number, items = 3): void {
+  const opts = { variableMeasure: [], currencyNumeric: '156' };
+  const cart = createCart(db, { channel: 'kiosk', now });
+  for (let k = 0; k < items; k++)
+    addScan(db, cart.id, { scan: parseScan(codes[(i * items + k) % codes.length]!, opts), now });
+  const q = startPayment(db, cart.id, ctx(now));
+  payCash(db, cart.id, q.dueFen, ctx(now));
 }

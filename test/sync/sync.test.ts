@@ -6,9 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseScan } from '../../edge/catalog/barcode.js';
-import { addScan, createCart } from '../../edge/checkout/carts.js';
-import { payCash, startPayment } from '../../edge/checkout/tenders.js';
 import type { Db } from '../../edge/db/open.js';
 import { appendOutbox } from '../../edge/db/outbox.js';
 import { HqIngest } from '../../sync/hq/ingest.js';
@@ -16,7 +13,7 @@ import { openHqDb } from '../../sync/hq/store.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
 import { startProxy } from '../helpers/proxy.js';
-import { ctx, demoDb } from '../helpers/store.js';
+import { cashSale, demoDb, sellableCodes } from '../helpers/store.js';
 import { syncStore } from '../helpers/sync.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
@@ -158,17 +155,9 @@ describe('outbox to HQ over MQTT', () => {
     const { db, part } = store(broker.url, 5000);
     await waitFor('online', () => (part.details().link === 'up' ? true : undefined), 5000);
     await broker.stop();
-    const codes = (
-      db.prepare("SELECT gtin FROM products WHERE sold_by = 'each' AND min_age = 0").pluck().all() as string[]
-    ).map((g) => g.slice(1));
-    const opts = { variableMeasure: [], currencyNumeric: '156' };
+    const codes = sellableCodes(db);
     for (let i = 0; i < 600; i++) {
-      const now = Date.now();
-      const cart = createCart(db, { channel: 'kiosk', now });
-      for (let k = 0; k < 3; k++)
-        addScan(db, cart.id, { scan: parseScan(codes[(i * 3 + k) % codes.length]!, opts), now });
-      const q = startPayment(db, cart.id, ctx(now));
-      payCash(db, cart.id, q.dueFen, ctx(now));
+      cashSale(db, codes, i, Date.now());
       if (i % 100 === 0) await new Promise((r) => setTimeout(r, 50)); // the link keeps retrying meanwhile
     }
     expect(part.details().link).not.toBe('up');
