@@ -150,6 +150,8 @@ function crossChecks(c: Config): string[] {
     if (!d.simulate && !d.path) problems.push(`/devices/${i}/path: required unless "simulate" is true`);
     problems.push(...deviceProblems(d, `/devices/${i}`));
   });
+  if (c.mqtt.reconnect.baseMs > c.mqtt.reconnect.capMs)
+    problems.push('/mqtt/reconnect/baseMs: must not exceed capMs');
   if (c.outbox.lowWaterMB >= c.outbox.highWaterMB)
     problems.push('/outbox/lowWaterMB: must be below highWaterMB');
   if (c.outbox.diskCriticalMB >= c.outbox.diskLowMB)

@@ -268,6 +268,13 @@ export const ConfigSchema = Type.Object(
       username: Type.Optional(Type.String()),
       password: Type.Optional(Type.String()),
       keepaliveSeconds: Type.Integer({ minimum: 5, maximum: 3600, default: 30 }),
+      reconnect: Obj(
+        {
+          baseMs: Type.Integer({ minimum: 50, maximum: 60_000, default: 1000 }),
+          capMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 60_000 }),
+        },
+        'backoff between reconnects: full jitter, doubling from baseMs up to capMs',
+      ),
       tls: Obj({
         caFile: Type.Optional(Type.String()),
         certFile: Type.Optional(Type.String()),

@@ -98,6 +98,7 @@ export class SyncPart implements Part {
         }),
       }),
       subscriptions: [...t.inbound, t.replies],
+      backoff: m.reconnect,
       log,
     });
     this.link = link;

@@ -9,7 +9,12 @@ import { waitFor } from './ports.js';
 import { demoDb } from './store.js';
 
 export function mqttConfig(url: string, drainPerSecond = 20_000): Config['mqtt'] {
-  return (Value.Default(ConfigSchema, { mqtt: { enabled: true, url, drainPerSecond } }) as Config).mqtt;
+  // reconnects capped at 2 s: a long outage in a test must not leave the next try a minute away
+  return (
+    Value.Default(ConfigSchema, {
+      mqtt: { enabled: true, url, drainPerSecond, reconnect: { baseMs: 200, capMs: 2000 } },
+    }) as Config
+  ).mqtt;
 }
 
 export function syncStore(
