@@ -62,15 +62,19 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     return validateConfig(overridden.value, source);
   };
   const local = withEnv(raw);
-  const checkOverlay = (body: unknown): string[] => {
+  /** The config with an HQ overlay merged in, or why that cannot be. */
+  const withOverlay = (body: unknown): { config: Config } | { problems: string[] } => {
     const denied = overlayProblems(body);
-    if (denied.length) return denied;
+    if (denied.length) return { problems: denied };
     try {
-      withEnv(mergeOverlay(raw, body));
-      return [];
+      return { config: withEnv(mergeOverlay(raw, body)) };
     } catch (e) {
-      return e instanceof ConfigError ? e.problems : [(e as Error).message];
+      return { problems: e instanceof ConfigError ? e.problems : [(e as Error).message] };
     }
+  };
+  const checkOverlay = (body: unknown): string[] => {
+    const r = withOverlay(body);
+    return 'problems' in r ? r.problems : [];
   };
   // HQ's pushed settings sit between the file and env; a bad overlay never stops the store
   let overlay: LoadedConfig['overlay'] = null;
@@ -78,16 +82,16 @@ export function loadConfig(opts: LoadOptions = {}): LoadedConfig {
     try {
       const o = readOverlay(overlayPath(local.db.path));
       if (o) {
-        const problems = checkOverlay(o.body);
-        if (!problems.length)
+        const r = withOverlay(o.body);
+        if ('config' in r)
           return {
-            config: withEnv(mergeOverlay(raw, o.body)),
+            config: r.config,
             source,
             sha256,
             overlay: { version: o.version, applied: true },
             checkOverlay,
           };
-        overlay = { version: o.version, applied: false, error: problems.join('; ') };
+        overlay = { version: o.version, applied: false, error: r.problems.join('; ') };
       }
     } catch (e) {
       overlay = { version: 0, applied: false, error: (e as Error).message };
