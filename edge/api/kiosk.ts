@@ -111,16 +111,10 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
     },
     async (req) => {
       const s = station(req.params.kioskId);
-      const devices = s.deviceState();
       return {
         kioskId: s.kioskId,
         cartId: s.currentCart(),
-        devices: {
-          scanner: devices.scanner ?? null,
-          scale: devices.scale ?? null,
-          printer: devices.printer ?? null,
-          terminal: devices.terminal ?? null,
-        },
+        devices: s.deviceState(),
         alerts: openAlerts(d.db, s.kioskId).map((a) => ({
           id: a.id,
           kind: a.kind,

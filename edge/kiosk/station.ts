@@ -135,7 +135,10 @@ export class KioskStation {
     return this.events.filter((e) => e.seq > seq);
   }
 
-  deviceState(): Record<string, { id: string; state: DeviceState } | null> {
+  deviceState(): Record<
+    'scanner' | 'scale' | 'printer' | 'terminal',
+    { id: string; state: DeviceState } | null
+  > {
     const s = (d: { id: string; state: DeviceState } | undefined) =>
       d ? { id: d.id, state: d.state } : null;
     return {
