@@ -36,7 +36,7 @@ export interface DevicesPartOptions {
   onState?: (s: DeviceStatus) => void;
 }
 
-export const GATEWAY_ID = 'payment-code-gateway';
+const GATEWAY_ID = 'payment-code-gateway';
 
 const isBaggingScale = (c: DeviceConfig) =>
   c.driver === 'mt-sics' && driverOptions({ ...c, driver: 'mt-sics' }).role === 'bagging';
@@ -47,21 +47,12 @@ export class DevicesPart implements Part {
   private built: BuiltDevice[] = [];
   private gatewaySim: GatewaySimulator | null = null;
   private readonly kiosks = new Map<string, KioskStation>();
-  private _payments: ProviderPayments | null = null;
+  private payments: ProviderPayments | null = null;
 
   constructor(private readonly o: DevicesPartOptions) {}
 
-  get payments(): ProviderPayments {
-    if (!this._payments) throw new Error('devices part not started');
-    return this._payments;
-  }
-
   station(kioskId: string): KioskStation | undefined {
     return this.kiosks.get(kioskId);
-  }
-
-  stations(): KioskStation[] {
-    return [...this.kiosks.values()];
   }
 
   /** The simulators of a kiosk's devices (demo store and tests drive them). */
@@ -77,7 +68,7 @@ export class DevicesPart implements Part {
     const { log } = this.o;
     const db = this.o.db();
     const payments = new ProviderPayments({ db, currency: this.o.currency, context: this.o.context, log });
-    this._payments = payments;
+    this.payments = payments;
     const stationOf = new Map<string, KioskStation>();
     const supervisor = new Supervisor({
       baseMs: 500,
@@ -166,7 +157,7 @@ export class DevicesPart implements Part {
 
   async stop(): Promise<void> {
     for (const s of this.kiosks.values()) s.stop();
-    this._payments?.stop();
+    this.payments?.stop();
     await this.supervisor?.stop();
     for (const b of this.built.reverse()) await b.teardown();
     this.built = [];
@@ -185,7 +176,7 @@ export class DevicesPart implements Part {
         error: d.error,
       })),
       degraded: devices.some((d) => d.state !== 'ready'),
-      paymentsAwaitingProvider: this._payments?.unresolved() ?? 0,
+      paymentsAwaitingProvider: this.payments?.unresolved() ?? 0,
     };
   }
 }
