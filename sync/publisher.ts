@@ -5,7 +5,8 @@
 // store back from a long outage does not flood HQ together with thousands of others.
 import type { Logger } from 'pino';
 import type { Db } from '../edge/db/open.js';
-import type { Topics, WireEvent } from './topics.js';
+import { type OutboxRow, readOutbox } from '../edge/db/outbox.js';
+import { type Topics, toWire } from './topics.js';
 
 export interface PublisherLink {
   readonly connected: boolean;
@@ -27,15 +28,6 @@ export interface PublisherOptions {
   /** PUBACKs outstanding at most */
   window?: number;
   now?: () => number;
-}
-
-interface Row {
-  seq: number;
-  event_id: string;
-  type: string;
-  class: WireEvent['class'];
-  payload: string;
-  created_at: number;
 }
 
 export class OutboxPublisher {
@@ -121,11 +113,7 @@ export class OutboxPublisher {
         this.refill();
         const room = Math.min(window - this.inflight, Math.floor(this.tokens));
         if (room < 1) break;
-        const rows = this.o.db
-          .prepare(
-            'SELECT seq, event_id, type, class, payload, created_at FROM outbox WHERE sent_at IS NULL AND seq >= ? ORDER BY seq LIMIT ?',
-          )
-          .all(this.nextSeq, room) as Row[];
+        const rows = readOutbox(this.o.db, this.nextSeq, room, true);
         if (rows.length === 0) break;
         for (const r of rows) this.send(r);
         this.nextSeq = rows.at(-1)!.seq + 1;
@@ -138,17 +126,9 @@ export class OutboxPublisher {
     }
   }
 
-  private send(r: Row): void {
+  private send(r: OutboxRow): void {
     const epoch = this.epoch;
-    const wire: WireEvent = {
-      storeId: this.o.topics.storeId,
-      seq: r.seq,
-      eventId: r.event_id,
-      type: r.type,
-      class: r.class,
-      createdAt: r.created_at,
-      payload: JSON.parse(r.payload) as Record<string, unknown>,
-    };
+    const wire = toWire(this.o.topics.storeId, r);
     this.inflight++;
     this.published++;
     this.o.link
@@ -156,7 +136,7 @@ export class OutboxPublisher {
         qos: 1,
         properties: {
           contentType: 'application/json',
-          userProperties: { seq: String(r.seq), eventId: r.event_id },
+          userProperties: { seq: String(r.seq), eventId: r.eventId },
         },
       })
       .then(

@@ -3,7 +3,7 @@
 // vision pipeline exists; until then the answer says so.
 import type { Db } from '../edge/db/open.js';
 import { readOutbox } from '../edge/db/outbox.js';
-import type { WireEvent } from './topics.js';
+import { toWire } from './topics.js';
 
 export interface RequestContext {
   db: Db;
@@ -28,15 +28,7 @@ export function answerRequest(
         return { error: 'BAD_REQUEST', message: `limit: 1 to ${MAX_PAGE}` };
       const rows = readOutbox(c.db, from as number, (limit as number) + 1);
       const page = rows.slice(0, limit as number);
-      const events: WireEvent[] = page.map((r) => ({
-        storeId: c.storeId,
-        seq: r.seq,
-        eventId: r.eventId,
-        type: r.type,
-        class: r.class,
-        createdAt: r.createdAt,
-        payload: r.payload,
-      }));
+      const events = page.map((r) => toWire(c.storeId, r));
       const last = page.at(-1);
       return { events, nextSeq: last ? last.seq + 1 : from, more: rows.length > page.length };
     }

@@ -9,6 +9,8 @@
 //   {prefix}/{store}/req/{name}      HQ → store  pulls, MQTT 5 request/response
 //   {prefix}/hq/req/{name}           store → HQ  requests to HQ (time, for the clock offset)
 // Replies go to the request's responseTopic with its correlationData.
+import type { OutboxRow } from '../edge/db/outbox.js';
+
 export class Topics {
   constructor(
     readonly prefix: string,
@@ -61,6 +63,18 @@ export function parseEventTopic(prefix: string, topic: string): { storeId: strin
 }
 
 /** An outbox row as it travels. */
+export function toWire(storeId: string, r: Omit<OutboxRow, 'sentAt'>): WireEvent {
+  return {
+    storeId,
+    seq: r.seq,
+    eventId: r.eventId,
+    type: r.type,
+    class: r.class,
+    createdAt: r.createdAt,
+    payload: r.payload,
+  };
+}
+
 export interface WireEvent {
   storeId: string;
   seq: number;

@@ -31,11 +31,13 @@ export function appendOutbox(db: Db, event: OutboxEvent, now: number): { seq: nu
   return { seq: Number(r.lastInsertRowid), eventId };
 }
 
-export function readOutbox(db: Db, fromSeq = 0, limit = 1000): OutboxRow[] {
+/** Rows from `fromSeq` on, in sequence; `unsentOnly` skips rows HQ already acknowledged. */
+export function readOutbox(db: Db, fromSeq = 0, limit = 1000, unsentOnly = false): OutboxRow[] {
   return (
     db
       .prepare(
-        'SELECT seq, event_id, type, class, payload, created_at, sent_at FROM outbox WHERE seq >= ? ORDER BY seq LIMIT ?',
+        `SELECT seq, event_id, type, class, payload, created_at, sent_at FROM outbox
+         WHERE seq >= ? ${unsentOnly ? 'AND sent_at IS NULL' : ''} ORDER BY seq LIMIT ?`,
       )
       .all(fromSeq, limit) as {
       seq: number;
