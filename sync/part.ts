@@ -145,6 +145,8 @@ export class SyncPart implements Part {
     return {
       at: Date.now(),
       backlog: this.publisher?.backlog() ?? null,
+      // lets HQ notice events the broker took but HQ never got, even with none after them
+      sentThrough: this.publisher?.sentThrough() ?? 0,
       clockOffsetMs: this.clockOffsetMs,
       ...(this.o.health?.() ?? {}),
     };

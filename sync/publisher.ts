@@ -86,6 +86,16 @@ export class OutboxPublisher {
     );
   }
 
+  /** the highest sequence the broker has acknowledged */
+  sentThrough(): number {
+    return (
+      (this.o.db
+        .prepare('SELECT seq FROM outbox WHERE sent_at IS NOT NULL ORDER BY seq DESC LIMIT 1')
+        .pluck()
+        .get() as number | undefined) ?? 0
+    );
+  }
+
   /** rows not yet acknowledged by the broker, and their bytes */
   backlog(): { events: number; bytes: number; oldestCreatedAt: number | null } {
     const r = this.o.db

@@ -137,7 +137,7 @@ export class HqIngest {
     this.flush();
     const now = Date.now();
     const stores = this.o.db
-      .prepare('SELECT store_id FROM stores WHERE max_seq > contiguous_seq')
+      .prepare('SELECT store_id FROM stores WHERE max_seq > contiguous_seq OR sent_through > contiguous_seq')
       .pluck()
       .all() as string[];
     for (const storeId of stores) {

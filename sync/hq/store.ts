@@ -27,6 +27,8 @@ export function openHqDb(path: string): HqDb {
       contiguous_seq  INTEGER NOT NULL DEFAULT 0,
       max_seq         INTEGER NOT NULL DEFAULT 0,
       duplicates      INTEGER NOT NULL DEFAULT 0,
+      -- the highest sequence the store says the broker acknowledged (from its heartbeat)
+      sent_through    INTEGER NOT NULL DEFAULT 0,
       online          INTEGER NOT NULL DEFAULT 0,
       last_state      TEXT,
       last_heartbeat  TEXT,
@@ -109,7 +111,15 @@ export class EventStore {
   /** The first missing range after the contiguous prefix, if events beyond it arrived. */
   gap(storeId: string): { fromSeq: number; toSeq: number } | null {
     const p = this.progress(storeId);
-    if (!p || p.maxSeq <= p.contiguousSeq) return null;
+    if (!p) return null;
+    if (p.maxSeq <= p.contiguousSeq) {
+      // nothing arrived past the gap, but the store says the broker took more: the tail was lost
+      const sent = this.db
+        .prepare('SELECT sent_through FROM stores WHERE store_id = ?')
+        .pluck()
+        .get(storeId) as number;
+      return sent > p.contiguousSeq ? { fromSeq: p.contiguousSeq + 1, toSeq: sent } : null;
+    }
     const nextPresent = this.db
       .prepare('SELECT min(seq) FROM events WHERE store_id = ? AND seq > ?')
       .pluck()
@@ -131,9 +141,19 @@ export class EventStore {
         .prepare('UPDATE stores SET last_state = ?, online = ?, last_seen = ? WHERE store_id = ?')
         .run(body, online, now, storeId);
     } else {
+      const sent = (() => {
+        try {
+          const v = (JSON.parse(body) as { sentThrough?: unknown }).sentThrough;
+          return Number.isSafeInteger(v) ? (v as number) : 0;
+        } catch {
+          return 0;
+        }
+      })();
       this.db
-        .prepare('UPDATE stores SET last_heartbeat = ?, last_seen = ? WHERE store_id = ?')
-        .run(body, now, storeId);
+        .prepare(
+          'UPDATE stores SET last_heartbeat = ?, sent_through = max(sent_through, ?), last_seen = ? WHERE store_id = ?',
+        )
+        .run(body, sent, now, storeId);
     }
   }
 

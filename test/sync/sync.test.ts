@@ -185,6 +185,21 @@ describe('outbox to HQ over MQTT', () => {
     expect(ingest.store.progress('demo-store-001')?.duplicates).toBeLessThan(300);
   });
 
+  it('HQ lost the last events and nothing came after: the heartbeat says what the broker took, HQ asks for the tail', async () => {
+    const broker = await startMosquitto();
+    cleanup.push(() => broker.stop());
+    const ingest = await hq(broker, 'hq.db', 500);
+    const { db } = store(broker.url);
+    addEvents(db, 300);
+    await allDelivered(ingest, db);
+    ingest.store.db.prepare("DELETE FROM events WHERE store_id = 'demo-store-001' AND seq > 290").run();
+    ingest.store.db
+      .prepare("UPDATE stores SET contiguous_seq = 290, max_seq = 290 WHERE store_id = 'demo-store-001'")
+      .run();
+    await allDelivered(ingest, db);
+    expect(ingest.resendRequests).toBeGreaterThanOrEqual(1);
+  });
+
   it('HQ refuses malformed events and events claiming another store', async () => {
     const broker = await startMosquitto();
     cleanup.push(() => broker.stop());
