@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the daemon and its tests drive for real, when missing:
-# socat (pty pairs for simulated serial devices), mosquitto (MQTT broker for tests) and
-# openssl (a throwaway PKI for the MQTT-over-TLS test).
-# With arguments, only those (npm start needs socat alone). Fails loudly: a suite that
+# socat (pty pairs for simulated serial devices), mosquitto (MQTT broker for tests),
+# openssl (a throwaway PKI for the MQTT-over-TLS test) and ffmpeg (camera and video
+# decoding for the vision pipeline).
+# With arguments, only those (npm start needs socat and ffmpeg). Fails loudly: a suite that
 # needs them must not silently skip.
 set -euo pipefail
 wanted=("$@")
-[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl)
+[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg)
 need=()
 for pkg in "${wanted[@]}"; do
   case "$pkg" in

@@ -1,0 +1,92 @@
+import ort from 'onnxruntime-node';
+import { type Frame, letterbox } from './letterbox.js';
+import { type ModelManifest, ModelRejectedError, readModel } from './manifest.js';
+import { decodeNanoDet, type HeadOutput, nanodetLevels } from './nanodet.js';
+import { type Detection, nms } from './nms.js';
+
+export interface DetectorOptions {
+  /** onnxruntime intra-op threads for this session. */
+  threads: number;
+  scoreThreshold: number;
+  iouThreshold: number;
+}
+
+/** A person detector: one onnxruntime session over a verified model file. */
+export class PersonDetector {
+  private constructor(
+    readonly manifest: ModelManifest,
+    private readonly session: ort.InferenceSession,
+    private readonly opts: DetectorOptions,
+  ) {}
+
+  static async load(manifestPath: string, opts: DetectorOptions): Promise<PersonDetector> {
+    const { manifest, bytes } = await readModel(manifestPath);
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: opts.threads,
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+    } catch (err) {
+      throw new ModelRejectedError(manifest.id, `onnxruntime cannot load it: ${(err as Error).message}`);
+    }
+    const detector = new PersonDetector(manifest, session, opts);
+    try {
+      // A model that loads but does not speak the declared contract is refused here,
+      // not on the first camera frame.
+      if (!session.inputNames.includes(manifest.input.name))
+        throw new Error(`no input named ${manifest.input.name} (has ${session.inputNames.join(', ')})`);
+      const size = manifest.input.size;
+      detector.levels(await detector.runRaw(new Float32Array(3 * size * size)));
+    } catch (err) {
+      await session.release();
+      throw new ModelRejectedError(manifest.id, (err as Error).message);
+    }
+    return detector;
+  }
+
+  /** One inference on a prepared NCHW tensor: what the benchmark calls raw `session.run`. */
+  async runRaw(tensor: Float32Array): Promise<Record<string, HeadOutput>> {
+    const size = this.manifest.input.size;
+    const out = await this.session.run({
+      [this.manifest.input.name]: new ort.Tensor('float32', tensor, [1, 3, size, size]),
+    });
+    const heads: Record<string, HeadOutput> = {};
+    for (const [k, v] of Object.entries(out)) heads[k] = { dims: v.dims, data: v.data as Float32Array };
+    return heads;
+  }
+
+  private levels(out: Record<string, HeadOutput>) {
+    return nanodetLevels(out, this.manifest.input.size, this.manifest.classes.length);
+  }
+
+  /** People in the frame, boxes in the frame's own pixels. */
+  async detect(frame: Frame): Promise<Detection[]> {
+    const m = this.manifest;
+    const lb = await letterbox(frame, m.input.size, {
+      mean: m.input.mean,
+      std: m.input.std,
+      bgr: m.input.channels === 'BGR',
+    });
+    const raw = decodeNanoDet(this.levels(await this.runRaw(lb.tensor)), {
+      inputSize: m.input.size,
+      scoreThreshold: this.opts.scoreThreshold,
+      classes: [m.personClass],
+    });
+    return nms(raw, this.opts.iouThreshold).map((d) => ({
+      ...d,
+      x1: clamp((d.x1 - lb.padX) / lb.scale, frame.width),
+      y1: clamp((d.y1 - lb.padY) / lb.scale, frame.height),
+      x2: clamp((d.x2 - lb.padX) / lb.scale, frame.width),
+      y2: clamp((d.y2 - lb.padY) / lb.scale, frame.height),
+    }));
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
+const clamp = (v: number, max: number) => Math.min(max, Math.max(0, v));

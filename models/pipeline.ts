@@ -1,0 +1,144 @@
+import { footPoint } from './analytics/geometry.js';
+import { type FloorConfig, Heatmap } from './analytics/heatmap.js';
+import { CountingLine, type Crossing, type LineConfig } from './analytics/lines.js';
+import { Zone, type ZoneConfig, type ZoneVisit } from './analytics/zones.js';
+import type { Detection } from './detector/nms.js';
+import type { DetectorSlot } from './detector/slot.js';
+import { MotionGate, type MotionOptions } from './motion.js';
+import type { FrameSource, TimedFrame } from './sources/source.js';
+import { ByteTracker, DEFAULT_TRACKER, type Track, type TrackerOptions } from './tracker/bytetrack.js';
+
+// One camera's analytics: motion gate → detector → tracker → lines, zones and floor
+// heatmap. It hands out plain events and counters; storing and syncing them is the
+// daemon's business (edge/vision), so this folder knows nothing of SQLite or MQTT.
+
+export interface CameraAnalyticsConfig {
+  id: string;
+  lines: LineConfig[];
+  zones: ZoneConfig[];
+  floor?: FloorConfig;
+  motion: MotionOptions;
+  tracker?: Partial<TrackerOptions>;
+}
+
+export interface FrameStats {
+  cameraId: string;
+  t: number;
+  inferred: boolean;
+  people: number;
+  /** Detector time for this frame (0 when gated out). */
+  inferMs: number;
+}
+
+export interface PipelineListener {
+  crossing?(c: Crossing & { cameraId: string }): void;
+  visit?(v: ZoneVisit & { cameraId: string }): void;
+  frame?(s: FrameStats): void;
+}
+
+/** Longest gap credited to the heatmap between two frames (a stalled camera adds nothing). */
+const MAX_PRESENCE_STEP_S = 1;
+
+export class CameraPipeline {
+  private readonly gate: MotionGate;
+  private readonly tracker: ByteTracker;
+  private readonly lines: CountingLine[];
+  private readonly zones: Zone[];
+  private readonly heat: Heatmap | undefined;
+  private tracks: Track[] = [];
+  private lastT: number | undefined;
+  private lastSize = { width: 1, height: 1 };
+
+  constructor(
+    readonly cfg: CameraAnalyticsConfig,
+    private readonly detector: DetectorSlot,
+    private readonly listener: PipelineListener = {},
+  ) {
+    this.gate = new MotionGate(cfg.motion);
+    this.tracker = new ByteTracker({ ...DEFAULT_TRACKER, ...cfg.tracker });
+    this.lines = cfg.lines.map((l) => new CountingLine(l));
+    this.zones = cfg.zones.map((z) => new Zone(z));
+    this.heat = cfg.floor ? new Heatmap(cfg.floor) : undefined;
+  }
+
+  async process({ frame, t }: TimedFrame): Promise<void> {
+    this.lastSize = { width: frame.width, height: frame.height };
+    const inferred = this.gate.check(frame, t);
+    let inferMs = 0;
+    if (inferred) {
+      const started = performance.now();
+      const dets: Detection[] | undefined = await this.detector.use((d) => d.detect(frame));
+      inferMs = performance.now() - started;
+      // No model in service: the camera idles rather than inventing an empty store.
+      if (dets) this.step(dets, t);
+    }
+    this.accumulate(t);
+    this.listener.frame?.({ cameraId: this.cfg.id, t, inferred, people: this.tracks.length, inferMs });
+  }
+
+  private step(dets: Detection[], t: number): void {
+    const { width, height } = this.lastSize;
+    this.tracks = this.tracker.update(dets, t);
+    for (const tr of this.tracks) {
+      if (tr.lastSeen !== t) continue; // predicted only: no fresh position to judge by
+      const p = footPoint(tr, width, height);
+      for (const line of this.lines) {
+        const c = line.update(tr.id, p, t);
+        if (c) this.listener.crossing?.({ ...c, cameraId: this.cfg.id });
+      }
+      for (const zone of this.zones) {
+        const v = zone.update(tr.id, p, t);
+        if (v) this.listener.visit?.({ ...v, cameraId: this.cfg.id });
+      }
+    }
+    const live = this.tracker.liveIds();
+    for (const line of this.lines) line.retain(live);
+    for (const zone of this.zones)
+      for (const v of zone.retain(live)) this.listener.visit?.({ ...v, cameraId: this.cfg.id });
+  }
+
+  private accumulate(t: number): void {
+    const dt =
+      this.lastT === undefined ? 0 : Math.min(MAX_PRESENCE_STEP_S, Math.max(0, (t - this.lastT) / 1000));
+    this.lastT = t;
+    if (!this.heat || dt === 0) return;
+    const { width, height } = this.lastSize;
+    for (const tr of this.tracks) this.heat.add(footPoint(tr, width, height), dt);
+  }
+
+  /** People the camera sees now, and per zone. */
+  occupancy(): { visible: number; zones: Record<string, number> } {
+    return {
+      visible: this.tracks.length,
+      zones: Object.fromEntries(this.zones.map((z) => [z.cfg.id, z.occupancy()])),
+    };
+  }
+
+  /** Presence-seconds per floor cell since the last call, or undefined without a floor plan. */
+  takeHeatmap(): { cells: Float64Array; floor: FloorConfig } | undefined {
+    return this.heat ? { cells: this.heat.take(), floor: this.heat.cfg } : undefined;
+  }
+
+  /** Ends every open zone visit (camera stopping). */
+  finish(): void {
+    this.tracks = [];
+    for (const zone of this.zones)
+      for (const v of zone.retain(new Set())) this.listener.visit?.({ ...v, cameraId: this.cfg.id });
+  }
+}
+
+/** Feeds a source into a pipeline until the source ends or the signal aborts. */
+export async function runCamera(
+  source: FrameSource,
+  pipeline: CameraPipeline,
+  signal: AbortSignal,
+): Promise<void> {
+  try {
+    for await (const f of source.frames(signal)) {
+      await pipeline.process(f);
+      if (signal.aborted) break;
+    }
+  } finally {
+    pipeline.finish();
+  }
+}

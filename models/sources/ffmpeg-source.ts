@@ -1,0 +1,127 @@
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { backoffDelay } from '../../device-drivers/core/backoff.js';
+import type { FrameSource, SourceState, TimedFrame } from './source.js';
+
+// Video files and network or local cameras through ffmpeg, as a child process writing
+// raw RGB frames to a pipe: ffmpeg knows every container, codec and camera protocol,
+// and a crash of a decoder cannot take the daemon down with it.
+
+export type CameraKind = 'file' | 'rtsp' | 'http' | 'v4l2';
+
+export interface FfmpegSourceOptions {
+  kind: CameraKind;
+  /** File path, rtsp:// or http(s):// URL (MJPEG), or /dev/videoN. */
+  input: string;
+  fps: number;
+  width: number;
+  height: number;
+  /** Files: start again at the end (the demo store's sample feed). */
+  loop: boolean;
+  /** Files: play at their own speed rather than as fast as they decode. */
+  realtime: boolean;
+  reconnect: { baseMs: number; capMs: number };
+  ffmpegPath?: string;
+  onError?: (message: string) => void;
+}
+
+export function ffmpegArgs(o: FfmpegSourceOptions): string[] {
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin'];
+  if (o.kind === 'file') {
+    if (o.realtime) args.push('-re');
+    if (o.loop) args.push('-stream_loop', '-1');
+  }
+  if (o.kind === 'rtsp') args.push('-rtsp_transport', 'tcp', '-timeout', '5000000');
+  if (o.kind === 'http') args.push('-rw_timeout', '5000000', '-reconnect', '1');
+  if (o.kind === 'v4l2') args.push('-f', 'v4l2');
+  args.push('-i', o.input, '-an', '-sn');
+  args.push(
+    '-vf',
+    `fps=${o.fps},scale=${o.width}:${o.height}`,
+    '-pix_fmt',
+    'rgb24',
+    '-f',
+    'rawvideo',
+    'pipe:1',
+  );
+  return args;
+}
+
+export class FfmpegSource implements FrameSource {
+  private st: SourceState = 'connecting';
+  private skipped = 0;
+  readonly label: string;
+
+  constructor(private readonly o: FfmpegSourceOptions) {
+    this.label = `${o.kind}:${o.kind === 'file' ? o.input : o.input.replace(/\/\/[^@/]*@/, '//***@')}`;
+  }
+
+  state(): SourceState {
+    return this.st;
+  }
+
+  dropped(): number {
+    return this.skipped;
+  }
+
+  async *frames(signal: AbortSignal): AsyncIterable<TimedFrame> {
+    const live = this.o.kind !== 'file';
+    let attempt = 0;
+    let index = 0;
+    const frameBytes = this.o.width * this.o.height * 3;
+    while (!signal.aborted) {
+      this.st = attempt === 0 ? 'connecting' : 'reconnecting';
+      const proc = spawn(this.o.ffmpegPath ?? 'ffmpeg', ffmpegArgs(this.o), {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      const stderr: string[] = [];
+      proc.stderr!.on('data', (d: Buffer) => stderr.push(d.toString()));
+      const exited = new Promise<number | null>((res) => {
+        proc.once('close', (code) => res(code));
+        proc.once('error', (err) => {
+          stderr.push(err.message);
+          res(null);
+        });
+      });
+      const kill = () => proc.kill('SIGKILL');
+      signal.addEventListener('abort', kill, { once: true });
+      try {
+        let pending: Buffer[] = [];
+        let have = 0;
+        for await (const chunk of proc.stdout! as AsyncIterable<Buffer>) {
+          pending.push(chunk);
+          have += chunk.length;
+          if (have < frameBytes) continue;
+          const all = Buffer.concat(pending, have);
+          const whole = Math.floor(have / frameBytes);
+          // A live camera keeps only its newest frame when the pipeline lags: counting
+          // wants the present, not a growing queue.
+          const first = live ? whole - 1 : 0;
+          this.skipped += first;
+          for (let k = first; k < whole; k++) {
+            this.st = 'streaming';
+            attempt = 0;
+            const data = Buffer.from(all.subarray(k * frameBytes, (k + 1) * frameBytes));
+            const t = live ? Date.now() : (index * 1000) / this.o.fps;
+            index++;
+            yield { frame: { width: this.o.width, height: this.o.height, data }, t };
+            if (signal.aborted) return;
+          }
+          const rest = all.subarray(whole * frameBytes);
+          pending = rest.length ? [Buffer.from(rest)] : [];
+          have = rest.length;
+        }
+      } finally {
+        signal.removeEventListener('abort', kill);
+        if (proc.exitCode === null) kill();
+      }
+      const code = await exited;
+      if (signal.aborted) break;
+      if (!live && code === 0) break; // a recording ran to its end
+      this.o.onError?.(`ffmpeg exited (${code}): ${stderr.join('').trim().slice(-300) || 'no message'}`);
+      const delay = backoffDelay(attempt++, this.o.reconnect);
+      await sleep(delay, undefined, { signal }).catch(() => undefined);
+    }
+    this.st = 'ended';
+  }
+}
