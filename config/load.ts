@@ -181,6 +181,20 @@ function crossChecks(c: Config): string[] {
   c.cameras.forEach((cam, i) => {
     const ids = [...cam.lines.map((l) => l.id), ...cam.zones.map((z) => z.id)];
     if (new Set(ids).size !== ids.length) problems.push(`/cameras/${i}: line and zone ids must be unique`);
+    cam.lines.forEach((l, j) => {
+      if (l.a[0] === l.b[0] && l.a[1] === l.b[1])
+        problems.push(`/cameras/${i}/lines/${j}: a and b are the same point`);
+    });
+    const h = cam.floorPlan?.homography;
+    if (
+      h &&
+      Math.abs(
+        h[0]! * (h[4]! * h[8]! - h[5]! * h[7]!) -
+          h[1]! * (h[3]! * h[8]! - h[5]! * h[6]!) +
+          h[2]! * (h[3]! * h[7]! - h[4]! * h[6]!),
+      ) < 1e-12
+    )
+      problems.push(`/cameras/${i}/floorPlan/homography: singular (maps the image onto a line)`);
   });
   const { certFile, keyFile } = c.mqtt.tls;
   if (Boolean(certFile) !== Boolean(keyFile)) {
@@ -193,6 +207,9 @@ function resolvePaths(c: Config, base: string): Config {
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   if (c.db.path !== ':memory:') c.db.path = abs(c.db.path);
   if (c.seed.catalog) c.seed.catalog = abs(c.seed.catalog);
+  if (c.vision.model) c.vision.model = abs(c.vision.model);
+  for (const cam of c.cameras)
+    if (cam.source.type === 'file' || cam.source.type === 'images') cam.source.url = abs(cam.source.url);
   for (const key of ['caFile', 'certFile', 'keyFile'] as const) {
     const p = c.mqtt.tls[key];
     if (p) c.mqtt.tls[key] = abs(p);

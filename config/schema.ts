@@ -83,24 +83,63 @@ export const DRIVER_KIND: Record<keyof typeof DriverOptions, Static<typeof Devic
   nexo: 'payment-terminal',
 };
 
+const Fraction = (def: number, description: string, max = 1) =>
+  Type.Number({ minimum: 0, maximum: max, default: def, description });
+
 export const CameraConfig = Type.Object(
   {
     id: Id,
     source: Type.Object(
       {
         type: Type.Enum(['file', 'rtsp', 'mjpeg', 'v4l2', 'images']),
-        url: Type.String({ minLength: 1 }),
+        url: Type.String({
+          minLength: 1,
+          description: 'file path, rtsp:// or http(s):// (MJPEG) URL, /dev/videoN, or a folder of images',
+        }),
         loop: Type.Boolean({ default: false, description: 'restart a file source at its end (demo feed)' }),
+        realtime: Type.Boolean({
+          default: true,
+          description: 'file sources: play at the recording’s own speed, stamped with the wall clock',
+        }),
       },
       { additionalProperties: false },
     ),
-    fps: Type.Number({ exclusiveMinimum: 0, maximum: 30, default: 5 }),
+    fps: Type.Number({
+      exclusiveMinimum: 0,
+      maximum: 30,
+      default: 5,
+      description: 'frames analysed per second',
+    }),
+    frameSize: Type.Object(
+      {
+        width: Type.Integer({ minimum: 64, maximum: 3840, default: 640 }),
+        height: Type.Integer({ minimum: 64, maximum: 2160, default: 480 }),
+      },
+      {
+        additionalProperties: false,
+        default: {},
+        description: 'frames are scaled to this size before analysis',
+      },
+    ),
     lines: Type.Array(
       Type.Object(
-        { id: Id, a: Point, b: Point, inSide: Type.Enum(['left', 'right'], { default: 'left' }) },
+        {
+          id: Id,
+          a: Point,
+          b: Point,
+          inSide: Type.Enum(['left', 'right'], {
+            default: 'left',
+            description: 'crossing to this side of a→b (as seen on the image) counts as "in"',
+          }),
+          band: Fraction(0.02, 'hysteresis half-width around the line, in image widths', 0.2),
+          footfall: Type.Boolean({
+            default: true,
+            description: 'an entrance line: its ins and outs make the store’s footfall and occupancy',
+          }),
+        },
         { additionalProperties: false },
       ),
-      { default: [] },
+      { default: [], description: 'points are normalised image coordinates: 0..1 across and down' },
     ),
     zones: Type.Array(
       Type.Object(
@@ -108,6 +147,11 @@ export const CameraConfig = Type.Object(
           id: Id,
           polygon: Type.Array(Point, { minItems: 3 }),
           minDwellSeconds: Type.Number({ minimum: 0, default: 3 }),
+          exitGraceSeconds: Type.Number({
+            minimum: 0,
+            default: 1,
+            description: 'a step outside shorter than this keeps the visit going',
+          }),
         },
         { additionalProperties: false },
       ),
@@ -119,14 +163,27 @@ export const CameraConfig = Type.Object(
           homography: Type.Array(Type.Number(), {
             minItems: 9,
             maxItems: 9,
-            description: 'row-major 3x3 image→floor (metres)',
+            description: 'row-major 3x3 from normalised image coordinates to floor metres',
           }),
-          widthM: Type.Number({ exclusiveMinimum: 0 }),
-          depthM: Type.Number({ exclusiveMinimum: 0 }),
-          cellM: Type.Number({ exclusiveMinimum: 0, default: 0.5 }),
+          widthM: Type.Number({ exclusiveMinimum: 0, maximum: 500 }),
+          depthM: Type.Number({ exclusiveMinimum: 0, maximum: 500 }),
+          cellM: Type.Number({ minimum: 0.1, maximum: 10, default: 0.5 }),
         },
         { additionalProperties: false },
       ),
+    ),
+    motion: Obj(
+      {
+        threshold: Fraction(0.002, 'share of a coarse thumbnail that must change for a frame to be analysed'),
+        pixelDelta: Type.Integer({ minimum: 1, maximum: 255, default: 12 }),
+        maxSkipMs: Type.Integer({
+          minimum: 0,
+          maximum: 60_000,
+          default: 1000,
+          description: 'analyse at least this often even in a still scene',
+        }),
+      },
+      'motion gating: skip inference on still frames',
     ),
   },
   { additionalProperties: false },
@@ -209,6 +266,33 @@ export const ConfigSchema = Type.Object(
     }),
     devices: Type.Array(DeviceConfig, { default: [] }),
     cameras: Type.Array(CameraConfig, { default: [] }),
+    vision: Obj(
+      {
+        enabled: Type.Boolean({ default: true }),
+        model: Type.String({
+          default: '',
+          description:
+            'model manifest (.json beside its .onnx); empty: the bundled NanoDet-m person detector',
+        }),
+        threads: Type.Integer({
+          minimum: 1,
+          maximum: 16,
+          default: 1,
+          description: 'onnxruntime threads per model',
+        }),
+        detectScore: Fraction(
+          0.2,
+          'lowest detection score passed to the tracker (it splits high and low itself)',
+        ),
+        nmsIou: Fraction(0.6, 'overlap above which two person boxes are one'),
+        flushSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
+        retention: Obj({
+          minuteDays: Type.Integer({ minimum: 1, maximum: 90, default: 2 }),
+          quarterDays: Type.Integer({ minimum: 1, maximum: 400, default: 35 }),
+        }),
+      },
+      'on-device people counting: counts, dwell and heatmaps leave the store, images never do',
+    ),
     payments: Obj({
       codeGateway: Obj(
         {

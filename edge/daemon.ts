@@ -13,6 +13,7 @@ import { DevicesPart } from './devices/part.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { VERSION } from './version.js';
+import { modelDirFor, VisionPart } from './vision/part.js';
 
 // AI 393x carries the ISO 4217 numeric currency of an embedded price
 const ISO_4217_NUMERIC: Record<string, string> = {
@@ -28,6 +29,8 @@ export interface Daemon {
   lifecycle: Lifecycle;
   db: DbPart;
   devices: DevicesPart;
+  vision: VisionPart;
+  sync: SyncPart;
   http: HttpPart;
 }
 
@@ -72,11 +75,18 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
   });
   lifecycle.add(devices);
 
-  // Parts not built yet say so at start instead of silently ignoring their config.
-  const pending: [string, boolean][] = [['cameras', config.cameras.length > 0]];
-  for (const [section, used] of pending) {
-    if (used) log.warn({ section }, `config section "${section}" is set but this build does not run it yet`);
-  }
+  // telemetry is written only while the sync part's backlog guard allows it
+  let telemetryGate: () => boolean = () => true;
+  const vision = new VisionPart({
+    vision: config.vision,
+    cameras: config.cameras,
+    db: () => db.handle,
+    log: log.child({ component: 'vision' }),
+    timezone: config.store.timezone,
+    modelDir: config.db.path !== ':memory:' ? modelDirFor(config.db.path) : undefined,
+    acceptsTelemetry: () => telemetryGate(),
+  });
+  lifecycle.add(vision);
 
   // always present: without a broker it still guards the outbox's backlog and the disk
   const sync = new SyncPart({
@@ -90,13 +100,16 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
     health: () => ({
       parts: lifecycle.status().map((p) => [p.name, p.state]),
       devices: devices.status(),
+      vision: vision.details(),
     }),
+    models: vision,
     hqSigningPublicKey: config.security.hqSigningPublicKey,
     ...(config.db.path !== ':memory:'
       ? { config: { check: loaded.checkOverlay, path: overlayPath(config.db.path), active: loaded.overlay } }
       : {}),
   });
   lifecycle.add(sync);
+  telemetryGate = () => sync.acceptsTelemetry();
 
   const staffAuth = new StaffAuth({ staff: config.security.staff, clock });
   const kioskAuth = new KioskAuth(config.security.kioskTokens);
@@ -134,9 +147,10 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
       cartTokens,
       memberSessions,
       kiosks: devices,
+      vision,
     }),
     ...(config.devices.some((d) => d.simulate) ? { demo: devices } : {}),
   });
   lifecycle.add(http);
-  return { lifecycle, db, devices, http };
+  return { lifecycle, db, devices, vision, sync, http };
 }

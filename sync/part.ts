@@ -13,7 +13,7 @@ import { BacklogGuard, type BacklogStatus } from './backlog.js';
 import { MqttLink } from './link.js';
 import { PendingReplies } from './pending-replies.js';
 import { OutboxPublisher } from './publisher.js';
-import { applyPush, type ConfigTarget, PUSHABLE } from './pushes.js';
+import { applyPush, type ConfigTarget, openPush, PUSHABLE, type PushResult, recordPush } from './pushes.js';
 import { answerRequest } from './requests.js';
 import { hqPublicKey } from './signing.js';
 import { writeSyncState } from './state.js';
@@ -37,6 +37,13 @@ export interface SyncPartOptions {
   maxPushBytes?: number;
   /** where HQ config pushes are checked and kept; absent: none accepted */
   config?: ConfigTarget & { active: { version: number; applied: boolean; error?: string } | null };
+  /** where HQ's model pushes go (the vision part); absent: none accepted */
+  models?: {
+    installModel(
+      version: number,
+      body: unknown,
+    ): Promise<{ status: 'applied' | 'rejected'; problems?: string[]; model?: Record<string, unknown> }>;
+  };
 }
 
 export class SyncPart implements Part {
@@ -120,6 +127,11 @@ export class SyncPart implements Part {
     return this.guard?.status() ?? null;
   }
 
+  /** Whether telemetry may be written now (not while the disk is low). */
+  acceptsTelemetry(): boolean {
+    return this.guard?.acceptsTelemetry() ?? true;
+  }
+
   async stop(): Promise<void> {
     if (this.guardTimer) clearInterval(this.guardTimer);
     if (this.heartbeat) clearInterval(this.heartbeat);
@@ -156,6 +168,36 @@ export class SyncPart implements Part {
     if (!this.link?.connected) return;
     const body = this.health();
     void this.link.publish(this.topics.heartbeat, JSON.stringify(body), { qos: 0 }).catch(() => undefined);
+  }
+
+  /** A signed model push: checked like any push, then handed to the vision part to load and try. */
+  private async modelPush(doc: unknown): Promise<PushResult> {
+    const opened = openPush('model', doc, this.hqKey);
+    let result: PushResult;
+    if ('status' in opened) result = opened;
+    else if (!this.o.models)
+      result = {
+        dataset: 'model',
+        version: opened.version,
+        status: 'rejected',
+        problems: ['this store runs no vision'],
+      };
+    else {
+      const r = await this.o.models.installModel(opened.version, opened.body);
+      result = {
+        dataset: 'model',
+        version: opened.version,
+        status: r.status,
+        ...(r.problems ? { problems: r.problems } : {}),
+        ...(r.model ? { model: r.model } : {}),
+      };
+    }
+    recordPush(this.o.db(), result, Date.now());
+    this.o.log[result.status === 'rejected' ? 'warn' : 'info'](
+      { ...result },
+      `HQ model push ${result.status}`,
+    );
+    return result;
   }
 
   /** Asks HQ for its time; offset = HQ's clock minus ours at the midpoint of the round trip. */
@@ -219,6 +261,10 @@ export class SyncPart implements Part {
           health: () => this.health(),
         }),
       );
+      return;
+    }
+    if (what.kind === 'cmd' && what.name === 'model') {
+      void this.modelPush(body).then(reply);
       return;
     }
     if ((PUSHABLE as readonly string[]).includes(what.name)) {

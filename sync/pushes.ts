@@ -29,6 +29,8 @@ export interface PushResult {
   counts?: Record<string, number>;
   /** config pushes take effect when the daemon next starts */
   restartRequired?: boolean;
+  /** model pushes: the model now in service */
+  model?: Record<string, unknown>;
 }
 
 /** What a config push needs from the composition root. */
@@ -114,6 +116,38 @@ function couponKeys(db: Db, version: number, body: unknown, now: number): PushRe
     .immediate();
 }
 
+/** A push's envelope and HQ's signature, checked; the rejection to record otherwise. */
+export function openPush(name: string, doc: unknown, hqKey: KeyObject | null): SignedPush | PushResult {
+  const p = envelope(name, doc);
+  if (typeof p === 'string') return { dataset: name, version: null, status: 'rejected', problems: [p] };
+  if (!hqKey)
+    return {
+      dataset: name,
+      version: p.version,
+      status: 'rejected',
+      problems: ['no HQ signing key configured (security.hqSigningPublicKey)'],
+    };
+  if (!verifyPush(hqKey, p))
+    return {
+      dataset: name,
+      version: p.version,
+      status: 'rejected',
+      problems: ['signature does not verify: not from HQ, or altered'],
+    };
+  return p;
+}
+
+/** Records a push's outcome in the outbox, so HQ learns it even after an outage. */
+export function recordPush(db: Db, result: PushResult, now: number): void {
+  db.transaction(() =>
+    appendOutbox(
+      db,
+      { type: `push.${result.status}`, class: 'state', payload: { ...result } as Record<string, unknown> },
+      now,
+    ),
+  )();
+}
+
 export function applyPush(
   db: Db,
   name: string,
@@ -125,22 +159,8 @@ export function applyPush(
   const result = ((): PushResult => {
     if (!(PUSHABLE as readonly string[]).includes(name))
       return { dataset: name, version: null, status: 'rejected', problems: [`unknown dataset "${name}"`] };
-    const p = envelope(name, doc);
-    if (typeof p === 'string') return { dataset: name, version: null, status: 'rejected', problems: [p] };
-    if (!hqKey)
-      return {
-        dataset: name,
-        version: p.version,
-        status: 'rejected',
-        problems: ['no HQ signing key configured (security.hqSigningPublicKey)'],
-      };
-    if (!verifyPush(hqKey, p))
-      return {
-        dataset: name,
-        version: p.version,
-        status: 'rejected',
-        problems: ['signature does not verify: not from HQ, or altered'],
-      };
+    const p = openPush(name, doc, hqKey);
+    if ('status' in p) return p;
     if (name === 'config') return configPush(db, p.version, p.body, config, now);
     if (name === 'coupon_keys') {
       try {
@@ -172,12 +192,6 @@ export function applyPush(
       throw e;
     }
   })();
-  db.transaction(() =>
-    appendOutbox(
-      db,
-      { type: `push.${result.status}`, class: 'state', payload: { ...result } as Record<string, unknown> },
-      now,
-    ),
-  )();
+  recordPush(db, result, now);
   return result;
 }

@@ -1,8 +1,10 @@
 // HQ's pulls, answered over MQTT 5 request/response: events from a sequence number
-// (paged), and the store's health. Footfall counts and heatmaps are answered once the
-// vision pipeline exists; until then the answer says so.
+// (paged), the store's health, and people counting: line counts and zone dwell per
+// bucket, and a camera's floor heatmap over a period.
 import type { Db } from '../edge/db/open.js';
 import { readOutbox } from '../edge/db/outbox.js';
+import { RESOLUTION_MS, type Resolution } from '../edge/vision/buckets.js';
+import { countSeries, dwellSeries, heatmapOver } from '../edge/vision/queries.js';
 import { toWire } from './topics.js';
 
 export interface RequestContext {
@@ -12,6 +14,17 @@ export interface RequestContext {
 }
 
 const MAX_PAGE = 500;
+const MAX_BUCKETS = 2000;
+const MAX_RANGE_MS = 400 * 86_400_000;
+
+function range(body: Record<string, unknown>): { from: number; to: number; camera?: string } | string {
+  const { from, to, camera } = body;
+  if (!Number.isSafeInteger(from) || !Number.isSafeInteger(to)) return 'from, to: timestamps in ms';
+  if ((to as number) <= (from as number)) return 'to must be after from';
+  if ((to as number) - (from as number) > MAX_RANGE_MS) return 'range: at most 400 days';
+  if (camera !== undefined && typeof camera !== 'string') return 'camera: a camera id';
+  return { from: from as number, to: to as number, ...(typeof camera === 'string' ? { camera } : {}) };
+}
 
 export function answerRequest(
   name: string,
@@ -34,9 +47,29 @@ export function answerRequest(
     }
     case 'health':
       return c.health();
-    case 'counts':
-    case 'heatmap':
-      return { error: 'NOT_AVAILABLE', message: 'on-device vision is not part of this build yet' };
+    case 'counts': {
+      const r = range(body);
+      if (typeof r === 'string') return { error: 'BAD_REQUEST', message: r };
+      const res = body.res ?? '15m';
+      if (!(res === '1m' || res === '15m' || res === '1h'))
+        return { error: 'BAD_REQUEST', message: 'res: 1m, 15m or 1h' };
+      if ((r.to - r.from) / RESOLUTION_MS[res as Resolution] > MAX_BUCKETS)
+        return {
+          error: 'BAD_REQUEST',
+          message: `at most ${MAX_BUCKETS} buckets a request: ask for a coarser res or a shorter range`,
+        };
+      const q = { ...r, res: res as Resolution };
+      return { from: r.from, to: r.to, res, lines: countSeries(c.db, q), zones: dwellSeries(c.db, q) };
+    }
+    case 'heatmap': {
+      const r = range(body);
+      if (typeof r === 'string') return { error: 'BAD_REQUEST', message: r };
+      if (typeof r.camera !== 'string') return { error: 'BAD_REQUEST', message: 'camera: the camera id' };
+      const grid = heatmapOver(c.db, r.camera, r.from, r.to);
+      return grid
+        ? { ...grid }
+        : { error: 'NOT_FOUND', message: `no heatmap for camera "${r.camera}" in that period` };
+    }
     default:
       return { error: 'UNKNOWN_REQUEST', message: `no request "${name}"` };
   }

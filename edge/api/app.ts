@@ -13,6 +13,7 @@ import type { Metrics } from './metrics.js';
 import { type OpsDeps, opsRoutes } from './ops.js';
 import { shopperRoutes } from './shopper.js';
 import { staffRoutes } from './staff.js';
+import { visionRoutes } from './vision.js';
 
 export interface AppOptions extends OpsDeps {
   log: Logger;
@@ -66,6 +67,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         await api.register(shopperRoutes, business);
         await api.register(kioskRoutes, business);
         await api.register(staffRoutes, business);
+        await api.register(visionRoutes, business);
         if (opts.demo) await api.register(demoRoutes, opts.demo);
       },
       { prefix: '/api/v1' },

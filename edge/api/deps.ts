@@ -21,6 +21,16 @@ export interface BusinessDeps {
   memberSessions: MemberSessions;
   /** the kiosks with devices; null when the daemon runs no devices part */
   kiosks: KioskDirectory | null;
+  /** people counting; null when the daemon runs no vision part */
+  vision: VisionView | null;
+}
+
+export interface VisionView {
+  occupancy(): {
+    store: { ins: number; outs: number; inside: number; since: number };
+    cameras: { id: string; visible: number; zones: Record<string, number> }[];
+  };
+  details(): Record<string, unknown>;
 }
 
 export interface KioskDirectory {

@@ -21,6 +21,11 @@ export interface FfmpegSourceOptions {
   /** Files: play at their own speed rather than as fast as they decode. */
   realtime: boolean;
   reconnect: { baseMs: number; capMs: number };
+  /**
+   * Files only: stamp frames with their position in the recording from this epoch (ms),
+   * rather than with the wall clock. Analysing footage after the fact needs this.
+   */
+  mediaEpoch?: number;
   ffmpegPath?: string;
   onError?: (message: string) => void;
 }
@@ -102,7 +107,10 @@ export class FfmpegSource implements FrameSource {
             this.st = 'streaming';
             attempt = 0;
             const data = Buffer.from(all.subarray(k * frameBytes, (k + 1) * frameBytes));
-            const t = live ? Date.now() : (index * 1000) / this.o.fps;
+            const t =
+              !live && this.o.mediaEpoch !== undefined
+                ? this.o.mediaEpoch + (index * 1000) / this.o.fps
+                : Date.now();
             index++;
             yield { frame: { width: this.o.width, height: this.o.height, data }, t };
             if (signal.aborted) return;

@@ -58,6 +58,14 @@ const sampleData: Record<number, (db: Db) => void> = {
   6: (db) => {
     db.prepare(`INSERT INTO secrets (name, value, created_at) VALUES ('x', x'00', 0)`).run();
   },
+  7: (db) => {
+    db.prepare(
+      `INSERT INTO vision_counts (camera_id, line_id, res, bucket, footfall, ins, outs) VALUES ('c', 'l', '1h', 0, 1, 2, 1)`,
+    ).run();
+    db.prepare(
+      `INSERT INTO vision_heatmap (camera_id, res, bucket, cols, rows, cell_m, cells) VALUES ('c', '1h', 0, 1, 1, 0.5, x'00000000')`,
+    ).run();
+  },
 };
 
 describe('database', () => {
@@ -81,6 +89,7 @@ describe('database', () => {
       '0004_kiosk_devices',
       '0005_sync',
       '0006_security',
+      '0007_vision',
     ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();

@@ -48,6 +48,7 @@ export async function testApi(opts: { shopperRateLimitPerMinute?: number } = {})
       cartTokens: new CartTokens(() => db),
       memberSessions: new MemberSessions(() => db),
       kiosks: null,
+      vision: null,
     },
   });
   await app.ready();

@@ -49,6 +49,7 @@ describe('people counting on a real clip', () => {
       height: 576,
       loop: false,
       realtime: false,
+      mediaEpoch: 0,
       reconnect: { baseMs: 100, capMs: 1000 },
     });
     await runCamera(source, pipeline, new AbortController().signal);

@@ -212,7 +212,20 @@ describe('HQ pulls', () => {
     const health = (await hq.request('demo-store-001', 'health')) as { backlog: { events: number } };
     expect(health.backlog.events).toBeGreaterThanOrEqual(0);
     expect(await hq.request('demo-store-001', 'heatmap', { from: 0, to: 1 })).toMatchObject({
-      error: 'NOT_AVAILABLE',
+      error: 'BAD_REQUEST',
+      message: 'camera: the camera id',
+    });
+    expect(await hq.request('demo-store-001', 'counts', { from: 10, to: 1 })).toMatchObject({
+      error: 'BAD_REQUEST',
+    });
+    expect(
+      await hq.request('demo-store-001', 'counts', { from: 0, to: 86_400_000 * 30, res: '1m' }),
+    ).toMatchObject({
+      error: 'BAD_REQUEST',
+    });
+    expect(await hq.request('demo-store-001', 'counts', { from: 0, to: 3_600_000 })).toMatchObject({
+      lines: [],
+      zones: [],
     });
   });
 });

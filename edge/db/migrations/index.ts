@@ -6,6 +6,7 @@ import { m0003Checkout } from './0003_checkout.js';
 import { m0004KioskDevices } from './0004_kiosk_devices.js';
 import { m0005Sync } from './0005_sync.js';
 import { m0006Security } from './0006_security.js';
+import { m0007Vision } from './0007_vision.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -14,4 +15,5 @@ export const migrations: readonly Migration[] = [
   m0004KioskDevices,
   m0005Sync,
   m0006Security,
+  m0007Vision,
 ];
