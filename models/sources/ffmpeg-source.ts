@@ -52,13 +52,16 @@ export function ffmpegArgs(o: FfmpegSourceOptions): string[] {
   return args;
 }
 
+/** Camera URLs carry credentials (rtsp://user:pass@host): never into a log or /readyz. */
+export const redactUrl = (s: string) => s.replace(/(\/\/)[^@/\s]*@/g, '$1***@');
+
 export class FfmpegSource implements FrameSource {
   private st: SourceState = 'connecting';
   private skipped = 0;
   readonly label: string;
 
   constructor(private readonly o: FfmpegSourceOptions) {
-    this.label = `${o.kind}:${o.kind === 'file' ? o.input : o.input.replace(/\/\/[^@/]*@/, '//***@')}`;
+    this.label = `${o.kind}:${o.kind === 'file' ? o.input : redactUrl(o.input)}`;
   }
 
   state(): SourceState {
@@ -126,7 +129,7 @@ export class FfmpegSource implements FrameSource {
       const code = await exited;
       if (signal.aborted) break;
       if (!live && code === 0) break; // a recording ran to its end
-      this.o.onError?.(`ffmpeg exited (${code}): ${stderr.join('').trim().slice(-300) || 'no message'}`);
+      this.o.onError?.(redactUrl(`ffmpeg exited (${code}): ${stderr.join('').trim().slice(-300) || 'no message'}`));
       const delay = backoffDelay(attempt++, this.o.reconnect);
       await sleep(delay, undefined, { signal }).catch(() => undefined);
     }
