@@ -31,6 +31,7 @@ describe('daemon process', () => {
       expect(body.parts.map((p) => [p.name, p.state])).toEqual([
         ['db', 'ready'],
         ['devices', 'ready'],
+        ['vision', 'ready'],
         ['sync', 'ready'],
         ['http', 'ready'],
       ]);
