@@ -35,9 +35,11 @@ describe('daemon process', () => {
         ['sync', 'ready'],
         ['http', 'ready'],
       ]);
-      expect(body.parts[0]?.details).toMatchObject({ schemaVersion: 6, path: join(dir, 'a/store.db') });
+      expect(body.parts[0]?.details).toMatchObject({ schemaVersion: 7, path: join(dir, 'a/store.db') });
       expect(body.parts[1]?.details).toMatchObject({ devices: [], degraded: false });
-      expect(body.parts[2]?.details).toMatchObject({ link: 'disabled', backlogState: { state: 'ok' } });
+      // no cameras configured: the vision part loads no model and runs nothing
+      expect(body.parts[2]?.details).toMatchObject({ enabled: true, model: null, cameras: [] });
+      expect(body.parts[3]?.details).toMatchObject({ link: 'disabled', backlogState: { state: 'ok' } });
       const metrics = await (await fetch(`${d.address}/metrics`)).text();
       expect(metrics).toContain('storeedge_backlog_state{state="ok"} 1');
       expect((await fetch(`${d.address}/metrics`)).status).toBe(200);
