@@ -91,6 +91,47 @@ describe('config loading', () => {
     expect(problems).toContain('/mqtt/tls: certFile and keyFile go together (client certificate)');
   });
 
+  it('checks cameras: a line of zero length, a singular floor homography, polygons, fps', () => {
+    const problems = problemsOf(() =>
+      validateConfig({
+        cameras: [
+          {
+            id: 'door',
+            source: { type: 'rtsp', url: 'rtsp://10.0.0.21/1' },
+            fps: 60,
+            lines: [{ id: 'l', a: [0.5, 0.1], b: [0.5, 0.1] }],
+            zones: [
+              {
+                id: 'z',
+                polygon: [
+                  [0, 0],
+                  [1, 1],
+                ],
+              },
+            ],
+            floorPlan: { homography: [1, 2, 3, 2, 4, 6, 0, 0, 1], widthM: 10, depthM: 5 },
+          },
+        ],
+      }),
+    );
+    expect(problems).toContain('/cameras/0/fps: must be <= 30 (got 60)');
+    expect(problems.some((p) => p.startsWith('/cameras/0/zones/0/polygon'))).toBe(true);
+    const geometry = problemsOf(() =>
+      validateConfig({
+        cameras: [
+          {
+            id: 'door',
+            source: { type: 'rtsp', url: 'rtsp://10.0.0.21/1' },
+            lines: [{ id: 'l', a: [0.5, 0.1], b: [0.5, 0.1] }],
+            floorPlan: { homography: [1, 2, 3, 2, 4, 6, 0, 0, 1], widthM: 10, depthM: 5 },
+          },
+        ],
+      }),
+    );
+    expect(geometry).toContain('/cameras/0/lines/0: a and b are the same point');
+    expect(geometry).toContain('/cameras/0/floorPlan/homography: singular (maps the image onto a line)');
+  });
+
   it("checks each device: driver for its kind, network paths, and the driver's options", () => {
     const problems = problemsOf(() =>
       validateConfig({
