@@ -9,10 +9,12 @@ import { type DemoDeps, demoRoutes } from './demo.js';
 import type { BusinessDeps } from './deps.js';
 import { ApiError, installErrorHandling } from './errors.js';
 import { kioskRoutes } from './kiosk.js';
+import { liveRoutes } from './live.js';
 import type { Metrics } from './metrics.js';
 import { type OpsDeps, opsRoutes } from './ops.js';
 import { shopperRoutes } from './shopper.js';
 import { staffRoutes } from './staff.js';
+import { uiRoutes } from './ui.js';
 import { visionRoutes } from './vision.js';
 
 export interface AppOptions extends OpsDeps {
@@ -49,6 +51,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     if (reply.statusCode >= 500) req.log.warn({ route, status: reply.statusCode }, 'request failed');
   });
   app.register(opsRoutes, opts);
+  app.register(uiRoutes);
   const business = opts.business;
   if (business) {
     app.register(
@@ -68,6 +71,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         await api.register(kioskRoutes, business);
         await api.register(staffRoutes, business);
         await api.register(visionRoutes, business);
+        await api.register(liveRoutes, business);
         if (opts.demo) await api.register(demoRoutes, opts.demo);
       },
       { prefix: '/api/v1' },

@@ -129,7 +129,9 @@ export class FfmpegSource implements FrameSource {
       const code = await exited;
       if (signal.aborted) break;
       if (!live && code === 0) break; // a recording ran to its end
-      this.o.onError?.(redactUrl(`ffmpeg exited (${code}): ${stderr.join('').trim().slice(-300) || 'no message'}`));
+      this.o.onError?.(
+        redactUrl(`ffmpeg exited (${code}): ${stderr.join('').trim().slice(-300) || 'no message'}`),
+      );
       const delay = backoffDelay(attempt++, this.o.reconnect);
       await sleep(delay, undefined, { signal }).catch(() => undefined);
     }

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the daemon and its tests drive for real, when missing:
 # socat (pty pairs for simulated serial devices), mosquitto (MQTT broker for tests),
-# openssl (a throwaway PKI for the MQTT-over-TLS test) and ffmpeg (camera and video
-# decoding for the vision pipeline).
+# openssl (a throwaway PKI for the MQTT-over-TLS test), ffmpeg (camera and video
+# decoding for the vision pipeline), chromium and a CJK font (the web pages' tests run
+# in real Chromium, and the pages are in Chinese).
 # With arguments, only those (npm start needs socat and ffmpeg). Fails loudly: a suite that
 # needs them must not silently skip.
 set -euo pipefail
 wanted=("$@")
-[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg)
+[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei)
 need=()
 for pkg in "${wanted[@]}"; do
   case "$pkg" in
     mosquitto) command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto) ;;
+    fonts-*) dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;
     *) command -v "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;
   esac
 done

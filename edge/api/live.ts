@@ -1,0 +1,39 @@
+// Live updates for staff screens as server-sent events: occupancy and open alerts
+// every two seconds. Streams end when the daemon closes, so a shutdown never waits on
+// a dashboard left open.
+
+import type { ServerResponse } from 'node:http';
+import type { FastifyPluginAsync } from 'fastify';
+import { openAlerts } from '../kiosk/alerts.js';
+import type { BusinessDeps } from './deps.js';
+
+const PERIOD_MS = 2000;
+
+export const liveRoutes: FastifyPluginAsync<BusinessDeps> = async (app, d) => {
+  const streams = new Set<ServerResponse>();
+  app.addHook('preClose', async () => {
+    for (const s of streams) s.end();
+  });
+
+  app.get('/staff/live', { config: { access: 'staff' } }, async (req, reply) => {
+    d.staffAuth.require(req);
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+    });
+    const send = () => {
+      if (d.vision) res.write(`event: occupancy\ndata: ${JSON.stringify(d.vision.occupancy())}\n\n`);
+      res.write(`event: alerts\ndata: ${JSON.stringify(openAlerts(d.db))}\n\n`);
+    };
+    streams.add(res);
+    send();
+    const timer = setInterval(send, PERIOD_MS);
+    res.on('close', () => {
+      clearInterval(timer);
+      streams.delete(res);
+    });
+  });
+};

@@ -1,0 +1,35 @@
+// The store's web pages, served by the daemon itself from edge/ui (plain ES modules and
+// CSS, nothing fetched from outside: the store may be offline).
+
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsync } from 'fastify';
+
+/** edge/ui from the sources, or from the built daemon in dist/. */
+export function uiRoot(): string {
+  for (const rel of ['../ui/', '../../../edge/ui/']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(`${p}staff/index.html`)) return p;
+  }
+  throw new Error('edge/ui not found');
+}
+
+export const uiRoutes: FastifyPluginAsync = async (app) => {
+  await app.register(fastifyStatic, {
+    root: uiRoot(),
+    prefix: '/ui/',
+    index: 'index.html',
+    // pages change with the daemon; a stale cached script after an upgrade is worse than a refetch
+    cacheControl: false,
+    etag: true,
+    setHeaders: (res) => {
+      res.header('x-content-type-options', 'nosniff');
+      res.header(
+        'content-security-policy',
+        "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'",
+      );
+    },
+  });
+  app.get('/', async (_req, reply) => reply.redirect('/ui/staff/'));
+};

@@ -1,0 +1,217 @@
+// The staff dashboard: live occupancy and help calls over server-sent events, the
+// day's counts, heatmap, dwell and conversion from the vision API, device health and
+// the sync backlog from /readyz. Numbers and grids only; no camera image exists here.
+import { call, subscribe } from '../shared/api.js';
+import { t, toggleLocale, translate } from '../shared/i18n.js';
+
+const $ = (id) => document.getElementById(id);
+const token = () => sessionStorage.getItem('storeedge.staffToken');
+const auth = () => ({ 'x-staff-token': token() });
+let live = null;
+
+function startOfToday() {
+  const d = new Date();
+  d.setHours(0, 0, 0, 0);
+  return d.getTime();
+}
+
+function row(cells) {
+  const tr = document.createElement('tr');
+  for (const c of cells) {
+    const td = document.createElement('td');
+    if (c instanceof Node) td.append(c);
+    else td.textContent = String(c);
+    tr.append(td);
+  }
+  return tr;
+}
+
+const hh = (ms) => new Date(ms).toTimeString().slice(0, 5);
+
+function showOccupancy(o) {
+  $('inside').textContent = o.store.inside;
+  $('ins').textContent = o.store.ins;
+  $('outs').textContent = o.store.outs;
+  $('camera-rows').replaceChildren(...o.cameras.map((c) => row([c.id, `${t('visible')}: ${c.visible}`])));
+}
+
+function showHelp(alerts) {
+  const calls = alerts.filter((a) => a.kind === 'help');
+  $('help-none').classList.toggle('hidden', calls.length > 0);
+  $('help-list').replaceChildren(
+    ...calls.map((a) => {
+      const li = document.createElement('li');
+      li.textContent = `${t('kiosk')} ${a.kioskId} · ${hh(a.createdAt)} `;
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.textContent = t('acknowledge');
+      b.setAttribute('aria-label', `${t('acknowledge')} ${a.kioskId}`);
+      b.onclick = async () => {
+        b.disabled = true;
+        await call('POST', `/staff/alerts/${a.id}/resolve`, { body: {}, headers: auth() });
+        li.remove();
+        $('help-none').classList.toggle('hidden', $('help-list').children.length > 0);
+      };
+      li.append(b);
+      return li;
+    }),
+  );
+}
+
+async function loadCounts() {
+  const from = startOfToday();
+  const to = from + 86_400_000;
+  const counts = await call('GET', `/vision/counts?res=1h&from=${from}&to=${to}`, { headers: auth() });
+  const byHour = new Map();
+  for (const l of counts.lines) if (l.footfall) byHour.set(l.bucket, (byHour.get(l.bucket) ?? 0) + l.ins);
+  const max = Math.max(1, ...byHour.values());
+  const bars = [];
+  for (let h = from; h < to; h += 3_600_000) {
+    const v = byHour.get(h) ?? 0;
+    const bar = document.createElement('div');
+    bar.style.height = `${(v / max) * 100}%`;
+    bar.title = `${hh(h)} · ${v}`;
+    const label = document.createElement('span');
+    label.textContent = new Date(h).getHours() % 3 === 0 ? String(new Date(h).getHours()) : '';
+    bar.append(label);
+    bars.push(bar);
+  }
+  $('hour-bars').replaceChildren(...bars);
+  const zones = new Map();
+  for (const z of counts.zones) {
+    const cur = zones.get(z.zoneId) ?? { visits: 0, dwellMs: 0 };
+    cur.visits += z.visits;
+    cur.dwellMs += z.dwellMs;
+    zones.set(z.zoneId, cur);
+  }
+  $('dwell-rows').replaceChildren(
+    ...[...zones].map(([id, z]) =>
+      row([id, z.visits, `${Math.round(z.dwellMs / Math.max(1, z.visits) / 1000)} ${t('seconds')}`]),
+    ),
+  );
+  const conv = await call(
+    'GET',
+    `/vision/conversion?from=${from}&to=${Math.min(to, Date.now() + 3_600_000)}`,
+    { headers: auth() },
+  );
+  $('conv-rows').replaceChildren(
+    ...conv.hours
+      .filter((h) => h.footfall || h.sales)
+      .map((h) =>
+        row([
+          hh(h.hour),
+          h.footfall,
+          h.sales,
+          h.conversion === null ? '–' : `${Math.round(h.conversion * 100)}%`,
+        ]),
+      ),
+  );
+}
+
+async function loadHeatmap() {
+  const camera = $('heat-camera').value;
+  if (!camera) return;
+  const p = $('heat-period').value;
+  const to = Date.now() + 60_000;
+  const from = p === 'today' ? startOfToday() : to - Number(p);
+  try {
+    const png = await call(
+      'GET',
+      `/vision/heatmap?camera=${encodeURIComponent(camera)}&from=${from}&to=${to}&format=png`,
+      {
+        headers: auth(),
+      },
+    );
+    const img = $('heat-img');
+    if (img.src) URL.revokeObjectURL(img.src);
+    img.src = URL.createObjectURL(png);
+    img.alt = `${t('heatmap')} · ${camera}`;
+    img.classList.remove('hidden');
+    $('heat-none').classList.add('hidden');
+  } catch {
+    $('heat-img').classList.add('hidden');
+    $('heat-none').classList.remove('hidden');
+  }
+}
+
+async function loadHealth() {
+  const res = await fetch('/readyz');
+  const body = await res.json();
+  const part = (name) => body.parts.find((p) => p.name === name)?.details ?? {};
+  const rows = [];
+  for (const d of part('devices').devices ?? []) {
+    const s = document.createElement('span');
+    s.className = d.state === 'ready' ? 'ok' : 'down';
+    s.textContent = d.state === 'ready' ? t('stateReady') : `${t('stateDown')} (${d.state})`;
+    rows.push(row([d.id, s]));
+  }
+  for (const c of part('vision').cameras ?? []) {
+    const s = document.createElement('span');
+    s.className = c.state === 'streaming' || c.state === 'ended' ? 'ok' : 'down';
+    s.textContent = `${c.state} · ${c.inferMs} ms`;
+    rows.push(row([`${t('cameras')} ${c.id}`, s]));
+  }
+  $('device-rows').replaceChildren(...rows);
+  const sync = part('sync');
+  $('backlog').textContent = sync.backlogState?.unsentEvents ?? '–';
+  const online = sync.link === 'connected';
+  $('link').className = `status ${online ? 'online' : 'offline'}`;
+  $('link').textContent = online ? t('online') : t('offline');
+  const cams = part('vision').cameras ?? [];
+  const sel = $('heat-camera');
+  if (sel.options.length !== cams.length) {
+    sel.replaceChildren(...cams.map((c) => new Option(c.id, c.id)));
+    void loadHeatmap();
+  }
+}
+
+function showBoard() {
+  $('signin').classList.add('hidden');
+  $('board').classList.remove('hidden');
+  $('signout').classList.remove('hidden');
+  live?.abort();
+  live = new AbortController();
+  subscribe(
+    '/staff/live',
+    auth(),
+    (name, data) => {
+      if (name === 'occupancy') showOccupancy(data);
+      if (name === 'alerts') showHelp(data);
+    },
+    live.signal,
+  ).catch(signOut);
+  const refresh = () => Promise.all([loadCounts(), loadHealth()]).catch(() => undefined);
+  void refresh();
+  setInterval(refresh, 5000);
+  setInterval(loadHeatmap, 60_000);
+}
+
+function signOut() {
+  sessionStorage.removeItem('storeedge.staffToken');
+  location.reload();
+}
+
+$('signin').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    const s = await call('POST', '/staff/sessions', {
+      body: { staffId: $('staffId').value, pin: $('pin').value },
+    });
+    sessionStorage.setItem('storeedge.staffToken', s.token);
+    $('signin-error').classList.add('hidden');
+    showBoard();
+  } catch {
+    $('signin-error').classList.remove('hidden');
+  }
+});
+$('signout').addEventListener('click', signOut);
+$('lang').addEventListener('click', () => {
+  toggleLocale();
+  location.reload();
+});
+$('heat-period').addEventListener('change', loadHeatmap);
+$('heat-camera').addEventListener('change', loadHeatmap);
+
+translate();
+$('link').textContent = t('offline');
+if (token()) showBoard();

@@ -1,0 +1,165 @@
+// The staff dashboard in real Chromium against the daemon with simulated kiosk
+// devices and a camera counting people on a real clip: sign in, see the counts the
+// API holds, the heatmap, dwell and device health, acknowledge a kiosk's help call,
+// switch to English. Screenshots land in test-results/ui/.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshotDir } from '../helpers/browser.js';
+import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
+import { waitFor } from '../helpers/ports.js';
+import { visionFixture } from '../models/fixtures.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
+type J = any;
+
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-ui-'));
+const STAFF_PIN_HASH =
+  'scrypt$16384$8$1$ukQq8eNyELlCEHKfakXrhA==$VBMG/Hq41EqSyiJ+PqhdXn0DaQB8d9FGA1EEM0jp//A=';
+const KIOSK_TOKEN = 'kiosk-1-ui-test-token-0123456789';
+
+/** Runs in the page: controls with no text, aria-label or label around them. */
+const UNNAMED_CONTROLS = `[...document.querySelectorAll('button, select, input')]
+  .filter((el) => !(el.textContent.trim() || el.getAttribute('aria-label') || el.closest('label')))
+  .map((el) => el.outerHTML)`;
+
+let d: RunningDaemon;
+let browser: Browser;
+let page: Page;
+
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<J> {
+  const res = await fetch(`${d.address}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(method !== 'GET' ? { 'idempotency-key': `ui-${Math.random()}` } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return res.status === 204 ? null : res.json();
+}
+
+beforeAll(async () => {
+  const file = join(dir, 'store.yaml');
+  writeFileSync(
+    file,
+    `http: { port: 0 }
+db: { path: ./store.db }
+seed: { catalog: ${resolve('config/demo/catalog.json')} }
+devices:
+  - { id: k1-scanner, kind: scanner, driver: serial-scanner, kiosk: kiosk-1, simulate: true }
+  - { id: k1-printer, kind: printer, driver: escpos, kiosk: kiosk-1, simulate: true }
+security:
+  kioskTokens:
+    - { kioskId: kiosk-1, token: ${KIOSK_TOKEN} }
+  staff:
+    - { id: mgr-1, name: Manager, role: manager, pinHash: "${STAFF_PIN_HASH}" }
+vision: { flushSeconds: 1 }
+cameras:
+  - id: walkway
+    source: { type: file, url: ${visionFixture('vtest.avi')}, realtime: false }
+    fps: 5
+    frameSize: { width: 768, height: 576 }
+    lines:
+      - { id: path-west, a: [0.25, 0.2257], b: [0.25, 0.6597] }
+    zones:
+      - { id: lamp-post, polygon: [[0.45, 0.3], [0.72, 0.3], [0.72, 0.62], [0.45, 0.62]], minDwellSeconds: 1 }
+    floorPlan: { homography: [20, 0, 0, 0, 14, 0, 0, 0.5, 0.75], widthM: 27, depthM: 12, cellM: 0.5 }
+`,
+  );
+  d = await startDaemon(['--config', file]);
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (d) await d.stop('SIGTERM');
+});
+
+describe('staff dashboard', () => {
+  it('shows the counts from a real clip, the heatmap and device health; help calls are acknowledged', async () => {
+    await waitFor(
+      'clip analysed',
+      async () => {
+        const r = (await (await fetch(`${d.address}/readyz`)).json()) as J;
+        return r.parts.find((p: J) => p.name === 'vision').details.cameras[0].state === 'ended'
+          ? true
+          : undefined;
+      },
+      150_000,
+    );
+    await new Promise((r) => setTimeout(r, 1500)); // the last flush
+    expect(
+      await api('POST', '/kiosk/stations/kiosk-1/help', undefined, {
+        authorization: `Bearer ${KIOSK_TOKEN}`,
+      }),
+    ).toBeTruthy();
+
+    await page.goto(`${d.address}/ui/staff/`);
+    expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
+    await page.getByLabel('员工编号').fill('mgr-1');
+    await page.getByLabel('密码').fill('0000');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('alert').waitFor();
+    await page.getByLabel('密码').fill('1234');
+    await page.getByRole('button', { name: '登录' }).click();
+
+    const staff = (await api('POST', '/staff/sessions', { staffId: 'mgr-1', pin: '1234' })).token as string;
+    const occ = await api('GET', '/vision/occupancy', undefined, { 'x-staff-token': staff });
+    expect(occ.store.ins + occ.store.outs).toBeGreaterThan(5);
+    await page
+      .getByTestId('ins')
+      .filter({ hasText: String(occ.store.ins) })
+      .waitFor({ timeout: 10_000 });
+    expect(await page.getByTestId('outs').textContent()).toBe(String(occ.store.outs));
+    expect(await page.getByTestId('inside').textContent()).toBe(String(occ.store.inside));
+
+    const heat = page.locator('#heat-img');
+    await heat.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await heat.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(
+      54 * 24,
+    );
+    await page.locator('#dwell-rows tr').first().waitFor();
+    expect(await page.locator('#dwell-rows').textContent()).toContain('lamp-post');
+    await page.locator('#device-rows', { hasText: 'k1-printer' }).waitFor();
+    expect(await page.locator('#link').textContent()).toContain('离线');
+
+    const help = page.locator('#help-list li', { hasText: 'kiosk-1' });
+    await help.waitFor();
+    await page.screenshot({ path: join(screenshotDir(), 'staff-dashboard-zh.png'), fullPage: true });
+    await help.getByRole('button').click();
+    await help.waitFor({ state: 'detached' });
+    const alerts = await api('GET', '/staff/alerts', undefined, { 'x-staff-token': staff });
+    expect(alerts.filter((a: J) => a.kind === 'help')).toEqual([]);
+
+    // accessibility basics: every control is named, every image described
+    const unnamed = await page.evaluate(UNNAMED_CONTROLS);
+    expect(unnamed).toEqual([]);
+    expect(await heat.getAttribute('alt')).toContain('walkway');
+
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('heading', { name: 'Store dashboard' }).waitFor();
+    await page
+      .getByTestId('ins')
+      .filter({ hasText: String(occ.store.ins) })
+      .waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(screenshotDir(), 'staff-dashboard-en.png'), fullPage: true });
+  }, 200_000);
+
+  it('serves only its own files, with a strict content policy', async () => {
+    const res = await fetch(`${d.address}/ui/staff/`);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect((await fetch(`${d.address}/ui/%2e%2e/%2e%2e/package.json`)).status).toBeGreaterThanOrEqual(400);
+    const live = await fetch(`${d.address}/api/v1/staff/live`);
+    expect(live.status).toBe(401);
+  });
+});
