@@ -9,25 +9,14 @@ import { availableParallelism } from 'node:os';
 import { type Frame, letterbox } from '../models/detector/letterbox.js';
 import { DetectorSlot } from '../models/detector/slot.js';
 import { CameraPipeline } from '../models/pipeline.js';
-import { FfmpegSource } from '../models/sources/ffmpeg-source.js';
 import { bundledModelManifest } from '../models/weights/index.js';
-import { visionFixture } from '../test/models/fixtures.js';
+import { vtestSource } from '../test/models/fixtures.js';
 
 const FRAMES = 120;
 const FPS = 5;
 
 async function decode(n: number): Promise<{ frames: Frame[]; msPerFrame: number }> {
-  const source = new FfmpegSource({
-    kind: 'file',
-    input: visionFixture('vtest.avi'),
-    fps: 10,
-    width: 768,
-    height: 576,
-    loop: false,
-    realtime: false,
-    mediaEpoch: 0,
-    reconnect: { baseMs: 100, capMs: 1000 },
-  });
+  const source = vtestSource(10);
   const ac = new AbortController();
   const frames: Frame[] = [];
   const t0 = performance.now();

@@ -4,8 +4,7 @@ import { countingAccuracy, type LabelledCrossing } from '../../models/analytics/
 import type { Crossing } from '../../models/analytics/lines.js';
 import { DetectorSlot } from '../../models/detector/slot.js';
 import { CameraPipeline, runCamera } from '../../models/pipeline.js';
-import { FfmpegSource } from '../../models/sources/ffmpeg-source.js';
-import { MODEL_MANIFEST, visionFixture } from './fixtures.js';
+import { MODEL_MANIFEST, vtestSource } from './fixtures.js';
 
 // The whole pipeline (ffmpeg → motion gate → NanoDet → ByteTrack → line) on a real clip
 // of people walking, against hand-labelled crossings (test/fixtures/vision/vtest-line-labels.json).
@@ -41,18 +40,7 @@ describe('people counting on a real clip', () => {
         },
       },
     );
-    const source = new FfmpegSource({
-      kind: 'file',
-      input: visionFixture('vtest.avi'),
-      fps: 10,
-      width: 768,
-      height: 576,
-      loop: false,
-      realtime: false,
-      mediaEpoch: 0,
-      reconnect: { baseMs: 100, capMs: 1000 },
-    });
-    await runCamera(source, pipeline, new AbortController().signal);
+    await runCamera(vtestSource(10), pipeline, new AbortController().signal);
     expect(frames).toBe(795);
 
     const acc = countingAccuracy(

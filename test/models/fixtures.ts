@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { FfmpegSource } from '../../models/sources/ffmpeg-source.js';
 
 /** Real images and the clip from Debian packages (test/setup/vision-fixtures.sh, run by `npm test`). */
 export function visionFixture(name: string): string {
@@ -11,3 +12,34 @@ export function visionFixture(name: string): string {
 export const MODEL_MANIFEST = fileURLToPath(
   new URL('../../models/weights/nanodet-m-416.json', import.meta.url),
 );
+
+/** The sample clip as a recording analysed as fast as it decodes, on its own timeline (t = 0 at its start). */
+export function vtestSource(fps: number): FfmpegSource {
+  return new FfmpegSource({
+    kind: 'file',
+    input: visionFixture('vtest.avi'),
+    fps,
+    width: 768,
+    height: 576,
+    loop: false,
+    realtime: false,
+    mediaEpoch: 0,
+    reconnect: { baseMs: 100, capMs: 1000 },
+  });
+}
+
+/** A daemon config's camera over the sample clip: the labelled line, a zone, a floor plan. */
+export function vtestCameraYaml(): string {
+  return `cameras:
+  - id: walkway
+    # analysed as fast as it decodes, on the recording's own timeline
+    source: { type: file, url: ${visionFixture('vtest.avi')}, realtime: false }
+    fps: 5
+    frameSize: { width: 768, height: 576 }
+    lines:
+      - { id: path-west, a: [0.25, 0.2257], b: [0.25, 0.6597] }
+    zones:
+      - { id: lamp-post, polygon: [[0.45, 0.3], [0.72, 0.3], [0.72, 0.62], [0.45, 0.62]], minDwellSeconds: 1 }
+    floorPlan: { homography: [20, 0, 0, 0, 14, 0, 0, 0.5, 0.75], widthM: 27, depthM: 12, cellM: 0.5 }
+`;
+}

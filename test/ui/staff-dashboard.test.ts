@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotDir } from '../helpers/browser.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/ports.js';
-import { visionFixture } from '../models/fixtures.js';
+import { vtestCameraYaml } from '../models/fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
@@ -63,17 +63,7 @@ security:
   staff:
     - { id: mgr-1, name: Manager, role: manager, pinHash: "${STAFF_PIN_HASH}" }
 vision: { flushSeconds: 1 }
-cameras:
-  - id: walkway
-    source: { type: file, url: ${visionFixture('vtest.avi')}, realtime: false }
-    fps: 5
-    frameSize: { width: 768, height: 576 }
-    lines:
-      - { id: path-west, a: [0.25, 0.2257], b: [0.25, 0.6597] }
-    zones:
-      - { id: lamp-post, polygon: [[0.45, 0.3], [0.72, 0.3], [0.72, 0.62], [0.45, 0.62]], minDwellSeconds: 1 }
-    floorPlan: { homography: [20, 0, 0, 0, 14, 0, 0, 0.5, 0.75], widthM: 27, depthM: 12, cellM: 0.5 }
-`,
+${vtestCameraYaml()}`,
   );
   d = await startDaemon(['--config', file]);
   browser = await launchBrowser();

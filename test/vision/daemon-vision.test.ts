@@ -14,7 +14,7 @@ import { openHqDb } from '../../sync/hq/store.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
-import { MODEL_MANIFEST, visionFixture } from '../models/fixtures.js';
+import { MODEL_MANIFEST, vtestCameraYaml } from '../models/fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
@@ -81,18 +81,7 @@ security:
   staff:
     - { id: mgr-1, name: Manager, role: manager, pinHash: "${STAFF_PIN_HASH}" }
 vision: { flushSeconds: 1, threads: 1 }
-cameras:
-  - id: walkway
-    # analysed as fast as it decodes, on the recording's own timeline
-    source: { type: file, url: ${visionFixture('vtest.avi')}, realtime: false }
-    fps: 5
-    frameSize: { width: 768, height: 576 }
-    lines:
-      - { id: path-west, a: [0.25, 0.2257], b: [0.25, 0.6597] }
-    zones:
-      - { id: lamp-post, polygon: [[0.45, 0.3], [0.72, 0.3], [0.72, 0.62], [0.45, 0.62]], minDwellSeconds: 1 }
-    floorPlan: { homography: [20, 0, 0, 0, 14, 0, 0, 0.5, 0.75], widthM: 27, depthM: 12, cellM: 0.5 }
-`,
+${vtestCameraYaml()}`,
   );
   d = await startDaemon(['--config', file]);
   await signIn();
