@@ -93,6 +93,7 @@ export class VisionPart implements Part {
   private lastPrune = 0;
   private modelError: string | null = null;
   private modelVersion: number | null = null;
+  private installing: Promise<unknown> = Promise.resolve();
   private readonly models: ModelStore | null;
   private readonly now: () => number;
 
@@ -249,8 +250,17 @@ export class VisionPart implements Part {
     };
   }
 
-  /** Installs a model HQ pushed: staged on disk, loaded and tried, then put in service. */
-  async installModel(version: number, body: unknown): Promise<ModelInstallResult> {
+  /**
+   * Installs a model HQ pushed: staged on disk, loaded and tried, then put in service.
+   * One at a time, so two pushes arriving together cannot finish out of order.
+   */
+  installModel(version: number, body: unknown): Promise<ModelInstallResult> {
+    const next = this.installing.then(() => this.install(version, body));
+    this.installing = next.catch(() => undefined);
+    return next;
+  }
+
+  private async install(version: number, body: unknown): Promise<ModelInstallResult> {
     if (!this.models) return { status: 'rejected', problems: ['this store keeps no pushed models'] };
     if (this.modelVersion !== null && version <= this.modelVersion)
       return {
