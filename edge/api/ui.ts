@@ -24,8 +24,8 @@ export const uiRoutes: FastifyPluginAsync = async (app) => {
     cacheControl: false,
     etag: true,
     setHeaders: (res) => {
-      res.header('x-content-type-options', 'nosniff');
-      res.header(
+      res.setHeader('x-content-type-options', 'nosniff');
+      res.setHeader(
         'content-security-policy',
         "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'",
       );
