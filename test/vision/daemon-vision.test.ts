@@ -3,7 +3,7 @@
 // pulls; and HQ's model pushes: a corrupt model refused with the running one kept, a
 // good one put in service and still in service after a restart.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import pino from 'pino';
@@ -136,6 +136,7 @@ describe('people counting in the daemon', () => {
     const png = await call(`/vision/heatmap?camera=walkway&from=${from}&to=${to}&format=png`);
     expect(png.type).toBe('image/png');
     expect(png.bytes.subarray(1, 4).toString()).toBe('PNG');
+    mkdirSync('test-results', { recursive: true });
     writeFileSync(join('test-results', 'vision-heatmap.png'), png.bytes);
 
     // HQ: the same figures by pull, and the counts as telemetry events

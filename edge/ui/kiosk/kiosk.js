@@ -1,0 +1,298 @@
+// The self-checkout kiosk screen. The hardware does the scanning and weighing (the
+// daemon's kiosk station reads the scanner and scale); this page shows the station's
+// cart as it changes, takes the member code, starts card or payment-code payment,
+// shows the receipt and the coupon offer, calls an attendant, and hosts attendant mode
+// (age check, remove a line, change a price) after a staff PIN.
+import { call } from '../shared/api.js';
+import { locale, t, toggleLocale, translate } from '../shared/i18n.js';
+
+const $ = (id) => document.getElementById(id);
+
+// The kiosk's identity is provisioned once: /ui/kiosk/#kiosk=kiosk-1&token=…
+const setup = new URLSearchParams(location.hash.slice(1));
+if (setup.get('kiosk') && setup.get('token')) {
+  localStorage.setItem(
+    'storeedge.kiosk',
+    JSON.stringify({ id: setup.get('kiosk'), token: setup.get('token') }),
+  );
+  history.replaceState(null, '', location.pathname);
+}
+const kiosk = JSON.parse(localStorage.getItem('storeedge.kiosk') ?? 'null');
+const auth = () => ({ authorization: `Bearer ${kiosk?.token}` });
+const staffAuth = () => ({ 'x-staff-token': sessionStorage.getItem('storeedge.attendant') ?? '' });
+
+let seq = 0;
+let cartId = null;
+let quote = null;
+let sale = null;
+let paying = false;
+let helpCalled = false;
+
+const yuan = (fen) => `¥${(fen / 100).toFixed(2)}`;
+const name = (n) => (locale() === 'en' ? n.en : n.zh);
+
+function show(screen) {
+  for (const id of ['idle', 'cart', 'done', 'attendant']) $(id).classList.toggle('hidden', id !== screen);
+}
+
+function banners(devices, alerts) {
+  const out = [];
+  const down = (d) => d && d.state !== 'ready';
+  if (down(devices.scanner)) out.push([t('scannerDown'), '']);
+  if (down(devices.terminal)) out.push([t('terminalDown'), '']);
+  if (down(devices.printer)) out.push([t('printerDown'), 'info']);
+  if (syncOffline) out.push([t('storeOffline'), 'info']);
+  if (helpCalled && alerts.some((a) => a.kind === 'help')) out.push([t('attendantCalled'), 'info']);
+  $('banners').replaceChildren(
+    ...out.map(([text, cls]) => {
+      const p = document.createElement('p');
+      p.textContent = text;
+      if (cls) p.className = cls;
+      return p;
+    }),
+  );
+}
+
+function lineItem(l, withActions) {
+  const li = document.createElement('li');
+  const nameEl = document.createElement('span');
+  nameEl.className = 'name';
+  nameEl.textContent = `${name(l.name)} ${l.weightG ? `${(l.weightG / 1000).toFixed(3)} kg` : `× ${l.qty}`}`;
+  const price = document.createElement('span');
+  price.className = 'price';
+  price.textContent = yuan(l.finalFen);
+  li.append(nameEl, price);
+  for (const d of l.discounts) {
+    const p = document.createElement('span');
+    p.className = 'promo';
+    p.textContent = `${name(d.name)} −${yuan(d.amountFen)}`;
+    li.append(p);
+  }
+  if (l.minAge > 0 && !l.ageApprovedBy) {
+    const a = document.createElement('span');
+    a.className = 'age';
+    a.textContent = `${t('ageCheck')} (${l.minAge}+)`;
+    li.append(a);
+  }
+  if (withActions) li.append(...attendantButtons(l));
+  return li;
+}
+
+function render() {
+  if (sale) return;
+  if (!quote || quote.lines.length === 0) {
+    if (!$('attendant').classList.contains('hidden')) return;
+    show('idle');
+    return;
+  }
+  if ($('attendant').classList.contains('hidden')) show('cart');
+  $('lines').replaceChildren(...quote.lines.map((l) => lineItem(l, false)));
+  $('coupons').replaceChildren(
+    ...quote.coupons.map((c) => {
+      const p = document.createElement('p');
+      p.textContent = `${t('coupon')}: ${name(c.name)} −${yuan(c.amountFen)}`;
+      return p;
+    }),
+  );
+  $('saved').textContent = yuan(quote.promoDiscountFen + quote.couponDiscountFen);
+  $('total').textContent = yuan(quote.totalFen);
+  const needsAge = quote.lines.some((l) => l.minAge > 0 && !l.ageApprovedBy);
+  $('pay-card').disabled = paying || needsAge;
+  $('pay-code').disabled = paying || needsAge;
+  if (!$('attendant').classList.contains('hidden')) renderAttendant();
+}
+
+let syncOffline = false;
+async function pollHealth() {
+  try {
+    const r = await (await fetch('/readyz')).json();
+    const link = r.parts.find((p) => p.name === 'sync')?.details?.link;
+    syncOffline = link !== undefined && link !== 'disabled' && link !== 'connected';
+  } catch {
+    syncOffline = true;
+  }
+}
+
+async function poll() {
+  try {
+    const s = await call('GET', `/kiosk/stations/${kiosk.id}?since=${seq}`, { headers: auth() });
+    const changed = s.events.length > 0 || s.cartId !== cartId;
+    for (const e of s.events) {
+      seq = Math.max(seq, e.seq);
+      if (e.type === 'payment' && e.detail.status === 'approved' && e.detail.saleId)
+        void finished(e.detail.saleId);
+      if (e.type === 'receipt-printed') $('receipt-state').textContent = t('receiptPrinted');
+      if (e.type === 'receipt-not-printed') $('receipt-state').textContent = t('receiptNotPrinted');
+    }
+    cartId = s.cartId;
+    if (changed || paying) quote = cartId ? await call('GET', `/carts/${cartId}`, { headers: auth() }) : null;
+    banners(s.devices, s.alerts);
+    render();
+  } catch {
+    /* the next poll tries again; the daemon is on this machine */
+  }
+}
+
+async function finished(saleId) {
+  if (sale) return;
+  paying = false;
+  const paidQuote = quote ?? (await call('GET', `/carts/${cartId}`, { headers: auth() }));
+  sale = { saleId, totalFen: paidQuote.totalFen };
+  const receipt = await call('GET', `/sales/${saleId}/receipt`, { headers: auth() }).catch(() => null);
+  $('receipt-no').textContent = receipt?.receipt?.receiptNo ?? saleId.slice(0, 8);
+  $('paid-total').textContent = yuan(sale.totalFen);
+  const { offer } = await call('GET', `/sales/${saleId}/offer`, { headers: auth() }).catch(() => ({
+    offer: null,
+  }));
+  $('offer').classList.toggle('hidden', !offer);
+  if (offer) {
+    $('offer-name').textContent = name(offer.name);
+    $('offer-claim').disabled = false;
+    $('offer-claim').onclick = async () => {
+      $('offer-claim').disabled = true;
+      await call('POST', `/sales/${saleId}/offer/claim`, { body: { campaignId: offer.id }, headers: auth() });
+      $('offer-claim').textContent = t('claimed');
+    };
+  }
+  show('done');
+}
+
+async function pay(kind) {
+  $('pay-status').textContent = '';
+  paying = true;
+  render();
+  try {
+    if (quote.status === 'open')
+      quote = await call('POST', `/carts/${cartId}/checkout`, { body: {}, headers: auth() });
+    if (kind === 'code') {
+      $('pay-status').textContent = t('payCodeHint');
+      return; // the station pays when the shopper's code is scanned; its event ends the sale
+    }
+    $('pay-status').textContent = t('paying');
+    const r = await call('POST', `/carts/${cartId}/payments/card`, { body: {}, headers: auth() });
+    if (r.status === 'approved' && r.sale) {
+      quote = r.quote;
+      await finished(r.sale.saleId);
+    } else {
+      paying = false;
+      $('pay-status').textContent = `${t('paymentDeclined')}${r.reason ? `: ${r.reason}` : ''}`;
+    }
+  } catch (err) {
+    paying = false;
+    $('pay-status').textContent = `${t('paymentDeclined')}: ${err.message}`;
+  }
+  render();
+}
+
+// ---- attendant mode ----
+
+function attendantButtons(l) {
+  const buttons = [];
+  const act = async (path, body) => {
+    quote = await call('POST', `/staff/carts/${cartId}/lines/${l.id}/${path}`, {
+      body,
+      headers: staffAuth(),
+    });
+    renderAttendant();
+    render();
+  };
+  if (l.minAge > 0 && !l.ageApprovedBy)
+    buttons.push(button(t('approveAge'), () => act('age-approval', { reason: 'ID checked at kiosk' })));
+  buttons.push(button(t('voidLine'), () => act('void', { reason: 'removed by attendant' }), 'secondary'));
+  buttons.push(
+    button(
+      t('overridePrice'),
+      () => {
+        const v = prompt(t('newPrice'));
+        if (v && /^\d+(\.\d{1,2})?$/.test(v))
+          void act('price', { priceFen: Math.round(Number(v) * 100), reason: 'attendant price change' });
+      },
+      'secondary',
+    ),
+  );
+  return buttons;
+}
+
+function button(text, onclick, cls = '') {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.textContent = text;
+  if (cls) b.className = cls;
+  b.onclick = onclick;
+  return b;
+}
+
+function renderAttendant() {
+  const signedIn = Boolean(sessionStorage.getItem('storeedge.attendant'));
+  $('att-signin').classList.toggle('hidden', signedIn);
+  $('att-lines').replaceChildren(...(signedIn && quote ? quote.lines.map((l) => lineItem(l, true)) : []));
+}
+
+$('att-open').onclick = () => {
+  show('attendant');
+  renderAttendant();
+};
+$('att-exit').onclick = () => {
+  sessionStorage.removeItem('storeedge.attendant');
+  $('attendant').classList.add('hidden');
+  render();
+};
+$('att-signin').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  try {
+    const s = await call('POST', '/staff/sessions', {
+      body: { staffId: $('att-id').value, pin: $('att-pin').value },
+    });
+    sessionStorage.setItem('storeedge.attendant', s.token);
+    $('att-error').classList.add('hidden');
+    $('att-pin').value = '';
+    renderAttendant();
+  } catch {
+    $('att-error').classList.remove('hidden');
+  }
+});
+
+// ---- shopper actions ----
+
+$('member-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const code = $('member-code').value.trim();
+  if (!code || !cartId) return;
+  try {
+    quote = await call('POST', `/carts/${cartId}/member`, { body: { code }, headers: auth() });
+    $('member-code').value = '';
+    render();
+  } catch (err) {
+    $('pay-status').textContent = err.message;
+  }
+});
+$('pay-card').onclick = () => pay('card');
+$('pay-code').onclick = () => pay('code');
+$('help').onclick = async () => {
+  await call('POST', `/kiosk/stations/${kiosk.id}/help`, { headers: auth() });
+  helpCalled = true;
+  void poll();
+};
+$('finish').onclick = () => {
+  sale = null;
+  quote = null;
+  $('receipt-state').textContent = '';
+  $('offer-claim').textContent = t('claim');
+  $('pay-status').textContent = '';
+  show('idle');
+};
+$('lang').onclick = () => {
+  toggleLocale();
+  translate();
+  render();
+};
+
+translate();
+if (!kiosk)
+  document.body.textContent = 'This kiosk is not provisioned: open /ui/kiosk/#kiosk=<id>&token=<token> once.';
+else {
+  void pollHealth();
+  setInterval(pollHealth, 5000);
+  void poll();
+  setInterval(poll, 700);
+}

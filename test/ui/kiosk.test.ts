@@ -1,0 +1,150 @@
+// The self-checkout kiosk page in real Chromium against the daemon with every kiosk
+// device simulated at the protocol level: items arrive from the hardware scanner, a
+// member's wallet coupon redeems by itself, an age-restricted beer waits for the
+// attendant (staff PIN, age check), the card is paid on the nexo terminal, the receipt
+// prints on the ESC/POS printer and the coupon offer is claimed with one tap. Portrait
+// and landscape screenshots land in test-results/ui/.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshotDir } from '../helpers/browser.js';
+import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
+type J = any;
+
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-kiosk-ui-'));
+const SUP_PIN_HASH = 'scrypt$16384$8$1$sb7zMIw9PxaDyUMgwpLgww==$cWyWGeZ9K4hqW6n53GoTRO3zKbX/MWfU+psdggfLP74=';
+const KIOSK_TOKEN = 'kiosk-1-ui-test-token-abcdefghij';
+const MILK = '6922001001036';
+const BEER = '6911006001011';
+
+let d: RunningDaemon;
+let browser: Browser;
+let page: Page;
+
+async function api(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<J> {
+  const res = await fetch(`${d.address}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      ...(method !== 'GET' ? { 'idempotency-key': `kiosk-ui-${Math.random()}` } : {}),
+      ...headers,
+    },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
+  return res.status === 204 ? null : res.json();
+}
+
+const scan = (code: string) => api('POST', '/demo/kiosks/kiosk-1/scanner', { code });
+const shot = (name: string) => page.screenshot({ path: join(screenshotDir(), name), fullPage: true });
+
+beforeAll(async () => {
+  const file = join(dir, 'store.yaml');
+  writeFileSync(
+    file,
+    `http: { port: 0 }
+db: { path: ./store.db }
+seed: { catalog: ${resolve('config/demo/catalog.json')} }
+devices:
+  - { id: k1-scanner, kind: scanner, driver: serial-scanner, kiosk: kiosk-1, simulate: true }
+  - { id: k1-scale, kind: scale, driver: mt-sics, kiosk: kiosk-1, simulate: true }
+  - { id: k1-printer, kind: printer, driver: escpos, kiosk: kiosk-1, simulate: true }
+  - { id: k1-terminal, kind: payment-terminal, driver: nexo, kiosk: kiosk-1, simulate: true }
+security:
+  kioskTokens:
+    - { kioskId: kiosk-1, token: ${KIOSK_TOKEN} }
+  staff:
+    - { id: sup-1, name: Wang Qiang, role: supervisor, pinHash: "${SUP_PIN_HASH}" }
+`,
+  );
+  d = await startDaemon(['--config', file]);
+  browser = await launchBrowser();
+  page = await browser.newPage({ viewport: { width: 1080, height: 1920 } });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (d) await d.stop('SIGTERM');
+});
+
+describe('self-checkout kiosk page', () => {
+  it('a sale: scanner items, member coupon redeemed by itself, attendant age check, card, receipt, offer claimed', async () => {
+    // a member with the welcome coupon in their wallet
+    const sup = (await api('POST', '/staff/sessions', { staffId: 'sup-1', pin: '5678' })).token as string;
+    const member = await api('POST', '/staff/members', { name: 'Zhang' }, { 'x-staff-token': sup });
+    expect(
+      (await api('POST', '/coupons/claim', { campaignId: 'welcome-5' }, { 'x-member-code': member.code }))
+        .campaignId,
+    ).toBe('welcome-5');
+
+    await page.goto(`${d.address}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
+    await page.getByText('请扫描第一件商品').waitFor();
+    expect(page.url()).not.toContain(KIOSK_TOKEN); // the token is kept, not left in the address bar
+    await shot('kiosk-idle-portrait.png');
+
+    // one item at a time, as a shopper does: the scanner drops a repeat of the same code
+    // within its debounce window as a double read
+    for (let n = 1; n <= 3; n++) {
+      await scan(MILK);
+      await page.locator('#lines li', { hasText: `× ${n}` }).waitFor();
+      await new Promise((r) => setTimeout(r, 1100));
+    }
+    await page.getByLabel('会员码').fill(member.code);
+    await page.getByRole('button', { name: '确认' }).click();
+    await page.locator('#coupons', { hasText: '−¥5.00' }).waitFor();
+
+    await scan(BEER);
+    await page.locator('#lines li', { hasText: '需店员核验年龄' }).waitFor();
+    expect(await page.getByRole('button', { name: '刷卡支付' }).isDisabled()).toBe(true);
+    await shot('kiosk-cart-portrait.png');
+
+    await page.getByRole('button', { name: '店员模式' }).click();
+    await page.getByLabel('员工编号').fill('sup-1');
+    await page.getByLabel('密码').fill('5678');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByRole('button', { name: '核验通过' }).click();
+    await page.locator('#att-lines li', { hasText: '需店员核验年龄' }).waitFor({ state: 'detached' });
+    await page.getByRole('button', { name: '退出店员模式' }).click();
+
+    const total = await page.getByTestId('total').textContent();
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    await shot('kiosk-cart-landscape.png');
+    await page.getByRole('button', { name: '刷卡支付' }).click();
+    await page.getByRole('heading', { name: '支付成功' }).waitFor({ timeout: 20_000 });
+    await page.getByText('小票已打印').waitFor({ timeout: 10_000 });
+    expect(await page.locator('#paid-total').textContent()).toBe(total);
+    await page.getByRole('button', { name: '一键领取' }).click();
+    await page.getByText('已领取，下次购物自动使用').waitFor();
+    await shot('kiosk-paid-landscape.png');
+
+    // what the devices and the member's wallet say
+    const wallet = await api('GET', '/wallet', undefined, { 'x-member-code': member.code });
+    const welcome = wallet.coupons.find((c: J) => c.campaignId === 'welcome-5');
+    expect(welcome.status).toBe('redeemed');
+    expect(wallet.coupons.length).toBe(2); // the offer went into the wallet
+    const receipts = await api('GET', '/demo/kiosks/kiosk-1/printer/receipts');
+    expect(receipts.at(-1).lines.join('\n')).toContain(total!.replace('¥', ''));
+
+    await page.getByRole('button', { name: '完成' }).click();
+    await page.getByText('请扫描第一件商品').waitFor();
+  }, 120_000);
+
+  it('says so when a device is down, and calls an attendant', async () => {
+    await api('PUT', '/demo/kiosks/kiosk-1/terminal', { online: false });
+    await page.getByText('刷卡终端不可用，请使用付款码').waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: '呼叫店员' }).click();
+    await page.getByText('已通知店员，请稍候').waitFor();
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByText('Card terminal unavailable: please use a payment code').waitFor();
+    await shot('kiosk-terminal-down-en.png');
+    await api('PUT', '/demo/kiosks/kiosk-1/terminal', { online: true });
+  }, 60_000);
+});
