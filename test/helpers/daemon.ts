@@ -91,3 +91,26 @@ export async function startDaemon(
     },
   };
 }
+
+/** JSON calls to a running daemon's API; writes get a fresh idempotency key. */
+export function daemonApi(d: () => RunningDaemon) {
+  let n = 0;
+  return async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    // biome-ignore lint/suspicious/noExplicitAny: end-to-end tests read JSON answers loosely
+  ): Promise<any> => {
+    const res = await fetch(`${d().address}/api/v1${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(method !== 'GET' ? { 'idempotency-key': `e2e-${process.pid}-${++n}-${Date.now()}` } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return res.status === 204 ? null : res.json();
+  };
+}

@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotDir } from '../helpers/browser.js';
-import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
+import { daemonApi, type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
@@ -25,23 +25,7 @@ let d: RunningDaemon;
 let browser: Browser;
 let page: Page;
 
-async function api(
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<J> {
-  const res = await fetch(`${d.address}/api/v1${path}`, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(method !== 'GET' ? { 'idempotency-key': `kiosk-ui-${Math.random()}` } : {}),
-      ...headers,
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return res.status === 204 ? null : res.json();
-}
+const api = daemonApi(() => d);
 
 const scan = (code: string) => api('POST', '/demo/kiosks/kiosk-1/scanner', { code });
 const shot = (name: string) => page.screenshot({ path: join(screenshotDir(), name), fullPage: true });

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotDir } from '../helpers/browser.js';
-import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
+import { daemonApi, type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/ports.js';
 import { vtestCameraYaml } from '../models/fixtures.js';
 
@@ -29,23 +29,7 @@ let d: RunningDaemon;
 let browser: Browser;
 let page: Page;
 
-async function api(
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<J> {
-  const res = await fetch(`${d.address}/api/v1${path}`, {
-    method,
-    headers: {
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-      ...(method !== 'GET' ? { 'idempotency-key': `ui-${Math.random()}` } : {}),
-      ...headers,
-    },
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  return res.status === 204 ? null : res.json();
-}
+const api = daemonApi(() => d);
 
 beforeAll(async () => {
   const file = join(dir, 'store.yaml');

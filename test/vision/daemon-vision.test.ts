@@ -58,6 +58,15 @@ const vision = async () => {
   return ((await r.json()) as J).parts.find((p: J) => p.name === 'vision').details;
 };
 
+/** HQ pushes a model: its manifest and the .onnx bytes, signed with HQ's key unless another is given. */
+const pushModel = async (
+  version: number,
+  manifest: unknown,
+  onnx: Buffer,
+  key = hqKeys.privateKey,
+): Promise<J> =>
+  hq.push('demo-store-001', 'model', version, { manifest, onnxBase64: onnx.toString('base64') }, key, 30_000);
+
 beforeAll(async () => {
   broker = await startMosquitto();
   const hqDb = openHqDb(join(dir, 'hq.db'));
@@ -175,14 +184,7 @@ describe('people counting in the daemon', () => {
     const onnx = readFileSync(join(dirname(MODEL_MANIFEST), manifest.file));
     const corrupt = Buffer.from(onnx);
     corrupt[corrupt.length >> 1] = corrupt[corrupt.length >> 1]! ^ 0xff;
-    const bad = (await hq.push(
-      'demo-store-001',
-      'model',
-      2,
-      { manifest, onnxBase64: corrupt.toString('base64') },
-      hqKeys.privateKey,
-      30_000,
-    )) as J;
+    const bad = await pushModel(2, manifest, corrupt);
     expect(bad).toMatchObject({ dataset: 'model', status: 'rejected' });
     expect(bad.problems[0]).toMatch(/sha256 does not match/);
 
@@ -194,47 +196,20 @@ describe('people counting in the daemon', () => {
       bytes: junk.length,
       sha256: createHash('sha256').update(junk).digest('hex'),
     };
-    const junkPush = (await hq.push(
-      'demo-store-001',
-      'model',
-      3,
-      { manifest: junkManifest, onnxBase64: junk.toString('base64') },
-      hqKeys.privateKey,
-      30_000,
-    )) as J;
+    const junkPush = await pushModel(3, junkManifest, junk);
     expect(junkPush.status).toBe('rejected');
     expect(junkPush.problems[0]).toMatch(/onnxruntime cannot load it/);
     expect((await vision()).model).toMatchObject({ id: 'nanodet-m-416', pushedVersion: null });
 
     const forged = generateKeyPairSync('ed25519');
-    const forgedPush = (await hq.push(
-      'demo-store-001',
-      'model',
-      4,
-      { manifest, onnxBase64: onnx.toString('base64') },
-      forged.privateKey,
-    )) as J;
+    const forgedPush = await pushModel(4, manifest, onnx, forged.privateKey);
     expect(forgedPush.problems[0]).toMatch(/signature does not verify/);
 
     const v2 = { ...manifest, version: '3.0.4-2' };
-    const good = (await hq.push(
-      'demo-store-001',
-      'model',
-      5,
-      { manifest: v2, onnxBase64: onnx.toString('base64') },
-      hqKeys.privateKey,
-      30_000,
-    )) as J;
+    const good = await pushModel(5, v2, onnx);
     expect(good).toMatchObject({ status: 'applied', model: { id: 'nanodet-m-416', version: '3.0.4-2' } });
     expect((await vision()).model).toMatchObject({ version: '3.0.4-2', pushedVersion: 5 });
-    const stale = (await hq.push(
-      'demo-store-001',
-      'model',
-      5,
-      { manifest: v2, onnxBase64: onnx.toString('base64') },
-      hqKeys.privateKey,
-      30_000,
-    )) as J;
+    const stale = await pushModel(5, v2, onnx);
     expect(stale.status).toBe('rejected');
 
     expect(await d.stop('SIGTERM')).toBe(0);
