@@ -163,7 +163,13 @@ export function installAccess(app: FastifyInstance, d: AccessDeps): void {
         | undefined;
       if (!cart) throw new ApiError(404, 'CART_NOT_FOUND', `cart ${cartId} not found`);
       if (req.kioskId && cart.kiosk_id === req.kioskId) return;
-      if (!kioskOnly && cart.channel === 'phone' && d.cartTokens.valid(cartId, req.headers['x-cart-token']))
+      // the phone that made a cart may change it until a kiosk takes it over, and may
+      // still read it after (to see it paid and get its receipt)
+      if (
+        !kioskOnly &&
+        (cart.channel === 'phone' || req.method === 'GET') &&
+        d.cartTokens.valid(cartId, req.headers['x-cart-token'])
+      )
         return;
       if (staff()) return;
       if (!req.kioskId && !req.headers['x-cart-token'] && !req.headers['x-staff-token'])

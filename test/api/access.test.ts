@@ -105,6 +105,12 @@ describe('route access', () => {
     );
     expect((await call('GET', `/carts/${cart.body.cartId}`, K1)).status).toBe(200);
     expect((await call('GET', `/carts/${cart.body.cartId}`, K2)).status).toBe(403);
+    // the phone that made it may still follow it (to see it paid), but no longer change it
+    const phone = { 'x-cart-token': cart.body.cartToken };
+    expect((await call('GET', `/carts/${cart.body.cartId}`, phone)).status).toBe(200);
+    expect(
+      (await call('POST', `/carts/${cart.body.cartId}/scans`, phone, { code: '6922001001036' })).status,
+    ).toBe(403);
   });
 
   it('kiosk stations belong to their kiosk; staff routes need staff; alerts are staff-only', async () => {

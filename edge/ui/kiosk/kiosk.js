@@ -266,6 +266,21 @@ $('member-form').addEventListener('submit', async (e) => {
     $('pay-status').textContent = err.message;
   }
 });
+// a shopper's phone cart, paid here: the kiosk takes it over by its six-character code
+$('handoff-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  $('handoff-error').textContent = '';
+  try {
+    await call('POST', '/kiosk/handoff', {
+      body: { cartCode: $('handoff-code').value.trim(), kioskId: kiosk.id },
+      headers: auth(),
+    });
+    $('handoff-code').value = '';
+    await poll();
+  } catch (err) {
+    $('handoff-error').textContent = err.message;
+  }
+});
 $('pay-card').onclick = () => pay('card');
 $('pay-code').onclick = () => pay('code');
 $('help').onclick = async () => {

@@ -1,0 +1,201 @@
+// Scan & go on the shopper's phone: look a product up by its barcode (typed for now),
+// see its price, promotions, related products and coupons to claim; keep a phone cart;
+// hand the cart to a self-checkout kiosk by its cart code and see it paid; the wallet
+// of coupons and points. Member sign-in is the member's own code, kept on their phone.
+import { call } from '../shared/api.js';
+import { locale, t, toggleLocale, translate } from '../shared/i18n.js';
+
+const $ = (id) => document.getElementById(id);
+const yuan = (fen) => `¥${(fen / 100).toFixed(2)}`;
+const name = (n) => (locale() === 'en' ? n.en : n.zh);
+const store = {
+  get: (k) => JSON.parse(localStorage.getItem(`storeedge.shopper.${k}`) ?? 'null'),
+  set: (k, v) => localStorage.setItem(`storeedge.shopper.${k}`, JSON.stringify(v)),
+};
+
+let cart = store.get('cart'); // { cartId, cartToken, cartCode }
+let member = store.get('member'); // { code, token }
+let product = null;
+let watch = null;
+
+const memberHeaders = () => (member ? { 'x-member-session': member.token } : {});
+const cartHeaders = () => ({ 'x-cart-token': cart.cartToken });
+
+function tab(id) {
+  for (const s of ['scan', 'cart', 'wallet']) $(s).classList.toggle('hidden', s !== id);
+  for (const b of document.querySelectorAll('[data-tab]'))
+    b.setAttribute('aria-current', b.dataset.tab === id ? 'page' : 'false');
+  if (id === 'cart') void showCart();
+  if (id === 'wallet') void showWallet();
+}
+
+function li(text, action) {
+  const el = document.createElement('li');
+  el.textContent = text;
+  if (action) el.append(' ', action);
+  return el;
+}
+
+function button(text, onclick, cls = 'secondary') {
+  const b = document.createElement('button');
+  b.type = 'button';
+  b.className = cls;
+  b.textContent = text;
+  b.onclick = onclick;
+  return b;
+}
+
+async function lookUp(code) {
+  $('scan-error').textContent = '';
+  try {
+    product = await call('GET', `/products/${encodeURIComponent(code)}`, { headers: memberHeaders() });
+  } catch (err) {
+    $('product').classList.add('hidden');
+    $('scan-error').textContent = err.status === 404 ? t('notFound') : err.message;
+    return;
+  }
+  $('p-name').textContent = name(product.name); // names carry their pack size
+  $('p-price').textContent = yuan(product.priceFen);
+  $('p-promos').replaceChildren(
+    ...product.promotions.map((p) => li(`${name(p.name)} · ${t('memberPrice')} ${yuan(p.onePriceFen)}`)),
+  );
+  $('p-coupons').replaceChildren(
+    ...product.coupons.map((c) =>
+      li(
+        name(c.name),
+        member
+          ? button(t('claim'), async (e) => {
+              const b = e.currentTarget;
+              b.disabled = true;
+              try {
+                await call('POST', '/coupons/claim', {
+                  body: { campaignId: c.id },
+                  headers: memberHeaders(),
+                });
+                b.textContent = t('claimed');
+              } catch (err) {
+                b.textContent = err.message;
+              }
+            })
+          : null,
+      ),
+    ),
+  );
+  $('p-related').replaceChildren(
+    ...product.related.map((r) =>
+      li(
+        '',
+        button(`${name(r.name)} ${yuan(r.priceFen)}`, () => lookUp(r.gtin), 'secondary'),
+      ),
+    ),
+  );
+  $('product').classList.remove('hidden');
+}
+
+async function ensureCart() {
+  if (cart) return;
+  const c = await call('POST', '/carts', { body: { channel: 'phone' } });
+  cart = { cartId: c.cartId, cartToken: c.cartToken, cartCode: c.cartCode };
+  store.set('cart', cart);
+  if (member)
+    await call('POST', `/carts/${cart.cartId}/member`, {
+      body: { code: member.code },
+      headers: cartHeaders(),
+    });
+}
+
+async function add() {
+  await ensureCart();
+  const { quote: q } = await call('POST', `/carts/${cart.cartId}/scans`, {
+    body: { code: product.gtin, qty: 1 },
+    headers: cartHeaders(),
+  });
+  $('cart-count').textContent = `(${q.lines.reduce((n, l) => n + l.qty, 0)})`;
+}
+
+async function showCart() {
+  if (!cart) {
+    $('cart-empty').classList.remove('hidden');
+    return;
+  }
+  const q = await call('GET', `/carts/${cart.cartId}`, { headers: cartHeaders() });
+  $('cart-empty').classList.toggle('hidden', q.lines.length > 0);
+  $('cart-lines').replaceChildren(
+    ...q.lines.map((l) => {
+      const el = document.createElement('li');
+      el.textContent = `${name(l.name)} × ${l.qty}`;
+      const p = document.createElement('strong');
+      p.textContent = yuan(l.finalFen);
+      el.append(p);
+      return el;
+    }),
+  );
+  $('cart-coupons').replaceChildren(
+    ...q.coupons.map((c) => li(`${t('coupon')}: ${name(c.name)} −${yuan(c.amountFen)}`)),
+  );
+  $('cart-total').textContent = yuan(q.totalFen);
+  if (q.status === 'paid' && q.saleId) await paid(q.saleId);
+}
+
+async function paid(saleId) {
+  clearInterval(watch);
+  const r = await call('GET', `/sales/${saleId}/receipt`, { headers: cartHeaders() });
+  $('paid-receipt').textContent = r.receipt.receiptNo;
+  $('paid').classList.remove('hidden');
+  $('handoff').classList.add('hidden');
+  $('pay-kiosk').classList.add('hidden');
+  store.set('cart', null);
+  cart = { ...cart, done: true };
+}
+
+async function showWallet() {
+  if (!member) return;
+  const w = await call('GET', '/wallet', { headers: memberHeaders() });
+  $('w-points').textContent = w.points;
+  $('w-coupons').replaceChildren(
+    ...w.coupons.map((c) => li(`${name(c.name)} · ${t(c.status === 'redeemed' ? 'redeemed' : 'available')}`)),
+  );
+}
+
+$('member-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const code = $('member-code').value.trim();
+  try {
+    const s = await call('POST', '/members/sessions', { body: { code } });
+    member = { code, token: s.token };
+    store.set('member', member);
+    $('member-code').value = '';
+    showMember();
+    if (cart) await call('POST', `/carts/${cart.cartId}/member`, { body: { code }, headers: cartHeaders() });
+  } catch (err) {
+    $('scan-error').textContent = err.message;
+  }
+});
+$('code-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void lookUp($('code').value.trim());
+});
+$('p-add').onclick = () => add();
+$('pay-kiosk').onclick = () => {
+  if (!cart) return;
+  $('cart-code').textContent = cart.cartCode;
+  $('handoff').classList.remove('hidden');
+  clearInterval(watch);
+  // the kiosk takes the cart over and is paid there; the phone follows the cart's state
+  watch = setInterval(() => void showCart().catch(() => undefined), 1500);
+};
+for (const b of document.querySelectorAll('[data-tab]')) b.onclick = () => tab(b.dataset.tab);
+$('lang').onclick = () => {
+  toggleLocale();
+  translate();
+  if (product) void lookUp(product.gtin);
+};
+
+function showMember() {
+  $('member-form').classList.toggle('hidden', Boolean(member));
+  $('member-state').classList.toggle('hidden', !member);
+}
+
+translate();
+showMember();
+tab('scan');

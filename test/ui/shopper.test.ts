@@ -1,0 +1,111 @@
+// Scan & go on a phone-sized page in real Chromium: a member signs in with their code,
+// looks a product up, sees its price, member promotion, related products and coupons,
+// claims a coupon, fills a phone cart, hands it to the self-checkout kiosk (the kiosk
+// page, a second tab) by its cart code, pays there by card on the simulated nexo
+// terminal, and the phone shows the sale and the wallet. Screenshots in test-results/ui/.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { launchBrowser, screenshotDir } from '../helpers/browser.js';
+import { daemonApi, type RunningDaemon, startDaemon } from '../helpers/daemon.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-shopper-ui-'));
+const SUP_PIN_HASH = 'scrypt$16384$8$1$sb7zMIw9PxaDyUMgwpLgww==$cWyWGeZ9K4hqW6n53GoTRO3zKbX/MWfU+psdggfLP74=';
+const KIOSK_TOKEN = 'kiosk-1-shopper-test-token-0987654321';
+const MILK = '6922001001036';
+
+let d: RunningDaemon;
+let browser: Browser;
+let phone: Page;
+const api = daemonApi(() => d);
+
+beforeAll(async () => {
+  const file = join(dir, 'store.yaml');
+  writeFileSync(
+    file,
+    `http: { port: 0 }
+db: { path: ./store.db }
+seed: { catalog: ${resolve('config/demo/catalog.json')} }
+devices:
+  - { id: k1-scanner, kind: scanner, driver: serial-scanner, kiosk: kiosk-1, simulate: true }
+  - { id: k1-printer, kind: printer, driver: escpos, kiosk: kiosk-1, simulate: true }
+  - { id: k1-terminal, kind: payment-terminal, driver: nexo, kiosk: kiosk-1, simulate: true }
+security:
+  kioskTokens:
+    - { kioskId: kiosk-1, token: ${KIOSK_TOKEN} }
+  staff:
+    - { id: sup-1, name: Wang Qiang, role: supervisor, pinHash: "${SUP_PIN_HASH}" }
+`,
+  );
+  d = await startDaemon(['--config', file]);
+  browser = await launchBrowser();
+  phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+}, 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (d) await d.stop('SIGTERM');
+});
+
+describe('scan & go shopper page', () => {
+  it('look up, claim a coupon, fill the cart, pay at a kiosk by cart code, see the sale and the wallet', async () => {
+    const sup = (await api('POST', '/staff/sessions', { staffId: 'sup-1', pin: '5678' })).token as string;
+    const member = await api('POST', '/staff/members', { name: 'Li' }, { 'x-staff-token': sup });
+
+    await phone.goto(`${d.address}/ui/shopper/`);
+    await phone.getByLabel('会员登录').fill(member.code);
+    await phone.getByRole('button', { name: '确认' }).click();
+    await phone.getByText('会员已登录').waitFor();
+
+    await phone.getByLabel('输入商品条码').fill(MILK);
+    await phone.getByRole('button', { name: '查询' }).last().click();
+    await phone.getByRole('heading', { name: /纯牛奶/ }).waitFor();
+    expect(await phone.locator('#p-price').textContent()).toBe('¥12.90');
+    expect(await phone.locator('#p-promos').textContent()).toContain('¥11.61'); // the member promotion
+    expect(await phone.locator('#p-related li').count()).toBe(4);
+    const welcome = phone.locator('#p-coupons li', { hasText: '新会员' });
+    await welcome.getByRole('button', { name: '一键领取' }).click();
+    await welcome.getByText('已领取').waitFor();
+    await phone.screenshot({ path: join(screenshotDir(), 'shopper-product.png'), fullPage: true });
+
+    for (let n = 1; n <= 3; n++) {
+      await phone.getByRole('button', { name: '加入购物车' }).click();
+      await phone
+        .getByTestId('cart-count')
+        .filter({ hasText: `(${n})` })
+        .waitFor();
+    }
+    await phone.locator('[data-tab="cart"]').click();
+    await phone.locator('#cart-coupons', { hasText: '−¥5.00' }).waitFor();
+    const total = await phone.getByTestId('cart-total').textContent();
+    await phone.getByRole('button', { name: '去自助收银台付款' }).click();
+    const code = (await phone.getByTestId('cart-code').textContent())!;
+    expect(code).toMatch(/^[2-9A-Za-z]{6}$/);
+    await phone.screenshot({ path: join(screenshotDir(), 'shopper-cart-code.png'), fullPage: true });
+
+    const kiosk = await browser.newPage({ viewport: { width: 1080, height: 1920 } });
+    await kiosk.goto(`${d.address}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
+    await kiosk.getByLabel('手机购物车码').fill(code);
+    await kiosk.getByRole('button', { name: '取出购物车' }).click();
+    await kiosk.getByTestId('total').filter({ hasText: total! }).waitFor();
+    await kiosk.getByRole('button', { name: '刷卡支付' }).click();
+    await kiosk.getByRole('heading', { name: '支付成功' }).waitFor({ timeout: 20_000 });
+    const receiptNo = await kiosk.getByTestId('receipt-no').textContent();
+
+    await phone.getByTestId('paid-receipt').filter({ hasText: receiptNo! }).waitFor({ timeout: 10_000 });
+    await phone.screenshot({ path: join(screenshotDir(), 'shopper-paid.png'), fullPage: true });
+    await phone.locator('[data-tab="wallet"]').click();
+    await phone.locator('#w-coupons li', { hasText: '已使用' }).waitFor();
+    expect(Number(await phone.getByTestId('points').textContent())).toBeGreaterThan(0);
+    await phone.screenshot({ path: join(screenshotDir(), 'shopper-wallet.png'), fullPage: true });
+  }, 120_000);
+
+  it('an unknown barcode says so', async () => {
+    await phone.locator('[data-tab="scan"]').click();
+    await phone.getByLabel('输入商品条码').fill('6900000000000');
+    await phone.getByRole('button', { name: '查询' }).last().click();
+    await phone.getByText(/未找到该商品|check digit/).waitFor();
+  });
+});
