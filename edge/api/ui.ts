@@ -2,6 +2,8 @@
 // CSS, nothing fetched from outside: the store may be offline).
 
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
@@ -30,6 +32,16 @@ export const uiRoutes: FastifyPluginAsync = async (app) => {
         "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; style-src 'self'; script-src 'self'; connect-src 'self'",
       );
     },
+  });
+  // third-party browser code the pages use, served from the installed npm package
+  // (never a CDN): zxing decodes barcodes from the phone camera where the browser has
+  // no BarcodeDetector
+  const zxing = join(dirname(createRequire(import.meta.url).resolve('@zxing/library/package.json')), 'umd');
+  await app.register(fastifyStatic, {
+    root: zxing,
+    prefix: '/ui/vendor/zxing/',
+    decorateReply: false,
+    allowedPath: (path) => path === '/index.min.js',
   });
   app.get('/', async (_req, reply) => reply.redirect('/ui/staff/'));
 };

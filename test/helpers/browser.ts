@@ -5,10 +5,18 @@ import { type Browser, chromium } from 'playwright-core';
 // installs the `chromium` package). The flags keep it off the network entirely.
 export const CHROMIUM = process.env.STOREEDGE_CHROMIUM ?? '/usr/bin/chromium';
 
-export async function launchBrowser(): Promise<Browser> {
+/** `camera`: a .y4m clip Chromium plays as the device camera (its fake capture device). */
+export async function launchBrowser(opts: { camera?: string } = {}): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: [
+      ...(opts.camera
+        ? [
+            '--use-fake-ui-for-media-stream',
+            '--use-fake-device-for-media-stream',
+            `--use-file-for-fake-video-capture=${opts.camera}`,
+          ]
+        : []),
       '--no-sandbox',
       '--disable-gpu',
       '--disable-quic',

@@ -103,6 +103,9 @@ const TEXT = {
     paidOnPhone: '已付款，谢谢光临',
     phoneCart: '手机购物车码',
     takeOver: '取出购物车',
+    scanWithCamera: '扫一扫',
+    stopScan: '停止扫描',
+    noCamera: '无法使用摄像头，请手动输入条码',
   },
   en: {
     appStaff: 'Store dashboard',
@@ -205,6 +208,9 @@ const TEXT = {
     paidOnPhone: 'Paid. Thank you!',
     phoneCart: 'Phone cart code',
     takeOver: 'Take over cart',
+    scanWithCamera: 'Scan with camera',
+    stopScan: 'Stop scanning',
+    noCamera: 'No camera available: type the barcode instead',
   },
 };
 

@@ -171,6 +171,66 @@ $('member-form').addEventListener('submit', async (e) => {
     $('scan-error').textContent = err.message;
   }
 });
+// ---- camera scanning: the browser's BarcodeDetector where it has one, zxing otherwise ----
+
+/** The scan in progress: how to end it. */
+let stopScan = null;
+
+async function startScan() {
+  $('scan-error').textContent = '';
+  const video = $('camera');
+  let stream;
+  try {
+    stream = await navigator.mediaDevices.getUserMedia({
+      video: { facingMode: 'environment' },
+      audio: false,
+    });
+  } catch {
+    $('scan-error').textContent = t('noCamera');
+    return;
+  }
+  video.srcObject = stream;
+  video.classList.remove('hidden');
+  $('scan-stop').classList.remove('hidden');
+  await video.play();
+  const reader = 'BarcodeDetector' in window ? null : new window.ZXing.BrowserMultiFormatReader();
+  let live = true;
+  stopScan = () => {
+    live = false;
+    reader?.reset();
+    for (const track of stream.getTracks()) track.stop();
+    video.classList.add('hidden');
+    $('scan-stop').classList.add('hidden');
+    stopScan = null;
+  };
+  const found = (text) => {
+    stopScan?.();
+    $('code').value = text;
+    void lookUp(text);
+  };
+  if (!reader) {
+    const detector = new window.BarcodeDetector({
+      formats: ['ean_13', 'ean_8', 'upc_a', 'code_128', 'qr_code'],
+    });
+    const tick = async () => {
+      if (!live) return;
+      const codes = await detector.detect(video).catch(() => []);
+      if (codes[0]) found(codes[0].rawValue);
+      else requestAnimationFrame(tick);
+    };
+    void tick();
+    return;
+  }
+  // zxing reads frames until it finds a code, or until reset() by stopScan
+  reader
+    .decodeOnceFromStream(stream, video)
+    .then((result) => live && found(result.getText()))
+    .catch(() => undefined);
+}
+
+$('scan-start').onclick = () => void startScan();
+$('scan-stop').onclick = () => stopScan?.();
+
 $('code-form').addEventListener('submit', (e) => {
   e.preventDefault();
   void lookUp($('code').value.trim());
