@@ -67,6 +67,12 @@ export function payments(db: Db, cartId: string): PaymentSummary[] {
 }
 
 export function quoteCart(db: Db, cartId: string, opts: PricingOptions): Quote {
+  // a paid cart is priced as it was at its sale (time-windowed promotions included)
+  const soldAt = db
+    .prepare('SELECT s.created_at FROM carts c JOIN sales s ON s.id = c.sale_id WHERE c.id = ?')
+    .pluck()
+    .get(cartId) as number | undefined;
+  if (soldAt !== undefined) opts = { ...opts, now: soldAt };
   const priced = priceCart(db, cartId, opts);
   const cart = priced.cart;
   const candidates = couponsForCart(db, cart.id, cart.member_id, opts.now).map((c) => ({

@@ -221,6 +221,20 @@ export function walletOf(db: Db, memberId: string, now: number): WalletCoupon[] 
 
 /** Coupons this cart may redeem: the member's wallet and codes shown at the cart. */
 export function couponsForCart(db: Db, cartId: string, memberId: string | null, now: number): WalletCoupon[] {
+  // a paid cart is quoted with the coupons its sale redeemed, and only those: not with
+  // coupons claimed afterwards, nor without the ones it used (they are no longer available)
+  const saleId = db.prepare('SELECT sale_id FROM carts WHERE id = ?').pluck().get(cartId) as
+    | string
+    | null
+    | undefined;
+  if (saleId) {
+    const used = db
+      .prepare(
+        `${WALLET_SELECT} WHERE c.id IN (SELECT coupon_id FROM coupon_redemptions WHERE sale_id = ? AND reversed_at IS NULL)`,
+      )
+      .all(saleId) as CouponRow[];
+    return used.map((r) => ({ ...toWallet(r, now), status: 'available' as const }));
+  }
   const rows = db
     .prepare(
       `${WALLET_SELECT} WHERE (c.member_id IS NOT NULL AND c.member_id = ?) OR c.id IN (SELECT coupon_id FROM cart_coupons WHERE cart_id = ?)`,

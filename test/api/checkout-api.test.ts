@@ -282,6 +282,9 @@ describe('shopper scan-to-buy', () => {
       tenderedFen: 3000,
     });
     expect(paid.body.sale).toMatchObject({ pointsEarned: 29 });
+    // the paid cart still shows what was paid: its coupon, redeemed now, is still on it
+    const paidQuote = await call('GET', `/carts/${phone.body.cartId}`);
+    expect(paidQuote.body).toMatchObject({ status: 'paid', totalFen: 3483 - 500, couponDiscountFen: 500 });
     const after = await call('GET', '/wallet', undefined, member);
     expect(after.body.points).toBe(29);
     expect(after.body.coupons[0].status).toBe('redeemed');
