@@ -59,7 +59,7 @@ export class KioskAuth {
 }
 
 /** A 32-byte secret the store makes for itself on first use and keeps in its database. */
-function storeSecret(db: Db, name: string): Buffer {
+export function storeSecret(db: Db, name: string): Buffer {
   db.prepare('INSERT OR IGNORE INTO secrets (name, value, created_at) VALUES (?, ?, ?)').run(
     name,
     randomBytes(32),

@@ -8,6 +8,7 @@ import { cartRoutes } from './carts.js';
 import { type DemoDeps, demoRoutes } from './demo.js';
 import type { BusinessDeps } from './deps.js';
 import { ApiError, installErrorHandling } from './errors.js';
+import { exitPassRoutes } from './exit-pass.js';
 import { kioskRoutes } from './kiosk.js';
 import { liveRoutes } from './live.js';
 import type { Metrics } from './metrics.js';
@@ -72,6 +73,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         await api.register(staffRoutes, business);
         await api.register(visionRoutes, business);
         await api.register(liveRoutes, business);
+        await api.register(exitPassRoutes, business);
         if (opts.demo) await api.register(demoRoutes, opts.demo);
       },
       { prefix: '/api/v1' },

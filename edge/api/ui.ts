@@ -43,5 +43,14 @@ export const uiRoutes: FastifyPluginAsync = async (app) => {
     decorateReply: false,
     allowedPath: (path) => path === '/index.min.js',
   });
+  // qrcode-generator draws the exit pass's QR code on the phone
+  // (its exports map names no package.json: resolve the CommonJS entry, in dist/ beside the .mjs)
+  const qr = dirname(createRequire(import.meta.url).resolve('qrcode-generator'));
+  await app.register(fastifyStatic, {
+    root: qr,
+    prefix: '/ui/vendor/qrcode/',
+    decorateReply: false,
+    allowedPath: (path) => path === '/qrcode.mjs',
+  });
   app.get('/', async (_req, reply) => reply.redirect('/ui/staff/'));
 };

@@ -6,7 +6,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { BinaryBitmap, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from '@zxing/library';
 import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotDir } from '../helpers/browser.js';
 import { daemonApi, type RunningDaemon, startDaemon } from '../helpers/daemon.js';
@@ -20,6 +22,16 @@ let d: RunningDaemon;
 let browser: Browser;
 let phone: Page;
 const api = daemonApi(() => d);
+
+/** Decodes a QR code image (a data URL) with zxing, from its pixels. */
+async function readQr(dataUrl: string): Promise<string> {
+  const img = Buffer.from(dataUrl.split(',')[1]!, 'base64');
+  const { data, info } = await sharp(img).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const gray = new Uint8ClampedArray(info.width * info.height);
+  for (let i = 0; i < gray.length; i++) gray[i] = data[i * 4]!;
+  const source = new RGBLuminanceSource(gray, info.width, info.height);
+  return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(source))).getText();
+}
 
 beforeAll(async () => {
   const file = join(dir, 'store.yaml');
@@ -95,6 +107,26 @@ describe('scan & go shopper page', () => {
     const receiptNo = await kiosk.getByTestId('receipt-no').textContent();
 
     await phone.getByTestId('paid-receipt').filter({ hasText: receiptNo! }).waitFor({ timeout: 10_000 });
+    // the exit pass: read the QR code off the page as a door scanner would, then staff check it once
+    const qr = phone.getByTestId('exit-qr');
+    await qr.waitFor();
+    const payload = await readQr((await qr.getAttribute('src'))!);
+    expect(payload).toMatch(/^storeedge:exit:v1:/);
+    const door = { 'x-staff-token': sup };
+    expect(await api('POST', '/staff/exit-passes/check', { payload }, door)).toMatchObject({
+      valid: true,
+      receiptNo,
+      itemCount: 3,
+    });
+    expect(await api('POST', '/staff/exit-passes/check', { payload }, door)).toMatchObject({
+      valid: false,
+      reason: 'ALREADY_USED',
+    });
+    const forged = payload.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A'));
+    expect(await api('POST', '/staff/exit-passes/check', { payload: forged }, door)).toMatchObject({
+      valid: false,
+      reason: 'FORGED',
+    });
     await phone.screenshot({ path: join(screenshotDir(), 'shopper-paid.png'), fullPage: true });
     await phone.locator('[data-tab="wallet"]').click();
     await phone.locator('#w-coupons li', { hasText: '已使用' }).waitFor();

@@ -7,6 +7,7 @@ import { m0004KioskDevices } from './0004_kiosk_devices.js';
 import { m0005Sync } from './0005_sync.js';
 import { m0006Security } from './0006_security.js';
 import { m0007Vision } from './0007_vision.js';
+import { m0008ExitPasses } from './0008_exit_passes.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -16,4 +17,5 @@ export const migrations: readonly Migration[] = [
   m0005Sync,
   m0006Security,
   m0007Vision,
+  m0008ExitPasses,
 ];

@@ -2,8 +2,10 @@
 // see its price, promotions, related products and coupons to claim; keep a phone cart;
 // hand the cart to a self-checkout kiosk by its cart code and see it paid; the wallet
 // of coupons and points. Member sign-in is the member's own code, kept on their phone.
+
 import { call } from '../shared/api.js';
 import { locale, t, toggleLocale, translate } from '../shared/i18n.js';
+import qrcode from '../vendor/qrcode/qrcode.mjs';
 
 const $ = (id) => document.getElementById(id);
 const yuan = (fen) => `¥${(fen / 100).toFixed(2)}`;
@@ -141,6 +143,13 @@ async function paid(saleId) {
   clearInterval(watch);
   const r = await call('GET', `/sales/${saleId}/receipt`, { headers: cartHeaders() });
   $('paid-receipt').textContent = r.receipt.receiptNo;
+  const pass = await call('GET', `/sales/${saleId}/exit-pass`, { headers: cartHeaders() });
+  const qr = qrcode(0, 'M');
+  qr.addData(pass.payload);
+  qr.make();
+  $('exit-qr').src = qr.createDataURL(6, 4);
+  $('exit-qr').alt = `${t('exitPass')} ${pass.receiptNo}`;
+  $('exit-qr').dataset.payload = pass.payload;
   $('paid').classList.remove('hidden');
   $('handoff').classList.add('hidden');
   $('pay-kiosk').classList.add('hidden');
