@@ -12,7 +12,7 @@ import { type Scale, ScaleError } from '../../device-drivers/scale/scale.js';
 import type { ScanEvent, Scanner } from '../../device-drivers/scanner/scanner.js';
 import { parseScan, type ScanOptions } from '../catalog/barcode.js';
 import { BarcodeError } from '../catalog/gtin.js';
-import { addScan, createCart, getCart } from '../checkout/carts.js';
+import { addScan, createCart, getCart, handOffCart } from '../checkout/carts.js';
 import { receiptFor } from '../checkout/receipt.js';
 import type { CheckoutContext } from '../checkout/sale.js';
 import type { Db } from '../db/open.js';
@@ -27,6 +27,7 @@ export interface StationEvent {
   at: number;
   type:
     | 'line-added'
+    | 'cart-taken-over'
     | 'scan-refused'
     | 'payment'
     | 'receipt-printed'
@@ -54,6 +55,9 @@ export interface StationDeps {
 }
 
 const MAX_EVENTS = 100;
+
+/** The QR code a shopper's phone shows to hand its cart to a kiosk. */
+export const PHONE_CART_QR = /^storeedge:cart:([2-9A-Za-z]{6})$/;
 
 export class KioskStation {
   private cartId: string | null = null;
@@ -161,11 +165,21 @@ export class KioskStation {
     this.cartId = cartId;
   }
 
-  /** What the scanner read: a product into the cart, or a wallet code to pay with. */
+  /**
+   * What the scanner read: a product into the cart, a wallet code to pay with, or a
+   * shopper's phone cart (its QR code) to take over and pay here.
+   */
   async scan(read: string): Promise<void> {
     const ctx = this.d.context();
     let cartId = this.currentCart();
     try {
+      const phoneCart = PHONE_CART_QR.exec(read);
+      if (phoneCart) {
+        const cart = handOffCart(this.d.db, phoneCart[1]!, this.d.kioskId, ctx.now);
+        this.adopt(cart.id);
+        this.emit('cart-taken-over', { cartId: cart.id });
+        return;
+      }
       if (cartId && getCart(this.d.db, cartId).status === 'paying' && paymentCodeWallet(read)) {
         await this.payCode(cartId, read, null);
         return;

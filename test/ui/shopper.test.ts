@@ -6,7 +6,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { BinaryBitmap, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from '@zxing/library';
+import {
+  BinaryBitmap,
+  DecodeHintType,
+  HybridBinarizer,
+  QRCodeReader,
+  RGBLuminanceSource,
+} from '@zxing/library';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -30,7 +36,10 @@ async function readQr(dataUrl: string): Promise<string> {
   const gray = new Uint8ClampedArray(info.width * info.height);
   for (let i = 0; i < gray.length; i++) gray[i] = data[i * 4]!;
   const source = new RGBLuminanceSource(gray, info.width, info.height);
-  return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(source))).getText();
+  // a code drawn on the page, straight and unscaled: zxing's pure-barcode mode reads it
+  // exactly (its camera-style detector can misjudge module size on pixel-perfect images)
+  const hints = new Map([[DecodeHintType.PURE_BARCODE, true]]);
+  return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(source)), hints).getText();
 }
 
 beforeAll(async () => {
@@ -97,10 +106,14 @@ describe('scan & go shopper page', () => {
     expect(code).toMatch(/^[2-9A-Za-z]{6}$/);
     await phone.screenshot({ path: join(screenshotDir(), 'shopper-cart-code.png'), fullPage: true });
 
+    const cartQr = await readQr((await phone.getByTestId('cart-qr').getAttribute('src'))!);
+    expect(cartQr).toBe(`storeedge:cart:${code}`);
+
+    // the kiosk's hardware scanner reads the phone's QR code and takes the cart over
     const kiosk = await browser.newPage({ viewport: { width: 1080, height: 1920 } });
     await kiosk.goto(`${d.address}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
-    await kiosk.getByLabel('手机购物车码').fill(code);
-    await kiosk.getByRole('button', { name: '取出购物车' }).click();
+    await kiosk.getByText('请扫描第一件商品').waitFor();
+    await api('POST', '/demo/kiosks/kiosk-1/scanner', { code: cartQr });
     await kiosk.getByTestId('total').filter({ hasText: total! }).waitFor();
     await kiosk.getByRole('button', { name: '刷卡支付' }).click();
     await kiosk.getByRole('heading', { name: '支付成功' }).waitFor({ timeout: 20_000 });
@@ -133,6 +146,17 @@ describe('scan & go shopper page', () => {
     expect(Number(await phone.getByTestId('points').textContent())).toBeGreaterThan(0);
     await phone.screenshot({ path: join(screenshotDir(), 'shopper-wallet.png'), fullPage: true });
   }, 120_000);
+
+  it('a kiosk also takes a phone cart over by its code typed on the screen', async () => {
+    const c = await api('POST', '/carts', { channel: 'phone' });
+    await api('POST', `/carts/${c.cartId}/scans`, { code: MILK, qty: 2 }, { 'x-cart-token': c.cartToken });
+    const kiosk = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    await kiosk.goto(`${d.address}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
+    await kiosk.getByLabel('手机购物车码').fill(c.cartCode);
+    await kiosk.getByRole('button', { name: '取出购物车' }).click();
+    await kiosk.locator('#lines li', { hasText: '× 2' }).waitFor();
+    await kiosk.close();
+  });
 
   it('an unknown barcode says so', async () => {
     await phone.locator('[data-tab="scan"]').click();

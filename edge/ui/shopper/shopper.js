@@ -144,10 +144,7 @@ async function paid(saleId) {
   const r = await call('GET', `/sales/${saleId}/receipt`, { headers: cartHeaders() });
   $('paid-receipt').textContent = r.receipt.receiptNo;
   const pass = await call('GET', `/sales/${saleId}/exit-pass`, { headers: cartHeaders() });
-  const qr = qrcode(0, 'M');
-  qr.addData(pass.payload);
-  qr.make();
-  $('exit-qr').src = qr.createDataURL(6, 4);
+  $('exit-qr').src = qrDataUrl(pass.payload);
   $('exit-qr').alt = `${t('exitPass')} ${pass.receiptNo}`;
   $('exit-qr').dataset.payload = pass.payload;
   $('paid').classList.remove('hidden');
@@ -155,6 +152,13 @@ async function paid(saleId) {
   $('pay-kiosk').classList.add('hidden');
   store.set('cart', null);
   cart = { ...cart, done: true };
+}
+
+function qrDataUrl(text) {
+  const qr = qrcode(0, 'M');
+  qr.addData(text);
+  qr.make();
+  return qr.createDataURL(6, 4);
 }
 
 async function showWallet() {
@@ -248,6 +252,9 @@ $('p-add').onclick = () => add();
 $('pay-kiosk').onclick = () => {
   if (!cart) return;
   $('cart-code').textContent = cart.cartCode;
+  // the kiosk's scanner reads the QR code; the six characters are for typing at its screen
+  $('cart-qr').src = qrDataUrl(`storeedge:cart:${cart.cartCode}`);
+  $('cart-qr').alt = `${t('phoneCart')} ${cart.cartCode}`;
   $('handoff').classList.remove('hidden');
   clearInterval(watch);
   // the kiosk takes the cart over and is paid there; the phone follows the cart's state
