@@ -8,6 +8,7 @@ import { approveAge, cancelCart, overridePrice, voidLine } from '../checkout/car
 import { quoteCart } from '../checkout/quote.js';
 import { refundSale } from '../checkout/refunds.js';
 import type { Staff } from '../checkout/staff.js';
+import { notFound } from '../errors.js';
 import { openAlerts, resolveAlert } from '../kiosk/alerts.js';
 import { enrollMember } from '../members/members.js';
 import { type BusinessDeps, writer } from './deps.js';
@@ -100,6 +101,49 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
         cancelCart(d.db, req.params.cartId, staff, req.body.reason, d.clock());
         return { status: 200, body: quote(req.params.cartId) };
       });
+    },
+  );
+
+  // an attendant finds the sale to refund by the number printed on its receipt
+  app.get(
+    '/staff/sales/by-receipt/:receiptNo',
+    {
+      config: { access: 'staff' },
+      schema: {
+        params: Type.Object(
+          { receiptNo: Type.String({ pattern: '^[A-Z0-9-]{1,40}$' }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            saleId: Type.String(),
+            receiptNo: Type.String(),
+            totalFen: Type.Integer(),
+            refundedFen: Type.Integer(),
+            createdAt: Type.Integer(),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      d.staffAuth.require(req);
+      const s = d.db
+        .prepare(
+          `SELECT s.id, s.receipt_no, s.total_fen, s.created_at,
+                  (SELECT COALESCE(SUM(amount_fen), 0) FROM refunds r WHERE r.sale_id = s.id) AS refunded
+           FROM sales s WHERE s.receipt_no = ?`,
+        )
+        .get(req.params.receiptNo) as
+        | { id: string; receipt_no: string; total_fen: number; created_at: number; refunded: number }
+        | undefined;
+      if (!s) throw notFound('receipt', req.params.receiptNo);
+      return {
+        saleId: s.id,
+        receiptNo: s.receipt_no,
+        totalFen: s.total_fen,
+        refundedFen: s.refunded,
+        createdAt: s.created_at,
+      };
     },
   );
 

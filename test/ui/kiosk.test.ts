@@ -20,6 +20,7 @@ const SUP_PIN_HASH = 'scrypt$16384$8$1$sb7zMIw9PxaDyUMgwpLgww==$cWyWGeZ9K4hqW6n5
 const KIOSK_TOKEN = 'kiosk-1-ui-test-token-abcdefghij';
 const MILK = '6922001001036';
 const BEER = '6911006001011';
+const APPLES = '2010001000006'; // a PLU shelf code: sold by weight
 
 let d: RunningDaemon;
 let browser: Browser;
@@ -85,6 +86,11 @@ describe('self-checkout kiosk page', () => {
     await page.getByRole('button', { name: '确认' }).click();
     await page.locator('#coupons', { hasText: '−¥5.00' }).waitFor();
 
+    // a loose item: the station weighs it on the scale when it is scanned
+    await api('PUT', '/demo/kiosks/kiosk-1/scale', { grams: 1234, settleMs: 200 });
+    await scan(APPLES);
+    await page.locator('#lines li', { hasText: '1.234 kg' }).waitFor();
+
     await scan(BEER);
     await page.locator('#lines li', { hasText: '需店员核验年龄' }).waitFor();
     expect(await page.getByRole('button', { name: '刷卡支付' }).isDisabled()).toBe(true);
@@ -119,6 +125,26 @@ describe('self-checkout kiosk page', () => {
 
     await page.getByRole('button', { name: '完成' }).click();
     await page.getByText('请扫描第一件商品').waitFor();
+
+    // the shopper comes back: the attendant refunds the sale at the kiosk by its receipt number
+    const receiptNo = (await api('GET', '/demo/kiosks/kiosk-1/printer/receipts'))
+      .at(-1)
+      .qr[0].split(':')
+      .at(-1);
+    await page.getByRole('button', { name: '店员模式' }).click();
+    await page.getByLabel('员工编号').fill('sup-1');
+    await page.getByLabel('密码').fill('5678');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByLabel('退货：小票号').fill(receiptNo);
+    await page.getByRole('button', { name: '查找' }).click();
+    await page.getByRole('button', { name: '全额退款' }).click();
+    await page.getByText(`已退款 ${total}`).waitFor();
+    await shot('kiosk-attendant-refund.png');
+    const sale = await api('GET', `/staff/sales/by-receipt/${receiptNo}`, undefined, {
+      'x-staff-token': sup,
+    });
+    expect(sale.refundedFen).toBe(sale.totalFen);
+    await page.getByRole('button', { name: '退出店员模式' }).click();
   }, 120_000);
 
   it('says so when a device is down, and calls an attendant', async () => {

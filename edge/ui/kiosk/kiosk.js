@@ -225,6 +225,7 @@ function button(text, onclick, cls = '') {
 function renderAttendant() {
   const signedIn = Boolean(sessionStorage.getItem('storeedge.attendant'));
   $('att-signin').classList.toggle('hidden', signedIn);
+  $('refund-form').classList.toggle('hidden', !signedIn);
   $('att-lines').replaceChildren(...(signedIn && quote ? quote.lines.map((l) => lineItem(l, true)) : []));
 }
 
@@ -249,6 +250,40 @@ $('att-signin').addEventListener('submit', async (e) => {
     renderAttendant();
   } catch {
     $('att-error').classList.remove('hidden');
+  }
+});
+
+// a refund at the kiosk: the attendant finds the sale by its receipt number and refunds it
+// whole to the tenders it was paid with (partial refunds are at the staffed till)
+$('refund-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  $('refund-result').textContent = '';
+  try {
+    const s = await call(
+      'GET',
+      `/staff/sales/by-receipt/${encodeURIComponent($('refund-receipt').value.trim())}`,
+      {
+        headers: staffAuth(),
+      },
+    );
+    $('refund-info').textContent = `${s.receiptNo} · ${yuan(s.totalFen)}`;
+    $('refund-sale').classList.remove('hidden');
+    $('refund-go').disabled = s.refundedFen > 0;
+    $('refund-go').onclick = async () => {
+      $('refund-go').disabled = true;
+      try {
+        const r = await call('POST', `/staff/sales/${s.saleId}/refunds`, {
+          body: { reason: 'refund at kiosk' },
+          headers: staffAuth(),
+        });
+        $('refund-result').textContent = `${t('refunded')} ${yuan(r.amountFen)}`;
+      } catch (err) {
+        $('refund-result').textContent = err.message;
+      }
+    };
+  } catch (err) {
+    $('refund-sale').classList.add('hidden');
+    $('refund-result').textContent = err.message;
   }
 });
 
