@@ -152,6 +152,11 @@ export const CameraConfig = Type.Object(
             default: 1,
             description: 'a step outside shorter than this keeps the visit going',
           }),
+          categories: Type.Array(Id, {
+            default: [],
+            maxItems: 50,
+            description: 'product categories shelved in this zone, to set its dwell against their sales',
+          }),
         },
         { additionalProperties: false },
       ),

@@ -31,6 +31,7 @@ export interface VisionView {
     cameras: { id: string; visible: number; zones: Record<string, number> }[];
   };
   details(): Record<string, unknown>;
+  zoneCategories(): { cameraId: string; zoneId: string; categories: string[] }[];
 }
 
 export interface KioskDirectory {

@@ -6,7 +6,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { RESOLUTION_MS } from '../vision/buckets.js';
-import { conversionByHour, countSeries, dwellSeries, heatmapOver } from '../vision/queries.js';
+import {
+  conversionByHour,
+  countSeries,
+  dwellSeries,
+  heatmapOver,
+  zoneDwellVsSales,
+} from '../vision/queries.js';
 import { renderHeatmapPng } from '../vision/render.js';
 import type { BusinessDeps } from './deps.js';
 import { ApiError } from './errors.js';
@@ -98,6 +104,19 @@ export const visionRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d)
       const { from, to } = period(req.query);
       if (to - from > 31 * 86_400_000) throw new ApiError(400, 'BAD_RANGE', 'at most 31 days of hours');
       return { from, to, hours: conversionByHour(d.db, from, to) };
+    },
+  );
+
+  app.get(
+    '/vision/zone-sales',
+    {
+      config: { access: 'staff' },
+      schema: { querystring: Type.Object(Period, { additionalProperties: false }) },
+    },
+    async (req) => {
+      d.staffAuth.require(req);
+      const { from, to } = period(req.query);
+      return { from, to, zones: zoneDwellVsSales(d.db, vision().zoneCategories(), from, to) };
     },
   );
 

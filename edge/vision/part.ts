@@ -233,6 +233,15 @@ export class VisionPart implements Part {
     await this.slot.close();
   }
 
+  /** The zones with the product categories on their shelves (for dwell against sales). */
+  zoneCategories(): { cameraId: string; zoneId: string; categories: string[] }[] {
+    return this.o.cameras.flatMap((c) =>
+      c.zones
+        .filter((z) => z.categories.length)
+        .map((z) => ({ cameraId: c.id, zoneId: z.id, categories: z.categories })),
+    );
+  }
+
   /** Live occupancy: the store's from its entrance lines today, and what each camera sees. */
   occupancy(): {
     store: { ins: number; outs: number; inside: number; since: number };

@@ -175,3 +175,53 @@ export function conversionByHour(db: Db, from: number, to: number): ConversionRo
   }
   return out;
 }
+
+export interface ZoneSalesRow {
+  cameraId: string;
+  zoneId: string;
+  categories: string[];
+  visits: number;
+  avgDwellMs: number;
+  /** Units of the zone's categories sold in the period (refunds taken off). */
+  units: number;
+  salesFen: number;
+  /** Sales per visit: what a stop at the shelf is worth. */
+  salesPerVisitFen: number | null;
+}
+
+/**
+ * Dwell against sales per zone: the zone's visits and dwell in the period beside the
+ * sales of the product categories shelved in it (and their sub-categories).
+ */
+export function zoneDwellVsSales(
+  db: Db,
+  zones: { cameraId: string; zoneId: string; categories: string[] }[],
+  from: number,
+  to: number,
+): ZoneSalesRow[] {
+  const dwell = db.prepare(
+    `SELECT COALESCE(SUM(visits), 0) AS visits, COALESCE(SUM(dwell_ms), 0) AS dwell_ms FROM vision_dwell
+     WHERE res = '15m' AND camera_id = ? AND zone_id = ? AND bucket >= ? AND bucket < ?`,
+  );
+  const sales = db.prepare(
+    `WITH RECURSIVE cats(id) AS (
+       SELECT value FROM json_each(?)
+       UNION SELECT c.id FROM categories c JOIN cats ON c.parent_id = cats.id
+     )
+     SELECT COALESCE(SUM(l.qty - l.refunded_qty), 0) AS units, COALESCE(SUM(l.net_fen - l.refunded_fen), 0) AS fen
+     FROM sale_lines l JOIN sales s ON s.id = l.sale_id JOIN products p ON p.gtin = l.gtin
+     WHERE s.created_at >= ? AND s.created_at < ? AND p.category_id IN (SELECT id FROM cats)`,
+  );
+  return zones.map((z) => {
+    const d = dwell.get(z.cameraId, z.zoneId, from, to) as { visits: number; dwell_ms: number };
+    const s = sales.get(JSON.stringify(z.categories), from, to) as { units: number; fen: number };
+    return {
+      ...z,
+      visits: d.visits,
+      avgDwellMs: d.visits ? Math.round(d.dwell_ms / d.visits) : 0,
+      units: s.units,
+      salesFen: s.fen,
+      salesPerVisitFen: d.visits ? Math.round(s.fen / d.visits) : null,
+    };
+  });
+}

@@ -39,7 +39,7 @@ export function vtestCameraYaml(): string {
     lines:
       - { id: path-west, a: [0.25, 0.2257], b: [0.25, 0.6597] }
     zones:
-      - { id: lamp-post, polygon: [[0.45, 0.3], [0.72, 0.3], [0.72, 0.62], [0.45, 0.62]], minDwellSeconds: 1 }
+      - { id: lamp-post, polygon: [[0.45, 0.3], [0.72, 0.3], [0.72, 0.62], [0.45, 0.62]], minDwellSeconds: 1, categories: [dairy] }
     floorPlan: { homography: [20, 0, 0, 0, 14, 0, 0, 0.5, 0.75], widthM: 27, depthM: 12, cellM: 0.5 }
 `;
 }

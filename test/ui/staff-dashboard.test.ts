@@ -104,6 +104,7 @@ describe('staff dashboard', () => {
     );
     await page.locator('#dwell-rows tr').first().waitFor();
     expect(await page.locator('#dwell-rows').textContent()).toContain('lamp-post');
+    await page.locator('#zone-sales-rows tr', { hasText: 'lamp-post (dairy)' }).waitFor();
     await page.locator('#device-rows', { hasText: 'k1-printer' }).waitFor();
     expect(await page.locator('#link').textContent()).toContain('离线');
 

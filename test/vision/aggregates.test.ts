@@ -15,9 +15,18 @@ import {
   dwellSeries,
   footfallSince,
   heatmapOver,
+  zoneDwellVsSales,
 } from '../../edge/vision/queries.js';
 import { BacklogGuard } from '../../sync/backlog.js';
-import { demoDb } from '../helpers/store.js';
+import { cashSale, demoDb } from '../helpers/store.js';
+
+const gtinOfSnack = (db: Db) =>
+  (
+    db
+      .prepare(`SELECT gtin FROM products WHERE category_id = 'snacks' AND min_age = 0 LIMIT 1`)
+      .pluck()
+      .get() as string
+  ).slice(1);
 
 const T0 = Date.UTC(2026, 10, 20, 2, 0); // 10:00 in Shanghai
 
@@ -164,6 +173,26 @@ describe('vision aggregates', () => {
     expect(hours).toHaveLength(2);
     expect(hours[0]).toMatchObject({ hour: T0, footfall: 10 });
     expect(hours[1]).toMatchObject({ footfall: 0, conversion: null });
+  });
+
+  it('dwell against sales per zone: the categories on its shelves, sub-categories included, refunds off', () => {
+    const { db, agg } = setup();
+    agg.visit('aisle', 'dairy-end', T0 + 60_000, 30_000);
+    agg.visit('aisle', 'dairy-end', T0 + 120_000, 10_000);
+    agg.flush();
+    cashSale(db, ['6922001001036'], 0, T0 + 300_000, 2); // two litres of milk (dairy)
+    cashSale(db, [gtinOfSnack(db)], 0, T0 + 400_000, 1); // a snack: not on this zone's shelves
+    const zone = (categories: string[]) =>
+      zoneDwellVsSales(db, [{ cameraId: 'aisle', zoneId: 'dairy-end', categories }], T0, T0 + 3_600_000)[0]!;
+    expect(zone(['dairy'])).toMatchObject({
+      visits: 2,
+      avgDwellMs: 20_000,
+      units: 2,
+      salesPerVisitFen: 1290,
+    });
+    // a parent category takes in its children
+    expect(zone(['food']).units).toBeGreaterThanOrEqual(2);
+    expect(zone(['cleaning']).units).toBe(0);
   });
 
   it('prunes minute and quarter rows past retention, keeps hours', () => {

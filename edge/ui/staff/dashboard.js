@@ -89,6 +89,20 @@ async function loadCounts() {
       row([id, z.visits, `${Math.round(z.dwellMs / Math.max(1, z.visits) / 1000)} ${t('seconds')}`]),
     ),
   );
+  const zs = await call('GET', `/vision/zone-sales?from=${from}&to=${to}`, { headers: auth() });
+  const yuan = (fen) => `¥${(fen / 100).toFixed(2)}`;
+  $('zone-sales-rows').replaceChildren(
+    ...zs.zones.map((z) =>
+      row([
+        `${z.zoneId} (${z.categories.join(', ')})`,
+        z.visits,
+        `${Math.round(z.avgDwellMs / 1000)} ${t('seconds')}`,
+        z.units,
+        yuan(z.salesFen),
+        z.salesPerVisitFen === null ? '–' : yuan(z.salesPerVisitFen),
+      ]),
+    ),
+  );
   const conv = await call(
     'GET',
     `/vision/conversion?from=${from}&to=${Math.min(to, Date.now() + 3_600_000)}`,
