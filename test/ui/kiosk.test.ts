@@ -1,23 +1,15 @@
-// The self-checkout kiosk page in real Chromium against the daemon with every kiosk
-// device simulated at the protocol level: items arrive from the hardware scanner, a
-// member's wallet coupon redeems by itself, an age-restricted beer waits for the
-// attendant (staff PIN, age check), the card is paid on the nexo terminal, the receipt
-// prints on the ESC/POS printer and the coupon offer is claimed with one tap. Portrait
-// and landscape screenshots land in test-results/ui/.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotDir } from '../helpers/browser.js';
 import { daemonApi, type RunningDaemon, startDaemon } from '../helpers/daemon.js';
+import { KIOSK_TOKEN, pageTestStore } from './store.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
 
-const dir = mkdtempSync(join(tmpdir(), 'storeedge-kiosk-ui-'));
-const SUP_PIN_HASH = 'scrypt$16384$8$1$sb7zMIw9PxaDyUMgwpLgww==$cWyWGeZ9K4hqW6n53GoTRO3zKbX/MWfU+psdggfLP74=';
-const KIOSK_TOKEN = 'kiosk-1-ui-test-token-abcdefghij';
+const _SUP_PIN_HASH =
+  'scrypt$16384$8$1$sb7zMIw9PxaDyUMgwpLgww==$cWyWGeZ9K4hqW6n53GoTRO3zKbX/MWfU+psdggfLP74=';
 const MILK = '6922001001036';
 const BEER = '6911006001011';
 const APPLES = '2010001000006'; // a PLU shelf code: sold by weight
@@ -32,24 +24,7 @@ const scan = (code: string) => api('POST', '/demo/kiosks/kiosk-1/scanner', { cod
 const shot = (name: string) => page.screenshot({ path: join(screenshotDir(), name), fullPage: true });
 
 beforeAll(async () => {
-  const file = join(dir, 'store.yaml');
-  writeFileSync(
-    file,
-    `http: { port: 0 }
-db: { path: ./store.db }
-seed: { catalog: ${resolve('config/demo/catalog.json')} }
-devices:
-  - { id: k1-scanner, kind: scanner, driver: serial-scanner, kiosk: kiosk-1, simulate: true }
-  - { id: k1-scale, kind: scale, driver: mt-sics, kiosk: kiosk-1, simulate: true }
-  - { id: k1-printer, kind: printer, driver: escpos, kiosk: kiosk-1, simulate: true }
-  - { id: k1-terminal, kind: payment-terminal, driver: nexo, kiosk: kiosk-1, simulate: true }
-security:
-  kioskTokens:
-    - { kioskId: kiosk-1, token: ${KIOSK_TOKEN} }
-  staff:
-    - { id: sup-1, name: Wang Qiang, role: supervisor, pinHash: "${SUP_PIN_HASH}" }
-`,
-  );
+  const file = pageTestStore();
   d = await startDaemon(['--config', file]);
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1080, height: 1920 } });

@@ -1,11 +1,4 @@
-// Scan & go on a phone-sized page in real Chromium: a member signs in with their code,
-// looks a product up, sees its price, member promotion, related products and coupons,
-// claims a coupon, fills a phone cart, hands it to the self-checkout kiosk (the kiosk
-// page, a second tab) by its cart code, pays there by card on the simulated nexo
-// terminal, and the phone shows the sale and the wallet. Screenshots in test-results/ui/.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import {
   BinaryBitmap,
   DecodeHintType,
@@ -18,10 +11,10 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotDir } from '../helpers/browser.js';
 import { daemonApi, type RunningDaemon, startDaemon } from '../helpers/daemon.js';
+import { KIOSK_TOKEN, pageTestStore } from './store.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'storeedge-shopper-ui-'));
-const SUP_PIN_HASH = 'scrypt$16384$8$1$sb7zMIw9PxaDyUMgwpLgww==$cWyWGeZ9K4hqW6n53GoTRO3zKbX/MWfU+psdggfLP74=';
-const KIOSK_TOKEN = 'kiosk-1-shopper-test-token-0987654321';
+const _SUP_PIN_HASH =
+  'scrypt$16384$8$1$sb7zMIw9PxaDyUMgwpLgww==$cWyWGeZ9K4hqW6n53GoTRO3zKbX/MWfU+psdggfLP74=';
 const MILK = '6922001001036';
 
 let d: RunningDaemon;
@@ -43,23 +36,7 @@ async function readQr(dataUrl: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  const file = join(dir, 'store.yaml');
-  writeFileSync(
-    file,
-    `http: { port: 0 }
-db: { path: ./store.db }
-seed: { catalog: ${resolve('config/demo/catalog.json')} }
-devices:
-  - { id: k1-scanner, kind: scanner, driver: serial-scanner, kiosk: kiosk-1, simulate: true }
-  - { id: k1-printer, kind: printer, driver: escpos, kiosk: kiosk-1, simulate: true }
-  - { id: k1-terminal, kind: payment-terminal, driver: nexo, kiosk: kiosk-1, simulate: true }
-security:
-  kioskTokens:
-    - { kioskId: kiosk-1, token: ${KIOSK_TOKEN} }
-  staff:
-    - { id: sup-1, name: Wang Qiang, role: supervisor, pinHash: "${SUP_PIN_HASH}" }
-`,
-  );
+  const file = pageTestStore();
   d = await startDaemon(['--config', file]);
   browser = await launchBrowser();
   phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });

@@ -1,24 +1,14 @@
-// The staff dashboard in real Chromium against the daemon with simulated kiosk
-// devices and a camera counting people on a real clip: sign in, see the counts the
-// API holds, the heatmap, dwell and device health, acknowledge a kiosk's help call,
-// switch to English. Screenshots land in test-results/ui/.
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotDir } from '../helpers/browser.js';
 import { daemonApi, type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/ports.js';
 import { vtestCameraYaml } from '../models/fixtures.js';
+import { KIOSK_TOKEN, pageTestStore } from './store.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
-
-const dir = mkdtempSync(join(tmpdir(), 'storeedge-ui-'));
-const STAFF_PIN_HASH =
-  'scrypt$16384$8$1$ukQq8eNyELlCEHKfakXrhA==$VBMG/Hq41EqSyiJ+PqhdXn0DaQB8d9FGA1EEM0jp//A=';
-const KIOSK_TOKEN = 'kiosk-1-ui-test-token-0123456789';
 
 /** Runs in the page: controls with no text, aria-label or label around them. */
 const UNNAMED_CONTROLS = `[...document.querySelectorAll('button, select, input')]
@@ -32,23 +22,8 @@ let page: Page;
 const api = daemonApi(() => d);
 
 beforeAll(async () => {
-  const file = join(dir, 'store.yaml');
-  writeFileSync(
-    file,
-    `http: { port: 0 }
-db: { path: ./store.db }
-seed: { catalog: ${resolve('config/demo/catalog.json')} }
-devices:
-  - { id: k1-scanner, kind: scanner, driver: serial-scanner, kiosk: kiosk-1, simulate: true }
-  - { id: k1-printer, kind: printer, driver: escpos, kiosk: kiosk-1, simulate: true }
-security:
-  kioskTokens:
-    - { kioskId: kiosk-1, token: ${KIOSK_TOKEN} }
-  staff:
-    - { id: mgr-1, name: Manager, role: manager, pinHash: "${STAFF_PIN_HASH}" }
-vision: { flushSeconds: 1 }
-${vtestCameraYaml()}`,
-  );
+  const file = pageTestStore(`vision: { flushSeconds: 1 }
+${vtestCameraYaml()}`);
   d = await startDaemon(['--config', file]);
   browser = await launchBrowser();
   page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });

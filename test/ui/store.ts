@@ -1,0 +1,36 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+// The store the page tests run: kiosk-1 with every device simulated at the protocol
+// level, its kiosk token, the demo PIN hashes for a manager (1234) and a supervisor
+// (5678), and whatever else a test adds (a camera, say).
+
+export const KIOSK_TOKEN = 'kiosk-1-page-test-token-0123456789';
+const MGR_PIN_1234 = 'scrypt$16384$8$1$ukQq8eNyELlCEHKfakXrhA==$VBMG/Hq41EqSyiJ+PqhdXn0DaQB8d9FGA1EEM0jp//A=';
+const SUP_PIN_5678 = 'scrypt$16384$8$1$sb7zMIw9PxaDyUMgwpLgww==$cWyWGeZ9K4hqW6n53GoTRO3zKbX/MWfU+psdggfLP74=';
+
+/** Writes the store's config into a fresh folder; returns its path. */
+export function pageTestStore(extra = ''): string {
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-pages-'));
+  const file = join(dir, 'store.yaml');
+  writeFileSync(
+    file,
+    `http: { port: 0 }
+db: { path: ./store.db }
+seed: { catalog: ${resolve('config/demo/catalog.json')} }
+devices:
+  - { id: k1-scanner, kind: scanner, driver: serial-scanner, kiosk: kiosk-1, simulate: true }
+  - { id: k1-scale, kind: scale, driver: mt-sics, kiosk: kiosk-1, simulate: true }
+  - { id: k1-printer, kind: printer, driver: escpos, kiosk: kiosk-1, simulate: true }
+  - { id: k1-terminal, kind: payment-terminal, driver: nexo, kiosk: kiosk-1, simulate: true }
+security:
+  kioskTokens:
+    - { kioskId: kiosk-1, token: ${KIOSK_TOKEN} }
+  staff:
+    - { id: mgr-1, name: Manager, role: manager, pinHash: "${MGR_PIN_1234}" }
+    - { id: sup-1, name: Wang Qiang, role: supervisor, pinHash: "${SUP_PIN_5678}" }
+${extra}`,
+  );
+  return file;
+}
