@@ -122,6 +122,11 @@ describe('scan & go shopper page', () => {
     await phone.locator('#w-coupons li', { hasText: '已使用' }).waitFor();
     expect(Number(await phone.getByTestId('points').textContent())).toBeGreaterThan(0);
     await phone.screenshot({ path: join(screenshotDir(), 'shopper-wallet.png'), fullPage: true });
+
+    // the next item after a paid cart starts a new one
+    await phone.locator('[data-tab="scan"]').click();
+    await phone.getByRole('button', { name: '加入购物车' }).click();
+    await phone.getByTestId('cart-count').filter({ hasText: '(1)' }).waitFor();
   }, 120_000);
 
   it('a kiosk also takes a phone cart over by its code typed on the screen', async () => {

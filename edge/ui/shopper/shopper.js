@@ -95,7 +95,11 @@ async function lookUp(code) {
 }
 
 async function ensureCart() {
-  if (cart) return;
+  if (cart && !cart.done) return;
+  // a paid cart is finished: the next item starts a new one
+  $('paid').classList.add('hidden');
+  $('handoff').classList.add('hidden');
+  $('pay-kiosk').classList.remove('hidden');
   const c = await call('POST', '/carts', { body: { channel: 'phone' } });
   cart = { cartId: c.cartId, cartToken: c.cartToken, cartCode: c.cartCode };
   store.set('cart', cart);
@@ -250,7 +254,7 @@ $('code-form').addEventListener('submit', (e) => {
 });
 $('p-add').onclick = () => add();
 $('pay-kiosk').onclick = () => {
-  if (!cart) return;
+  if (!cart || cart.done) return;
   $('cart-code').textContent = cart.cartCode;
   // the kiosk's scanner reads the QR code; the six characters are for typing at its screen
   $('cart-qr').src = qrDataUrl(`storeedge:cart:${cart.cartCode}`);
