@@ -124,6 +124,8 @@ async function poll() {
       if (e.type === 'receipt-printed') $('receipt-state').textContent = t('receiptPrinted');
       if (e.type === 'receipt-not-printed') $('receipt-state').textContent = t('receiptNotPrinted');
     }
+    // the next shopper scanning before "done" was pressed: their cart takes the screen
+    if (sale && s.cartId && s.cartId !== sale.cartId) resetAfterSale();
     cartId = s.cartId;
     if (changed || paying) quote = cartId ? await call('GET', `/carts/${cartId}`, { headers: auth() }) : null;
     banners(s.devices, s.alerts);
@@ -137,7 +139,7 @@ async function finished(saleId) {
   if (sale) return;
   paying = false;
   const paidQuote = quote ?? (await call('GET', `/carts/${cartId}`, { headers: auth() }));
-  sale = { saleId, totalFen: paidQuote.totalFen };
+  sale = { saleId, cartId, totalFen: paidQuote.totalFen };
   const receipt = await call('GET', `/sales/${saleId}/receipt`, { headers: auth() }).catch(() => null);
   $('receipt-no').textContent = receipt?.receipt?.receiptNo ?? saleId.slice(0, 8);
   $('paid-total').textContent = yuan(sale.totalFen);
@@ -323,14 +325,15 @@ $('help').onclick = async () => {
   helpCalled = true;
   void poll();
 };
-$('finish').onclick = () => {
+function resetAfterSale() {
   sale = null;
   quote = null;
   $('receipt-state').textContent = '';
   $('offer-claim').textContent = t('claim');
   $('pay-status').textContent = '';
   show('idle');
-};
+}
+$('finish').onclick = resetAfterSale;
 $('lang').onclick = () => {
   toggleLocale();
   translate();
