@@ -4,7 +4,7 @@
 // shows the receipt and the coupon offer, calls an attendant, and hosts attendant mode
 // (age check, remove a line, change a price) after a staff PIN.
 import { call } from '../shared/api.js';
-import { locale, t, toggleLocale, translate } from '../shared/i18n.js';
+import { localName as name, t, toggleLocale, translate, yuan } from '../shared/i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -27,9 +27,6 @@ let quote = null;
 let sale = null;
 let paying = false;
 let helpCalled = false;
-
-const yuan = (fen) => `¥${(fen / 100).toFixed(2)}`;
-const name = (n) => (locale() === 'en' ? n.en : n.zh);
 
 function show(screen) {
   for (const id of ['idle', 'cart', 'done', 'attendant']) $(id).classList.toggle('hidden', id !== screen);

@@ -245,6 +245,12 @@ export function toggleLocale() {
   localStorage.setItem('storeedge.locale', locale() === 'zh-CN' ? 'en' : 'zh-CN');
 }
 
+/** Money in fen as the store shows it: ¥12.90. */
+export const yuan = (fen) => `¥${(fen / 100).toFixed(2)}`;
+
+/** A catalog name ({ zh, en }) in the page's language. */
+export const localName = (n) => (locale() === 'en' ? n.en : n.zh);
+
 /** Fills every element with data-t="key" and sets the page language. */
 export function translate(root = document) {
   document.documentElement.lang = locale();

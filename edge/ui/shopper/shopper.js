@@ -4,12 +4,10 @@
 // of coupons and points. Member sign-in is the member's own code, kept on their phone.
 
 import { call } from '../shared/api.js';
-import { locale, t, toggleLocale, translate } from '../shared/i18n.js';
+import { localName as name, t, toggleLocale, translate, yuan } from '../shared/i18n.js';
 import qrcode from '../vendor/qrcode/qrcode.mjs';
 
 const $ = (id) => document.getElementById(id);
-const yuan = (fen) => `¥${(fen / 100).toFixed(2)}`;
-const name = (n) => (locale() === 'en' ? n.en : n.zh);
 const store = {
   get: (k) => JSON.parse(localStorage.getItem(`storeedge.shopper.${k}`) ?? 'null'),
   set: (k, v) => localStorage.setItem(`storeedge.shopper.${k}`, JSON.stringify(v)),

@@ -2,7 +2,7 @@
 // day's counts, heatmap, dwell and conversion from the vision API, device health and
 // the sync backlog from /readyz. Numbers and grids only; no camera image exists here.
 import { call, subscribe } from '../shared/api.js';
-import { t, toggleLocale, translate } from '../shared/i18n.js';
+import { t, toggleLocale, translate, yuan } from '../shared/i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const token = () => sessionStorage.getItem('storeedge.staffToken');
@@ -90,7 +90,6 @@ async function loadCounts() {
     ),
   );
   const zs = await call('GET', `/vision/zone-sales?from=${from}&to=${to}`, { headers: auth() });
-  const yuan = (fen) => `¥${(fen / 100).toFixed(2)}`;
   $('zone-sales-rows').replaceChildren(
     ...zs.zones.map((z) =>
       row([
