@@ -33,24 +33,19 @@ export const uiRoutes: FastifyPluginAsync = async (app) => {
       );
     },
   });
-  // third-party browser code the pages use, served from the installed npm package
-  // (never a CDN): zxing decodes barcodes from the phone camera where the browser has
-  // no BarcodeDetector
-  const zxing = join(dirname(createRequire(import.meta.url).resolve('@zxing/library/package.json')), 'umd');
-  await app.register(fastifyStatic, {
-    root: zxing,
-    prefix: '/ui/vendor/zxing/',
-    decorateReply: false,
-    allowedPath: (path) => path === '/index.min.js',
-  });
-  // qrcode-generator draws the exit pass's QR code on the phone
-  // (its exports map names no package.json: resolve the CommonJS entry, in dist/ beside the .mjs)
-  const qr = dirname(createRequire(import.meta.url).resolve('qrcode-generator'));
-  await app.register(fastifyStatic, {
-    root: qr,
-    prefix: '/ui/vendor/qrcode/',
-    decorateReply: false,
-    allowedPath: (path) => path === '/qrcode.mjs',
-  });
+  // third-party browser code the pages use, served from the installed npm packages
+  // (never a CDN), one file each: zxing decodes barcodes from the phone camera where
+  // the browser has no BarcodeDetector; qrcode-generator draws the phone's QR codes
+  const resolvePkg = createRequire(import.meta.url).resolve;
+  const vendor = (name: string, dir: string, file: string) =>
+    app.register(fastifyStatic, {
+      root: dir,
+      prefix: `/ui/vendor/${name}/`,
+      decorateReply: false,
+      allowedPath: (path) => path === `/${file}`,
+    });
+  await vendor('zxing', join(dirname(resolvePkg('@zxing/library/package.json')), 'umd'), 'index.min.js');
+  // (its exports map names no package.json: the CommonJS entry sits in dist/ beside the .mjs)
+  await vendor('qrcode', dirname(resolvePkg('qrcode-generator')), 'qrcode.mjs');
   app.get('/', async (_req, reply) => reply.redirect('/ui/staff/'));
 };
