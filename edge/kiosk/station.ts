@@ -57,7 +57,7 @@ export interface StationDeps {
 const MAX_EVENTS = 100;
 
 /** The QR code a shopper's phone shows to hand its cart to a kiosk. */
-export const PHONE_CART_QR = /^storeedge:cart:([2-9A-Za-z]{6})$/;
+const PHONE_CART_QR = /^storeedge:cart:([2-9A-Za-z]{6})$/;
 
 export class KioskStation {
   private cartId: string | null = null;

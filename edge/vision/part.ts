@@ -52,7 +52,7 @@ export interface ModelInstallResult {
   model?: { id: string; version: string; sha256: string };
 }
 
-export function analyticsConfig(c: CameraCfg): CameraAnalyticsConfig {
+function analyticsConfig(c: CameraCfg): CameraAnalyticsConfig {
   const fp = c.floorPlan;
   return {
     id: c.id,
