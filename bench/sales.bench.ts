@@ -5,12 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseScan } from '../edge/catalog/barcode.js';
-import { applySeed, loadSeedFile } from '../edge/catalog/seed.js';
 import { addScan, createCart } from '../edge/checkout/carts.js';
 import { payCash, startPayment } from '../edge/checkout/tenders.js';
-import { migrate } from '../edge/db/migrate.js';
-import { migrations } from '../edge/db/migrations/index.js';
 import { openDb } from '../edge/db/open.js';
+import { benchStore } from './store.js';
 
 const SALES = 300;
 const RAW = 2000;
@@ -28,13 +26,7 @@ export function run(): void {
     const rawPerS = RAW / (Number(process.hrtime.bigint() - t0) / 1e9);
     raw.close();
 
-    const db = openDb(join(dir, 'store.db'));
-    migrate(db, migrations);
-    const now = Date.UTC(2026, 10, 18, 4, 0);
-    applySeed(db, loadSeedFile('config/demo/catalog.json'), now - 1);
-    const codes = (
-      db.prepare("SELECT gtin FROM products WHERE sold_by = 'each' AND min_age = 0").pluck().all() as string[]
-    ).map((g) => g.slice(1));
+    const { db, now, codes } = benchStore(dir);
     const ctx = {
       now,
       timezone: 'Asia/Shanghai',

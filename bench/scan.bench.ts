@@ -10,13 +10,10 @@ import { openPtyPair } from '../device-drivers/core/pty-pair.js';
 import { SerialScanner } from '../device-drivers/scanner/serial-scanner.js';
 import { ScannerSimulator } from '../device-drivers/scanner/simulator.js';
 import { parseScan } from '../edge/catalog/barcode.js';
-import { applySeed, loadSeedFile } from '../edge/catalog/seed.js';
 import { addScan, createCart } from '../edge/checkout/carts.js';
-import { migrate } from '../edge/db/migrate.js';
-import { migrations } from '../edge/db/migrations/index.js';
-import { openDb } from '../edge/db/open.js';
 import { KioskStation } from '../edge/kiosk/station.js';
 import { ProviderPayments } from '../edge/payments/provider-payments.js';
+import { benchStore } from './store.js';
 
 const SCANS = 200;
 
@@ -24,13 +21,7 @@ const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floo
 
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'storeedge-bench-'));
-  const db = openDb(join(dir, 'store.db'));
-  migrate(db, migrations);
-  const now = Date.UTC(2026, 10, 18, 4, 0);
-  applySeed(db, loadSeedFile('config/demo/catalog.json'), now - 1);
-  const codes = (
-    db.prepare("SELECT gtin FROM products WHERE sold_by = 'each' AND min_age = 0").pluck().all() as string[]
-  ).map((g) => g.slice(1));
+  const { db, now, codes } = benchStore(dir);
   const opts = { variableMeasure: [], currencyNumeric: '156' };
   const ctx = () => ({
     now: Date.now(),
