@@ -1,38 +1,27 @@
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshotDir } from '../helpers/browser.js';
-import { daemonApi, type RunningDaemon, startDaemon } from '../helpers/daemon.js';
-import { KIOSK_TOKEN, pageTestStore } from './store.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshotDir } from '../helpers/browser.js';
+import { daemonApi } from '../helpers/daemon.js';
+import { KIOSK_TOKEN, pageSuite } from './store.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
 
-const _SUP_PIN_HASH =
-  'scrypt$16384$8$1$sb7zMIw9PxaDyUMgwpLgww==$cWyWGeZ9K4hqW6n53GoTRO3zKbX/MWfU+psdggfLP74=';
 const MILK = '6922001001036';
 const BEER = '6911006001011';
 const APPLES = '2010001000006'; // a PLU shelf code: sold by weight
 
-let d: RunningDaemon;
-let browser: Browser;
+const suite = pageSuite();
 let page: Page;
 
-const api = daemonApi(() => d);
+const api = daemonApi(() => suite.daemon);
 
 const scan = (code: string) => api('POST', '/demo/kiosks/kiosk-1/scanner', { code });
 const shot = (name: string) => page.screenshot({ path: join(screenshotDir(), name), fullPage: true });
 
 beforeAll(async () => {
-  const file = pageTestStore();
-  d = await startDaemon(['--config', file]);
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1080, height: 1920 } });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  if (d) await d.stop('SIGTERM');
+  page = await suite.browser.newPage({ viewport: { width: 1080, height: 1920 } });
 });
 
 describe('self-checkout kiosk page', () => {
@@ -45,7 +34,7 @@ describe('self-checkout kiosk page', () => {
         .campaignId,
     ).toBe('welcome-5');
 
-    await page.goto(`${d.address}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
+    await page.goto(`${suite.daemon.address}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
     await page.getByText('请扫描第一件商品').waitFor();
     expect(page.url()).not.toContain(KIOSK_TOKEN); // the token is kept, not left in the address bar
     await shot('kiosk-idle-portrait.png');

@@ -6,21 +6,18 @@ import {
   QRCodeReader,
   RGBLuminanceSource,
 } from '@zxing/library';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshotDir } from '../helpers/browser.js';
-import { daemonApi, type RunningDaemon, startDaemon } from '../helpers/daemon.js';
-import { KIOSK_TOKEN, pageTestStore } from './store.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshotDir } from '../helpers/browser.js';
+import { daemonApi } from '../helpers/daemon.js';
+import { KIOSK_TOKEN, pageSuite } from './store.js';
 
-const _SUP_PIN_HASH =
-  'scrypt$16384$8$1$sb7zMIw9PxaDyUMgwpLgww==$cWyWGeZ9K4hqW6n53GoTRO3zKbX/MWfU+psdggfLP74=';
 const MILK = '6922001001036';
 
-let d: RunningDaemon;
-let browser: Browser;
+const suite = pageSuite();
 let phone: Page;
-const api = daemonApi(() => d);
+const api = daemonApi(() => suite.daemon);
 
 /** Decodes a QR code image (a data URL) with zxing, from its pixels. */
 async function readQr(dataUrl: string): Promise<string> {
@@ -36,15 +33,11 @@ async function readQr(dataUrl: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  const file = pageTestStore();
-  d = await startDaemon(['--config', file]);
-  browser = await launchBrowser();
-  phone = await browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  if (d) await d.stop('SIGTERM');
+  phone = await suite.browser.newPage({
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+  });
 });
 
 describe('scan & go shopper page', () => {
@@ -52,7 +45,7 @@ describe('scan & go shopper page', () => {
     const sup = (await api('POST', '/staff/sessions', { staffId: 'sup-1', pin: '5678' })).token as string;
     const member = await api('POST', '/staff/members', { name: 'Li' }, { 'x-staff-token': sup });
 
-    await phone.goto(`${d.address}/ui/shopper/`);
+    await phone.goto(`${suite.daemon.address}/ui/shopper/`);
     await phone.getByLabel('会员登录').fill(member.code);
     await phone.getByRole('button', { name: '确认' }).click();
     await phone.getByText('会员已登录').waitFor();
@@ -87,8 +80,8 @@ describe('scan & go shopper page', () => {
     expect(cartQr).toBe(`storeedge:cart:${code}`);
 
     // the kiosk's hardware scanner reads the phone's QR code and takes the cart over
-    const kiosk = await browser.newPage({ viewport: { width: 1080, height: 1920 } });
-    await kiosk.goto(`${d.address}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
+    const kiosk = await suite.browser.newPage({ viewport: { width: 1080, height: 1920 } });
+    await kiosk.goto(`${suite.daemon.address}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
     await kiosk.getByText('请扫描第一件商品').waitFor();
     await api('POST', '/demo/kiosks/kiosk-1/scanner', { code: cartQr });
     await kiosk.getByTestId('total').filter({ hasText: total! }).waitFor();
@@ -132,8 +125,8 @@ describe('scan & go shopper page', () => {
   it('a kiosk also takes a phone cart over by its code typed on the screen', async () => {
     const c = await api('POST', '/carts', { channel: 'phone' });
     await api('POST', `/carts/${c.cartId}/scans`, { code: MILK, qty: 2 }, { 'x-cart-token': c.cartToken });
-    const kiosk = await browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    await kiosk.goto(`${d.address}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
+    const kiosk = await suite.browser.newPage({ viewport: { width: 1920, height: 1080 } });
+    await kiosk.goto(`${suite.daemon.address}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
     await kiosk.getByLabel('手机购物车码').fill(c.cartCode);
     await kiosk.getByRole('button', { name: '取出购物车' }).click();
     await kiosk.locator('#lines li', { hasText: '× 2' }).waitFor();

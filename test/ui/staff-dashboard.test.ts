@@ -1,11 +1,11 @@
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshotDir } from '../helpers/browser.js';
-import { daemonApi, type RunningDaemon, startDaemon } from '../helpers/daemon.js';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshotDir } from '../helpers/browser.js';
+import { daemonApi } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/ports.js';
 import { vtestCameraYaml } from '../models/fixtures.js';
-import { KIOSK_TOKEN, pageTestStore } from './store.js';
+import { KIOSK_TOKEN, pageSuite } from './store.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
@@ -15,23 +15,14 @@ const UNNAMED_CONTROLS = `[...document.querySelectorAll('button, select, input')
   .filter((el) => !(el.textContent.trim() || el.getAttribute('aria-label') || el.closest('label')))
   .map((el) => el.outerHTML)`;
 
-let d: RunningDaemon;
-let browser: Browser;
+const suite = pageSuite(`vision: { flushSeconds: 1 }
+${vtestCameraYaml()}`);
 let page: Page;
 
-const api = daemonApi(() => d);
+const api = daemonApi(() => suite.daemon);
 
 beforeAll(async () => {
-  const file = pageTestStore(`vision: { flushSeconds: 1 }
-${vtestCameraYaml()}`);
-  d = await startDaemon(['--config', file]);
-  browser = await launchBrowser();
-  page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  if (d) await d.stop('SIGTERM');
+  page = await suite.browser.newPage({ viewport: { width: 1440, height: 1000 } });
 });
 
 describe('staff dashboard', () => {
@@ -39,7 +30,7 @@ describe('staff dashboard', () => {
     await waitFor(
       'clip analysed',
       async () => {
-        const r = (await (await fetch(`${d.address}/readyz`)).json()) as J;
+        const r = (await (await fetch(`${suite.daemon.address}/readyz`)).json()) as J;
         return r.parts.find((p: J) => p.name === 'vision').details.cameras[0].state === 'ended'
           ? true
           : undefined;
@@ -53,7 +44,7 @@ describe('staff dashboard', () => {
       }),
     ).toBeTruthy();
 
-    await page.goto(`${d.address}/ui/staff/`);
+    await page.goto(`${suite.daemon.address}/ui/staff/`);
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
     await page.getByLabel('员工编号').fill('mgr-1');
     await page.getByLabel('密码').fill('0000');
@@ -106,10 +97,12 @@ describe('staff dashboard', () => {
   }, 200_000);
 
   it('serves only its own files, with a strict content policy', async () => {
-    const res = await fetch(`${d.address}/ui/staff/`);
+    const res = await fetch(`${suite.daemon.address}/ui/staff/`);
     expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
-    expect((await fetch(`${d.address}/ui/%2e%2e/%2e%2e/package.json`)).status).toBeGreaterThanOrEqual(400);
-    const live = await fetch(`${d.address}/api/v1/staff/live`);
+    expect(
+      (await fetch(`${suite.daemon.address}/ui/%2e%2e/%2e%2e/package.json`)).status,
+    ).toBeGreaterThanOrEqual(400);
+    const live = await fetch(`${suite.daemon.address}/api/v1/staff/live`);
     expect(live.status).toBe(401);
   });
 });

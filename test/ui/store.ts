@@ -1,6 +1,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
+import { launchBrowser } from '../helpers/browser.js';
+import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 
 // The store the page tests run: kiosk-1 with every device simulated at the protocol
 // level, its kiosk token, the demo PIN hashes for a manager (1234) and a supervisor
@@ -33,4 +37,18 @@ security:
 ${extra}`,
   );
   return file;
+}
+
+/** Starts the store's daemon and a browser before a page test file, stops both after it. */
+export function pageSuite(extra = ''): { daemon: RunningDaemon; browser: Browser } {
+  const suite = {} as { daemon: RunningDaemon; browser: Browser };
+  beforeAll(async () => {
+    suite.daemon = await startDaemon(['--config', pageTestStore(extra)]);
+    suite.browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await suite.browser?.close();
+    if (suite.daemon) await suite.daemon.stop('SIGTERM');
+  });
+  return suite;
 }
