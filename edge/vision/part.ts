@@ -44,6 +44,8 @@ interface CameraRun {
   inferMs: number;
   lastFrameAt: number | null;
   error: string | null;
+  /** The source ran out and everything it produced is flushed to SQLite. */
+  finished: boolean;
 }
 
 export interface ModelInstallResult {
@@ -173,6 +175,7 @@ export class VisionPart implements Part {
       inferMs: 0,
       lastFrameAt: null,
       error: null,
+      finished: false,
     };
     const pipeline = new CameraPipeline(analyticsConfig(cfg), this.slot, {
       crossing: (c) =>
@@ -192,10 +195,19 @@ export class VisionPart implements Part {
     const source = this.source(cfg);
     run.pipeline = pipeline;
     run.source = source;
-    run.done = runCamera(source, pipeline, this.abort.signal).catch((err: Error) => {
-      run.error = err.message;
-      this.o.log.error({ camera: cfg.id, err: err.message }, 'camera stopped');
-    });
+    run.done = runCamera(source, pipeline, this.abort.signal)
+      .catch((err: Error) => {
+        run.error = err.message;
+        this.o.log.error({ camera: cfg.id, err: err.message }, 'camera stopped');
+      })
+      .then(() => {
+        // A recording that ran out is a closed period: its last seconds go to SQLite now,
+        // before the camera reads 'ended', so staff and HQ read the same figures for it
+        // from then on instead of waiting for the next timer flush.
+        if (this.abort.signal.aborted) return;
+        this.flush();
+        run.finished = true;
+      });
     this.runs.set(cfg.id, run as CameraRun);
   }
 
@@ -311,7 +323,8 @@ export class VisionPart implements Part {
       cameras: [...this.runs.values()].map((r) => ({
         id: r.cfg.id,
         source: r.source.label,
-        state: r.source.state(),
+        // 'ended' only once the run's last tallies are stored (see startCamera)
+        state: r.finished ? 'ended' : r.source.state() === 'ended' ? 'streaming' : r.source.state(),
         frames: r.frames,
         inferred: r.inferred,
         dropped: r.source.dropped(),
