@@ -137,6 +137,7 @@ export class SyncPart implements Part {
     if (this.heartbeat) clearInterval(this.heartbeat);
     await this.publisher?.stop();
     await this.link?.stop();
+    this.publisher?.drainAcks();
   }
 
   details(): Record<string, unknown> {

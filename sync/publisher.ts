@@ -154,7 +154,8 @@ export class OutboxPublisher {
           // a PUBACK is a PUBACK, whichever connection it came on
           this.acked.push(r.seq);
           this.acknowledged++;
-          if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), 20);
+          // after stop no timer: the database may close before it fires; drainAcks() marks these
+          if (!this.flushTimer && this.running) this.flushTimer = setTimeout(() => this.flush(), 20);
           if (epoch === this.epoch) this.inflight--;
         },
         () => {
@@ -180,8 +181,14 @@ export class OutboxPublisher {
       // not marked means sent again later, which HQ absorbs; try these again shortly
       this.acked.push(...seqs);
       this.o.log.error({ err: e }, 'marking events sent failed; retrying');
-      if (!this.flushTimer) this.flushTimer = setTimeout(() => this.flush(), 500);
+      if (!this.flushTimer && this.running) this.flushTimer = setTimeout(() => this.flush(), 500);
     }
+  }
+
+  /** Marks PUBACKs that arrived while the link was closing (after stop), while the
+   * database is still open; any not marked are sent again later, which HQ absorbs. */
+  drainAcks(): void {
+    if (this.o.db.open) this.flush();
   }
 
   /** HQ found a gap: those rows go again. */
