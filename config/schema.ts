@@ -254,6 +254,24 @@ export const ConfigSchema = Type.Object(
           description: 'restricted-circulation (prefix 2x) layouts used by this store',
         },
       ),
+      labels: Obj({
+        gs1Carriers: Type.Array(Type.Enum(['gs1-128', 'gs1-databar', 'gs1-qr', 'gs1-datamatrix']), {
+          default: ['gs1-128', 'gs1-databar'],
+          uniqueItems: true,
+          description:
+            'GS1 symbols whose weight (310x) or price (392x/393x) the store takes, and only for items the catalog marks variable-measure',
+        }),
+        priceBandPct: Type.Integer({
+          minimum: 0,
+          maximum: 100,
+          default: 20,
+          description: "a label's price per kg more than this far from the catalog's needs an attendant",
+        }),
+        weightG: Obj({
+          min: Type.Integer({ minimum: 1, maximum: 100_000, default: 5 }),
+          max: Type.Integer({ minimum: 1, maximum: 100_000, default: 20_000 }),
+        }),
+      }),
     }),
     loyalty: Obj({
       pointsPerYuan: Type.Integer({

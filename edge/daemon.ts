@@ -55,6 +55,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
   const scanOptions = {
     variableMeasure: config.barcodes.variableMeasure,
     currencyNumeric: ISO_4217_NUMERIC[config.store.currency],
+    labels: config.barcodes.labels,
   };
   const store = { id: config.store.id, name: config.store.name, timezone: config.store.timezone };
   const context = () => ({

@@ -814,6 +814,13 @@ const weighed: [string, string, string, string, number][] = [
   ['meat', '鸡翅中', 'Chicken Mid-Wings', '30005', 4598],
 ];
 
+// What one labelled pack of a weighed item may plausibly weigh, and how old its pack date may be
+const labelRules: Record<string, { weightG: { min: number; max: number }; maxAgeDays: number }> = {
+  fruit: { weightG: { min: 50, max: 12_000 }, maxAgeDays: 7 },
+  vegetables: { weightG: { min: 20, max: 8_000 }, maxAgeDays: 5 },
+  meat: { weightG: { min: 50, max: 5_000 }, maxAgeDays: 3 },
+};
+
 const taxByCategory = (cat: string): number =>
   ['dairy', 'grain-oil', 'fruit', 'vegetables', 'meat'].includes(cat) ? VAT.food : VAT.general;
 
@@ -852,6 +859,7 @@ function build() {
       category,
       soldBy: 'weight',
       plu,
+      label: labelRules[category],
       taxRateBp: taxByCategory(category),
       priceFen: perKg,
     });

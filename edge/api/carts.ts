@@ -8,6 +8,7 @@ import { parseScan } from '../catalog/barcode.js';
 import {
   addScan,
   createCart,
+  labelRefusedIn,
   removeLine,
   resumeCart,
   setMember,
@@ -21,7 +22,7 @@ import { presentCoupon } from '../coupons/wallet.js';
 import { DomainError } from '../errors.js';
 import { identifyMember } from '../members/members.js';
 import { type BusinessDeps, checkoutContext, writer } from './deps.js';
-import { ApiError } from './errors.js';
+import { ApiError, refusal } from './errors.js';
 import { CartParams, Code, Fen, LineParams, QuoteSchema, TenderResponse, tenderBody } from './schemas.js';
 
 const NoBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
@@ -102,12 +103,21 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
             'this is a member or coupon code: send it to /member or /coupons',
           );
         }
-        const line = addScan(d.db, cartId, {
-          scan: parseScan(raw, d.scanOptions),
-          weightG: req.body.weightG,
-          qty: req.body.qty,
-          now: d.clock(),
-        });
+        let line: ReturnType<typeof addScan>;
+        try {
+          line = addScan(d.db, cartId, {
+            scan: parseScan(raw, d.scanOptions),
+            weightG: req.body.weightG,
+            qty: req.body.qty,
+            now: d.clock(),
+            labels: d.scanOptions.labels,
+            timezone: d.store.timezone,
+          });
+        } catch (err) {
+          // the scan is refused, but the label it carried stays recorded for staff and HQ
+          if (err instanceof DomainError && labelRefusedIn(err)) return refusal(err, String(req.id)) as never;
+          throw err;
+        }
         return { status: 201, body: { lineId: line.id, quote: quote(cartId) } };
       }),
   );

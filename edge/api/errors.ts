@@ -52,6 +52,23 @@ export const ErrorSchema = {
   },
 } as const;
 
+/** A domain refusal as an answer rather than a throw: for a write whose refusal still
+ * records something (a refused label is an event even though the scan fails), so the
+ * request's transaction commits that record along with the 4xx. */
+export function refusal(err: DomainError, requestId: string): { status: number; body: ErrorBody } {
+  return {
+    status: DOMAIN_STATUS[err.kind],
+    body: {
+      error: {
+        code: err.code,
+        message: err.message,
+        ...(err.details === undefined ? {} : { details: err.details }),
+        requestId,
+      },
+    },
+  };
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const body = (code: string, message: string, details?: unknown): ErrorBody => ({

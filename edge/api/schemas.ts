@@ -35,6 +35,8 @@ export const QuoteSchema = Type.Object({
       taxRateBp: Type.Integer(),
       minAge: Type.Integer(),
       ageApprovedBy: Type.Union([Type.String(), Type.Null()]),
+      labelHold: Type.Union([Type.Array(Type.String()), Type.Null()]),
+      labelApprovedBy: Type.Union([Type.String(), Type.Null()]),
       grossFen: Type.Integer(),
       discounts: Type.Array(Discount),
       netFen: Type.Integer(),
@@ -72,6 +74,7 @@ export const QuoteSchema = Type.Object({
   paidFen: Type.Integer(),
   dueFen: Type.Integer(),
   ageChecksPending: Type.Array(Type.String()),
+  labelChecksPending: Type.Array(Type.String({ description: 'lines whose label waits for an attendant' })),
 });
 
 export const SaleSchema = Type.Object({

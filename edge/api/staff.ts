@@ -4,7 +4,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
-import { approveAge, cancelCart, overridePrice, voidLine } from '../checkout/carts.js';
+import { approveAge, approveLabel, cancelCart, overridePrice, voidLine } from '../checkout/carts.js';
 import { quoteCart } from '../checkout/quote.js';
 import { refundSale } from '../checkout/refunds.js';
 import type { Staff } from '../checkout/staff.js';
@@ -78,6 +78,9 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
 
   lineAction('age-approval', (staff, cartId, lineId, b) =>
     approveAge(d.db, cartId, lineId, staff, b.reason, d.clock()),
+  );
+  lineAction('label-approval', (staff, cartId, lineId, b) =>
+    approveLabel(d.db, cartId, lineId, staff, b.reason, d.clock()),
   );
   lineAction('void', (staff, cartId, lineId, b) =>
     voidLine(d.db, cartId, lineId, staff, b.reason, d.clock()),

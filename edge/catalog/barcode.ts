@@ -3,9 +3,16 @@
 // identifiers, EAN-13/8, UPC-A/E, ITF-14, GS1-128/DataBar/QR/DataMatrix element
 // strings, GS1 Digital Link URIs and the store's variable-measure (2x) codes.
 // Every check digit is verified; anything else is a BarcodeError saying why.
-import { parseBarcode } from 'gs1-barcode-parser-mod';
 import { type Aim, type Symbology, splitAim } from './aim.js';
+import {
+  AI_SPECS,
+  type Element,
+  parseBracketed,
+  parseElementString,
+  validateElements,
+} from './gs1/element-string.js';
 import { BarcodeError, toGtin14, withCheckDigit } from './gtin.js';
+import type { LabelRules } from './label-policy.js';
 import { expandUpcE } from './upc-e.js';
 import { decodeVariableMeasure, type VariableMeasureLayout } from './variable-measure.js';
 
@@ -15,6 +22,8 @@ export interface ScanOptions {
   variableMeasure: readonly VariableMeasureLayout[];
   /** ISO 4217 numeric code of the store's currency, for AI 393x (CNY = 156) */
   currencyNumeric?: string;
+  /** which labels may weigh or price what (config barcodes.labels); used by checkout */
+  labels?: LabelRules;
 }
 
 export interface Scan {
@@ -31,6 +40,11 @@ export interface Scan {
   /** YYYY-MM-DD */
   expiry?: string;
   serial?: string;
+  /** YYYY-MM-DD: AI 13, the day the item was packed */
+  packDate?: string;
+  /** where a weight or price came from: the store's own scale layout, a GS1 element
+   * string (AI 310x/392x/393x), or a GS1 Digital Link URI */
+  valueSource?: 'store-layout' | 'gs1' | 'digital-link';
   /** every GS1 element read, for audit and display */
   elements?: { ai: string; value: string }[];
 }
@@ -57,7 +71,7 @@ export function parseScan(input: string, opts: ScanOptions): Scan {
   // GS1-128 read without AIM identifiers: an element string that starts with AI 01/02
   const bareElements = !aim && data.length > 16 && /^0[12]\d{14}/.test(data);
   if (aim?.gs1 || bareElements || data.startsWith('(') || data.includes(GS)) {
-    return { ...base, ...fromElementString(aim, data, opts), symbology: aim?.symbology ?? 'gs1-128' };
+    return { ...base, ...fromElementString(data, opts), symbology: aim?.symbology ?? 'gs1-128' };
   }
   if (!/^\d+$/.test(data)) {
     throw new BarcodeError(`not a product barcode: ${JSON.stringify(data.slice(0, 40))}`, 'unsupported');
@@ -115,33 +129,21 @@ function withVariableMeasure(
     gtin: toGtin14(withCheckDigit(`${vm.prefix}${vm.plu}`.padEnd(12, '0'))),
     plu: vm.plu,
     // a zero value field is the item's own code (shelf card, PLU sheet): weigh it on the scale
-    ...(vm.value === 0 ? {} : vm.kind === 'weight' ? { weightG: vm.value } : { priceFen: vm.value }),
+    ...(vm.value === 0
+      ? {}
+      : {
+          valueSource: 'store-layout' as const,
+          ...(vm.kind === 'weight' ? { weightG: vm.value } : { priceFen: vm.value }),
+        }),
   };
 }
 
-function fromElementString(
-  aim: Aim | null,
-  data: string,
-  opts: ScanOptions,
-): Omit<Scan, 'raw' | 'aim' | 'symbology'> {
-  let parsed: ReturnType<typeof parseBarcode>;
-  try {
-    // the library reads the AIM prefix itself; a GS1 read without one is given ]C1
-    parsed = parseBarcode(data.startsWith('(') ? data : `${aim?.id ?? ']C1'}${data}`);
-  } catch (err) {
-    throw new BarcodeError(
-      `malformed GS1 element string: ${String(err instanceof Error ? err.message : err)}`,
-      'malformed',
-    );
-  }
-  const elements = parsed.parsedCodeItems.map((e) => ({ ai: e.ai, value: e.raw }));
+function fromElementString(data: string, opts: ScanOptions): Omit<Scan, 'raw' | 'aim' | 'symbology'> {
+  const elements = data.startsWith('(') ? parseBracketed(data) : parseElementString(data);
   return fromElements(elements, opts);
 }
 
-function fromElements(
-  elements: { ai: string; value: string }[],
-  opts: ScanOptions,
-): Omit<Scan, 'raw' | 'aim' | 'symbology'> {
+function fromElements(elements: Element[], opts: ScanOptions): Omit<Scan, 'raw' | 'aim' | 'symbology'> {
   const out: Partial<Omit<Scan, 'raw' | 'aim' | 'symbology'>> = { elements };
   for (const { ai, value } of elements) {
     if (ai === '01' || ai === '02') {
@@ -149,6 +151,7 @@ function fromElements(
       out.gtin = toGtin14(value);
     } else if (ai === '10') out.batch = value;
     else if (ai === '21') out.serial = value;
+    else if (ai === '13') out.packDate = gs1Date(value);
     else if (ai === '17' || ai === '15') {
       if (ai === '17' || !out.expiry) out.expiry = gs1Date(value);
     } else if (/^310[0-5]$/.test(ai)) {
@@ -167,6 +170,7 @@ function fromElements(
     }
   }
   if (!out.gtin) throw new BarcodeError('GS1 code carries no GTIN (AI 01 or 02)', 'unsupported');
+  if (out.weightG !== undefined || out.priceFen !== undefined) out.valueSource = 'gs1';
   return { ...out, gtin: out.gtin };
 }
 
@@ -202,6 +206,12 @@ function gs1Date(v: string): string {
 // GS1 Digital Link 1.x short names for primary keys and qualifiers
 const DL_ALIASES: Record<string, string> = { gtin: '01', cpv: '22', lot: '10', ser: '21' };
 
+/**
+ * A GS1 Digital Link URI: a primary key (only /01/ names a product here), its
+ * qualifiers in one of the key's allowed orders, then data attributes in the query
+ * string, each an AI the dictionary marks as a Digital Link attribute. Non-numeric
+ * query keys (linkType, context) are for resolvers and are ignored.
+ */
 function fromDigitalLink(uri: string, opts: ScanOptions): Omit<Scan, 'raw' | 'aim' | 'symbology'> {
   let url: URL;
   try {
@@ -223,23 +233,47 @@ function fromDigitalLink(uri: string, opts: ScanOptions): Omit<Scan, 'raw' | 'ai
   if (start < 0 || start + 1 >= segs.length) {
     throw new BarcodeError('URI is not a GS1 Digital Link with a GTIN (/01/…)', 'unsupported');
   }
-  const pairs: { ai: string; value: string }[] = [];
   const rest = segs.slice(start);
   if (rest.length % 2 !== 0)
     throw new BarcodeError('GS1 Digital Link path must be AI/value pairs', 'malformed');
+  const path: Element[] = [];
   for (let i = 0; i < rest.length; i += 2) {
     const ai = DL_ALIASES[rest[i]!] ?? rest[i]!;
-    if (!/^\d{2,4}$/.test(ai))
+    if (!AI_SPECS.has(ai))
       throw new BarcodeError(`unknown AI "${rest[i]}" in Digital Link path`, 'malformed');
-    pairs.push({ ai, value: rest[i + 1]! });
+    path.push({ ai, value: rest[i + 1]! });
   }
-  for (const [key, value] of url.searchParams) {
-    if (/^\d{2,4}$/.test(key)) pairs.push({ ai: key, value });
+  // a GTIN-8, -12 or -13 in the path stands for its GTIN-14
+  const key = path[0]!;
+  if ([8, 12, 13].includes(key.value.length) && /^\d+$/.test(key.value))
+    key.value = key.value.padStart(14, '0');
+  const qualifiers = path.slice(1).map((e) => e.ai);
+  const orders = AI_SPECS.get('01')!.dlpkey ?? [[]];
+  const inOrder = orders.some((order) => {
+    let at = 0;
+    return qualifiers.every((q) => {
+      const found = order.indexOf(q, at);
+      at = found + 1;
+      return found >= 0;
+    });
+  });
+  if (!inOrder)
+    throw new BarcodeError(
+      `qualifiers ${qualifiers.join('/')} are not allowed after /01/ in this order`,
+      'malformed',
+    );
+  const query: Element[] = [];
+  for (const [k, value] of url.searchParams) {
+    if (!/^\d+$/.test(k)) continue;
+    const spec = AI_SPECS.get(k);
+    if (!spec?.dlAttribute)
+      throw new BarcodeError(`AI ${k} is not a GS1 Digital Link data attribute`, 'malformed');
+    if (path.some((e) => e.ai === k))
+      throw new BarcodeError(`AI ${k} is in both the path and the query`, 'malformed');
+    query.push({ ai: k, value });
   }
-  // let the AI table check each value's length and format, as for a scanned element string
-  const hri = pairs.map((p) => `(${p.ai})${p.value}`).join('');
-  if (/[()]/.test(pairs.map((p) => p.value).join(''))) {
-    throw new BarcodeError('parentheses inside Digital Link values are not supported', 'unsupported');
-  }
-  return fromElementString(null, hri, opts);
+  const elements = [...path, ...query];
+  validateElements(elements);
+  const scan = fromElements(elements, opts);
+  return scan.valueSource ? { ...scan, valueSource: 'digital-link' } : scan;
 }

@@ -30,6 +30,35 @@ export const CatalogDataset = Type.Object(
           size: Type.Optional(Type.String({ maxLength: 40 })),
           soldBy: Type.Enum(['each', 'weight'], { default: 'each' }),
           plu: Type.Optional(Type.String({ pattern: '^[0-9]{4,6}$' })),
+          variableMeasure: Type.Optional(
+            Type.Boolean({
+              description:
+                'a label (the store scale, or GS1 310x/392x/393x) may weigh or price it; default: sold by weight',
+            }),
+          ),
+          label: Type.Optional(
+            Type.Object(
+              {
+                weightG: Type.Optional(
+                  Type.Object(
+                    {
+                      min: Type.Integer({ minimum: 1, maximum: 100_000 }),
+                      max: Type.Integer({ minimum: 1, maximum: 100_000 }),
+                    },
+                    { additionalProperties: false, description: 'plausible weight of one labelled pack' },
+                  ),
+                ),
+                maxAgeDays: Type.Optional(
+                  Type.Integer({
+                    minimum: 0,
+                    maximum: 3650,
+                    description: 'a pack date (AI 13) older is flagged',
+                  }),
+                ),
+              },
+              { additionalProperties: false },
+            ),
+          ),
           taxRateBp: Type.Integer({
             minimum: 0,
             maximum: 10000,
@@ -177,6 +206,8 @@ function normaliseCatalog(ds: CatalogDataset): CatalogDataset {
       plus.add(p.plu);
     }
     if (p.soldBy === 'weight' && !p.plu) problems.push(`${at}/plu: required for items sold by weight`);
+    const w = p.label?.weightG;
+    if (w && w.min > w.max) problems.push(`${at}/label/weightG: min ${w.min} is above max ${w.max}`);
     return {
       ...p,
       gtin: gtin(p.gtin, `${at}/gtin`),
@@ -208,12 +239,16 @@ export function applyCatalog(db: Db, doc: unknown, meta: ApplyMeta): ApplyResult
     db.prepare('UPDATE products SET active = 0').run();
     db.prepare('DELETE FROM barcodes').run();
     const upProduct = db.prepare(
-      `INSERT INTO products (gtin, name_zh, name_en, category_id, brand_id, size, sold_by, plu, tax_rate_bp, min_age, active)
-       VALUES (@gtin, @nameZh, @nameEn, @category, @brand, @size, @soldBy, @plu, @taxRateBp, @minAge, 1)
+      `INSERT INTO products (gtin, name_zh, name_en, category_id, brand_id, size, sold_by, plu, tax_rate_bp, min_age,
+         variable_measure, label_weight_min_g, label_weight_max_g, label_max_age_days, active)
+       VALUES (@gtin, @nameZh, @nameEn, @category, @brand, @size, @soldBy, @plu, @taxRateBp, @minAge,
+         @variableMeasure, @labelMinG, @labelMaxG, @labelMaxAgeDays, 1)
        ON CONFLICT(gtin) DO UPDATE SET name_zh = excluded.name_zh, name_en = excluded.name_en,
          category_id = excluded.category_id, brand_id = excluded.brand_id, size = excluded.size,
          sold_by = excluded.sold_by, plu = excluded.plu, tax_rate_bp = excluded.tax_rate_bp,
-         min_age = excluded.min_age, active = 1`,
+         min_age = excluded.min_age, variable_measure = excluded.variable_measure,
+         label_weight_min_g = excluded.label_weight_min_g, label_weight_max_g = excluded.label_weight_max_g,
+         label_max_age_days = excluded.label_max_age_days, active = 1`,
     );
     const clearPlu = db.prepare('UPDATE products SET plu = NULL WHERE plu IS NOT NULL AND active = 0');
     const upPrice = db.prepare(
@@ -234,6 +269,10 @@ export function applyCatalog(db: Db, doc: unknown, meta: ApplyMeta): ApplyResult
         plu: p.plu ?? null,
         taxRateBp: p.taxRateBp,
         minAge: p.minAge,
+        variableMeasure: (p.variableMeasure ?? p.soldBy === 'weight') ? 1 : 0,
+        labelMinG: p.label?.weightG?.min ?? null,
+        labelMaxG: p.label?.weightG?.max ?? null,
+        labelMaxAgeDays: p.label?.maxAgeDays ?? null,
       });
       // the price in a catalog version takes effect when the version is applied
       upPrice.run(p.gtin, meta.now, p.priceFen);

@@ -18,6 +18,10 @@ export interface Product {
   minAge: number;
   /** per unit, or per kg when sold by weight */
   priceFen: number;
+  /** a label may weigh or price it (see label-policy.ts) */
+  variableMeasure: boolean;
+  labelWeightG: { min: number; max: number } | null;
+  labelMaxAgeDays: number | null;
 }
 
 interface Row {
@@ -31,6 +35,10 @@ interface Row {
   plu: string | null;
   tax_rate_bp: number;
   min_age: number;
+  variable_measure: number;
+  label_weight_min_g: number | null;
+  label_weight_max_g: number | null;
+  label_max_age_days: number | null;
   price_fen: number | null;
   categories: string;
 }
@@ -63,6 +71,12 @@ function toProduct(r: Row): Product {
     taxRateBp: r.tax_rate_bp,
     minAge: r.min_age,
     priceFen: r.price_fen,
+    variableMeasure: r.variable_measure === 1,
+    labelWeightG:
+      r.label_weight_min_g !== null && r.label_weight_max_g !== null
+        ? { min: r.label_weight_min_g, max: r.label_weight_max_g }
+        : null,
+    labelMaxAgeDays: r.label_max_age_days,
   };
 }
 

@@ -2,9 +2,13 @@
 // for weighed items); attendant actions change lines and are recorded with who and why.
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Scan } from '../catalog/barcode.js';
+import { judgeLabel, type LabelRules, labelKey } from '../catalog/label-policy.js';
 import { productForScan } from '../catalog/products.js';
 import type { Db } from '../db/open.js';
+import { appendOutbox } from '../db/outbox.js';
 import { DomainError, notFound } from '../errors.js';
+import { localIsoDate, startOfLocalDay } from '../local-day.js';
+import { type LabelFinding, recordLabelFinding } from './label-findings.js';
 import { type AttendantAction, requireRole, type Staff } from './staff.js';
 
 export type CartStatus = 'open' | 'suspended' | 'paying' | 'paid' | 'cancelled';
@@ -33,6 +37,10 @@ export interface CartLineRow {
   label_price_fen: number | null;
   override_price_fen: number | null;
   age_approved_by: string | null;
+  label_key: string | null;
+  /** JSON array of reasons the line waits for an attendant */
+  label_hold: string | null;
+  label_approved_by: string | null;
   voided: number;
   created_at: number;
 }
@@ -98,63 +106,126 @@ export interface AddScanInput {
   weightG?: number | undefined;
   qty?: number | undefined;
   now: number;
+  /** the store's label rules (config barcodes.labels); the schema defaults when absent */
+  labels?: LabelRules | undefined;
+  timezone?: string | undefined;
+  /** the caller will retry with a weight: don't record a refused label for this try */
+  retryWithWeight?: boolean | undefined;
 }
 
-/** Adds what was scanned. An 'each' item scanned again adds to its line. */
+export const DEFAULT_LABEL_RULES: LabelRules = {
+  gs1Carriers: ['gs1-128', 'gs1-databar'],
+  priceBandPct: 20,
+  weightG: { min: 5, max: 20_000 },
+};
+
+/** Adds what was scanned. An 'each' item scanned again adds to its line. A label's
+ * weight or price is used only as label-policy.ts allows; what it refuses or flags is
+ * recorded for staff and HQ, also when the scan itself is then refused. */
 export function addScan(db: Db, cartId: string, input: AddScanInput): CartLineRow {
-  return db.transaction(() => {
-    const cart = getCart(db, cartId);
-    requireStatus(cart, 'open');
-    const { scan, now } = input;
-    const { product, packQty } = productForScan(db, scan, now);
-    const labelPrice = scan.priceFen ?? null;
-    let weightG: number | null = null;
-    let qty = (input.qty ?? 1) * packQty;
-    if (product.soldBy === 'weight') {
-      weightG = scan.weightG ?? input.weightG ?? null;
-      if (weightG === null && labelPrice === null) {
-        throw new DomainError(
-          'invalid',
-          'WEIGHT_REQUIRED',
-          `${product.name.en} is sold by weight: weigh it on the scale`,
-          {
-            gtin: product.gtin,
-          },
-        );
+  let finding: LabelFinding | null = null;
+  try {
+    return db.transaction(() => {
+      const cart = getCart(db, cartId);
+      requireStatus(cart, 'open');
+      const { scan, now } = input;
+      const { product, packQty } = productForScan(db, scan, now);
+      const today = localIsoDate(now, input.timezone ?? 'UTC');
+      const key = labelKey(scan, product.gtin);
+      const verdict = judgeLabel(scan, product, input.labels ?? DEFAULT_LABEL_RULES, {
+        channel: cart.channel,
+        weightG: input.weightG ?? null,
+        today,
+        repeated: key !== null && labelSeen(db, cartId, key, startOfLocalDay(now, input.timezone ?? 'UTC')),
+      });
+      if (verdict.refused.length || verdict.flags.length)
+        finding = { cart, product, scan, verdict, lineId: null, now };
+      // remember which physical label priced the line (or which serialised item it is)
+      const lineKey = verdict.labelled || scan.serial ? key : null;
+      const labelPrice = verdict.priceFen;
+      let weightG: number | null = null;
+      let qty = (input.qty ?? 1) * packQty;
+      if (product.soldBy === 'weight') {
+        weightG = verdict.weightG;
+        if (weightG === null && labelPrice === null) {
+          throw new DomainError(
+            'invalid',
+            'WEIGHT_REQUIRED',
+            `${product.name.en} is sold by weight: weigh it on the scale`,
+            { gtin: product.gtin, ...(verdict.refused.length ? { labelRefused: verdict.refused } : {}) },
+          );
+        }
+        if (weightG !== null && weightG <= 0)
+          throw new DomainError('invalid', 'WEIGHT_INVALID', 'weight must be positive');
+        qty = 1;
+      } else if (verdict.labelled || verdict.flags.length) {
+        qty = 1; // a labelled pack is its own line
       }
-      if (weightG !== null && weightG <= 0)
-        throw new DomainError('invalid', 'WEIGHT_INVALID', 'weight must be positive');
-      qty = 1;
-    }
-    if (qty < 1 || qty > 999) throw new DomainError('invalid', 'QTY_INVALID', 'quantity must be 1 to 999');
-    if (product.soldBy === 'each' && labelPrice === null) {
-      const same = db
-        .prepare(
-          `SELECT * FROM cart_lines WHERE cart_id = ? AND gtin = ? AND voided = 0 AND weight_g IS NULL
-             AND label_price_fen IS NULL AND override_price_fen IS NULL ORDER BY seq DESC LIMIT 1`,
-        )
-        .get(cartId, product.gtin) as CartLineRow | undefined;
-      if (same) {
-        if (same.qty + qty > 999)
-          throw new DomainError('invalid', 'QTY_INVALID', 'quantity must be 1 to 999');
-        db.prepare('UPDATE cart_lines SET qty = qty + ? WHERE id = ?').run(qty, same.id);
-        touch(db, cartId, now);
-        return { ...same, qty: same.qty + qty };
+      if (qty < 1 || qty > 999) throw new DomainError('invalid', 'QTY_INVALID', 'quantity must be 1 to 999');
+      const hold = verdict.flags.length ? JSON.stringify(verdict.flags) : null;
+      if (product.soldBy === 'each' && labelPrice === null && lineKey === null && hold === null) {
+        const same = db
+          .prepare(
+            `SELECT * FROM cart_lines WHERE cart_id = ? AND gtin = ? AND voided = 0 AND weight_g IS NULL
+               AND label_price_fen IS NULL AND override_price_fen IS NULL AND label_key IS NULL
+               AND label_hold IS NULL ORDER BY seq DESC LIMIT 1`,
+          )
+          .get(cartId, product.gtin) as CartLineRow | undefined;
+        if (same) {
+          if (same.qty + qty > 999)
+            throw new DomainError('invalid', 'QTY_INVALID', 'quantity must be 1 to 999');
+          db.prepare('UPDATE cart_lines SET qty = qty + ? WHERE id = ?').run(qty, same.id);
+          touch(db, cartId, now);
+          if (finding) recordLabelFinding(db, { ...finding, lineId: same.id });
+          finding = null;
+          return { ...same, qty: same.qty + qty };
+        }
       }
+      const id = randomUUID();
+      const seq =
+        (db
+          .prepare('SELECT coalesce(max(seq), 0) + 1 FROM cart_lines WHERE cart_id = ?')
+          .pluck()
+          .get(cartId) as number) ?? 1;
+      db.prepare(
+        `INSERT INTO cart_lines (id, cart_id, seq, gtin, scanned, qty, weight_g, label_price_fen, label_key, label_hold, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(id, cartId, seq, product.gtin, scan.raw, qty, weightG, labelPrice, lineKey, hold, now);
+      touch(db, cartId, now);
+      if (finding) recordLabelFinding(db, { ...finding, lineId: id });
+      finding = null;
+      return db.prepare('SELECT * FROM cart_lines WHERE id = ?').get(id) as CartLineRow;
+    })();
+  } catch (err) {
+    // the scan was refused, but the label it carried was still an attempt staff and HQ see
+    const f = finding as LabelFinding | null;
+    if (
+      f?.verdict.refused.length &&
+      !input.retryWithWeight &&
+      err instanceof DomainError &&
+      labelRefusedIn(err)
+    ) {
+      db.transaction(() => recordLabelFinding(db, { ...f, verdict: { ...f.verdict, flags: [] } }))();
     }
-    const id = randomUUID();
-    const seq =
-      (db
-        .prepare('SELECT coalesce(max(seq), 0) + 1 FROM cart_lines WHERE cart_id = ?')
-        .pluck()
-        .get(cartId) as number) ?? 1;
-    db.prepare(
-      `INSERT INTO cart_lines (id, cart_id, seq, gtin, scanned, qty, weight_g, label_price_fen, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(id, cartId, seq, product.gtin, scan.raw, qty, weightG, labelPrice, now);
-    touch(db, cartId, now);
-    return db.prepare('SELECT * FROM cart_lines WHERE id = ?').get(id) as CartLineRow;
-  })();
+    throw err;
+  }
+}
+
+/** Whether a refused scan had its label recorded (addScan did so outside its rollback). */
+export const labelRefusedIn = (err: DomainError): boolean =>
+  typeof err.details === 'object' && err.details !== null && 'labelRefused' in err.details;
+
+/** The same label (or serial) on a sale completed today, or already in this cart. */
+function labelSeen(db: Db, cartId: string, key: string, dayStart: number): boolean {
+  return (
+    db
+      .prepare(
+        `SELECT 1 FROM cart_lines l JOIN carts c ON c.id = l.cart_id
+          WHERE l.label_key = ? AND l.voided = 0 AND l.created_at >= ?
+            AND (c.status = 'paid' OR c.id = ?) LIMIT 1`,
+      )
+      .get(key, dayStart, cartId) !== undefined
+  );
 }
 
 function getLine(db: Db, cartId: string, lineId: string): CartLineRow {
@@ -346,6 +417,56 @@ export function approveAge(
     change: (line) => {
       db.prepare('UPDATE cart_lines SET age_approved_by = ? WHERE id = ?').run(staff.id, lineId);
       return { gtin: line.gtin };
+    },
+  });
+}
+
+/** An attendant has looked at a held label (weighed the pack, checked the date) and lets it stand. */
+export function approveLabel(
+  db: Db,
+  cartId: string,
+  lineId: string,
+  staff: Staff,
+  reason: string,
+  now: number,
+): void {
+  lineAction(db, {
+    cartId,
+    lineId,
+    staff,
+    reason,
+    now,
+    action: 'label_approval',
+    statuses: ['open', 'suspended', 'paying'],
+    change: (line) => {
+      if (line.label_hold === null)
+        throw new DomainError(
+          'conflict',
+          'NO_LABEL_CHECK',
+          'this line has no label waiting for an attendant',
+        );
+      db.prepare('UPDATE cart_lines SET label_approved_by = ? WHERE id = ?').run(staff.id, lineId);
+      const flags = JSON.parse(line.label_hold) as string[];
+      // HQ sees who let a flagged label stand, beside the flag itself
+      appendOutbox(
+        db,
+        {
+          type: 'label.approved',
+          class: 'money',
+          payload: {
+            cartId,
+            lineId,
+            gtin: line.gtin,
+            code: line.scanned,
+            flags,
+            staffId: staff.id,
+            reason,
+            at: now,
+          },
+        },
+        now,
+      );
+      return { gtin: line.gtin, flags };
     },
   });
 }

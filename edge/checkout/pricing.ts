@@ -23,6 +23,9 @@ export interface PricedCartLine {
   taxRateBp: number;
   minAge: number;
   ageApprovedBy: string | null;
+  /** why the line's label waits for an attendant; null when it does not */
+  labelHold: string[] | null;
+  labelApprovedBy: string | null;
   grossFen: number;
   discounts: AppliedDiscount[];
   /** after promotions */
@@ -38,6 +41,8 @@ export interface PricedCart {
   netFen: number;
   /** line ids waiting for an attendant's age check */
   ageChecksPending: string[];
+  /** line ids whose label waits for an attendant */
+  labelChecksPending: string[];
 }
 
 export interface PricingOptions {
@@ -82,6 +87,8 @@ export function priceCart(db: Db, cartId: string, opts: PricingOptions): PricedC
       taxRateBp: p.taxRateBp,
       minAge: p.minAge,
       ageApprovedBy: r.age_approved_by,
+      labelHold: r.label_hold === null ? null : (JSON.parse(r.label_hold) as string[]),
+      labelApprovedBy: r.label_approved_by,
       grossFen: result.grossFen,
       discounts: result.discounts,
       netFen: result.netFen,
@@ -96,6 +103,7 @@ export function priceCart(db: Db, cartId: string, opts: PricingOptions): PricedC
     promoDiscountFen: grossFen - netFen,
     netFen,
     ageChecksPending: lines.filter((l) => l.minAge > 0 && !l.ageApprovedBy).map((l) => l.id),
+    labelChecksPending: lines.filter((l) => l.labelHold && !l.labelApprovedBy).map((l) => l.id),
   };
 }
 

@@ -40,6 +40,7 @@ export interface Quote {
   paidFen: number;
   dueFen: number;
   ageChecksPending: string[];
+  labelChecksPending: string[];
 }
 
 export function payments(db: Db, cartId: string): PaymentSummary[] {
@@ -123,5 +124,6 @@ export function quoteCart(db: Db, cartId: string, opts: PricingOptions): Quote {
     paidFen,
     dueFen: Math.max(0, totalFen - paidFen),
     ageChecksPending: priced.ageChecksPending,
+    labelChecksPending: priced.labelChecksPending,
   };
 }

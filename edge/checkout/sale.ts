@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
 import { DomainError } from '../errors.js';
+import { localIsoDate } from '../local-day.js';
 import { movePoints, pointsEarned } from '../members/members.js';
 import { type Quote, quoteCart } from './quote.js';
 
@@ -24,16 +25,7 @@ export interface SaleResult {
   pointsEarned: number;
 }
 
-function localDate(now: number, timezone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: timezone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  })
-    .format(now)
-    .replaceAll('-', '');
-}
+const localDate = (now: number, timezone: string) => localIsoDate(now, timezone).replaceAll('-', '');
 
 /** Completes the sale of a fully paid cart. Must be called inside a transaction (the
  * tender that paid the last fen and the sale commit together); a caller that quoted the
@@ -43,6 +35,11 @@ export function completeSale(db: Db, cartId: string, ctx: CheckoutContext, quote
   const quote = quoted ?? quoteCart(db, cartId, ctx);
   if (quote.status !== 'paying') {
     throw new DomainError('conflict', 'CART_STATE', `cart is ${quote.status}; a sale completes from paying`);
+  }
+  if (quote.labelChecksPending.length) {
+    throw new DomainError('conflict', 'LABEL_CHECK_REQUIRED', 'an attendant must check a label first', {
+      lines: quote.labelChecksPending,
+    });
   }
   if (quote.ageChecksPending.length) {
     throw new DomainError('conflict', 'AGE_CHECK_REQUIRED', 'an attendant must check the shopper’s age', {

@@ -12,11 +12,19 @@ export interface Staff {
 
 const RANK: Record<Role, number> = { cashier: 1, supervisor: 2, manager: 3 };
 
-export type AttendantAction = 'age_approval' | 'price_override' | 'void' | 'refund' | 'cancel_cart';
+export type AttendantAction =
+  | 'age_approval'
+  | 'label_approval'
+  | 'price_override'
+  | 'void'
+  | 'refund'
+  | 'cancel_cart';
 
 /** The least role each attendant action needs. */
 export const ACTION_ROLE: Record<AttendantAction, Role> = {
   age_approval: 'cashier',
+  // the attendant weighs or looks at the pack; who approved is recorded and sent to HQ
+  label_approval: 'cashier',
   void: 'cashier',
   cancel_cart: 'cashier',
   price_override: 'supervisor',

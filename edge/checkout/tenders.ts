@@ -25,6 +25,11 @@ export function startPayment(db: Db, cartId: string, ctx: CheckoutContext): Quot
       requireStatus(cart, 'open');
       const q = quoteCart(db, cartId, ctx);
       if (q.lines.length === 0) throw new DomainError('conflict', 'CART_EMPTY', 'nothing to pay for');
+      if (q.labelChecksPending.length) {
+        throw new DomainError('conflict', 'LABEL_CHECK_REQUIRED', 'an attendant must check a label first', {
+          lines: q.labelChecksPending,
+        });
+      }
       if (q.ageChecksPending.length) {
         throw new DomainError('conflict', 'AGE_CHECK_REQUIRED', 'an attendant must check the shopper’s age', {
           lines: q.ageChecksPending,

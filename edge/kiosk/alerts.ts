@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open.js';
 import { DomainError } from '../errors.js';
 
-export type AlertKind = 'help' | 'bagging' | 'device' | 'payment';
+export type AlertKind = 'help' | 'bagging' | 'device' | 'payment' | 'label';
 
 export interface Alert {
   id: string;

@@ -191,12 +191,23 @@ export class KioskStation {
         this.d.bagging?.monitor.reset();
       }
       let line: ReturnType<typeof addScan>;
+      const rules = { labels: this.d.scanOptions.labels, timezone: ctx.timezone };
       try {
-        line = addScan(this.d.db, cartId, { scan: parsed, now: ctx.now });
+        line = addScan(this.d.db, cartId, {
+          scan: parsed,
+          now: ctx.now,
+          ...rules,
+          retryWithWeight: !!this.d.scale,
+        });
       } catch (e) {
         if (!(e instanceof DomainError && e.code === 'WEIGHT_REQUIRED' && this.d.scale)) throw e;
         const w = await this.d.scale.weighStable();
-        line = addScan(this.d.db, cartId, { scan: parsed, weightG: Math.round(w.grams), now: ctx.now });
+        line = addScan(this.d.db, cartId, {
+          scan: parsed,
+          weightG: Math.round(w.grams),
+          now: ctx.now,
+          ...rules,
+        });
       }
       this.emit('line-added', { cartId, lineId: line.id, gtin: line.gtin, weightG: line.weight_g });
       this.shopping = true;

@@ -70,10 +70,20 @@ describe('GS1 element strings', () => {
     ]);
   });
 
-  it('GS1 DataBar Expanded with a price (392x) and a price in currency (393x)', () => {
-    expect(scan(']e001095060001343523922001999')).toMatchObject({ symbology: 'gs1-databar', priceFen: 1999 });
-    expect(scan(']e0010950600013435239321560001999')).toMatchObject({ priceFen: 1999 });
-    expect(reason(']e0010950600013435239329780001999')).toMatch(/^unsupported: price in currency 978/);
+  it('GS1 DataBar Expanded with a weight and a price (392x) or a price in currency (393x)', () => {
+    // a price needs the measure it is the price of (the dictionary's req for 392n/393n)
+    expect(scan(`]e00109506000134352310300123439220${GS}01999`.replace(GS, ''))).toMatchObject({
+      symbology: 'gs1-databar',
+      weightG: 1234,
+      priceFen: 1999,
+    });
+    expect(scan(']e00109506000134352310300123439321560001999')).toMatchObject({ priceFen: 1999 });
+    expect(reason(']e00109506000134352310300123439329780001999')).toMatch(
+      /^unsupported: price in currency 978/,
+    );
+    expect(reason(']e001095060001343523922001999')).toMatch(
+      /^malformed: AI \(3922\) PRICE needs \(01\)\+\(30\)/,
+    );
   });
 
   it('weights with other decimal places convert exactly to grams', () => {
@@ -104,8 +114,9 @@ describe('GS1 element strings', () => {
 
   it('rejects bad check digits, truncated fields and codes without a GTIN', () => {
     expect(reason(']C10109506000134353')).toMatch(/^bad_check_digit/);
-    expect(reason(']C1010950600013435')).toMatch(/^malformed: malformed GS1 element string/);
-    expect(reason(']C110ABC')).toBe('unsupported: GS1 code carries no GTIN (AI 01 or 02)');
+    expect(reason(']C1010950600013435')).toMatch(/^malformed: AI \(01\) GTIN: value is too short/);
+    expect(reason(']C110ABC')).toMatch(/^malformed: AI \(10\) BATCH\/LOT needs \(01\) or \(02\)/);
+    expect(reason(']C100009506000134352008')).toBe('unsupported: GS1 code carries no GTIN (AI 01 or 02)');
     expect(reason(']C10109506000134352170213')).toMatch(/^malformed/); // AI 17 needs six digits
   });
 });

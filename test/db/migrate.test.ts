@@ -61,6 +61,11 @@ const sampleData: Record<number, (db: Db) => void> = {
   8: () => {
     // exit_pass_checks references a sale; the upgrade path is covered by the empty table
   },
+  9: (db) => {
+    db.prepare(
+      `INSERT INTO kiosk_alerts (id, kiosk_id, kind, message, created_at) VALUES ('a9', 'scan-and-go', 'label', 'label refused', 0)`,
+    ).run();
+  },
   7: (db) => {
     db.prepare(
       `INSERT INTO vision_counts (camera_id, line_id, res, bucket, footfall, ins, outs) VALUES ('c', 'l', '1h', 0, 1, 2, 1)`,
@@ -94,6 +99,7 @@ describe('database', () => {
       '0006_security',
       '0007_vision',
       '0008_exit_passes',
+      '0009_label_policy',
     ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();
@@ -122,6 +128,9 @@ describe('database', () => {
       expect(result.to).toBe(migrations.length);
       expect(schemaOf(db)).toEqual(latestSchema);
       expect(db.prepare('SELECT price_fen FROM prices').pluck().get()).toBe(200);
+      // tables rebuilt by later migrations keep their rows
+      if (from >= 4)
+        expect(db.prepare("SELECT kind FROM kiosk_alerts WHERE id = 'a1'").pluck().get()).toBe('help');
       db.close();
     });
   }

@@ -35,7 +35,7 @@ describe('daemon process', () => {
         ['sync', 'ready'],
         ['http', 'ready'],
       ]);
-      expect(body.parts[0]?.details).toMatchObject({ schemaVersion: 8, path: join(dir, 'a/store.db') });
+      expect(body.parts[0]?.details).toMatchObject({ schemaVersion: 9, path: join(dir, 'a/store.db') });
       expect(body.parts[1]?.details).toMatchObject({ devices: [], degraded: false });
       // no cameras configured: the vision part loads no model and runs nothing
       expect(body.parts[2]?.details).toMatchObject({ enabled: true, model: null, cameras: [] });

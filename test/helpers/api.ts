@@ -54,3 +54,32 @@ export async function testApi(opts: { shopperRateLimitPerMinute?: number } = {})
   await app.ready();
   return { app, db, setClock: (t) => (clock = t) };
 }
+
+/** JSON calls into a test app: from kiosk-1 unless `as` says otherwise; a phone cart's
+ * token is remembered from its creation and sent along. */
+export function caller(app: FastifyInstance) {
+  const cartTokens = new Map<string, string>();
+  let n = 0;
+  return async (
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
+    url: string,
+    body?: unknown,
+    as: { phone?: boolean; staffToken?: string } = {},
+  ) => {
+    const h: Record<string, string> = as.phone ? {} : { authorization: `Bearer ${KIOSK_TOKENS['kiosk-1']}` };
+    const cart = /^\/carts\/([^/]+)/.exec(url)?.[1];
+    if (cart && cartTokens.has(cart)) h['x-cart-token'] = cartTokens.get(cart)!;
+    if (as.staffToken) h['x-staff-token'] = as.staffToken;
+    if (method !== 'GET') h['idempotency-key'] = `caller-${process.pid}-${++n}`;
+    const res = await app.inject({
+      method,
+      url: `/api/v1${url}`,
+      headers: h,
+      ...(body === undefined ? {} : { payload: body as object }),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: answers are read loosely in tests
+    const json: any = res.body ? res.json() : null;
+    if (json?.cartToken) cartTokens.set(json.cartId, json.cartToken);
+    return { status: res.statusCode, body: json };
+  };
+}

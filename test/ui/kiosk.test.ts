@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { withCheckDigit } from '../../edge/catalog/gtin.js';
 import { screenshotDir } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
 import { KIOSK_TOKEN, pageSuite } from './store.js';
@@ -11,6 +12,7 @@ type J = any;
 const MILK = '6922001001036';
 const BEER = '6911006001011';
 const APPLES = '2010001000006'; // a PLU shelf code: sold by weight
+const LOW_LABEL = withCheckDigit('211000100001'); // a price label: ¥0.01 of apples
 
 const suite = pageSuite();
 let page: Page;
@@ -66,6 +68,12 @@ describe('self-checkout kiosk page', () => {
     await page.getByRole('button', { name: '登录' }).click();
     await page.getByRole('button', { name: '核验通过' }).click();
     await page.locator('#att-lines li', { hasText: '需店员核验年龄' }).waitFor({ state: 'detached' });
+    // a store-scale price label far below the apples' price per kg waits for the attendant too
+    await scan(LOW_LABEL);
+    await page.locator('#att-lines li', { hasText: '标签需店员核验' }).waitFor();
+    await shot('kiosk-label-check-portrait.png');
+    await page.getByRole('button', { name: '标签核验通过' }).click();
+    await page.locator('#att-lines li', { hasText: '标签需店员核验' }).waitFor({ state: 'detached' });
     await page.getByRole('button', { name: '退出店员模式' }).click();
 
     const total = await page.getByTestId('total').textContent();

@@ -210,7 +210,11 @@ describe('people counting in the daemon', () => {
     expect(stale.status).toBe('rejected');
 
     const code = await d.stop('SIGTERM');
-    if (code !== 0) console.error(d.logLines().filter((l) => Number(l.level) >= 40), d.stderr());
+    if (code !== 0)
+      console.error(
+        d.logLines().filter((l) => Number(l.level) >= 40),
+        d.stderr(),
+      );
     expect(code).toBe(0);
     d = await startDaemon(['--config', file]);
     expect((await vision()).model).toMatchObject({ version: '3.0.4-2', pushedVersion: 5 });

@@ -8,6 +8,7 @@ import { m0005Sync } from './0005_sync.js';
 import { m0006Security } from './0006_security.js';
 import { m0007Vision } from './0007_vision.js';
 import { m0008ExitPasses } from './0008_exit_passes.js';
+import { m0009LabelPolicy } from './0009_label_policy.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -18,4 +19,5 @@ export const migrations: readonly Migration[] = [
   m0006Security,
   m0007Vision,
   m0008ExitPasses,
+  m0009LabelPolicy,
 ];

@@ -71,6 +71,19 @@ function lineItem(l, withActions) {
     a.textContent = `${t('ageCheck')} (${l.minAge}+)`;
     li.append(a);
   }
+  if (l.labelHold && !l.labelApprovedBy) {
+    const a = document.createElement('span');
+    a.className = 'age';
+    a.textContent = t('labelCheck');
+    a.title = l.labelHold.join('; ');
+    li.append(a);
+    if (withActions) {
+      const why = document.createElement('span');
+      why.className = 'age'; // a warning, not a discount
+      why.textContent = l.labelHold.join('; ');
+      li.append(why);
+    }
+  }
   if (withActions) li.append(...attendantButtons(l));
   return li;
 }
@@ -93,9 +106,10 @@ function render() {
   );
   $('saved').textContent = yuan(quote.promoDiscountFen + quote.couponDiscountFen);
   $('total').textContent = yuan(quote.totalFen);
-  const needsAge = quote.lines.some((l) => l.minAge > 0 && !l.ageApprovedBy);
-  $('pay-card').disabled = paying || needsAge;
-  $('pay-code').disabled = paying || needsAge;
+  // an age check or a held label waits for the attendant before anyone pays
+  const needsAttendant = quote.ageChecksPending.length > 0 || quote.labelChecksPending.length > 0;
+  $('pay-card').disabled = paying || needsAttendant;
+  $('pay-code').disabled = paying || needsAttendant;
   if (!$('attendant').classList.contains('hidden')) renderAttendant();
 }
 
@@ -197,6 +211,10 @@ function attendantButtons(l) {
   };
   if (l.minAge > 0 && !l.ageApprovedBy)
     buttons.push(button(t('approveAge'), () => act('age-approval', { reason: 'ID checked at kiosk' })));
+  if (l.labelHold && !l.labelApprovedBy)
+    buttons.push(
+      button(t('approveLabel'), () => act('label-approval', { reason: 'label checked at kiosk' })),
+    );
   buttons.push(button(t('voidLine'), () => act('void', { reason: 'removed by attendant' }), 'secondary'));
   buttons.push(
     button(
