@@ -37,7 +37,7 @@ describe('staff dashboard', () => {
       },
       150_000,
     );
-    await new Promise((r) => setTimeout(r, 1500)); // the last flush
+    // 'ended' means the camera's last tallies are stored: nothing more to wait for
     expect(
       await api('POST', '/kiosk/stations/kiosk-1/help', undefined, {
         authorization: `Bearer ${KIOSK_TOKEN}`,
