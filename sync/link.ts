@@ -92,7 +92,7 @@ export class MqttLink extends EventEmitter {
     this.set('connecting');
     const client = mqtt.connect(o.url, options);
     this.client = client;
-    client.on('connect', (connack) => void this.onConnect(connack.sessionPresent ?? false));
+    client.on('connect', (connack) => void this.onConnect(client, connack.sessionPresent ?? false));
     client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) =>
       this.emit('message', topic, payload, packet),
     );
@@ -110,8 +110,7 @@ export class MqttLink extends EventEmitter {
     client.on('close', () => this.onClose());
   }
 
-  private async onConnect(sessionPresent: boolean): Promise<void> {
-    const client = this.client!;
+  private async onConnect(client: MqttClient, sessionPresent: boolean): Promise<void> {
     this.attempt = 0;
     this.lastReason = null;
     try {
@@ -124,6 +123,13 @@ export class MqttLink extends EventEmitter {
     } catch (e) {
       this.o.log.warn({ err: (e as Error).message }, 'session setup failed; reconnecting');
       client.end(true);
+      return;
+    }
+    // stopped while the session was being set up: take the birth back (stop() ends the client)
+    if (this._state === 'stopped') {
+      await client
+        .publishAsync(this.o.will.topic, this.o.will.payload, { qos: 1, retain: true })
+        .catch(() => undefined);
       return;
     }
     this.set('up');
