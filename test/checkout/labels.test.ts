@@ -280,3 +280,12 @@ describe('the catalog says which items a label may price', () => {
     );
   });
 });
+
+it('every label event written above passes the wire schema HQ checks', async () => {
+  const { payloadProblems } = await import('../../sync/event-schemas.js');
+  const rows = readOutbox(api.db, 0, 100_000).filter((r) => r.type.startsWith('label.'));
+  expect(new Set(rows.map((r) => r.type))).toEqual(
+    new Set(['label.refused', 'label.flagged', 'label.approved']),
+  );
+  for (const r of rows) expect(payloadProblems(r.type, r.payload), `${r.type} #${r.seq}`).toEqual([]);
+});

@@ -1,0 +1,163 @@
+// HQ's PostgreSQL schema: ordered, append-only migrations (a released one never changes).
+//
+// Events are partitioned by HASH of the store: PostgreSQL needs the partition key inside
+// every unique key, and the key that makes HQ idempotent is (store_id, seq). Hashing by
+// store keeps that key whole, so a duplicate or a conflicting copy of an event always
+// meets its original in the same partition, and everything HQ does per store (the
+// watermark, gap checks, resends, rebuilding a store's projections) reads one partition.
+// Partitioning by month would need the time inside the key, and a store's clock is not
+// trustworthy enough for that to catch every duplicate. Retention is by store and age
+// (DELETE by created_at in batches per partition); see hq/README.md.
+
+export interface PgMigration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const EVENT_PARTITIONS = 16;
+
+const partitions = Array.from(
+  { length: EVENT_PARTITIONS },
+  (_, i) =>
+    `CREATE TABLE events_p${String(i).padStart(2, '0')} PARTITION OF events FOR VALUES WITH (MODULUS ${EVENT_PARTITIONS}, REMAINDER ${i});`,
+).join('\n');
+
+export const PG_MIGRATIONS: readonly PgMigration[] = [
+  {
+    version: 1,
+    name: 'events_watermarks_quarantine',
+    sql: `
+      CREATE TABLE events (
+        store_id     text        NOT NULL,
+        seq          bigint      NOT NULL CHECK (seq >= 1),
+        event_id     text        NOT NULL,
+        type         text        NOT NULL,
+        class        text        NOT NULL CHECK (class IN ('money', 'telemetry', 'state')),
+        created_at   bigint      NOT NULL,
+        payload      jsonb       NOT NULL,
+        -- sha-256 of the event as sent: tells a repeat (same digest) from a conflict
+        digest       bytea       NOT NULL,
+        received_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (store_id, seq)
+      ) PARTITION BY HASH (store_id);
+      ${partitions}
+
+      -- per store: how far HQ holds its events without a gap, and what it knows beyond
+      CREATE TABLE store_watermarks (
+        store_id         text PRIMARY KEY,
+        contiguous_seq   bigint NOT NULL DEFAULT 0,
+        max_seq          bigint NOT NULL DEFAULT 0,
+        sent_through     bigint NOT NULL DEFAULT 0,
+        events           bigint NOT NULL DEFAULT 0,
+        duplicates       bigint NOT NULL DEFAULT 0,
+        quarantined      bigint NOT NULL DEFAULT 0,
+        gap_from         bigint,
+        gap_since        timestamptz,
+        resend_asked_at  timestamptz,
+        resend_requests  bigint NOT NULL DEFAULT 0,
+        updated_at       timestamptz NOT NULL DEFAULT now()
+      );
+
+      -- events HQ would not store as they came, with the reason; (store_id, seq) when known
+      CREATE TABLE quarantine (
+        id           bigserial PRIMARY KEY,
+        store_id     text,
+        seq          bigint,
+        topic        text NOT NULL,
+        reason       text NOT NULL,
+        detail       text NOT NULL,
+        payload      text NOT NULL,
+        received_at  timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX quarantine_store_seq ON quarantine (store_id, seq) WHERE seq IS NOT NULL;
+
+      CREATE TABLE store_state (
+        store_id        text PRIMARY KEY,
+        online          boolean NOT NULL DEFAULT false,
+        last_state      jsonb,
+        last_heartbeat  jsonb,
+        last_seen       timestamptz
+      );
+    `,
+  },
+  {
+    version: 2,
+    name: 'projections',
+    sql: `
+      -- Projections are rows derived from events, each keyed by the event that made it:
+      -- applying an event twice inserts nothing the second time.
+      CREATE TABLE sales (
+        store_id             text   NOT NULL,
+        seq                  bigint NOT NULL,
+        sale_id              text   NOT NULL,
+        receipt_no           text   NOT NULL,
+        channel              text   NOT NULL,
+        kiosk_id             text,
+        member_id            text,
+        gross_fen            bigint NOT NULL,
+        promo_discount_fen   bigint NOT NULL,
+        coupon_discount_fen  bigint NOT NULL,
+        total_fen            bigint NOT NULL,
+        tax_fen              bigint NOT NULL,
+        points_earned        bigint NOT NULL,
+        sold_at              bigint NOT NULL,
+        PRIMARY KEY (store_id, seq),
+        UNIQUE (store_id, sale_id)
+      );
+      CREATE INDEX sales_store_time ON sales (store_id, sold_at);
+      CREATE TABLE sale_lines (
+        store_id      text   NOT NULL,
+        seq           bigint NOT NULL,
+        line_no       int    NOT NULL,
+        gtin          text   NOT NULL,
+        qty           int    NOT NULL,
+        weight_g      int,
+        unit_price_fen bigint NOT NULL,
+        gross_fen     bigint NOT NULL,
+        final_fen     bigint NOT NULL,
+        tax_fen       bigint NOT NULL,
+        PRIMARY KEY (store_id, seq, line_no)
+      );
+      CREATE TABLE sale_payments (
+        store_id    text   NOT NULL,
+        seq         bigint NOT NULL,
+        n           int    NOT NULL,
+        kind        text   NOT NULL,
+        amount_fen  bigint NOT NULL,
+        reference   text   NOT NULL,
+        PRIMARY KEY (store_id, seq, n)
+      );
+      CREATE TABLE refunds (
+        store_id    text   NOT NULL,
+        seq         bigint NOT NULL,
+        refund_id   text   NOT NULL,
+        sale_id     text   NOT NULL,
+        amount_fen  bigint NOT NULL,
+        refunded_at bigint NOT NULL,
+        PRIMARY KEY (store_id, seq)
+      );
+      CREATE TABLE coupon_redemptions (
+        store_id     text   NOT NULL,
+        seq          bigint NOT NULL,
+        coupon_id    text   NOT NULL,
+        campaign_id  text,
+        sale_id      text   NOT NULL,
+        amount_fen   bigint NOT NULL,
+        -- +1 a redemption, -1 its reversal by a refund
+        direction    smallint NOT NULL CHECK (direction IN (1, -1)),
+        PRIMARY KEY (store_id, seq)
+      );
+      CREATE TABLE points_movements (
+        store_id   text   NOT NULL,
+        seq        bigint NOT NULL,
+        member_id  text   NOT NULL,
+        delta      bigint NOT NULL,
+        reason     text   NOT NULL,
+        balance    bigint NOT NULL,
+        PRIMARY KEY (store_id, seq)
+      );
+      CREATE INDEX points_member ON points_movements (member_id, store_id, seq);
+    `,
+  },
+];

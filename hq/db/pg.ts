@@ -1,0 +1,50 @@
+// Opening HQ's PostgreSQL database: a connection pool, and the schema brought up to date
+// under an advisory lock, so any number of HQ processes may start together.
+import pg from 'pg';
+import { PG_MIGRATIONS, type PgMigration } from './migrations.js';
+
+// bigint columns come back as JS numbers: HQ's counts and sequences stay far below 2^53
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+const MIGRATION_LOCK = 0x5e_00_00_01;
+
+export function openPgPool(url: string, max = 4): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+  // a client that loses its server (a restart) must not crash the process: an idle one
+  // reports through the pool, one in use through its own 'error' (its query fails too)
+  pool.on('error', () => undefined);
+  pool.on('connect', (client) => client.on('error', () => undefined));
+  return pool;
+}
+
+export async function migratePg(
+  pool: pg.Pool,
+  migrations: readonly PgMigration[] = PG_MIGRATIONS,
+): Promise<{ from: number; to: number }> {
+  const c = await pool.connect();
+  try {
+    await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await c.query(
+      'CREATE TABLE IF NOT EXISTS hq_schema (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
+    );
+    const from = (await c.query('SELECT coalesce(max(version), 0) AS v FROM hq_schema')).rows[0].v as number;
+    const latest = migrations.at(-1)?.version ?? 0;
+    if (from > latest) throw new Error(`HQ database is at schema ${from}, newer than this build (${latest})`);
+    for (const m of migrations) {
+      if (m.version <= from) continue;
+      await c.query('BEGIN');
+      try {
+        await c.query(m.sql);
+        await c.query('INSERT INTO hq_schema (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        await c.query('COMMIT');
+      } catch (err) {
+        await c.query('ROLLBACK');
+        throw err;
+      }
+    }
+    return { from, to: Math.max(from, latest) };
+  } finally {
+    await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    c.release();
+  }
+}

@@ -1,0 +1,127 @@
+// The fleet simulator: N virtual stores in one process (see virtual-store.ts), trading
+// on a day's shape (quiet at night, a morning and an evening peak) compressed into
+// `dayLengthMs`, with refunds, members' points and entrance counts; and store-side
+// outages on demand (a share of the stores loses its link for a while, keeps selling,
+// and drains its backlog when the link is back). Bounded: it trades only while asked.
+import { type StoreTotals, VirtualStore } from './virtual-store.js';
+
+export interface FleetOptions {
+  stores: number;
+  broker: string;
+  seedFile: string;
+  /** sales per second per store at the day's average */
+  salesPerSecond: number;
+  /** one simulated day lasts this long (86 400 000 is real time) */
+  dayLengthMs?: number;
+  /** the simulated hour the fleet starts at */
+  startHour?: number;
+  members?: number;
+  /** share of sales refunded later */
+  refundShare?: number;
+  drainPerSecond?: number;
+  seed?: number;
+  idPrefix?: string;
+}
+
+/** A seeded generator, so a fleet run can be repeated exactly. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Relative trade at an hour of the day (averages about 1 over the day). */
+export function dayShape(hour: number): number {
+  const bump = (mu: number, sigma: number, h: number) => h * Math.exp(-((hour - mu) ** 2) / (2 * sigma ** 2));
+  const open = hour >= 7 && hour < 23 ? 0.6 : 0.05;
+  return open + bump(8.5, 1.2, 1.1) + bump(12.5, 1, 0.5) + bump(18.5, 1.5, 1.6);
+}
+
+const TICK_MS = 100;
+
+export class Fleet {
+  readonly stores: VirtualStore[] = [];
+  private readonly random: () => number;
+  private readonly started = Date.now();
+  private offline = new Set<VirtualStore>();
+
+  constructor(private readonly o: FleetOptions) {
+    this.random = mulberry32(o.seed ?? 1);
+    for (let i = 0; i < o.stores; i++) {
+      this.stores.push(
+        new VirtualStore({
+          storeId: `${o.idPrefix ?? 'fleet'}-${String(i + 1).padStart(4, '0')}`,
+          broker: o.broker,
+          seedFile: o.seedFile,
+          members: o.members ?? 20,
+          random: mulberry32((o.seed ?? 1) * 7919 + i),
+          ...(o.drainPerSecond ? { drainPerSecond: o.drainPerSecond } : {}),
+        }),
+      );
+    }
+  }
+
+  start(): void {
+    for (const s of this.stores) s.start();
+  }
+
+  /** The simulated hour now. */
+  hour(now = Date.now()): number {
+    const day = this.o.dayLengthMs ?? 86_400_000;
+    return ((((now - this.started) % day) / day) * 24 + (this.o.startHour ?? 0)) % 24;
+  }
+
+  /** Trades for `ms`, then resolves. Each tick every store sells its expected share. */
+  async trade(ms: number, shouldStop: () => boolean = () => false): Promise<{ sales: number }> {
+    const end = Date.now() + ms;
+    let sales = 0;
+    while (Date.now() < end && !shouldStop()) {
+      const expected = this.o.salesPerSecond * dayShape(this.hour()) * (TICK_MS / 1000);
+      for (const s of this.stores) {
+        // Poisson-ish: the whole part, and the fraction by chance
+        const n = Math.floor(expected) + (this.random() < expected % 1 ? 1 : 0);
+        for (let k = 0; k < n; k++) {
+          s.sale();
+          sales++;
+          if (this.random() < (this.o.refundShare ?? 0.03)) s.refund();
+        }
+        if (this.random() < 0.2) s.footfall();
+      }
+      await new Promise((r) => setTimeout(r, TICK_MS));
+    }
+    return { sales };
+  }
+
+  /** A share of the stores loses its link to HQ (they go on selling offline). */
+  async cut(share: number): Promise<number> {
+    const cut = this.stores.filter((s) => !this.offline.has(s) && this.random() < share);
+    await Promise.all(cut.map((s) => s.stop()));
+    for (const s of cut) this.offline.add(s);
+    return cut.length;
+  }
+
+  /** Every cut store gets its link back and drains its backlog. */
+  heal(): number {
+    const n = this.offline.size;
+    for (const s of this.offline) s.start();
+    this.offline.clear();
+    return n;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.stores.filter((s) => !this.offline.has(s)).map((s) => s.stop()));
+  }
+
+  totals(): Map<string, StoreTotals> {
+    return new Map(this.stores.map((s, i) => [this.storeId(i), s.totals()]));
+  }
+
+  storeId(i: number): string {
+    return `${this.o.idPrefix ?? 'fleet'}-${String(i + 1).padStart(4, '0')}`;
+  }
+}

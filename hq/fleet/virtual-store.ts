@@ -1,0 +1,187 @@
+// One virtual store of the fleet simulator: its own SQLite database with the demo
+// catalog, the store's real checkout, members, coupons and refunds writing its real
+// outbox, and the store's real sync part (MQTT link with its backoff, outbox publisher, backlog
+// guard, HQ commands) talking to the broker. Only the shoppers are simulated.
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import Value from 'typebox/value';
+import { type Config, ConfigSchema } from '../../config/schema.js';
+import { parseScan } from '../../edge/catalog/barcode.js';
+import { applySeed, loadSeedFile } from '../../edge/catalog/seed.js';
+import { addScan, createCart, setMember } from '../../edge/checkout/carts.js';
+import { refundSale } from '../../edge/checkout/refunds.js';
+import type { CheckoutContext } from '../../edge/checkout/sale.js';
+import { payCash, payPoints, startPayment } from '../../edge/checkout/tenders.js';
+import { claimableCampaigns, claimCoupon } from '../../edge/coupons/wallet.js';
+import { migrate } from '../../edge/db/migrate.js';
+import { migrations } from '../../edge/db/migrations/index.js';
+import type { Db } from '../../edge/db/open.js';
+import { enrollMember, getMember } from '../../edge/members/members.js';
+import { VisionAggregates } from '../../edge/vision/aggregates.js';
+import { SyncPart } from '../../sync/part.js';
+
+const SCAN = { variableMeasure: [], currencyNumeric: '156' };
+const CLERK = { id: 'fleet-sup', name: 'Fleet', role: 'supervisor' as const };
+
+let template: Buffer | null = null;
+/** The demo store's database, seeded once and copied for every virtual store. */
+function seededCopy(seedFile: string, now: number): Db {
+  if (!template) {
+    const db = new Database(':memory:');
+    migrate(db, migrations);
+    applySeed(db, loadSeedFile(seedFile), now - 86_400_000);
+    template = db.serialize();
+    db.close();
+  }
+  const db = new Database(template);
+  db.pragma('foreign_keys = ON');
+  return db;
+}
+
+export interface VirtualStoreOptions {
+  storeId: string;
+  broker: string;
+  seedFile: string;
+  /** members enrolled at start; sales pick one of them now and then */
+  members: number;
+  /** events per second the store's publisher may drain at most */
+  drainPerSecond?: number;
+  reconnect?: { baseMs: number; capMs: number };
+  random: () => number;
+}
+
+/** What the store itself says it sold: HQ's projections must equal these. */
+export interface StoreTotals {
+  sales: number;
+  totalFen: number;
+  refunds: number;
+  refundedFen: number;
+  redemptions: number;
+  points: Record<string, number>;
+  maxSeq: number;
+}
+
+export class VirtualStore {
+  readonly db: Db;
+  readonly part: SyncPart;
+  private readonly codes: string[];
+  private readonly memberIds: string[] = [];
+  private readonly vision: VisionAggregates;
+  private saleIds: string[] = [];
+
+  constructor(private readonly o: VirtualStoreOptions) {
+    const now = Date.now();
+    this.db = seededCopy(o.seedFile, now);
+    this.codes = (
+      this.db
+        .prepare("SELECT gtin FROM products WHERE sold_by = 'each' AND min_age = 0")
+        .pluck()
+        .all() as string[]
+    ).map((g) => g.slice(1));
+    for (let i = 0; i < o.members; i++) this.memberIds.push(enrollMember(this.db, null, now).member.id);
+    const mqtt = (
+      Value.Default(ConfigSchema, {
+        mqtt: {
+          enabled: true,
+          url: o.broker,
+          drainPerSecond: o.drainPerSecond ?? 2000,
+          reconnect: o.reconnect ?? { baseMs: 500, capMs: 10_000 },
+        },
+      }) as Config
+    ).mqtt;
+    this.part = new SyncPart({
+      mqtt,
+      storeId: o.storeId,
+      version: 'fleet',
+      db: () => this.db,
+      log: pino({ level: 'silent' }),
+      heartbeatMs: 2000,
+    });
+    this.vision = new VisionAggregates({ db: () => this.db, now: Date.now, acceptsTelemetry: () => true });
+  }
+
+  start(): void {
+    this.part.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.part.stop();
+  }
+
+  private ctx(now: number): CheckoutContext {
+    return {
+      now,
+      timezone: 'Asia/Shanghai',
+      storeId: this.o.storeId,
+      loyalty: { pointsPerYuan: 1, fenPerPoint: 1 },
+    };
+  }
+
+  /** One shopper: 1–6 items, a member two times in five, points spent now and then, cash. */
+  sale(now = Date.now()): void {
+    const r = this.o.random;
+    const cart = createCart(this.db, { channel: r() < 0.3 ? 'phone' : 'kiosk', now });
+    const items = 1 + Math.floor(r() * 6);
+    for (let k = 0; k < items; k++)
+      addScan(this.db, cart.id, {
+        scan: parseScan(this.codes[Math.floor(r() * this.codes.length)]!, SCAN),
+        now,
+      });
+    const member =
+      this.memberIds.length && r() < 0.4 ? this.memberIds[Math.floor(r() * this.memberIds.length)]! : null;
+    if (member) {
+      // now and then the member claims an offer on their phone; it redeems by itself if it fits
+      const offers = r() < 0.3 ? claimableCampaigns(this.db, member, now) : [];
+      if (offers.length) claimCoupon(this.db, offers[Math.floor(r() * offers.length)]!.id, member, now);
+      setMember(this.db, cart.id, member, now);
+    }
+    let q = startPayment(this.db, cart.id, this.ctx(now));
+    if (member && r() < 0.25) {
+      const points = Math.min(getMember(this.db, member).points, Math.floor(q.dueFen / 2));
+      if (points > 0) q = payPoints(this.db, cart.id, points, this.ctx(now)).quote;
+    }
+    const paid = q.dueFen > 0 ? payCash(this.db, cart.id, q.dueFen, this.ctx(now)) : null;
+    const saleId = paid?.sale?.saleId;
+    if (saleId) this.saleIds.push(saleId);
+  }
+
+  /** A whole sale brought back (supervisor refund), now and then. */
+  refund(now = Date.now()): void {
+    const r = this.o.random;
+    if (!this.saleIds.length) return;
+    const i = Math.floor(r() * this.saleIds.length);
+    const saleId = this.saleIds.splice(i, 1)[0]!;
+    refundSale(this.db, saleId, { staff: CLERK, reason: 'fleet return', now, fenPerPoint: 1 });
+  }
+
+  /** People counting at the entrance: crossings flushed as the daemon's vision part does. */
+  footfall(now = Date.now()): void {
+    const r = this.o.random;
+    const n = Math.floor(r() * 4);
+    for (let i = 0; i < n; i++) this.vision.crossing('entrance', 'door', true, r() < 0.5 ? 'in' : 'out', now);
+    this.vision.flush();
+  }
+
+  totals(): StoreTotals {
+    const sales = this.db
+      .prepare('SELECT count(*) AS n, coalesce(sum(total_fen), 0) AS fen FROM sales')
+      .get() as { n: number; fen: number };
+    const refunds = this.db
+      .prepare('SELECT count(*) AS n, coalesce(sum(amount_fen), 0) AS fen FROM refunds')
+      .get() as { n: number; fen: number };
+    const points = Object.fromEntries(
+      (this.db.prepare('SELECT id, points FROM members').all() as { id: string; points: number }[]).map(
+        (m) => [m.id, m.points],
+      ),
+    );
+    return {
+      sales: sales.n,
+      totalFen: sales.fen,
+      refunds: refunds.n,
+      refundedFen: refunds.fen,
+      redemptions: this.db.prepare('SELECT count(*) FROM coupon_redemptions').pluck().get() as number,
+      points,
+      maxSeq: (this.db.prepare('SELECT coalesce(max(seq), 0) FROM outbox').pluck().get() as number) ?? 0,
+    };
+  }
+}

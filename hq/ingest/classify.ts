@@ -1,0 +1,88 @@
+// What arrived on an event topic, sorted into an event HQ stores or a quarantine entry
+// with its reason. Pure: the worker calls it for every message before any write.
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../edge/canonical-json.js';
+import { payloadProblems } from '../../sync/event-schemas.js';
+import { parseEventTopic, type WireEvent } from '../../sync/topics.js';
+
+export const MAX_EVENT_BYTES = 256 * 1024;
+
+export interface StoredEvent extends WireEvent {
+  /** sha-256 of the canonical event: the same event always has the same digest */
+  digest: Buffer;
+}
+
+export interface Quarantined {
+  /** the store the topic names (the broker's ACL vouches for it), when it names one */
+  storeId: string | null;
+  /** the sequence it claims, when that is a valid one: it still fills its place in the order */
+  seq: number | null;
+  topic: string;
+  reason: 'malformed' | 'store-mismatch' | 'type-mismatch' | 'schema' | 'conflict';
+  detail: string;
+  payload: string;
+}
+
+export type Classified = { event: StoredEvent } | { quarantine: Quarantined };
+
+const topicType = (type: string) => type.replace(/[#+/]/g, '_');
+
+export function digestOf(e: WireEvent): Buffer {
+  return createHash('sha256')
+    .update(
+      canonicalJson({
+        storeId: e.storeId,
+        seq: e.seq,
+        eventId: e.eventId,
+        type: e.type,
+        class: e.class,
+        createdAt: e.createdAt,
+        payload: e.payload,
+      }),
+    )
+    .digest();
+}
+
+/** Reads one message from `{prefix}/{store}/evt/{type}`; null when the topic is not one. */
+export function classify(prefix: string, topic: string, body: Buffer): Classified | null {
+  const t = parseEventTopic(prefix, topic);
+  if (!t) return null;
+  const text = body.subarray(0, Math.min(body.length, 4096)).toString('utf8');
+  const q = (reason: Quarantined['reason'], detail: string, seq: number | null = null): Classified => ({
+    quarantine: { storeId: t.storeId, seq, topic, reason, detail, payload: text },
+  });
+  if (body.length > MAX_EVENT_BYTES) return q('malformed', `event of ${body.length} bytes is over the limit`);
+  let e: Partial<WireEvent>;
+  try {
+    e = JSON.parse(body.toString('utf8')) as Partial<WireEvent>;
+  } catch {
+    return q('malformed', 'not JSON');
+  }
+  if (!e || typeof e !== 'object' || Array.isArray(e)) return q('malformed', 'not a JSON object');
+  const seq = Number.isSafeInteger(e.seq) && (e.seq as number) >= 1 ? (e.seq as number) : null;
+  if (seq === null) return q('malformed', `seq must be an integer from 1 (got ${JSON.stringify(e.seq)})`);
+  if (e.storeId !== t.storeId)
+    return q(
+      'store-mismatch',
+      `topic is store ${t.storeId}, the event says ${JSON.stringify(e.storeId)}`,
+      seq,
+    );
+  if (
+    typeof e.eventId !== 'string' ||
+    e.eventId.length === 0 ||
+    e.eventId.length > 128 ||
+    typeof e.type !== 'string' ||
+    !['money', 'telemetry', 'state'].includes(String(e.class)) ||
+    !Number.isSafeInteger(e.createdAt) ||
+    typeof e.payload !== 'object' ||
+    e.payload === null ||
+    Array.isArray(e.payload)
+  )
+    return q('malformed', 'missing or bad eventId, type, class, createdAt or payload', seq);
+  if (topicType(e.type) !== t.type)
+    return q('type-mismatch', `topic says ${t.type}, the event says ${e.type}`, seq);
+  const problems = payloadProblems(e.type, e.payload);
+  if (problems.length) return q('schema', `${e.type}: ${problems.join('; ')}`, seq);
+  const event = e as WireEvent;
+  return { event: { ...event, digest: digestOf(event) } };
+}

@@ -1,0 +1,296 @@
+// HQ's events on PostgreSQL. One transaction per batch writes the new events, their
+// projections, the quarantined messages and each store's watermark together, so the
+// watermark always describes exactly what is stored. Any number of ingest workers may
+// run batches at once: events go in sorted by (store, seq) and watermark rows are
+// locked in store order, so two batches never wait on each other in a cycle; a
+// deadlock or a lost connection is retried by the caller with the same batch.
+import type pg from 'pg';
+import type { Quarantined, StoredEvent } from './classify.js';
+import { project } from './projections.js';
+
+export interface IngestResult {
+  fresh: number;
+  duplicates: number;
+  conflicts: number;
+  quarantined: number;
+}
+
+export interface Gap {
+  storeId: string;
+  fromSeq: number;
+  toSeq: number;
+}
+
+export interface Watermark {
+  storeId: string;
+  contiguousSeq: number;
+  maxSeq: number;
+  sentThrough: number;
+  events: number;
+  duplicates: number;
+  quarantined: number;
+  resendRequests: number;
+}
+
+/** How far past the watermark one batch looks for the next run of events. */
+const ISLAND_WINDOW = 100_000;
+
+async function inTransaction<T>(pool: pg.Pool, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const c = await pool.connect();
+  try {
+    await c.query('BEGIN');
+    const r = await work(c);
+    await c.query('COMMIT');
+    return r;
+  } catch (err) {
+    await c.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    c.release();
+  }
+}
+
+export class PgEventStore {
+  constructor(readonly pool: pg.Pool) {}
+
+  async ingest(events: StoredEvent[], quarantined: Quarantined[]): Promise<IngestResult> {
+    // one copy per (store, seq) in this batch; later copies are checked like any repeat
+    const sorted = [...events].sort((a, b) =>
+      a.storeId < b.storeId ? -1 : a.storeId > b.storeId ? 1 : a.seq - b.seq,
+    );
+    const first: StoredEvent[] = [];
+    const repeats: StoredEvent[] = [];
+    for (const e of sorted) {
+      const prev = first.at(-1);
+      if (prev && prev.storeId === e.storeId && prev.seq === e.seq) repeats.push(e);
+      else first.push(e);
+    }
+    return inTransaction(this.pool, async (c) => {
+      const inserted = first.length
+        ? (
+            await c.query(
+              `INSERT INTO events (store_id, seq, event_id, type, class, created_at, payload, digest)
+               SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::jsonb[], $8::bytea[])
+               ON CONFLICT DO NOTHING RETURNING store_id, seq`,
+              [
+                first.map((e) => e.storeId),
+                first.map((e) => e.seq),
+                first.map((e) => e.eventId),
+                first.map((e) => e.type),
+                first.map((e) => e.class),
+                first.map((e) => e.createdAt),
+                first.map((e) => JSON.stringify(e.payload)),
+                first.map((e) => e.digest),
+              ],
+            )
+          ).rows
+        : [];
+      const freshKeys = new Set(
+        inserted.map((r: { store_id: string; seq: number }) => `${r.store_id}\u0000${r.seq}`),
+      );
+      const fresh = first.filter((e) => freshKeys.has(`${e.storeId}\u0000${e.seq}`));
+      const again = [...first.filter((e) => !freshKeys.has(`${e.storeId}\u0000${e.seq}`)), ...repeats];
+      // a repeat is harmless when it is the same event; different content is a conflict
+      const stored = new Map<string, Buffer>();
+      if (again.length) {
+        const r = await c.query(
+          `SELECT e.store_id, e.seq, e.digest FROM events e
+             JOIN unnest($1::text[], $2::bigint[]) AS k(store_id, seq) ON e.store_id = k.store_id AND e.seq = k.seq`,
+          [again.map((e) => e.storeId), again.map((e) => e.seq)],
+        );
+        for (const row of r.rows) stored.set(`${row.store_id}\u0000${row.seq}`, row.digest);
+      }
+      const conflicts: Quarantined[] = [];
+      const dupsByStore = new Map<string, number>();
+      for (const e of again) {
+        const d = stored.get(`${e.storeId}\u0000${e.seq}`);
+        if (d?.equals(e.digest)) dupsByStore.set(e.storeId, (dupsByStore.get(e.storeId) ?? 0) + 1);
+        else
+          conflicts.push({
+            storeId: e.storeId,
+            seq: e.seq,
+            topic: `(event ${e.eventId})`,
+            reason: 'conflict',
+            detail: `(store ${e.storeId}, seq ${e.seq}) arrived again with different content; the first stays`,
+            payload: JSON.stringify(e).slice(0, 4096),
+          });
+      }
+      const allQuarantined = [...quarantined, ...conflicts];
+      if (allQuarantined.length) {
+        await c.query(
+          `INSERT INTO quarantine (store_id, seq, topic, reason, detail, payload)
+           SELECT * FROM unnest($1::text[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[])`,
+          [
+            allQuarantined.map((q) => q.storeId),
+            allQuarantined.map((q) => q.seq),
+            allQuarantined.map((q) => q.topic),
+            allQuarantined.map((q) => q.reason),
+            allQuarantined.map((q) => q.detail),
+            allQuarantined.map((q) => q.payload.replaceAll('\u0000', '')),
+          ],
+        );
+      }
+      await project(c, fresh);
+      await this.advance(c, fresh, dupsByStore, allQuarantined);
+      return {
+        fresh: fresh.length,
+        duplicates: again.length - conflicts.length,
+        conflicts: conflicts.length,
+        quarantined: allQuarantined.length,
+      };
+    });
+  }
+
+  /** Moves each touched store's watermark, in the batch's transaction. */
+  private async advance(
+    c: pg.PoolClient,
+    fresh: StoredEvent[],
+    dups: Map<string, number>,
+    quarantined: Quarantined[],
+  ): Promise<void> {
+    const per = new Map<string, { max: number; fresh: number; dups: number; quarantined: number }>();
+    const at = (s: string) => {
+      const v = per.get(s) ?? { max: 0, fresh: 0, dups: 0, quarantined: 0 };
+      per.set(s, v);
+      return v;
+    };
+    for (const e of fresh) {
+      const v = at(e.storeId);
+      v.fresh++;
+      v.max = Math.max(v.max, e.seq);
+    }
+    for (const [s, n] of dups) at(s).dups += n;
+    for (const q of quarantined) {
+      if (!q.storeId) continue;
+      const v = at(q.storeId);
+      v.quarantined++;
+      if (q.seq !== null) v.max = Math.max(v.max, q.seq);
+    }
+    if (!per.size) return;
+    const ids = [...per.keys()].sort();
+    await c.query(
+      'INSERT INTO store_watermarks (store_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING',
+      [ids],
+    );
+    // lock in store order first; the next statement then sees every batch committed before
+    await c.query('SELECT 1 FROM store_watermarks WHERE store_id = ANY($1) ORDER BY store_id FOR UPDATE', [
+      ids,
+    ]);
+    await c.query(
+      `UPDATE store_watermarks w SET
+         max_seq = greatest(w.max_seq, n.max_seq),
+         events = w.events + n.fresh,
+         duplicates = w.duplicates + n.dups,
+         quarantined = w.quarantined + n.quarantined,
+         contiguous_seq = coalesce((
+           SELECT max(s.seq) FROM (
+             SELECT x.seq, x.seq - row_number() OVER (ORDER BY x.seq) AS grp FROM (
+               SELECT seq FROM events e WHERE e.store_id = w.store_id AND e.seq > w.contiguous_seq
+               UNION
+               SELECT seq FROM quarantine q WHERE q.store_id = w.store_id AND q.seq > w.contiguous_seq
+               ORDER BY seq LIMIT ${ISLAND_WINDOW}
+             ) x
+           ) s WHERE s.grp = w.contiguous_seq
+         ), w.contiguous_seq),
+         updated_at = now()
+       FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
+         AS n(store_id, max_seq, fresh, dups, quarantined)
+       WHERE w.store_id = n.store_id`,
+      [
+        ids,
+        ids.map((s) => per.get(s)!.max),
+        ids.map((s) => per.get(s)!.fresh),
+        ids.map((s) => per.get(s)!.dups),
+        ids.map((s) => per.get(s)!.quarantined),
+      ],
+    );
+  }
+
+  /** A store's birth/death state or heartbeat; a heartbeat says how far the broker took its events. */
+  async noteState(storeId: string, kind: 'state' | 'heartbeat', body: unknown): Promise<void> {
+    const json = JSON.stringify(body ?? null);
+    if (kind === 'state') {
+      const online = (body as { online?: unknown } | null)?.online === true;
+      await this.pool.query(
+        `INSERT INTO store_state (store_id, online, last_state, last_seen) VALUES ($1, $2, $3, now())
+         ON CONFLICT (store_id) DO UPDATE SET online = $2, last_state = $3, last_seen = now()`,
+        [storeId, online, json],
+      );
+      return;
+    }
+    const sent = (body as { sentThrough?: unknown } | null)?.sentThrough;
+    await this.pool.query(
+      `INSERT INTO store_state (store_id, last_heartbeat, last_seen) VALUES ($1, $2, now())
+       ON CONFLICT (store_id) DO UPDATE SET last_heartbeat = $2, last_seen = now()`,
+      [storeId, json],
+    );
+    if (Number.isSafeInteger(sent) && (sent as number) > 0)
+      await this.pool.query(
+        `INSERT INTO store_watermarks (store_id, sent_through) VALUES ($1, $2)
+         ON CONFLICT (store_id) DO UPDATE SET sent_through = greatest(store_watermarks.sent_through, $2)`,
+        [storeId, sent],
+      );
+  }
+
+  /**
+   * The gaps that have stayed open for `timeoutMs`, each claimed by exactly one caller
+   * (rows locked with SKIP LOCKED, and marked asked): workers share this duty without
+   * a leader, and a store is asked again only after another `timeoutMs`.
+   */
+  async claimGaps(timeoutMs: number, limit = 500): Promise<Gap[]> {
+    const secs = timeoutMs / 1000;
+    // note when a gap opened (or moved on), and forget closed ones
+    await this.pool.query(
+      `UPDATE store_watermarks SET gap_from = contiguous_seq + 1, gap_since = now()
+        WHERE (max_seq > contiguous_seq OR sent_through > contiguous_seq)
+          AND gap_from IS DISTINCT FROM contiguous_seq + 1`,
+    );
+    await this.pool.query(
+      `UPDATE store_watermarks SET gap_from = NULL, gap_since = NULL
+        WHERE gap_from IS NOT NULL AND max_seq <= contiguous_seq AND sent_through <= contiguous_seq`,
+    );
+    const claimed = await this.pool.query(
+      `WITH due AS (
+         SELECT store_id FROM store_watermarks
+          WHERE gap_from = contiguous_seq + 1
+            AND gap_since <= now() - make_interval(secs => $1)
+            AND (resend_asked_at IS NULL OR resend_asked_at <= now() - make_interval(secs => $1))
+          ORDER BY store_id LIMIT $2 FOR UPDATE SKIP LOCKED)
+       UPDATE store_watermarks w SET resend_asked_at = now(), resend_requests = w.resend_requests + 1
+         FROM due WHERE w.store_id = due.store_id
+       RETURNING w.store_id, w.contiguous_seq, w.max_seq, w.sent_through`,
+      [secs, limit],
+    );
+    const gaps: Gap[] = [];
+    for (const r of claimed.rows) {
+      const fromSeq = r.contiguous_seq + 1;
+      const next = await this.pool.query(
+        `SELECT min(seq) AS s FROM (
+           SELECT min(seq) AS seq FROM events WHERE store_id = $1 AND seq > $2
+           UNION ALL SELECT min(seq) FROM quarantine WHERE store_id = $1 AND seq > $2) x`,
+        [r.store_id, r.contiguous_seq],
+      );
+      const nextPresent = next.rows[0].s as number | null;
+      const toSeq = nextPresent !== null ? nextPresent - 1 : r.sent_through;
+      if (toSeq >= fromSeq) gaps.push({ storeId: r.store_id, fromSeq, toSeq });
+    }
+    return gaps;
+  }
+
+  async watermark(storeId: string): Promise<Watermark | null> {
+    const r = await this.pool.query('SELECT * FROM store_watermarks WHERE store_id = $1', [storeId]);
+    const w = r.rows[0];
+    return w
+      ? {
+          storeId: w.store_id,
+          contiguousSeq: w.contiguous_seq,
+          maxSeq: w.max_seq,
+          sentThrough: w.sent_through,
+          events: w.events,
+          duplicates: w.duplicates,
+          quarantined: w.quarantined,
+          resendRequests: w.resend_requests,
+        }
+      : null;
+  }
+}

@@ -1,0 +1,146 @@
+// The rows each event type projects into HQ's read tables, keyed by the event's
+// (store_id, seq): projecting an event again, or rebuilding from the events table,
+// inserts nothing new. Payloads were checked against their schemas before this runs.
+import type pg from 'pg';
+import type { WireEvent } from '../../sync/topics.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: payloads are schema-checked JSON (sync/event-schemas.ts)
+type P = any;
+
+interface Table {
+  name: string;
+  columns: [string, string][]; // [column, PostgreSQL array type]
+  rows: unknown[][];
+}
+
+function tables(): Record<string, Table> {
+  const t = (name: string, columns: [string, string][]): Table => ({ name, columns, rows: [] });
+  return {
+    sales: t('sales', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['sale_id', 'text'],
+      ['receipt_no', 'text'],
+      ['channel', 'text'],
+      ['kiosk_id', 'text'],
+      ['member_id', 'text'],
+      ['gross_fen', 'bigint'],
+      ['promo_discount_fen', 'bigint'],
+      ['coupon_discount_fen', 'bigint'],
+      ['total_fen', 'bigint'],
+      ['tax_fen', 'bigint'],
+      ['points_earned', 'bigint'],
+      ['sold_at', 'bigint'],
+    ]),
+    lines: t('sale_lines', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['line_no', 'int'],
+      ['gtin', 'text'],
+      ['qty', 'int'],
+      ['weight_g', 'int'],
+      ['unit_price_fen', 'bigint'],
+      ['gross_fen', 'bigint'],
+      ['final_fen', 'bigint'],
+      ['tax_fen', 'bigint'],
+    ]),
+    payments: t('sale_payments', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['n', 'int'],
+      ['kind', 'text'],
+      ['amount_fen', 'bigint'],
+      ['reference', 'text'],
+    ]),
+    refunds: t('refunds', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['refund_id', 'text'],
+      ['sale_id', 'text'],
+      ['amount_fen', 'bigint'],
+      ['refunded_at', 'bigint'],
+    ]),
+    coupons: t('coupon_redemptions', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['coupon_id', 'text'],
+      ['campaign_id', 'text'],
+      ['sale_id', 'text'],
+      ['amount_fen', 'bigint'],
+      ['direction', 'smallint'],
+    ]),
+    points: t('points_movements', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['member_id', 'text'],
+      ['delta', 'bigint'],
+      ['reason', 'text'],
+      ['balance', 'bigint'],
+    ]),
+  };
+}
+
+/** Writes the projections of these (new) events, in the caller's transaction. */
+export async function project(client: pg.PoolClient, events: WireEvent[]): Promise<void> {
+  const t = tables();
+  for (const e of events) {
+    const p = e.payload as P;
+    const k = [e.storeId, e.seq];
+    switch (e.type) {
+      case 'sale.completed':
+        t.sales!.rows.push([
+          ...k,
+          p.saleId,
+          p.receiptNo,
+          p.channel,
+          p.kioskId,
+          p.memberId,
+          p.grossFen,
+          p.promoDiscountFen,
+          p.couponDiscountFen,
+          p.totalFen,
+          p.taxFen,
+          p.pointsEarned,
+          p.at,
+        ]);
+        p.lines.forEach((l: P, i: number) => {
+          t.lines!.rows.push([
+            ...k,
+            i + 1,
+            l.gtin,
+            l.qty,
+            l.weightG,
+            l.unitPriceFen,
+            l.grossFen,
+            l.finalFen,
+            l.taxFen,
+          ]);
+        });
+        p.payments.forEach((x: P, i: number) => {
+          t.payments!.rows.push([...k, i + 1, x.kind, x.amountFen, x.reference]);
+        });
+        break;
+      case 'refund.completed':
+        t.refunds!.rows.push([...k, p.refundId, p.saleId, p.amountFen, p.at]);
+        break;
+      case 'coupon.redeemed':
+        t.coupons!.rows.push([...k, p.couponId, p.campaignId, p.saleId, p.amountFen, 1]);
+        break;
+      case 'coupon.redemption_reversed':
+        t.coupons!.rows.push([...k, p.couponId, null, p.saleId, p.amountFen, -1]);
+        break;
+      case 'points.moved':
+        t.points!.rows.push([...k, p.memberId, p.delta, p.reason, p.balance]);
+        break;
+    }
+  }
+  for (const table of Object.values(t)) {
+    if (!table.rows.length) continue;
+    const cols = table.columns.map(([c]) => c).join(', ');
+    const arrays = table.columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+    await client.query(
+      `INSERT INTO ${table.name} (${cols}) SELECT * FROM unnest(${arrays}) ON CONFLICT DO NOTHING`,
+      table.columns.map((_, i) => table.rows.map((r) => r[i] ?? null)),
+    );
+  }
+}

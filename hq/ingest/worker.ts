@@ -1,0 +1,198 @@
+// One HQ ingest worker: a member of an MQTT 5 shared subscription, so any number of
+// them split the stores' events between them. The broker hands messages round-robin,
+// so one store's events arrive spread over workers and out of order; nothing here
+// relies on order or on this worker's memory. Each batch is one PostgreSQL transaction
+// (events, projections, quarantine, watermark); completeness comes from the watermark
+// in the database: a gap that stays open is claimed by one worker, which asks the store
+// to resend it.
+//
+// Workers use clean sessions. Mosquitto 2 can lose QoS 1 messages in flight to a
+// shared-subscription member that disconnects (eclipse/mosquitto#2662) and keeps
+// routing a share to a disconnected member with a persistent session (#1747), so a
+// message is acknowledged when it arrives and a worker killed mid-batch loses what it
+// held: the stores' resends, asked for from the watermark, bring it back.
+import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
+import type { Logger } from 'pino';
+import { classify, type Quarantined, type StoredEvent } from './classify.js';
+import type { PgEventStore } from './pg-event-store.js';
+
+export interface IngestWorkerOptions {
+  url: string;
+  prefix: string;
+  store: PgEventStore;
+  log: Logger;
+  clientId: string;
+  shareGroup: string;
+  /** a gap open this long is asked to be resent (and asked again after as long) */
+  gapTimeoutMs: number;
+  /** most messages in one transaction */
+  batchMax?: number;
+  /** messages held while the database is away; past it they are dropped (resends recover them) */
+  pendingMax?: number;
+}
+
+export class IngestWorker {
+  private client: MqttClient | null = null;
+  private events: StoredEvent[] = [];
+  private quarantined: Quarantined[] = [];
+  private flushing: Promise<void> | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private gapTimer: NodeJS.Timeout | null = null;
+  private gapRunning = false;
+  private stopped = false;
+  private retryMs = 100;
+  readonly stats = {
+    received: 0,
+    fresh: 0,
+    duplicates: 0,
+    conflicts: 0,
+    quarantined: 0,
+    batches: 0,
+    dbErrors: 0,
+    dropped: 0,
+    resendRequests: 0,
+  };
+
+  constructor(private readonly o: IngestWorkerOptions) {}
+
+  async start(): Promise<void> {
+    const p = this.o.prefix;
+    const share = `$share/${this.o.shareGroup}/`;
+    const client = await mqtt.connectAsync(this.o.url, {
+      protocolVersion: 5,
+      clientId: this.o.clientId,
+      clean: true,
+      reconnectPeriod: 1000,
+      connectTimeout: 5000,
+    });
+    this.client = client;
+    client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
+    client.on('error', (err) => this.o.log.warn({ err: err.message }, 'broker connection error'));
+    // state is retained and small: every worker reads it; the rest is shared out
+    await client.subscribeAsync(
+      [`${share}${p}/+/evt/+`, `${share}${p}/+/heartbeat`, `${p}/+/state`, `${share}${p}/hq/req/+`],
+      { qos: 1 },
+    );
+    const tick = Math.max(100, this.o.gapTimeoutMs / 4);
+    this.gapTimer = setInterval(() => void this.askForGaps(), tick);
+  }
+
+  private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
+    const p = this.o.prefix;
+    if (topic.startsWith(`${p}/hq/req/`)) {
+      this.answer(topic.slice(`${p}/hq/req/`.length), packet);
+      return;
+    }
+    const c = classify(p, topic, payload);
+    if (c) {
+      this.stats.received++;
+      if (this.events.length + this.quarantined.length >= (this.o.pendingMax ?? 200_000)) {
+        this.stats.dropped++;
+        return;
+      }
+      if ('event' in c) this.events.push(c.event);
+      else this.quarantined.push(c.quarantine);
+      if (this.events.length + this.quarantined.length >= (this.o.batchMax ?? 2000)) void this.flush();
+      else if (!this.flushTimer) this.flushTimer = setTimeout(() => void this.flush(), 20);
+      return;
+    }
+    const m = /^(.+)\/([^/]+)\/(state|heartbeat)$/.exec(topic);
+    if (m && m[1] === p) {
+      let body: unknown = null;
+      try {
+        body = JSON.parse(payload.subarray(0, 4096).toString('utf8'));
+      } catch {
+        body = null;
+      }
+      this.o.store
+        .noteState(m[2]!, m[3] as 'state' | 'heartbeat', body)
+        .catch((err: Error) => this.o.log.warn({ err: err.message }, 'store state not written'));
+    }
+  }
+
+  private answer(name: string, packet: IPublishPacket): void {
+    const responseTopic = packet.properties?.responseTopic;
+    if (!responseTopic || !this.client) return;
+    const body = name === 'time' ? { now: Date.now() } : { error: `unknown request ${name}` };
+    void this.client
+      .publishAsync(responseTopic, JSON.stringify(body), {
+        qos: 1,
+        properties: { correlationData: packet.properties?.correlationData ?? Buffer.alloc(0) },
+      })
+      .catch(() => undefined);
+  }
+
+  /** Writes what is held, one batch at a time; a failed batch is kept and retried. */
+  flush(): Promise<void> {
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.flushTimer = null;
+    if (this.flushing) return this.flushing;
+    if (!this.events.length && !this.quarantined.length) return Promise.resolve();
+    const max = this.o.batchMax ?? 2000;
+    const events = this.events.splice(0, max);
+    const quarantined = this.quarantined.splice(0, Math.max(0, max - events.length));
+    this.flushing = this.o.store
+      .ingest(events, quarantined)
+      .then((r) => {
+        this.stats.batches++;
+        this.stats.fresh += r.fresh;
+        this.stats.duplicates += r.duplicates;
+        this.stats.conflicts += r.conflicts;
+        this.stats.quarantined += r.quarantined;
+        this.retryMs = 100;
+      })
+      .catch((err: Error) => {
+        // the database is away or the batch deadlocked: keep it, try again shortly
+        this.stats.dbErrors++;
+        this.events.unshift(...events);
+        this.quarantined.unshift(...quarantined);
+        this.o.log.warn({ err: err.message, retryMs: this.retryMs }, 'batch not written; retrying');
+        this.retryMs = Math.min(5000, this.retryMs * 2);
+      })
+      .finally(() => {
+        this.flushing = null;
+        if (this.stopped) return;
+        if (this.events.length || this.quarantined.length)
+          this.flushTimer = setTimeout(() => void this.flush(), this.stats.dbErrors ? this.retryMs : 0);
+      });
+    return this.flushing;
+  }
+
+  private async askForGaps(): Promise<void> {
+    if (this.gapRunning || !this.client?.connected) return;
+    this.gapRunning = true;
+    try {
+      const gaps = await this.o.store.claimGaps(this.o.gapTimeoutMs);
+      for (const g of gaps) {
+        this.stats.resendRequests++;
+        this.o.log.info(g, 'gap in a store’s events: asking for a resend');
+        await this.client
+          ?.publishAsync(
+            `${this.o.prefix}/${g.storeId}/cmd/resend`,
+            JSON.stringify({ fromSeq: g.fromSeq, toSeq: g.toSeq }),
+            { qos: 1 },
+          )
+          .catch(() => undefined);
+      }
+    } catch (err) {
+      this.o.log.warn({ err: (err as Error).message }, 'gap check failed');
+    } finally {
+      this.gapRunning = false;
+    }
+  }
+
+  /** Stops taking messages, writes what is held (bounded), and leaves the broker. */
+  async stop(timeoutMs = 5000): Promise<void> {
+    if (this.gapTimer) clearInterval(this.gapTimer);
+    await this.client?.endAsync().catch(() => undefined);
+    this.client = null;
+    const deadline = Date.now() + timeoutMs;
+    while ((this.events.length || this.quarantined.length || this.flushing) && Date.now() < deadline) {
+      await this.flush();
+      if (this.stats.dbErrors && (this.events.length || this.quarantined.length))
+        await new Promise((r) => setTimeout(r, 100));
+    }
+    this.stopped = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+  }
+}

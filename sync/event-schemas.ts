@@ -1,0 +1,91 @@
+// The payload of each event type a store sends, as both sides read it: the store writes
+// these in edge/ (checkout, members, coupons, vision, pushes); HQ validates every event
+// against its type's schema before it is stored and projected, and quarantines one that
+// fails. Types HQ does not know yet (a store newer than HQ) are stored unprojected.
+import Type, { type TSchema } from 'typebox';
+import { Compile } from 'typebox/compile';
+import { formatSchemaErrors } from '../config/errors.js';
+
+const Id = Type.String({ minLength: 1, maxLength: 128 });
+const Fen = Type.Integer({ minimum: 0, maximum: 100_000_000_00 });
+const SignedInt = Type.Integer({ minimum: -1_000_000_000, maximum: 1_000_000_000 });
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Gtin = Type.String({ pattern: '^[0-9]{14}$' });
+const Ms = Type.Integer({ minimum: 0 });
+
+const SaleLine = Type.Object({
+  gtin: Gtin,
+  qty: Type.Integer({ minimum: 1, maximum: 100_000 }),
+  weightG: Nullable(Type.Integer({ minimum: 0 })),
+  unitPriceFen: Fen,
+  grossFen: Fen,
+  promotions: Type.Array(Type.Object({ id: Id, amountFen: Fen })),
+  couponFen: Fen,
+  finalFen: Fen,
+  taxRateBp: Type.Integer({ minimum: 0, maximum: 10_000 }),
+  taxFen: Fen,
+});
+
+export const EVENT_SCHEMAS: Record<string, TSchema> = {
+  'sale.completed': Type.Object({
+    saleId: Id,
+    receiptNo: Id,
+    channel: Type.Enum(['kiosk', 'phone']),
+    kioskId: Nullable(Id),
+    memberId: Nullable(Id),
+    grossFen: Fen,
+    promoDiscountFen: Fen,
+    couponDiscountFen: Fen,
+    totalFen: Fen,
+    taxFen: Fen,
+    changeFen: Fen,
+    pointsEarned: Type.Integer({ minimum: 0 }),
+    lines: Type.Array(SaleLine, { minItems: 1, maxItems: 1000 }),
+    payments: Type.Array(
+      Type.Object({ kind: Id, amountFen: Fen, reference: Type.String({ maxLength: 128 }) }),
+    ),
+    at: Ms,
+  }),
+  'refund.completed': Type.Object({
+    refundId: Id,
+    saleId: Id,
+    amountFen: Fen,
+    lines: Type.Array(Type.Object({}, { additionalProperties: true })),
+    tenders: Type.Array(Type.Object({}, { additionalProperties: true })),
+    pointsReversed: Type.Integer({ minimum: 0 }),
+    pointsReturned: Type.Integer({ minimum: 0 }),
+    couponsReversed: Type.Array(Id),
+    staffId: Id,
+    at: Ms,
+  }),
+  'coupon.redeemed': Type.Object({ couponId: Id, campaignId: Id, saleId: Id, amountFen: Fen }),
+  'coupon.redemption_reversed': Type.Object({ couponId: Id, saleId: Id, refundId: Id, amountFen: Fen }),
+  'points.moved': Type.Object({
+    memberId: Id,
+    delta: SignedInt,
+    reason: Id,
+    saleId: Nullable(Id),
+    refundId: Nullable(Id),
+    balance: Type.Integer({ minimum: 0 }),
+  }),
+  'label.refused': Type.Object({ cartId: Id, gtin: Gtin, refused: Type.Array(Type.String()) }),
+  'label.flagged': Type.Object({ cartId: Id, gtin: Gtin, flags: Type.Array(Type.String(), { minItems: 1 }) }),
+  'label.approved': Type.Object({ cartId: Id, lineId: Id, gtin: Gtin, staffId: Id }),
+  'vision.counts': Type.Object({ cameras: Type.Record(Type.String(), Type.Object({})) }),
+  'vision.heatmap': Type.Object({ cameras: Type.Record(Type.String(), Type.Object({})) }),
+  'push.applied': Type.Object({ dataset: Id, version: Nullable(Type.Integer()) }),
+  'push.unchanged': Type.Object({ dataset: Id, version: Nullable(Type.Integer()) }),
+  'push.rejected': Type.Object({ dataset: Id, problems: Type.Array(Type.String()) }),
+};
+
+// compiled once: HQ checks every event of every store
+const validators = new Map(Object.entries(EVENT_SCHEMAS).map(([type, schema]) => [type, Compile(schema)]));
+
+/** Problems with an event's payload for its type (empty: fine, or a type not known here). */
+export function payloadProblems(type: string, payload: unknown): string[] {
+  const v = validators.get(type);
+  if (!v || v.Check(payload)) return [];
+  return formatSchemaErrors([...v.Errors(payload)], payload).slice(0, 5);
+}
+
+export const knownEventType = (type: string): boolean => type in EVENT_SCHEMAS;
