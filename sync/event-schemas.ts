@@ -26,6 +26,15 @@ const SaleLine = Type.Object({
   taxFen: Fen,
 });
 
+/** A telemetry row the store's backlog guard rolled up into another or dropped keeps its
+ * sequence number and travels as a tombstone (sync/backlog.ts). */
+const telemetry = <T extends TSchema>(full: T) =>
+  Type.Union([
+    full,
+    Type.Object({ rolledUpInto: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
+    Type.Object({ dropped: Type.Literal(true) }, { additionalProperties: false }),
+  ]);
+
 export const EVENT_SCHEMAS: Record<string, TSchema> = {
   'sale.completed': Type.Object({
     saleId: Id,
@@ -71,8 +80,8 @@ export const EVENT_SCHEMAS: Record<string, TSchema> = {
   'label.refused': Type.Object({ cartId: Id, gtin: Gtin, refused: Type.Array(Type.String()) }),
   'label.flagged': Type.Object({ cartId: Id, gtin: Gtin, flags: Type.Array(Type.String(), { minItems: 1 }) }),
   'label.approved': Type.Object({ cartId: Id, lineId: Id, gtin: Gtin, staffId: Id }),
-  'vision.counts': Type.Object({ cameras: Type.Record(Type.String(), Type.Object({})) }),
-  'vision.heatmap': Type.Object({ cameras: Type.Record(Type.String(), Type.Object({})) }),
+  'vision.counts': telemetry(Type.Object({ cameras: Type.Record(Type.String(), Type.Object({})) })),
+  'vision.heatmap': telemetry(Type.Object({ cameras: Type.Record(Type.String(), Type.Object({})) })),
   'push.applied': Type.Object({ dataset: Id, version: Nullable(Type.Integer()) }),
   'push.unchanged': Type.Object({ dataset: Id, version: Nullable(Type.Integer()) }),
   'push.rejected': Type.Object({ dataset: Id, problems: Type.Array(Type.String()) }),

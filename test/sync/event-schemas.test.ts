@@ -41,3 +41,10 @@ it('a payload that breaks its schema is named by path', () => {
   );
   expect(payloadProblems('some.future_type', { anything: 1 })).toEqual([]);
 });
+
+it('telemetry rolled up or dropped by the backlog guard travels as a valid tombstone', () => {
+  expect(payloadProblems('vision.counts', { rolledUpInto: 12 })).toEqual([]);
+  expect(payloadProblems('vision.heatmap', { dropped: true })).toEqual([]);
+  expect(payloadProblems('vision.counts', { dropped: false })).not.toEqual([]);
+  expect(payloadProblems('sale.completed', { rolledUpInto: 12 })).not.toEqual([]); // money is never rolled up
+});
