@@ -47,7 +47,7 @@ function events(): WireEvent[] {
   const out: WireEvent[] = [];
   for (let s = 0; s < STORES; s++) {
     const storeId = `bench-${String(s).padStart(4, '0')}`;
-    rows.forEach((r, i) =>
+    rows.forEach((r, i) => {
       out.push({
         storeId,
         seq: i + 1,
@@ -56,8 +56,8 @@ function events(): WireEvent[] {
         class: r.class,
         createdAt: r.createdAt,
         payload: r.payload,
-      }),
-    );
+      });
+    });
   }
   return out;
 }
@@ -65,19 +65,19 @@ function events(): WireEvent[] {
 const csv = (v: string) => `"${v.replaceAll('"', '""')}"`;
 
 async function copyBaseline(pool: pg.Pool, all: WireEvent[]): Promise<number> {
-  const lines = all.map(
-    (e) =>
-      [
-        csv(e.storeId),
-        e.seq,
-        csv(e.eventId),
-        csv(e.type),
-        e.class,
-        e.createdAt,
-        csv(JSON.stringify(e.payload)),
-        `\\x${digestOf(e).toString('hex')}`,
-      ].join(',') + '\n',
-  );
+  const lines = all.map((e) => {
+    const fields = [
+      csv(e.storeId),
+      e.seq,
+      csv(e.eventId),
+      csv(e.type),
+      e.class,
+      e.createdAt,
+      csv(JSON.stringify(e.payload)),
+      `\\x${digestOf(e).toString('hex')}`,
+    ];
+    return `${fields.join(',')}\n`;
+  });
   const c = await pool.connect();
   try {
     const t0 = performance.now();

@@ -160,4 +160,75 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX points_member ON points_movements (member_id, store_id, seq);
     `,
   },
+  {
+    version: 3,
+    name: 'vision_and_pushes',
+    sql: `
+      -- people counting: increments per minute (the same minute may come in two events)
+      CREATE TABLE vision_line_counts (
+        store_id   text        NOT NULL,
+        seq        bigint      NOT NULL,
+        camera_id  text        NOT NULL,
+        line_id    text        NOT NULL,
+        minute     timestamptz NOT NULL,
+        ins        int         NOT NULL,
+        outs       int         NOT NULL,
+        PRIMARY KEY (store_id, seq, camera_id, line_id, minute)
+      );
+      CREATE INDEX vision_line_counts_time ON vision_line_counts (store_id, minute);
+      CREATE TABLE vision_zone_dwell (
+        store_id   text        NOT NULL,
+        seq        bigint      NOT NULL,
+        camera_id  text        NOT NULL,
+        zone_id    text        NOT NULL,
+        minute     timestamptz NOT NULL,
+        visits     int         NOT NULL,
+        dwell_ms   bigint      NOT NULL,
+        PRIMARY KEY (store_id, seq, camera_id, zone_id, minute)
+      );
+      CREATE INDEX vision_zone_dwell_time ON vision_zone_dwell (store_id, minute);
+      -- a closed quarter hour's whole floor grid, presence-seconds per cell
+      CREATE TABLE vision_heatmaps (
+        store_id   text        NOT NULL,
+        seq        bigint      NOT NULL,
+        camera_id  text        NOT NULL,
+        quarter    timestamptz NOT NULL,
+        cols       int         NOT NULL,
+        rows       int         NOT NULL,
+        cell_m     real        NOT NULL,
+        cells      real[]      NOT NULL,
+        PRIMARY KEY (store_id, seq, camera_id, quarter)
+      );
+      CREATE INDEX vision_heatmaps_time ON vision_heatmaps (store_id, camera_id, quarter);
+
+      -- what each store said of a push (push.applied / unchanged / rejected events)
+      CREATE TABLE push_results (
+        store_id  text   NOT NULL,
+        seq       bigint NOT NULL,
+        dataset   text   NOT NULL,
+        version   bigint,
+        status    text   NOT NULL,
+        problems  jsonb  NOT NULL DEFAULT '[]',
+        PRIMARY KEY (store_id, seq)
+      );
+      CREATE INDEX push_results_lookup ON push_results (dataset, version, store_id);
+
+      -- pushes HQ sent, and to which stores
+      CREATE TABLE pushes (
+        id          bigserial PRIMARY KEY,
+        dataset     text        NOT NULL,
+        version     bigint      NOT NULL,
+        target      jsonb       NOT NULL,
+        body_sha256 text        NOT NULL,
+        created_by  text        NOT NULL,
+        created_at  timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (dataset, version)
+      );
+      CREATE TABLE push_targets (
+        push_id   bigint NOT NULL REFERENCES pushes(id),
+        store_id  text   NOT NULL,
+        PRIMARY KEY (push_id, store_id)
+      );
+    `,
+  },
 ];

@@ -21,6 +21,8 @@ export interface FleetOptions {
   drainPerSecond?: number;
   seed?: number;
   idPrefix?: string;
+  /** HQ's push key (PEM), so the stores take HQ's signed pushes */
+  hqSigningPublicKey?: string;
 }
 
 /** A seeded generator, so a fleet run can be repeated exactly. */
@@ -61,6 +63,7 @@ export class Fleet {
           members: o.members ?? 20,
           random: mulberry32((o.seed ?? 1) * 7919 + i),
           ...(o.drainPerSecond ? { drainPerSecond: o.drainPerSecond } : {}),
+          ...(o.hqSigningPublicKey ? { hqSigningPublicKey: o.hqSigningPublicKey } : {}),
         }),
       );
     }

@@ -47,6 +47,8 @@ export interface VirtualStoreOptions {
   /** events per second the store's publisher may drain at most */
   drainPerSecond?: number;
   reconnect?: { baseMs: number; capMs: number };
+  /** HQ's push key (PEM): with it the store takes HQ's signed pushes */
+  hqSigningPublicKey?: string;
   random: () => number;
 }
 
@@ -96,6 +98,7 @@ export class VirtualStore {
       db: () => this.db,
       log: pino({ level: 'silent' }),
       heartbeatMs: 2000,
+      hqSigningPublicKey: o.hqSigningPublicKey,
     });
     this.vision = new VisionAggregates({ db: () => this.db, now: Date.now, acceptsTelemetry: () => true });
   }

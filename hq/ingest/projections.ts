@@ -69,6 +69,42 @@ function tables(): Record<string, Table> {
       ['amount_fen', 'bigint'],
       ['direction', 'smallint'],
     ]),
+    lineCounts: t('vision_line_counts', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['camera_id', 'text'],
+      ['line_id', 'text'],
+      ['minute', 'timestamptz'],
+      ['ins', 'int'],
+      ['outs', 'int'],
+    ]),
+    zoneDwell: t('vision_zone_dwell', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['camera_id', 'text'],
+      ['zone_id', 'text'],
+      ['minute', 'timestamptz'],
+      ['visits', 'int'],
+      ['dwell_ms', 'bigint'],
+    ]),
+    heatmaps: t('vision_heatmaps', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['camera_id', 'text'],
+      ['quarter', 'timestamptz'],
+      ['cols', 'int'],
+      ['rows', 'int'],
+      ['cell_m', 'real'],
+      ['cells', 'text'], // a real[] literal per row: arrays of arrays do not unnest
+    ]),
+    pushResults: t('push_results', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['dataset', 'text'],
+      ['version', 'bigint'],
+      ['status', 'text'],
+      ['problems', 'jsonb'],
+    ]),
     points: t('points_movements', [
       ['store_id', 'text'],
       ['seq', 'bigint'],
@@ -132,6 +168,40 @@ export async function project(client: pg.PoolClient, events: WireEvent[]): Promi
       case 'points.moved':
         t.points!.rows.push([...k, p.memberId, p.delta, p.reason, p.balance]);
         break;
+      case 'vision.counts':
+        // a rolled-up or dropped row ({rolledUpInto} / {dropped}) carries no counts
+        for (const [camera, c] of Object.entries((p.cameras ?? {}) as Record<string, P>))
+          for (const [minute, m] of Object.entries((c.minutes ?? {}) as Record<string, P>)) {
+            for (const [line, v] of Object.entries((m.lines ?? {}) as Record<string, P>))
+              t.lineCounts!.rows.push([...k, camera, line, minute, v.in ?? 0, v.out ?? 0]);
+            for (const [zone, v] of Object.entries((m.zones ?? {}) as Record<string, P>))
+              t.zoneDwell!.rows.push([...k, camera, zone, minute, v.visits ?? 0, v.dwellMs ?? 0]);
+          }
+        break;
+      case 'vision.heatmap':
+        for (const [camera, c] of Object.entries((p.cameras ?? {}) as Record<string, P>))
+          for (const [quarter, g] of Object.entries((c.quarters ?? {}) as Record<string, P>))
+            t.heatmaps!.rows.push([
+              ...k,
+              camera,
+              quarter,
+              g.cols,
+              g.rows,
+              g.cellM,
+              `{${(g.cells as number[]).join(',')}}`,
+            ]);
+        break;
+      case 'push.applied':
+      case 'push.unchanged':
+      case 'push.rejected':
+        t.pushResults!.rows.push([
+          ...k,
+          p.dataset,
+          p.version ?? null,
+          e.type.slice('push.'.length),
+          JSON.stringify(p.problems ?? []),
+        ]);
+        break;
     }
   }
   for (const table of Object.values(t)) {
@@ -139,7 +209,10 @@ export async function project(client: pg.PoolClient, events: WireEvent[]): Promi
     const cols = table.columns.map(([c]) => c).join(', ');
     const arrays = table.columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
     await client.query(
-      `INSERT INTO ${table.name} (${cols}) SELECT * FROM unnest(${arrays}) ON CONFLICT DO NOTHING`,
+      table.name === 'vision_heatmaps'
+        ? `INSERT INTO vision_heatmaps (${cols}) SELECT store_id, seq, camera_id, quarter, cols, rows, cell_m, cells::real[]
+             FROM unnest(${arrays}) AS u(${cols}) ON CONFLICT DO NOTHING`
+        : `INSERT INTO ${table.name} (${cols}) SELECT * FROM unnest(${arrays}) ON CONFLICT DO NOTHING`,
       table.columns.map((_, i) => table.rows.map((r) => r[i] ?? null)),
     );
   }

@@ -1,0 +1,40 @@
+// HQ's HTTP app (built without listening, so tests inject requests): uniform errors,
+// a body limit, no type coercion and no unknown keys, /healthz and /readyz, and the
+// API under /api/v1.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type pg from 'pg';
+import { installErrorHandling } from '../../edge/api/errors.js';
+import type { PartStatus } from '../../edge/lifecycle.js';
+import type { Logger } from '../../edge/logger.js';
+import type { PushSender } from '../pushes.js';
+import type { HqAuth } from './auth.js';
+import { hqRoutes } from './routes.js';
+
+export interface HqAppOptions {
+  log: Logger;
+  pool: pg.Pool;
+  auth: HqAuth;
+  pushes: PushSender;
+  bodyLimitBytes: number;
+  parts: () => PartStatus[];
+}
+
+export function buildHqApp(o: HqAppOptions): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: o.log as FastifyBaseLogger,
+    disableRequestLogging: true,
+    bodyLimit: o.bodyLimitBytes,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    return503OnClosing: true,
+  });
+  installErrorHandling(app);
+  app.get('/healthz', async () => ({ ok: true }));
+  app.get('/readyz', async (_req, reply) => {
+    const parts = o.parts();
+    const ready = parts.every((p) => p.state === 'ready' || p.name === 'http');
+    reply.status(ready ? 200 : 503);
+    return { ready, parts };
+  });
+  app.register(hqRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth, pushes: o.pushes });
+  return app;
+}

@@ -1,0 +1,327 @@
+// HQ's API under /api/v1: sign-in, the stores and their state, each store's sales by day
+// with lines and payments, people counts and heatmaps, the quarantine, and pushes with
+// per-store status. A schema on every route; lists are paged by a cursor (`after`).
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import type pg from 'pg';
+import Type from 'typebox';
+import { ApiError } from '../../edge/api/errors.js';
+import type { PushSender } from '../pushes.js';
+import type { HqAuth } from './auth.js';
+
+export interface HqRouteDeps {
+  pool: pg.Pool;
+  auth: HqAuth;
+  pushes: PushSender;
+}
+
+const StoreId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' });
+const Limit = Type.Optional(Type.String({ pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1 to 1000' }));
+const Ms = Type.String({ pattern: '^[0-9]{1,15}$', description: 'epoch milliseconds' });
+const Day = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' });
+const TimeZone = Type.Optional(Type.String({ pattern: '^[A-Za-z_]+(/[A-Za-z_+-]+){0,2}$' }));
+const limitOf = (s: string | undefined, d = 100) => (s ? Number(s) : d);
+
+function period(q: { from: string; to: string }, maxDays: number): { from: Date; to: Date } {
+  const from = Number(q.from);
+  const to = Number(q.to);
+  if (!(to > from)) throw new ApiError(400, 'BAD_RANGE', '`to` must be after `from`');
+  if (to - from > maxDays * 86_400_000) throw new ApiError(400, 'BAD_RANGE', `at most ${maxDays} days`);
+  return { from: new Date(from), to: new Date(to) };
+}
+
+function validZone(tz: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return tz;
+  } catch {
+    throw new ApiError(400, 'BAD_TIME_ZONE', `unknown time zone ${tz}`);
+  }
+}
+
+export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  const q = (sql: string, args: unknown[] = []) => d.pool.query(sql, args).then((r) => r.rows);
+
+  app.post(
+    '/sessions',
+    {
+      schema: {
+        body: Type.Object(
+          {
+            userId: Type.String({ minLength: 1, maxLength: 64 }),
+            password: Type.String({ minLength: 1, maxLength: 200 }),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req, reply) => {
+      const s = d.auth.signIn(req.body.userId, req.body.password);
+      reply.status(201);
+      return s;
+    },
+  );
+
+  app.delete('/sessions', async (req, reply) => {
+    d.auth.signOut(req);
+    reply.status(204);
+  });
+
+  app.get(
+    '/stores',
+    {
+      schema: {
+        querystring: Type.Object(
+          { limit: Limit, after: Type.Optional(StoreId) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      const rows = await q(
+        `SELECT coalesce(w.store_id, s.store_id) AS store_id, s.online, s.last_seen, s.last_state, s.last_heartbeat,
+                w.contiguous_seq, w.max_seq, w.sent_through, w.events, w.duplicates, w.quarantined, w.resend_requests
+           FROM store_watermarks w FULL JOIN store_state s ON s.store_id = w.store_id
+          WHERE coalesce(w.store_id, s.store_id) > $1
+          ORDER BY 1 LIMIT $2`,
+        [req.query.after ?? '', limitOf(req.query.limit)],
+      );
+      const stores = rows.map(storeView);
+      return { stores, next: stores.length === limitOf(req.query.limit) ? stores.at(-1)?.storeId : null };
+    },
+  );
+
+  app.get('/stores/:storeId', { schema: { params: Type.Object({ storeId: StoreId }) } }, async (req) => {
+    d.auth.require(req, 'analyst');
+    const rows = await q(
+      `SELECT coalesce(w.store_id, s.store_id) AS store_id, s.online, s.last_seen, s.last_state, s.last_heartbeat,
+              w.contiguous_seq, w.max_seq, w.sent_through, w.events, w.duplicates, w.quarantined, w.resend_requests
+         FROM store_watermarks w FULL JOIN store_state s ON s.store_id = w.store_id
+        WHERE coalesce(w.store_id, s.store_id) = $1`,
+      [req.params.storeId],
+    );
+    if (!rows.length) throw new ApiError(404, 'STORE_NOT_FOUND', `no store ${req.params.storeId}`);
+    return storeView(rows[0]);
+  });
+
+  app.get(
+    '/stores/:storeId/sales',
+    {
+      schema: {
+        params: Type.Object({ storeId: StoreId }),
+        querystring: Type.Object(
+          {
+            day: Day,
+            tz: TimeZone,
+            limit: Limit,
+            after: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      const tz = validZone(req.query.tz ?? 'Asia/Shanghai');
+      const limit = limitOf(req.query.limit, 50);
+      const sales = await q(
+        `SELECT seq, sale_id, receipt_no, channel, kiosk_id, member_id, gross_fen, promo_discount_fen,
+                coupon_discount_fen, total_fen, tax_fen, points_earned, sold_at
+           FROM sales WHERE store_id = $1 AND seq > $2
+            AND (to_timestamp(sold_at / 1000.0) AT TIME ZONE $3)::date = $4::date
+          ORDER BY seq LIMIT $5`,
+        [req.params.storeId, Number(req.query.after ?? 0), tz, req.query.day, limit],
+      );
+      const seqs = sales.map((s: { seq: number }) => s.seq);
+      const lines = await q(
+        'SELECT seq, line_no, gtin, qty, weight_g, unit_price_fen, gross_fen, final_fen, tax_fen FROM sale_lines WHERE store_id = $1 AND seq = ANY($2) ORDER BY seq, line_no',
+        [req.params.storeId, seqs],
+      );
+      const pays = await q(
+        'SELECT seq, kind, amount_fen, reference FROM sale_payments WHERE store_id = $1 AND seq = ANY($2) ORDER BY seq, n',
+        [req.params.storeId, seqs],
+      );
+      return {
+        storeId: req.params.storeId,
+        day: req.query.day,
+        timeZone: tz,
+        sales: sales.map((s: Record<string, unknown>) => ({
+          ...camel(s),
+          lines: lines
+            .filter((l: { seq: number }) => l.seq === s.seq)
+            .map(({ seq: _s, ...l }: Record<string, unknown>) => camel(l)),
+          payments: pays
+            .filter((p: { seq: number }) => p.seq === s.seq)
+            .map(({ seq: _s, ...p }: Record<string, unknown>) => camel(p)),
+        })),
+        next: sales.length === limit ? String(sales.at(-1).seq) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/stores/:storeId/counts',
+    {
+      schema: {
+        params: Type.Object({ storeId: StoreId }),
+        querystring: Type.Object({ from: Ms, to: Ms }, { additionalProperties: false }),
+      },
+    },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      const { from, to } = period(req.query, 62);
+      const lines = await q(
+        `SELECT camera_id, line_id, date_trunc('hour', minute) AS hour, sum(ins)::int AS ins, sum(outs)::int AS outs
+           FROM vision_line_counts WHERE store_id = $1 AND minute >= $2 AND minute < $3
+          GROUP BY 1, 2, 3 ORDER BY 3, 1, 2`,
+        [req.params.storeId, from, to],
+      );
+      const zones = await q(
+        `SELECT camera_id, zone_id, sum(visits)::int AS visits, sum(dwell_ms)::bigint AS dwell_ms
+           FROM vision_zone_dwell WHERE store_id = $1 AND minute >= $2 AND minute < $3 GROUP BY 1, 2 ORDER BY 1, 2`,
+        [req.params.storeId, from, to],
+      );
+      return {
+        storeId: req.params.storeId,
+        from: from.getTime(),
+        to: to.getTime(),
+        hours: lines.map(camel),
+        zones: zones.map(camel),
+      };
+    },
+  );
+
+  app.get(
+    '/stores/:storeId/heatmap',
+    {
+      schema: {
+        params: Type.Object({ storeId: StoreId }),
+        querystring: Type.Object(
+          { camera: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), from: Ms, to: Ms },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      const { from, to } = period(req.query, 31);
+      const grids = await q(
+        `SELECT cols, rows, cell_m, cells FROM vision_heatmaps
+          WHERE store_id = $1 AND camera_id = $2 AND quarter >= $3 AND quarter < $4 ORDER BY quarter`,
+        [req.params.storeId, req.query.camera, from, to],
+      );
+      if (!grids.length)
+        return { storeId: req.params.storeId, camera: req.query.camera, quarters: 0, grid: null };
+      // the latest floor plan's size wins; grids of another size are left out
+      const last = grids.at(-1);
+      const sum = new Array<number>(last.cols * last.rows).fill(0);
+      let quarters = 0;
+      for (const g of grids) {
+        if (g.cols !== last.cols || g.rows !== last.rows) continue;
+        quarters++;
+        g.cells.forEach((v: number, i: number) => {
+          sum[i] = (sum[i] ?? 0) + v;
+        });
+      }
+      return {
+        storeId: req.params.storeId,
+        camera: req.query.camera,
+        quarters,
+        grid: {
+          cols: last.cols,
+          rows: last.rows,
+          cellM: last.cell_m,
+          cells: sum.map((v) => Math.round(v * 10) / 10),
+        },
+        peopleSeconds: Math.round(sum.reduce((a, v) => a + v, 0)),
+      };
+    },
+  );
+
+  app.get(
+    '/quarantine',
+    {
+      schema: {
+        querystring: Type.Object(
+          {
+            store: Type.Optional(StoreId),
+            limit: Limit,
+            after: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      const limit = limitOf(req.query.limit);
+      const rows = await q(
+        `SELECT id, store_id, seq, topic, reason, detail, payload, received_at FROM quarantine
+          WHERE id > $1 AND ($2::text IS NULL OR store_id = $2) ORDER BY id LIMIT $3`,
+        [Number(req.query.after ?? 0), req.query.store ?? null, limit],
+      );
+      return { entries: rows.map(camel), next: rows.length === limit ? String(rows.at(-1).id) : null };
+    },
+  );
+
+  app.post(
+    '/pushes',
+    {
+      schema: {
+        body: Type.Object(
+          {
+            dataset: Type.String({ minLength: 1, maxLength: 40 }),
+            version: Type.Integer({ minimum: 1, maximum: 2 ** 31 }),
+            body: Type.Unknown(),
+            stores: Type.Optional(Type.Array(StoreId, { minItems: 1, maxItems: 5000 })),
+            all: Type.Optional(Type.Boolean()),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req, reply) => {
+      const s = d.auth.require(req, 'operator');
+      const r = await d.pushes.send(s.userId, req.body);
+      reply.status(202);
+      return r;
+    },
+  );
+
+  app.get(
+    '/pushes/:id',
+    { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,15}$' }) }) } },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      return d.pushes.status(Number(req.params.id));
+    },
+  );
+};
+
+const camel = (row: Record<string, unknown>) =>
+  Object.fromEntries(
+    Object.entries(row).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
+  );
+
+function storeView(r: Record<string, unknown>) {
+  const state = (r.last_state ?? {}) as { version?: string };
+  const beat = (r.last_heartbeat ?? {}) as { backlog?: unknown };
+  return {
+    storeId: r.store_id as string,
+    online: Boolean(r.online),
+    lastSeen: r.last_seen ? new Date(r.last_seen as string).toISOString() : null,
+    version: state.version ?? null,
+    backlog: beat.backlog ?? null,
+    events: {
+      contiguousSeq: (r.contiguous_seq as number) ?? 0,
+      maxSeq: (r.max_seq as number) ?? 0,
+      sentThrough: (r.sent_through as number) ?? 0,
+      stored: (r.events as number) ?? 0,
+      duplicates: (r.duplicates as number) ?? 0,
+      quarantined: (r.quarantined as number) ?? 0,
+      resendRequests: (r.resend_requests as number) ?? 0,
+    },
+  };
+}

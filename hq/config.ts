@@ -1,0 +1,81 @@
+// HQ's settings: one schema, validated at start with errors that name the path; every
+// value has a default fit for the demo on one machine. Secrets (the database URL's
+// password, users' password hashes, the push signing key) come from the file, readable
+// by HQ's user only, or from env: HQ_DB, HQ_BROKER, HQ_SIGNING_KEY_FILE, HQ_USERS (JSON).
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+import YAML from 'yaml';
+import { formatSchemaErrors } from '../config/errors.js';
+
+const Obj = <P extends Record<string, Parameters<typeof Type.Object>[0][string]>>(properties: P) =>
+  Type.Object(properties, { additionalProperties: false, default: {} });
+
+export const HqConfigSchema = Obj({
+  db: Type.String({ default: 'postgres://hq@127.0.0.1:5432/postgres', pattern: '^postgres(ql)?://' }),
+  broker: Obj({
+    url: Type.String({ default: 'mqtt://127.0.0.1:1883', pattern: '^mqtts?://' }),
+    prefix: Type.String({ default: 'storeedge/v1', pattern: '^[A-Za-z0-9_/-]{1,64}$' }),
+  }),
+  http: Obj({
+    host: Type.String({ default: '127.0.0.1' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, default: 8090 }),
+    bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 16 * 1024 * 1024 }),
+  }),
+  ingest: Obj({
+    /** workers in this process (0: this process serves the API and pushes only) */
+    workers: Type.Integer({ minimum: 0, maximum: 16, default: 1 }),
+    shareGroup: Type.String({ default: 'hq-ingest', pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    gapTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 3000 }),
+  }),
+  users: Type.Array(
+    Type.Object(
+      {
+        id: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+        role: Type.Enum(['analyst', 'operator']),
+        passwordHash: Type.String({ pattern: '^scrypt\\$' }),
+      },
+      { additionalProperties: false },
+    ),
+    { default: [] },
+  ),
+  /** PEM file of HQ's Ed25519 push key (npm run hq -- keygen); absent: pushes refused */
+  signingKeyFile: Type.Optional(Type.String({ minLength: 1 })),
+  sessionHours: Type.Integer({ minimum: 1, maximum: 72, default: 8 }),
+  logLevel: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug'], { default: 'info' }),
+});
+export type HqConfig = Static<typeof HqConfigSchema>;
+
+export class HqConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid HQ config:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** File (YAML or JSON; relative paths against its folder), then env, then defaults, then validation. */
+export function loadHqConfig(file: string | null, env: NodeJS.ProcessEnv = process.env): HqConfig {
+  let doc: Record<string, unknown> = {};
+  if (file) {
+    const parsed = YAML.parse(readFileSync(file, 'utf8')) as unknown;
+    if (parsed !== null && (typeof parsed !== 'object' || Array.isArray(parsed)))
+      throw new HqConfigError(['/: the file must hold an object']);
+    doc = (parsed ?? {}) as Record<string, unknown>;
+    if (typeof doc.signingKeyFile === 'string')
+      doc.signingKeyFile = resolve(dirname(file), doc.signingKeyFile);
+  }
+  if (env.HQ_DB) doc.db = env.HQ_DB;
+  if (env.HQ_BROKER) doc.broker = { ...(doc.broker as object), url: env.HQ_BROKER };
+  if (env.HQ_SIGNING_KEY_FILE) doc.signingKeyFile = env.HQ_SIGNING_KEY_FILE;
+  if (env.HQ_USERS) {
+    try {
+      doc.users = JSON.parse(env.HQ_USERS) as unknown;
+    } catch {
+      throw new HqConfigError(['HQ_USERS: not JSON']);
+    }
+  }
+  const value = Value.Default(HqConfigSchema, Value.Clone(doc));
+  const errors = [...Value.Errors(HqConfigSchema, value)];
+  if (errors.length) throw new HqConfigError(formatSchemaErrors(errors, value));
+  return value as HqConfig;
+}

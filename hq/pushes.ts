@@ -1,0 +1,127 @@
+// Pushes from HQ to one store, a group or the whole chain: signed with HQ's key, sent on
+// each store's command topic (the broker keeps it for a store that is offline: stores
+// hold persistent sessions), recorded with its targets. Each store's answer comes back
+// as a push.* event in its outbox, projected into push_results, so the status of a push
+// per store survives lost replies and outages.
+import { createHash, type KeyObject } from 'node:crypto';
+import type { MqttClient } from 'mqtt';
+import type pg from 'pg';
+import { ApiError } from '../edge/api/errors.js';
+import { canonicalJson } from '../edge/canonical-json.js';
+import { PUSHABLE } from '../sync/pushes.js';
+import { signPush } from '../sync/signing.js';
+
+/** What a store takes as a push: its datasets and config (sync/pushes.ts) and vision models. */
+export const DATASETS: readonly string[] = [...PUSHABLE, 'model'];
+
+export interface PushRequest {
+  dataset: string;
+  version: number;
+  body: unknown;
+  /** one store or a group; absent with `all` */
+  stores?: string[] | undefined;
+  all?: boolean | undefined;
+}
+
+export interface PushStatus {
+  id: number;
+  dataset: string;
+  version: number;
+  createdBy: string;
+  createdAt: string;
+  counts: Record<'pending' | 'applied' | 'unchanged' | 'rejected', number>;
+  stores: { storeId: string; status: string; problems: string[] }[];
+}
+
+export class PushSender {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly mqtt: () => MqttClient | null,
+    private readonly prefix: string,
+    private readonly key: KeyObject | null,
+  ) {}
+
+  async send(by: string, r: PushRequest): Promise<{ id: number; targets: number }> {
+    if (!this.key) throw new ApiError(503, 'NO_SIGNING_KEY', 'HQ has no push signing key configured');
+    if (!DATASETS.includes(r.dataset))
+      throw new ApiError(422, 'UNKNOWN_DATASET', `dataset must be one of ${DATASETS.join(', ')}`);
+    if (Boolean(r.all) === Boolean(r.stores?.length))
+      throw new ApiError(422, 'BAD_TARGET', 'name the stores, or all: true, not both');
+    const client = this.mqtt();
+    if (!client?.connected) throw new ApiError(503, 'BROKER_DOWN', 'HQ is not connected to the broker');
+    const known = (
+      await this.pool.query(
+        'SELECT store_id FROM store_watermarks UNION SELECT store_id FROM store_state ORDER BY store_id',
+      )
+    ).rows.map((x: { store_id: string }) => x.store_id);
+    const targets = r.all ? known : [...new Set(r.stores)];
+    const unknown = targets.filter((s) => !known.includes(s));
+    if (unknown.length)
+      throw new ApiError(422, 'UNKNOWN_STORE', `no such store: ${unknown.slice(0, 5).join(', ')}`, {
+        unknown,
+      });
+    const sha = createHash('sha256').update(canonicalJson(r.body)).digest('hex');
+    const c = await this.pool.connect();
+    let id: number;
+    try {
+      await c.query('BEGIN');
+      const ins = await c.query(
+        `INSERT INTO pushes (dataset, version, target, body_sha256, created_by) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (dataset, version) DO NOTHING RETURNING id`,
+        [r.dataset, r.version, JSON.stringify(r.all ? { all: true } : { stores: targets }), sha, by],
+      );
+      if (!ins.rows.length)
+        throw new ApiError(409, 'VERSION_EXISTS', `${r.dataset} version ${r.version} was pushed already`);
+      id = ins.rows[0].id;
+      await c.query('INSERT INTO push_targets (push_id, store_id) SELECT $1, unnest($2::text[])', [
+        id,
+        targets,
+      ]);
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+    const signed = JSON.stringify(
+      signPush(this.key, { dataset: r.dataset, version: r.version, issuedAt: Date.now(), body: r.body }),
+    );
+    if (r.all) await client.publishAsync(`${this.prefix}/all/cmd/${r.dataset}`, signed, { qos: 1 });
+    else
+      for (const s of targets)
+        await client.publishAsync(`${this.prefix}/${s}/cmd/${r.dataset}`, signed, { qos: 1 });
+    return { id, targets: targets.length };
+  }
+
+  async status(id: number): Promise<PushStatus> {
+    const p = (await this.pool.query('SELECT * FROM pushes WHERE id = $1', [id])).rows[0];
+    if (!p) throw new ApiError(404, 'PUSH_NOT_FOUND', `no push ${id}`);
+    const rows = (
+      await this.pool.query(
+        `SELECT t.store_id, r.status, r.problems FROM push_targets t
+           LEFT JOIN LATERAL (
+             SELECT status, problems FROM push_results
+              WHERE store_id = t.store_id AND dataset = $2 AND version = $3 ORDER BY seq DESC LIMIT 1
+           ) r ON true
+          WHERE t.push_id = $1 ORDER BY t.store_id`,
+        [id, p.dataset, p.version],
+      )
+    ).rows;
+    const counts = { pending: 0, applied: 0, unchanged: 0, rejected: 0 };
+    const stores = rows.map((x: { store_id: string; status: string | null; problems: string[] | null }) => {
+      const status = (x.status ?? 'pending') as keyof typeof counts;
+      counts[status] = (counts[status] ?? 0) + 1;
+      return { storeId: x.store_id, status, problems: x.problems ?? [] };
+    });
+    return {
+      id: p.id,
+      dataset: p.dataset,
+      version: p.version,
+      createdBy: p.created_by,
+      createdAt: new Date(p.created_at).toISOString(),
+      counts,
+      stores,
+    };
+  }
+}

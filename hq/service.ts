@@ -1,0 +1,143 @@
+// HQ as a service, shaped like the store's daemon: parts started in order by the
+// lifecycle (database → ingest workers → broker client for pushes → HTTP API) and
+// stopped in reverse. A process may run any subset: `ingest` runs workers only, `serve`
+// the API and pushes with or without workers of its own.
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import mqtt, { type MqttClient } from 'mqtt';
+import { Lifecycle, type Part } from '../edge/lifecycle.js';
+import type { Logger } from '../edge/logger.js';
+import { hqPrivateKey } from '../sync/signing.js';
+import { buildHqApp } from './api/app.js';
+import { HqAuth, type HqUser } from './api/auth.js';
+import type { HqConfig } from './config.js';
+import { migratePg, openPgPool } from './db/pg.js';
+import { PgEventStore } from './ingest/pg-event-store.js';
+import { IngestWorker } from './ingest/worker.js';
+import { PushSender } from './pushes.js';
+
+class DatabasePart implements Part {
+  readonly name = 'database';
+  readonly pool;
+  private schema = 0;
+  constructor(url: string) {
+    this.pool = openPgPool(url, 8);
+  }
+  async start(): Promise<void> {
+    this.schema = (await migratePg(this.pool)).to;
+  }
+  async stop(): Promise<void> {
+    await this.pool.end();
+  }
+  details() {
+    return { schemaVersion: this.schema, connections: this.pool.totalCount };
+  }
+}
+
+class IngestPart implements Part {
+  readonly name = 'ingest';
+  readonly workers: IngestWorker[] = [];
+  constructor(
+    private readonly db: DatabasePart,
+    private readonly c: HqConfig,
+    private readonly id: string,
+    private readonly log: Logger,
+  ) {}
+  async start(): Promise<void> {
+    for (let i = 0; i < this.c.ingest.workers; i++) {
+      const w = new IngestWorker({
+        url: this.c.broker.url,
+        prefix: this.c.broker.prefix,
+        store: new PgEventStore(this.db.pool),
+        log: this.log.child({ component: 'ingest', worker: `${this.id}-${i + 1}` }),
+        clientId: `hq-ingest-${this.id}-${i + 1}`,
+        shareGroup: this.c.ingest.shareGroup,
+        gapTimeoutMs: this.c.ingest.gapTimeoutMs,
+      });
+      await w.start();
+      this.workers.push(w);
+    }
+  }
+  async stop(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.stop()));
+  }
+  details() {
+    return { workers: this.workers.map((w) => ({ ...w.stats })) };
+  }
+}
+
+class BrokerPart implements Part {
+  readonly name = 'broker';
+  client: MqttClient | null = null;
+  constructor(
+    private readonly c: HqConfig,
+    private readonly id: string,
+  ) {}
+  async start(): Promise<void> {
+    this.client = await mqtt.connectAsync(this.c.broker.url, {
+      protocolVersion: 5,
+      clientId: `hq-api-${this.id}`,
+      reconnectPeriod: 1000,
+    });
+    this.client.on('error', () => undefined); // reconnects by itself; /readyz says so
+  }
+  async stop(): Promise<void> {
+    await this.client?.endAsync().catch(() => undefined);
+  }
+  details() {
+    return { connected: this.client?.connected ?? false };
+  }
+}
+
+class HttpPart implements Part {
+  readonly name = 'http';
+  app: FastifyInstance | null = null;
+  address = '';
+  constructor(
+    private readonly c: HqConfig,
+    private readonly build: () => FastifyInstance,
+  ) {}
+  async start(): Promise<void> {
+    this.app = this.build();
+    this.address = await this.app.listen({ host: this.c.http.host, port: this.c.http.port });
+  }
+  async stop(): Promise<void> {
+    await this.app?.close();
+  }
+  details() {
+    return { address: this.address };
+  }
+}
+
+export interface HqService {
+  lifecycle: Lifecycle;
+  http: HttpPart | null;
+  ingest: IngestPart;
+  /** HQ's database pool (open while the service runs) */
+  pool: DatabasePart['pool'];
+}
+
+export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boolean }): HqService {
+  const lifecycle = new Lifecycle(o.log, { stopTimeoutMs: 15_000 });
+  const db = new DatabasePart(c.db);
+  const ingest = new IngestPart(db, c, o.id, o.log);
+  lifecycle.add(db).add(ingest);
+  let http: HttpPart | null = null;
+  if (o.http) {
+    const broker = new BrokerPart(c, o.id);
+    const key = c.signingKeyFile ? hqPrivateKey(readFileSync(c.signingKeyFile, 'utf8')) : null;
+    const auth = new HqAuth(c.users as HqUser[], c.sessionHours * 3_600_000);
+    http = new HttpPart(c, () =>
+      buildHqApp({
+        log: o.log.child({ component: 'http' }),
+        pool: db.pool,
+        auth,
+        pushes: new PushSender(db.pool, () => broker.client, c.broker.prefix, key),
+        bodyLimitBytes: c.http.bodyLimitBytes,
+        parts: () => lifecycle.status(),
+      }),
+    );
+    lifecycle.add(broker).add(http);
+  }
+  return { lifecycle, http, ingest, pool: db.pool };
+}
