@@ -1,7 +1,7 @@
 // HQ's HTTP app (built without listening, so tests inject requests): uniform errors,
 // a body limit, no type coercion and no unknown keys, /healthz and /readyz, and the
 // API under /api/v1.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type pg from 'pg';
 import { installErrorHandling } from '../../edge/api/errors.js';
 import type { PartStatus } from '../../edge/lifecycle.js';
@@ -22,7 +22,7 @@ export interface HqAppOptions {
 export function buildHqApp(o: HqAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: o.log as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: o.bodyLimitBytes,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     return503OnClosing: true,

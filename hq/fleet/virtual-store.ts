@@ -123,7 +123,12 @@ export class VirtualStore {
   /** One shopper: 1–6 items, a member two times in five, points spent now and then, cash. */
   sale(now = Date.now()): void {
     const r = this.o.random;
-    const cart = createCart(this.db, { channel: r() < 0.3 ? 'phone' : 'kiosk', now });
+    const kiosk = r() >= 0.3;
+    const cart = createCart(this.db, {
+      channel: kiosk ? 'kiosk' : 'phone',
+      kioskId: kiosk ? 'kiosk-1' : null,
+      now,
+    });
     const items = 1 + Math.floor(r() * 6);
     for (let k = 0; k < items; k++)
       addScan(this.db, cart.id, {
