@@ -5,23 +5,84 @@
 //   hq-scale serve [--config hq.yaml] [--id NAME]
 //       HQ's API and pushes, with `ingest.workers` workers of its own (see hq/config.ts;
 //       env HQ_DB, HQ_BROKER, HQ_SIGNING_KEY_FILE, HQ_USERS override the file)
+//   hq-scale fleet --broker mqtt://… [--stores 50] [--rate 0.2] [--seconds 300]
+//                  [--outage EVERY_S,FOR_S,SHARE] [--day-minutes 10] [--hq-key PUB.pem]
+//       N virtual stores (the store's real checkout, outbox, publisher and link) trading
+//       `rate` sales/s each on a compressed day; every EVERY_S seconds a SHARE of them
+//       loses its link for FOR_S seconds. Stops by itself after --seconds.
 // SIGINT/SIGTERM stop the process (what a worker holds is written first): exit 0 on a
 // clean stop, 1 on a failed start or stop, 78 on an invalid config. The lab HQ on one
 // SQLite file stays in sync/hq/cli.ts (`npm run hq -- ingest --db FILE`).
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../edge/logger.js';
 import { HqConfigError, loadHqConfig } from './config.js';
+import { Fleet } from './fleet/fleet.js';
 import { hqService } from './service.js';
 
 const USAGE = `usage: hq-scale ingest --db postgres://… --broker mqtt://… [--group G] [--id NAME] [--gap-ms MS]
-       hq-scale serve [--config FILE] [--id NAME]`;
+       hq-scale serve [--config FILE] [--id NAME]
+       hq-scale fleet --broker mqtt://… [--stores N] [--rate R] [--seconds S] [--outage EVERY,FOR,SHARE] [--hq-key PEM]`;
+
+async function fleet(o: Record<string, string | undefined>): Promise<number> {
+  const outage = (o.outage ?? '').split(',').map(Number);
+  if (!o.broker || (o.outage && (outage.length !== 3 || outage.some((x) => !Number.isFinite(x) || x < 0)))) {
+    console.error(USAGE);
+    return 64;
+  }
+  const [every = 0, down = 0, share = 0] = o.outage ? outage : [];
+  const seconds = Number(o.seconds ?? 300);
+  const f = new Fleet({
+    stores: Number(o.stores ?? 50),
+    broker: o.broker,
+    seedFile: resolve('config/demo/catalog.json'),
+    salesPerSecond: Number(o.rate ?? 0.2),
+    dayLengthMs: Number(o['day-minutes'] ?? 10) * 60_000,
+    startHour: 7,
+    ...(o['hq-key'] ? { hqSigningPublicKey: readFileSync(o['hq-key'], 'utf8') } : {}),
+  });
+  f.start();
+  let stop = false;
+  process.once('SIGINT', () => (stop = true));
+  process.once('SIGTERM', () => (stop = true));
+  const end = Date.now() + seconds * 1000;
+  let sales = 0;
+  let nextOutage = every ? Date.now() + every * 1000 : Number.POSITIVE_INFINITY;
+  while (!stop && Date.now() < end) {
+    sales += (await f.trade(Math.min(10_000, end - Date.now(), nextOutage - Date.now()), () => stop)).sales;
+    if (Date.now() >= nextOutage && !stop) {
+      const cut = await f.cut(share);
+      console.log(JSON.stringify({ at: new Date().toISOString(), outage: cut, forSeconds: down }));
+      sales += (await f.trade(down * 1000, () => stop)).sales;
+      f.heal();
+      nextOutage = Date.now() + every * 1000;
+    }
+    console.log(
+      JSON.stringify({
+        at: new Date().toISOString(),
+        stores: f.stores.length,
+        sales,
+        hour: Math.floor(f.hour()),
+      }),
+    );
+  }
+  await f.stop();
+  return 0;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const { values: o } = parseArgs({
     args: rest,
     options: {
+      stores: { type: 'string' },
+      rate: { type: 'string' },
+      seconds: { type: 'string' },
+      outage: { type: 'string' },
+      'day-minutes': { type: 'string' },
+      'hq-key': { type: 'string' },
       config: { type: 'string' },
       db: { type: 'string' },
       broker: { type: 'string' },
@@ -30,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
       'gap-ms': { type: 'string' },
     },
   });
+  if (cmd === 'fleet') return fleet(o);
   if (cmd !== 'ingest' && cmd !== 'serve') {
     console.error(USAGE);
     return 64;

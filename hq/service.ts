@@ -10,6 +10,7 @@ import type { Logger } from '../edge/logger.js';
 import { hqPrivateKey } from '../sync/signing.js';
 import { buildHqApp } from './api/app.js';
 import { HqAuth, type HqUser } from './api/auth.js';
+import { hqMetrics } from './api/metrics.js';
 import type { HqConfig } from './config.js';
 import { migratePg, openPgPool } from './db/pg.js';
 import { PgEventStore } from './ingest/pg-event-store.js';
@@ -135,6 +136,7 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
         pushes: new PushSender(db.pool, () => broker.client, c.broker.prefix, key),
         bodyLimitBytes: c.http.bodyLimitBytes,
         parts: () => lifecycle.status(),
+        metrics: hqMetrics(db.pool, () => ingest.workers),
       }),
     );
     lifecycle.add(broker).add(http);

@@ -3,6 +3,7 @@
 // API under /api/v1.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type pg from 'pg';
+import type { Registry } from 'prom-client';
 import { installErrorHandling } from '../../edge/api/errors.js';
 import type { PartStatus } from '../../edge/lifecycle.js';
 import type { Logger } from '../../edge/logger.js';
@@ -17,6 +18,7 @@ export interface HqAppOptions {
   pushes: PushSender;
   bodyLimitBytes: number;
   parts: () => PartStatus[];
+  metrics: Registry;
 }
 
 export function buildHqApp(o: HqAppOptions): FastifyInstance {
@@ -34,6 +36,10 @@ export function buildHqApp(o: HqAppOptions): FastifyInstance {
     const ready = parts.every((p) => p.state === 'ready' || p.name === 'http');
     reply.status(ready ? 200 : 503);
     return { ready, parts };
+  });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', o.metrics.contentType);
+    return o.metrics.metrics();
   });
   app.register(hqRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth, pushes: o.pushes });
   return app;

@@ -22,6 +22,12 @@ const Day = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' });
 const TimeZone = Type.Optional(Type.String({ pattern: '^[A-Za-z_]+(/[A-Za-z_+-]+){0,2}$' }));
 const limitOf = (s: string | undefined, d = 100) => (s ? Number(s) : d);
 
+/** The version of each dataset (catalog, promotions, …, model) the store last said it runs. */
+const DATASETS_SQL = `(SELECT coalesce(jsonb_object_agg(dataset, version), '{}') FROM (
+    SELECT DISTINCT ON (dataset) dataset, version FROM push_results
+     WHERE store_id = coalesce(w.store_id, s.store_id) AND status IN ('applied', 'unchanged')
+     ORDER BY dataset, seq DESC) d)`;
+
 function period(q: { from: string; to: string }, maxDays: number): { from: Date; to: Date } {
   const from = Number(q.from);
   const to = Number(q.to);
@@ -82,7 +88,8 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
       d.auth.require(req, 'analyst');
       const rows = await q(
         `SELECT coalesce(w.store_id, s.store_id) AS store_id, s.online, s.last_seen, s.last_state, s.last_heartbeat,
-                w.contiguous_seq, w.max_seq, w.sent_through, w.events, w.duplicates, w.quarantined, w.resend_requests
+                w.contiguous_seq, w.max_seq, w.sent_through, w.events, w.duplicates, w.quarantined, w.resend_requests,
+                ${DATASETS_SQL} AS datasets
            FROM store_watermarks w FULL JOIN store_state s ON s.store_id = w.store_id
           WHERE coalesce(w.store_id, s.store_id) > $1
           ORDER BY 1 LIMIT $2`,
@@ -97,7 +104,8 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
     d.auth.require(req, 'analyst');
     const rows = await q(
       `SELECT coalesce(w.store_id, s.store_id) AS store_id, s.online, s.last_seen, s.last_state, s.last_heartbeat,
-              w.contiguous_seq, w.max_seq, w.sent_through, w.events, w.duplicates, w.quarantined, w.resend_requests
+              w.contiguous_seq, w.max_seq, w.sent_through, w.events, w.duplicates, w.quarantined, w.resend_requests,
+              ${DATASETS_SQL} AS datasets
          FROM store_watermarks w FULL JOIN store_state s ON s.store_id = w.store_id
         WHERE coalesce(w.store_id, s.store_id) = $1`,
       [req.params.storeId],
@@ -313,6 +321,7 @@ function storeView(r: Record<string, unknown>) {
     online: Boolean(r.online),
     lastSeen: r.last_seen ? new Date(r.last_seen as string).toISOString() : null,
     version: state.version ?? null,
+    datasets: (r.datasets ?? {}) as Record<string, number>,
     backlog: beat.backlog ?? null,
     events: {
       contiguousSeq: (r.contiguous_seq as number) ?? 0,

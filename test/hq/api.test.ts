@@ -231,6 +231,11 @@ describe('HQ API', () => {
       { storeId: 'api-0001', status: 'applied', problems: [] },
       { storeId: 'api-0002', status: 'applied', problems: [] },
     ]);
+    // the store's state says which version it runs now
+    expect((await call('GET', '/stores/api-0001', undefined, 'ana')).body.datasets).toEqual({
+      promotions: 2,
+    });
+    expect((await call('GET', '/stores/api-0003', undefined, 'ana')).body.datasets).toEqual({});
     // the same version again is refused at HQ; a bad document is refused by every store, whole
     expect(
       (await call('POST', '/pushes', { dataset: 'promotions', version: 2, body: doc, all: true }, 'ops')).body
@@ -261,6 +266,13 @@ describe('HQ API', () => {
       (await call('POST', '/pushes', { dataset: 'catalog', version: 9, body: {}, stores: ['ghost'] }, 'ops'))
         .body.error.code,
     ).toBe('UNKNOWN_STORE');
+  });
+
+  it('metrics: what the workers did and what the database says of the chain', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/hq_quarantine_entries\{reason="malformed"\} 1/);
+    expect(text).toMatch(/hq_stores\{state="known"\} 4/);
+    expect(Number(/hq_ingest_messages\{outcome="fresh"\} (\d+)/.exec(text)?.[1])).toBeGreaterThan(0);
   });
 
   it('fuzzed: every route and method with generated input, never a 5xx, and a refusal changes nothing', async () => {

@@ -189,3 +189,52 @@ describe('HQ ingest on PostgreSQL', () => {
     await listener.endAsync();
   });
 });
+
+describe('the fleet command line', () => {
+  it('runs virtual stores with outages for a bounded time, and HQ gets their events whole', async () => {
+    const { spawn } = await import('node:child_process');
+    const proc = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        'hq/cli.ts',
+        'fleet',
+        '--broker',
+        broker.url,
+        '--stores',
+        '6',
+        '--rate',
+        '1',
+        '--seconds',
+        '5',
+        '--outage',
+        '2,1,0.5',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d));
+    proc.stderr.on('data', (d) => (out += d));
+    const code = await new Promise((r) => proc.once('exit', r));
+    expect(code, out).toBe(0);
+    expect(out).toMatch(/"outage":\d+/);
+    const stores = await waitFor(
+      'fleet stores complete at HQ',
+      async () => {
+        const r = await pool.query(
+          `SELECT store_id, contiguous_seq, max_seq, sent_through FROM store_watermarks WHERE store_id LIKE 'fleet-%'`,
+        );
+        return r.rows.length === 6 &&
+          r.rows.every(
+            (w: { contiguous_seq: number; max_seq: number; sent_through: number }) =>
+              w.contiguous_seq === w.max_seq && w.contiguous_seq >= w.sent_through && w.max_seq > 0,
+          )
+          ? r.rows
+          : undefined;
+      },
+      20_000,
+    );
+    expect(stores).toHaveLength(6);
+  }, 60_000);
+});
