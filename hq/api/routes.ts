@@ -9,6 +9,16 @@ import { ApiError } from '../../edge/api/errors.js';
 import type { PushSender } from '../pushes.js';
 import type { HqAuth } from './auth.js';
 
+/** A store as HQ knows it: its state (from birth, will and heartbeat) and its watermark. */
+const STORES_SQL = `
+  SELECT coalesce(w.store_id, s.store_id) AS store_id, s.online, s.last_seen, s.last_state, s.last_heartbeat,
+         w.contiguous_seq, w.max_seq, w.sent_through, w.events, w.duplicates, w.quarantined, w.resend_requests,
+         (SELECT coalesce(jsonb_object_agg(dataset, version), '{}') FROM (
+            SELECT DISTINCT ON (dataset) dataset, version FROM push_results
+             WHERE store_id = coalesce(w.store_id, s.store_id) AND status IN ('applied', 'unchanged')
+             ORDER BY dataset, seq DESC) d) AS datasets
+    FROM store_watermarks w FULL JOIN store_state s ON s.store_id = w.store_id`;
+
 export interface HqRouteDeps {
   pool: pg.Pool;
   auth: HqAuth;
@@ -21,12 +31,6 @@ const Ms = Type.String({ pattern: '^[0-9]{1,15}$', description: 'epoch milliseco
 const Day = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' });
 const TimeZone = Type.Optional(Type.String({ pattern: '^[A-Za-z_]+(/[A-Za-z_+-]+){0,2}$' }));
 const limitOf = (s: string | undefined, d = 100) => (s ? Number(s) : d);
-
-/** The version of each dataset (catalog, promotions, …, model) the store last said it runs. */
-const DATASETS_SQL = `(SELECT coalesce(jsonb_object_agg(dataset, version), '{}') FROM (
-    SELECT DISTINCT ON (dataset) dataset, version FROM push_results
-     WHERE store_id = coalesce(w.store_id, s.store_id) AND status IN ('applied', 'unchanged')
-     ORDER BY dataset, seq DESC) d)`;
 
 function period(q: { from: string; to: string }, maxDays: number): { from: Date; to: Date } {
   const from = Number(q.from);
@@ -86,15 +90,10 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
     },
     async (req) => {
       d.auth.require(req, 'analyst');
-      const rows = await q(
-        `SELECT coalesce(w.store_id, s.store_id) AS store_id, s.online, s.last_seen, s.last_state, s.last_heartbeat,
-                w.contiguous_seq, w.max_seq, w.sent_through, w.events, w.duplicates, w.quarantined, w.resend_requests,
-                ${DATASETS_SQL} AS datasets
-           FROM store_watermarks w FULL JOIN store_state s ON s.store_id = w.store_id
-          WHERE coalesce(w.store_id, s.store_id) > $1
-          ORDER BY 1 LIMIT $2`,
-        [req.query.after ?? '', limitOf(req.query.limit)],
-      );
+      const rows = await q(`${STORES_SQL} WHERE coalesce(w.store_id, s.store_id) > $1 ORDER BY 1 LIMIT $2`, [
+        req.query.after ?? '',
+        limitOf(req.query.limit),
+      ]);
       const stores = rows.map(storeView);
       return { stores, next: stores.length === limitOf(req.query.limit) ? stores.at(-1)?.storeId : null };
     },
@@ -102,14 +101,7 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
 
   app.get('/stores/:storeId', { schema: { params: Type.Object({ storeId: StoreId }) } }, async (req) => {
     d.auth.require(req, 'analyst');
-    const rows = await q(
-      `SELECT coalesce(w.store_id, s.store_id) AS store_id, s.online, s.last_seen, s.last_state, s.last_heartbeat,
-              w.contiguous_seq, w.max_seq, w.sent_through, w.events, w.duplicates, w.quarantined, w.resend_requests,
-              ${DATASETS_SQL} AS datasets
-         FROM store_watermarks w FULL JOIN store_state s ON s.store_id = w.store_id
-        WHERE coalesce(w.store_id, s.store_id) = $1`,
-      [req.params.storeId],
-    );
+    const rows = await q(`${STORES_SQL} WHERE coalesce(w.store_id, s.store_id) = $1`, [req.params.storeId]);
     if (!rows.length) throw new ApiError(404, 'STORE_NOT_FOUND', `no store ${req.params.storeId}`);
     return storeView(rows[0]);
   });

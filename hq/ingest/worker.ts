@@ -13,6 +13,7 @@
 // held: the stores' resends, asked for from the watermark, bring it back.
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { answerStoreRequest } from '../../sync/hq-requests.js';
 import { classify, type Quarantined, type StoredEvent } from './classify.js';
 import type { PgEventStore } from './pg-event-store.js';
 
@@ -80,7 +81,7 @@ export class IngestWorker {
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const p = this.o.prefix;
     if (topic.startsWith(`${p}/hq/req/`)) {
-      this.answer(topic.slice(`${p}/hq/req/`.length), packet);
+      answerStoreRequest(this.client, topic.slice(`${p}/hq/req/`.length), packet);
       return;
     }
     const c = classify(p, topic, payload);
@@ -108,18 +109,6 @@ export class IngestWorker {
         .noteState(m[2]!, m[3] as 'state' | 'heartbeat', body)
         .catch((err: Error) => this.o.log.warn({ err: err.message }, 'store state not written'));
     }
-  }
-
-  private answer(name: string, packet: IPublishPacket): void {
-    const responseTopic = packet.properties?.responseTopic;
-    if (!responseTopic || !this.client) return;
-    const body = name === 'time' ? { now: Date.now() } : { error: `unknown request ${name}` };
-    void this.client
-      .publishAsync(responseTopic, JSON.stringify(body), {
-        qos: 1,
-        properties: { correlationData: packet.properties?.correlationData ?? Buffer.alloc(0) },
-      })
-      .catch(() => undefined);
   }
 
   /** Writes what is held, one batch at a time; a failed batch is kept and retried. */

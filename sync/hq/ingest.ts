@@ -5,6 +5,7 @@
 // share the load with an MQTT 5 shared subscription (`shareGroup`).
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
+import { answerStoreRequest } from '../hq-requests.js';
 import { parseEventTopic, type WireEvent } from '../topics.js';
 import { EventStore, type HqDb } from './store.js';
 
@@ -84,7 +85,7 @@ export class HqIngest {
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const p = this.o.prefix;
     if (topic.startsWith(`${p}/hq/req/`)) {
-      this.answer(topic.slice(`${p}/hq/req/`.length), packet);
+      answerStoreRequest(this.client, topic.slice(`${p}/hq/req/`.length), packet);
       return;
     }
     const ev = parseEventTopic(p, topic);
@@ -109,18 +110,6 @@ export class HqIngest {
         payload.toString('utf8').slice(0, 4096),
         Date.now(),
       );
-  }
-
-  private answer(name: string, packet: IPublishPacket): void {
-    const responseTopic = packet.properties?.responseTopic;
-    if (!responseTopic || !this.client) return;
-    const body = name === 'time' ? { now: Date.now() } : { error: `unknown request ${name}` };
-    void this.client
-      .publishAsync(responseTopic, JSON.stringify(body), {
-        qos: 1,
-        properties: { correlationData: packet.properties?.correlationData ?? Buffer.alloc(0) },
-      })
-      .catch(() => undefined);
   }
 
   /** Stores what arrived, many events per transaction. */
