@@ -113,6 +113,7 @@ export interface AddScanInput {
   retryWithWeight?: boolean | undefined;
 }
 
+/** config barcodes.labels' defaults, for callers that pass no store config (tests, benches) */
 export const DEFAULT_LABEL_RULES: LabelRules = {
   gs1Carriers: ['gs1-128', 'gs1-databar'],
   priceBandPct: 20,
@@ -158,8 +159,6 @@ export function addScan(db: Db, cartId: string, input: AddScanInput): CartLineRo
         if (weightG !== null && weightG <= 0)
           throw new DomainError('invalid', 'WEIGHT_INVALID', 'weight must be positive');
         qty = 1;
-      } else if (verdict.labelled || verdict.flags.length) {
-        qty = 1; // a labelled pack is its own line
       }
       if (qty < 1 || qty > 999) throw new DomainError('invalid', 'QTY_INVALID', 'quantity must be 1 to 999');
       const hold = verdict.flags.length ? JSON.stringify(verdict.flags) : null;
