@@ -87,10 +87,26 @@ export class PushSender {
     const signed = JSON.stringify(
       signPush(this.key, { dataset: r.dataset, version: r.version, issuedAt: Date.now(), body: r.body }),
     );
-    if (r.all) await client.publishAsync(`${this.prefix}/all/cmd/${r.dataset}`, signed, { qos: 1 });
-    else
-      for (const s of targets)
-        await client.publishAsync(`${this.prefix}/${s}/cmd/${r.dataset}`, signed, { qos: 1 });
+    let sent = 0;
+    try {
+      if (r.all) await client.publishAsync(`${this.prefix}/all/cmd/${r.dataset}`, signed, { qos: 1 });
+      else
+        for (const s of targets) {
+          await client.publishAsync(`${this.prefix}/${s}/cmd/${r.dataset}`, signed, { qos: 1 });
+          sent++;
+        }
+    } catch (err) {
+      // recorded but not (all) sent: the stores not reached stay pending; push the next version
+      throw new ApiError(
+        503,
+        'BROKER_DOWN',
+        `the broker went away while pushing: ${(err as Error).message}`,
+        {
+          id,
+          sent: r.all ? 0 : sent,
+        },
+      );
+    }
     return { id, targets: targets.length };
   }
 
