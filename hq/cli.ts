@@ -1,7 +1,8 @@
 // HQ at chain scale, from the command line.
-//   hq-scale ingest --db postgres://… --broker mqtt://… [--group hq-ingest] [--id NAME] [--gap-ms 3000]
+//   hq-scale ingest --db postgres://…|FILE.db --broker mqtt://… [--group hq-ingest] [--id NAME] [--gap-ms 3000]
 //       one ingest worker in the shared subscription group; start as many as the load
-//       needs, on any machines that reach the broker and the database
+//       needs, on any machines that reach the broker and the database (a SQLite file:
+//       one process, for a lab or a single store)
 //   hq-scale serve [--config hq.yaml] [--id NAME]
 //       HQ's API and pushes, with `ingest.workers` workers of its own (see hq/config.ts;
 //       env HQ_DB, HQ_BROKER, HQ_SIGNING_KEY_FILE, HQ_USERS override the file)
@@ -20,7 +21,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../edge/logger.js';
 import { HqConfigError, loadHqConfig } from './config.js';
 import { Fleet } from './fleet/fleet.js';
-import { hqService } from './service.js';
+import { hqService, isPostgres } from './service.js';
 
 const USAGE = `usage: hq-scale ingest --db postgres://… --broker mqtt://… [--group G] [--id NAME] [--gap-ms MS]
        hq-scale serve [--config FILE] [--id NAME]
@@ -112,6 +113,12 @@ async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (!(err instanceof HqConfigError)) throw err;
     console.error(err.message);
+    return 78;
+  }
+  if (cmd === 'serve' && !isPostgres(config.db)) {
+    console.error(
+      "invalid HQ config:\n  - /db: HQ's API needs PostgreSQL (postgres://…); a SQLite file serves ingest only",
+    );
     return 78;
   }
   const id = o.id ?? String(process.pid);

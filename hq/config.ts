@@ -13,7 +13,8 @@ const Obj = <P extends Record<string, Parameters<typeof Type.Object>[0][string]>
   Type.Object(properties, { additionalProperties: false, default: {} });
 
 export const HqConfigSchema = Obj({
-  db: Type.String({ default: 'postgres://hq@127.0.0.1:5432/postgres', pattern: '^postgres(ql)?://' }),
+  /** postgres://… for a chain; a file path for a lab or a single store (ingest only: the API needs PostgreSQL) */
+  db: Type.String({ default: 'postgres://hq@127.0.0.1:5432/postgres', minLength: 1 }),
   broker: Obj({
     url: Type.String({ default: 'mqtt://127.0.0.1:1883', pattern: '^mqtts?://' }),
     prefix: Type.String({ default: 'storeedge/v1', pattern: '^[A-Za-z0-9_/-]{1,64}$' }),

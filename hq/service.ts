@@ -13,27 +13,40 @@ import { HqAuth, type HqUser } from './api/auth.js';
 import { hqMetrics } from './api/metrics.js';
 import type { HqConfig } from './config.js';
 import { migratePg, openPgPool } from './db/pg.js';
+import type { HqEventStore } from './ingest/event-store.js';
 import { PgEventStore } from './ingest/pg-event-store.js';
+import { SqliteEventStore } from './ingest/sqlite-event-store.js';
 import { IngestWorker } from './ingest/worker.js';
 import { PushSender } from './pushes.js';
 
+/** PostgreSQL (a chain) or one SQLite file (a lab or a single store): the event store the workers write. */
 class DatabasePart implements Part {
   readonly name = 'database';
   readonly pool;
+  private sqlite: SqliteEventStore | null = null;
   private schema = 0;
-  constructor(url: string) {
-    this.pool = openPgPool(url, 8);
+  constructor(private readonly url: string) {
+    this.pool = isPostgres(url) ? openPgPool(url, 8) : null;
   }
   async start(): Promise<void> {
-    this.schema = (await migratePg(this.pool)).to;
+    if (this.pool) this.schema = (await migratePg(this.pool)).to;
+    else this.sqlite = new SqliteEventStore(this.url);
+  }
+  eventStore(): HqEventStore {
+    return this.pool ? new PgEventStore(this.pool) : this.sqlite!;
   }
   async stop(): Promise<void> {
-    await this.pool.end();
+    await this.pool?.end();
+    this.sqlite?.close();
   }
   details() {
-    return { schemaVersion: this.schema, connections: this.pool.totalCount };
+    return this.pool
+      ? { engine: 'postgresql', schemaVersion: this.schema, connections: this.pool.totalCount }
+      : { engine: 'sqlite', file: this.url };
   }
 }
+
+export const isPostgres = (db: string) => /^postgres(ql)?:\/\//.test(db);
 
 class IngestPart implements Part {
   readonly name = 'ingest';
@@ -49,7 +62,7 @@ class IngestPart implements Part {
       const w = new IngestWorker({
         url: this.c.broker.url,
         prefix: this.c.broker.prefix,
-        store: new PgEventStore(this.db.pool),
+        store: this.db.eventStore(),
         log: this.log.child({ component: 'ingest', worker: `${this.id}-${i + 1}` }),
         clientId: `hq-ingest-${this.id}-${i + 1}`,
         shareGroup: this.c.ingest.shareGroup,
@@ -114,7 +127,7 @@ export interface HqService {
   lifecycle: Lifecycle;
   http: HttpPart | null;
   ingest: IngestPart;
-  /** HQ's database pool (open while the service runs) */
+  /** HQ's PostgreSQL pool (open while the service runs); null on SQLite */
   pool: DatabasePart['pool'];
 }
 
@@ -125,18 +138,20 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
   lifecycle.add(db).add(ingest);
   let http: HttpPart | null = null;
   if (o.http) {
+    const pool = db.pool;
+    if (!pool) throw new Error("HQ's API needs PostgreSQL: db must be a postgres:// URL");
     const broker = new BrokerPart(c, o.id);
     const key = c.signingKeyFile ? hqPrivateKey(readFileSync(c.signingKeyFile, 'utf8')) : null;
     const auth = new HqAuth(c.users as HqUser[], c.sessionHours * 3_600_000);
     http = new HttpPart(c, () =>
       buildHqApp({
         log: o.log.child({ component: 'http' }),
-        pool: db.pool,
+        pool,
         auth,
-        pushes: new PushSender(db.pool, () => broker.client, c.broker.prefix, key),
+        pushes: new PushSender(pool, () => broker.client, c.broker.prefix, key),
         bodyLimitBytes: c.http.bodyLimitBytes,
         parts: () => lifecycle.status(),
-        metrics: hqMetrics(db.pool, () => ingest.workers),
+        metrics: hqMetrics(pool, () => ingest.workers),
       }),
     );
     lifecycle.add(broker).add(http);

@@ -6,31 +6,18 @@
 // deadlock or a lost connection is retried by the caller with the same batch.
 import type pg from 'pg';
 import type { Quarantined, StoredEvent } from './classify.js';
-import { project } from './projections.js';
-
-export interface IngestResult {
-  fresh: number;
-  duplicates: number;
-  conflicts: number;
-  quarantined: number;
-}
-
-export interface Gap {
-  storeId: string;
-  fromSeq: number;
-  toSeq: number;
-}
-
-export interface Watermark {
-  storeId: string;
-  contiguousSeq: number;
-  maxSeq: number;
-  sentThrough: number;
-  events: number;
-  duplicates: number;
-  quarantined: number;
-  resendRequests: number;
-}
+import {
+  freshOf,
+  type Gap,
+  gapRange,
+  type HqEventStore,
+  type IngestResult,
+  judgeRepeats,
+  perStore,
+  splitBatch,
+  type Watermark,
+} from './event-store.js';
+import { writeProjectionsPg } from './projections.js';
 
 /** How far past the watermark one batch looks for the next run of events. */
 const ISLAND_WINDOW = 100_000;
@@ -50,21 +37,11 @@ async function inTransaction<T>(pool: pg.Pool, work: (c: pg.PoolClient) => Promi
   }
 }
 
-export class PgEventStore {
+export class PgEventStore implements HqEventStore {
   constructor(readonly pool: pg.Pool) {}
 
   async ingest(events: StoredEvent[], quarantined: Quarantined[]): Promise<IngestResult> {
-    // one copy per (store, seq) in this batch; later copies are checked like any repeat
-    const sorted = [...events].sort((a, b) =>
-      a.storeId < b.storeId ? -1 : a.storeId > b.storeId ? 1 : a.seq - b.seq,
-    );
-    const first: StoredEvent[] = [];
-    const repeats: StoredEvent[] = [];
-    for (const e of sorted) {
-      const prev = first.at(-1);
-      if (prev && prev.storeId === e.storeId && prev.seq === e.seq) repeats.push(e);
-      else first.push(e);
-    }
+    const { first, repeats } = splitBatch(events);
     return inTransaction(this.pool, async (c) => {
       const inserted = first.length
         ? (
@@ -85,11 +62,12 @@ export class PgEventStore {
             )
           ).rows
         : [];
-      const freshKeys = new Set(
-        inserted.map((r: { store_id: string; seq: number }) => `${r.store_id}\u0000${r.seq}`),
+      const split = freshOf(
+        first,
+        inserted.map((r: { store_id: string; seq: number }) => ({ storeId: r.store_id, seq: r.seq })),
       );
-      const fresh = first.filter((e) => freshKeys.has(`${e.storeId}\u0000${e.seq}`));
-      const again = [...first.filter((e) => !freshKeys.has(`${e.storeId}\u0000${e.seq}`)), ...repeats];
+      const fresh = split.fresh;
+      const again = [...split.again, ...repeats];
       // a repeat is harmless when it is the same event; different content is a conflict
       const stored = new Map<string, Buffer>();
       if (again.length) {
@@ -100,21 +78,7 @@ export class PgEventStore {
         );
         for (const row of r.rows) stored.set(`${row.store_id}\u0000${row.seq}`, row.digest);
       }
-      const conflicts: Quarantined[] = [];
-      const dupsByStore = new Map<string, number>();
-      for (const e of again) {
-        const d = stored.get(`${e.storeId}\u0000${e.seq}`);
-        if (d?.equals(e.digest)) dupsByStore.set(e.storeId, (dupsByStore.get(e.storeId) ?? 0) + 1);
-        else
-          conflicts.push({
-            storeId: e.storeId,
-            seq: e.seq,
-            topic: `(event ${e.eventId})`,
-            reason: 'conflict',
-            detail: `(store ${e.storeId}, seq ${e.seq}) arrived again with different content; the first stays`,
-            payload: JSON.stringify(e).slice(0, 4096),
-          });
-      }
+      const { conflicts, dupsByStore } = judgeRepeats(again, (st, seq) => stored.get(`${st}\u0000${seq}`));
       const allQuarantined = [...quarantined, ...conflicts];
       if (allQuarantined.length) {
         await c.query(
@@ -130,7 +94,7 @@ export class PgEventStore {
           ],
         );
       }
-      await project(c, fresh);
+      await writeProjectionsPg(c, fresh);
       await this.advance(c, fresh, dupsByStore, allQuarantined);
       return {
         fresh: fresh.length,
@@ -148,24 +112,7 @@ export class PgEventStore {
     dups: Map<string, number>,
     quarantined: Quarantined[],
   ): Promise<void> {
-    const per = new Map<string, { max: number; fresh: number; dups: number; quarantined: number }>();
-    const at = (s: string) => {
-      const v = per.get(s) ?? { max: 0, fresh: 0, dups: 0, quarantined: 0 };
-      per.set(s, v);
-      return v;
-    };
-    for (const e of fresh) {
-      const v = at(e.storeId);
-      v.fresh++;
-      v.max = Math.max(v.max, e.seq);
-    }
-    for (const [s, n] of dups) at(s).dups += n;
-    for (const q of quarantined) {
-      if (!q.storeId) continue;
-      const v = at(q.storeId);
-      v.quarantined++;
-      if (q.seq !== null) v.max = Math.max(v.max, q.seq);
-    }
+    const per = perStore(fresh, dups, quarantined);
     if (!per.size) return;
     const ids = [...per.keys()].sort();
     await c.query(
@@ -263,16 +210,16 @@ export class PgEventStore {
     );
     const gaps: Gap[] = [];
     for (const r of claimed.rows) {
-      const fromSeq = r.contiguous_seq + 1;
-      const next = await this.pool.query(
-        `SELECT min(seq) AS s FROM (
-           SELECT min(seq) AS seq FROM events WHERE store_id = $1 AND seq > $2
-           UNION ALL SELECT min(seq) FROM quarantine WHERE store_id = $1 AND seq > $2) x`,
-        [r.store_id, r.contiguous_seq],
-      );
-      const nextPresent = next.rows[0].s as number | null;
-      const toSeq = nextPresent !== null ? nextPresent - 1 : r.sent_through;
-      if (toSeq >= fromSeq) gaps.push({ storeId: r.store_id, fromSeq, toSeq });
+      const nextPresent = (
+        await this.pool.query(
+          `SELECT min(seq) AS s FROM (
+             SELECT min(seq) AS seq FROM events WHERE store_id = $1 AND seq > $2
+             UNION ALL SELECT min(seq) FROM quarantine WHERE store_id = $1 AND seq > $2) x`,
+          [r.store_id, r.contiguous_seq],
+        )
+      ).rows[0].s as number | null;
+      const g = gapRange(r.contiguous_seq, nextPresent, r.sent_through);
+      if (g) gaps.push({ ...g, storeId: r.store_id });
     }
     return gaps;
   }

@@ -1,4 +1,5 @@
-// The rows each event type projects into HQ's read tables, keyed by the event's
+// The rows each event type projects into HQ's read tables (the same tables on
+// PostgreSQL and on the lab's SQLite), keyed by the event's
 // (store_id, seq): projecting an event again, or rebuilding from the events table,
 // inserts nothing new. Payloads were checked against their schemas before this runs.
 import type pg from 'pg';
@@ -7,7 +8,7 @@ import type { WireEvent } from '../../sync/topics.js';
 // biome-ignore lint/suspicious/noExplicitAny: payloads are schema-checked JSON (sync/event-schemas.ts)
 type P = any;
 
-interface Table {
+export interface Table {
   name: string;
   columns: [string, string][]; // [column, PostgreSQL array type]
   rows: unknown[][];
@@ -95,7 +96,7 @@ function tables(): Record<string, Table> {
       ['cols', 'int'],
       ['rows', 'int'],
       ['cell_m', 'real'],
-      ['cells', 'text'], // a real[] literal per row: arrays of arrays do not unnest
+      ['cells', 'text'], // number[]: each writer gives it its engine's array form
     ]),
     pushResults: t('push_results', [
       ['store_id', 'text'],
@@ -116,8 +117,8 @@ function tables(): Record<string, Table> {
   };
 }
 
-/** Writes the projections of these (new) events, in the caller's transaction. */
-export async function project(client: pg.PoolClient, events: WireEvent[]): Promise<void> {
+/** The projection rows of these (new) events, table by table. */
+export function projectionTables(events: WireEvent[]): Table[] {
   const t = tables();
   for (const e of events) {
     const p = e.payload as P;
@@ -204,16 +205,22 @@ export async function project(client: pg.PoolClient, events: WireEvent[]): Promi
         break;
     }
   }
-  for (const table of Object.values(t)) {
-    if (!table.rows.length) continue;
+  return Object.values(t).filter((x) => x.rows.length);
+}
+
+/** Writes the projections of these (new) events, in the caller's PostgreSQL transaction. */
+export async function writeProjectionsPg(client: pg.PoolClient, events: WireEvent[]): Promise<void> {
+  for (const table of projectionTables(events)) {
     const cols = table.columns.map(([c]) => c).join(', ');
     const arrays = table.columns.map(([, type], i) => `$${i + 1}::${type}[]`).join(', ');
+    // arrays of arrays do not unnest: a heatmap's cells go as a real[] literal
+    const value = (v: unknown) => (Array.isArray(v) ? `{${v.join(',')}}` : (v ?? null));
     await client.query(
       table.name === 'vision_heatmaps'
         ? `INSERT INTO vision_heatmaps (${cols}) SELECT store_id, seq, camera_id, quarter, cols, rows, cell_m, cells::real[]
              FROM unnest(${arrays}) AS u(${cols}) ON CONFLICT DO NOTHING`
         : `INSERT INTO ${table.name} (${cols}) SELECT * FROM unnest(${arrays}) ON CONFLICT DO NOTHING`,
-      table.columns.map((_, i) => table.rows.map((r) => r[i] ?? null)),
+      table.columns.map((_, i) => table.rows.map((r) => value(r[i]))),
     );
   }
 }

@@ -15,12 +15,12 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { answerStoreRequest } from '../../sync/hq-requests.js';
 import { classify, type Quarantined, type StoredEvent } from './classify.js';
-import type { PgEventStore } from './pg-event-store.js';
+import type { HqEventStore } from './event-store.js';
 
 export interface IngestWorkerOptions {
   url: string;
   prefix: string;
-  store: PgEventStore;
+  store: HqEventStore;
   log: Logger;
   clientId: string;
   shareGroup: string;

@@ -90,7 +90,7 @@ users:
   await waitFor(
     'HQ has the stores',
     async () => {
-      const r = await svc.pool.query('SELECT store_id, contiguous_seq FROM store_watermarks');
+      const r = await svc.pool!.query('SELECT store_id, contiguous_seq FROM store_watermarks');
       const at = new Map(
         r.rows.map((x: { store_id: string; contiguous_seq: number }) => [x.store_id, x.contiguous_seq]),
       );
@@ -276,7 +276,7 @@ describe('HQ API', () => {
   });
 
   it('fuzzed: every route and method with generated input, never a 5xx, and a refusal changes nothing', async () => {
-    const pool = svc.pool;
+    const pool = svc.pool!;
     const snapshot = async () =>
       (
         await pool.query(

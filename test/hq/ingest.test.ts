@@ -1,53 +1,40 @@
-// HQ ingest on a real PostgreSQL behind a real mosquitto's shared subscription, with two
-// workers in this process: events stored once whatever order and however often they
-// come, bad input quarantined with its reason (never half-applied, never stopping a
-// worker), and a gap asked for once by one of the workers, from the database's watermark.
+// HQ ingest behind a real mosquitto's shared subscription, with two workers in this
+// process, on each engine HQ runs on (a real PostgreSQL for a chain, one SQLite file for a
+// lab or a single store): events stored once whatever order and however often they come,
+// bad input quarantined with its reason (never half-applied, never stopping a worker),
+// and a gap asked for once by one of the workers, from the database's watermark.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
-import type pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratePg, openPgPool } from '../../hq/db/pg.js';
+import type { HqEventStore } from '../../hq/ingest/event-store.js';
 import { PgEventStore } from '../../hq/ingest/pg-event-store.js';
+import { SqliteEventStore } from '../../hq/ingest/sqlite-event-store.js';
 import { IngestWorker } from '../../hq/ingest/worker.js';
 import type { WireEvent } from '../../sync/topics.js';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
 import { type Postgres, startPostgres } from '../helpers/postgres.js';
 
+// biome-ignore lint/suspicious/noExplicitAny: rows are read loosely in tests
+type J = any;
+
 const P = 'storeedge/v1';
 let pgs: Postgres;
 let broker: Broker;
-let pool: pg.Pool;
-let store: PgEventStore;
-let workers: IngestWorker[] = [];
 let pub: MqttClient;
 
 beforeAll(async () => {
   [pgs, broker] = await Promise.all([startPostgres(), startMosquitto()]);
-  pool = openPgPool(pgs.url);
-  await migratePg(pool);
-  store = new PgEventStore(pool);
-  workers = ['a', 'b'].map(
-    (id) =>
-      new IngestWorker({
-        url: broker.url,
-        prefix: P,
-        store,
-        log: pino({ level: 'silent' }),
-        clientId: `test-worker-${id}`,
-        shareGroup: 'hq-ingest',
-        gapTimeoutMs: 600,
-      }),
-  );
-  await Promise.all(workers.map((w) => w.start()));
   pub = await mqtt.connectAsync(broker.url, { protocolVersion: 5, clientId: 'test-store-pub' });
 }, 60_000);
 
 afterAll(async () => {
   await pub?.endAsync();
-  await Promise.all(workers.map((w) => w.stop()));
-  await pool?.end();
   await broker?.stop();
   await pgs?.stop();
 });
@@ -93,9 +80,48 @@ const sale = (storeId: string, seq: number, totalFen = 1000 + seq): WireEvent =>
 const send = (topic: string, body: unknown) =>
   pub.publishAsync(topic, typeof body === 'string' ? body : JSON.stringify(body), { qos: 1 });
 const eventTopic = (storeId: string, type: string) => `${P}/${storeId}/evt/${type}`;
-const count = async (sql: string, args: unknown[] = []) => Number((await pool.query(sql, args)).rows[0].n);
 
-describe('HQ ingest on PostgreSQL', () => {
+describe.each(['PostgreSQL', 'SQLite'])('HQ ingest on %s', (engine) => {
+  let store: HqEventStore;
+  let rows: (sql: string, args?: unknown[]) => Promise<J[]>;
+  let close: () => Promise<void>;
+  let workers: IngestWorker[] = [];
+  const count = async (sql: string, args: unknown[] = []) => Number((await rows(sql, args))[0]!.n);
+
+  beforeAll(async () => {
+    if (engine === 'PostgreSQL') {
+      const pool = openPgPool(pgs.url);
+      await migratePg(pool);
+      store = new PgEventStore(pool);
+      rows = async (sql, args = []) => (await pool.query(sql, args)).rows;
+      close = () => pool.end();
+    } else {
+      const lite = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'storeedge-hq-lite-')), 'hq.db'));
+      store = lite;
+      // the same SQL, with SQLite's placeholders
+      rows = async (sql, args = []) => lite.db.prepare(sql.replace(/\$\d+/g, '?')).all(...args) as J[];
+      close = async () => lite.close();
+    }
+    workers = ['a', 'b'].map(
+      (id) =>
+        new IngestWorker({
+          url: broker.url,
+          prefix: P,
+          store,
+          log: pino({ level: 'silent' }),
+          clientId: `test-worker-${engine}-${id}`,
+          shareGroup: `hq-ingest-${engine}`,
+          gapTimeoutMs: 600,
+        }),
+    );
+    await Promise.all(workers.map((w) => w.start()));
+  });
+
+  afterAll(async () => {
+    await Promise.all(workers.map((w) => w.stop()));
+    await close();
+  });
+
   it('stores each (store, seq) once, whatever the order and however often it arrives', async () => {
     const events = Array.from({ length: 300 }, (_, i) => sale('s-order', i + 1));
     const shuffled = [...events, ...events.slice(0, 60)].sort(() => Math.random() - 0.5);
@@ -136,11 +162,10 @@ describe('HQ ingest on PostgreSQL', () => {
     const reasons = await waitFor(
       'quarantine',
       async () => {
-        const r = await pool.query(
-          'SELECT reason, seq, detail FROM quarantine WHERE store_id = $1 ORDER BY id',
-          [s],
-        );
-        return r.rows.length >= 6 ? r.rows : undefined;
+        const r = await rows('SELECT reason, seq, detail FROM quarantine WHERE store_id = $1 ORDER BY id', [
+          s,
+        ]);
+        return r.length >= 6 ? r : undefined;
       },
       10_000,
     );
@@ -149,9 +174,9 @@ describe('HQ ingest on PostgreSQL', () => {
     );
     expect(reasons.find((r: { reason: string }) => r.reason === 'schema').detail).toMatch(/\/totalFen/);
     // the first copy of seq 1 stands; nothing of the bad ones was projected
-    expect(
-      (await pool.query(`SELECT total_fen FROM sales WHERE store_id = $1 AND seq = 1`, [s])).rows,
-    ).toEqual([{ total_fen: 1001 }]);
+    expect(await rows(`SELECT total_fen FROM sales WHERE store_id = $1 AND seq = 1`, [s])).toEqual([
+      { total_fen: 1001 },
+    ]);
     expect(await count('SELECT count(*) AS n FROM sales WHERE store_id = $1', [s])).toBe(2); // seq 1 and 6
     expect(await count(`SELECT count(*) AS n FROM events WHERE store_id = 's-other'`)).toBe(0);
     // quarantined events with a known seq keep their place, so the watermark moves past them,
@@ -188,53 +213,53 @@ describe('HQ ingest on PostgreSQL', () => {
     );
     await listener.endAsync();
   });
-});
 
-describe('the fleet command line', () => {
-  it('runs virtual stores with outages for a bounded time, and HQ gets their events whole', async () => {
-    const { spawn } = await import('node:child_process');
-    const proc = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        'hq/cli.ts',
-        'fleet',
-        '--broker',
-        broker.url,
-        '--stores',
-        '6',
-        '--rate',
-        '1',
-        '--seconds',
-        '5',
-        '--outage',
-        '2,1,0.5',
-      ],
-      { stdio: ['ignore', 'pipe', 'pipe'] },
-    );
-    let out = '';
-    proc.stdout.on('data', (d) => (out += d));
-    proc.stderr.on('data', (d) => (out += d));
-    const code = await new Promise((r) => proc.once('exit', r));
-    expect(code, out).toBe(0);
-    expect(out).toMatch(/"outage":\d+/);
-    const stores = await waitFor(
-      'fleet stores complete at HQ',
-      async () => {
-        const r = await pool.query(
-          `SELECT store_id, contiguous_seq, max_seq, sent_through FROM store_watermarks WHERE store_id LIKE 'fleet-%'`,
-        );
-        return r.rows.length === 6 &&
-          r.rows.every(
-            (w: { contiguous_seq: number; max_seq: number; sent_through: number }) =>
-              w.contiguous_seq === w.max_seq && w.contiguous_seq >= w.sent_through && w.max_seq > 0,
-          )
-          ? r.rows
-          : undefined;
-      },
-      20_000,
-    );
-    expect(stores).toHaveLength(6);
-  }, 60_000);
+  describe('the fleet command line', () => {
+    it('runs virtual stores with outages for a bounded time, and HQ gets their events whole', async () => {
+      const { spawn } = await import('node:child_process');
+      const proc = spawn(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          'hq/cli.ts',
+          'fleet',
+          '--broker',
+          broker.url,
+          '--stores',
+          '6',
+          '--rate',
+          '1',
+          '--seconds',
+          '5',
+          '--outage',
+          '2,1,0.5',
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let out = '';
+      proc.stdout.on('data', (d) => (out += d));
+      proc.stderr.on('data', (d) => (out += d));
+      const code = await new Promise((r) => proc.once('exit', r));
+      expect(code, out).toBe(0);
+      expect(out).toMatch(/"outage":\d+/);
+      const stores = await waitFor(
+        'fleet stores complete at HQ',
+        async () => {
+          const r = await rows(
+            `SELECT store_id, contiguous_seq, max_seq, sent_through FROM store_watermarks WHERE store_id LIKE 'fleet-%'`,
+          );
+          return r.length === 6 &&
+            r.every(
+              (w: { contiguous_seq: number; max_seq: number; sent_through: number }) =>
+                w.contiguous_seq === w.max_seq && w.contiguous_seq >= w.sent_through && w.max_seq > 0,
+            )
+            ? r
+            : undefined;
+        },
+        20_000,
+      );
+      expect(stores).toHaveLength(6);
+    }, 60_000);
+  });
 });
