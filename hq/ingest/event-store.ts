@@ -127,3 +127,32 @@ export function gapRange(contiguousSeq: number, nextPresent: number | null, sent
   const toSeq = nextPresent !== null ? nextPresent - 1 : sentThrough;
   return toSeq >= fromSeq ? { storeId: '', fromSeq, toSeq } : null;
 }
+
+/** A store_watermarks row (the same columns on both engines) as a Watermark. */
+export function watermarkOf(
+  w:
+    | {
+        store_id: string;
+        contiguous_seq: number;
+        max_seq: number;
+        sent_through: number;
+        events: number;
+        duplicates: number;
+        quarantined: number;
+        resend_requests: number;
+      }
+    | undefined,
+): Watermark | null {
+  return w
+    ? {
+        storeId: w.store_id,
+        contiguousSeq: w.contiguous_seq,
+        maxSeq: w.max_seq,
+        sentThrough: w.sent_through,
+        events: w.events,
+        duplicates: w.duplicates,
+        quarantined: w.quarantined,
+        resendRequests: w.resend_requests,
+      }
+    : null;
+}

@@ -16,6 +16,7 @@ import {
   perStore,
   splitBatch,
   type Watermark,
+  watermarkOf,
 } from './event-store.js';
 import { writeProjectionsPg } from './projections.js';
 
@@ -225,19 +226,8 @@ export class PgEventStore implements HqEventStore {
   }
 
   async watermark(storeId: string): Promise<Watermark | null> {
-    const r = await this.pool.query('SELECT * FROM store_watermarks WHERE store_id = $1', [storeId]);
-    const w = r.rows[0];
-    return w
-      ? {
-          storeId: w.store_id,
-          contiguousSeq: w.contiguous_seq,
-          maxSeq: w.max_seq,
-          sentThrough: w.sent_through,
-          events: w.events,
-          duplicates: w.duplicates,
-          quarantined: w.quarantined,
-          resendRequests: w.resend_requests,
-        }
-      : null;
+    return watermarkOf(
+      (await this.pool.query('SELECT * FROM store_watermarks WHERE store_id = $1', [storeId])).rows[0],
+    );
   }
 }

@@ -14,6 +14,7 @@ import {
   perStore,
   splitBatch,
   type Watermark,
+  watermarkOf,
 } from './event-store.js';
 import { projectionTables } from './projections.js';
 
@@ -222,30 +223,11 @@ export class SqliteEventStore implements HqEventStore {
   }
 
   async watermark(storeId: string): Promise<Watermark | null> {
-    const w = this.db.prepare('SELECT * FROM store_watermarks WHERE store_id = ?').get(storeId) as
-      | {
-          store_id: string;
-          contiguous_seq: number;
-          max_seq: number;
-          sent_through: number;
-          events: number;
-          duplicates: number;
-          quarantined: number;
-          resend_requests: number;
-        }
-      | undefined;
-    return w
-      ? {
-          storeId: w.store_id,
-          contiguousSeq: w.contiguous_seq,
-          maxSeq: w.max_seq,
-          sentThrough: w.sent_through,
-          events: w.events,
-          duplicates: w.duplicates,
-          quarantined: w.quarantined,
-          resendRequests: w.resend_requests,
-        }
-      : null;
+    return watermarkOf(
+      this.db.prepare('SELECT * FROM store_watermarks WHERE store_id = ?').get(storeId) as Parameters<
+        typeof watermarkOf
+      >[0],
+    );
   }
 
   close(): void {
