@@ -123,7 +123,14 @@ async function main(argv: string[]): Promise<number> {
   }
   const id = o.id ?? String(process.pid);
   const log = createLogger(process.env.HQ_LOG_LEVEL ?? config.logLevel).child({ service: 'hq', id });
-  const svc = hqService(config, { id, log, http: cmd === 'serve' });
+  let svc: ReturnType<typeof hqService>;
+  try {
+    svc = hqService(config, { id, log, http: cmd === 'serve' });
+  } catch (err) {
+    // an unreadable or malformed push key: a configuration problem, said plainly
+    console.error(`invalid HQ config:\n  - /signingKeyFile: ${(err as Error).message}`);
+    return 78;
+  }
   try {
     await svc.lifecycle.start();
   } catch {
