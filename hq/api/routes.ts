@@ -40,6 +40,13 @@ function period(q: { from: string; to: string }, maxDays: number): { from: Date;
   return { from: new Date(from), to: new Date(to) };
 }
 
+/** A calendar day that exists (the pattern lets 2026-13-45 through). */
+function validDay(day: string): void {
+  const t = Date.parse(`${day}T00:00:00Z`);
+  if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== day)
+    throw new ApiError(400, 'BAD_DAY', `no such day ${day}`);
+}
+
 function validZone(tz: string): string {
   try {
     new Intl.DateTimeFormat('en', { timeZone: tz });
@@ -125,6 +132,7 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
     async (req) => {
       d.auth.require(req, 'analyst');
       const tz = validZone(req.query.tz ?? 'Asia/Shanghai');
+      validDay(req.query.day);
       const limit = limitOf(req.query.limit, 50);
       const sales = await q(
         `SELECT seq, sale_id, receipt_no, channel, kiosk_id, member_id, gross_fen, promo_discount_fen,

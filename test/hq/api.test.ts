@@ -158,6 +158,14 @@ describe('HQ API', () => {
     const t = fleet.totals().get('api-0001')!;
     expect(all.length).toBe(t.sales);
     expect(all.reduce((a: number, s: J) => a + s.totalFen, 0)).toBe(t.totalFen);
+    for (const bad of ['2026-13-45', '2026-02-30'])
+      expect((await call('GET', `/stores/api-0001/sales?day=${bad}`, undefined, 'ana')).body.error.code).toBe(
+        'BAD_DAY',
+      );
+    expect(
+      (await call('GET', `/stores/api-0001/sales?day=${day}&tz=Mars/Olympus`, undefined, 'ana')).body.error
+        .code,
+    ).toBe('BAD_TIME_ZONE');
   });
 
   it('people counts per hour from the stores’ vision events', async () => {
