@@ -84,3 +84,52 @@ export interface WireEvent {
   createdAt: number;
   payload: Record<string, unknown>;
 }
+
+export const MAX_EVENT_BYTES = 256 * 1024;
+
+export type WireProblem = { reason: 'malformed' | 'store-mismatch'; detail: string; seq: number | null };
+
+/**
+ * Reads an event as it arrived on `storeId`'s event topic: its size, JSON, sequence,
+ * store and envelope fields. A problem names its reason and, when the event carries a
+ * valid one, its sequence. HQ's ingest and the lab HQ read events through this alone.
+ */
+export function readWireEvent(
+  storeId: string,
+  body: Buffer,
+): { event: WireEvent } | { problem: WireProblem } {
+  const problem = (reason: WireProblem['reason'], detail: string, seq: number | null = null) => ({
+    problem: { reason, detail, seq },
+  });
+  if (body.length > MAX_EVENT_BYTES)
+    return problem('malformed', `event of ${body.length} bytes is over the limit`);
+  let e: Partial<WireEvent>;
+  try {
+    e = JSON.parse(body.toString('utf8')) as Partial<WireEvent>;
+  } catch {
+    return problem('malformed', 'not JSON');
+  }
+  if (!e || typeof e !== 'object' || Array.isArray(e)) return problem('malformed', 'not a JSON object');
+  const seq = Number.isSafeInteger(e.seq) && (e.seq as number) >= 1 ? (e.seq as number) : null;
+  if (seq === null)
+    return problem('malformed', `seq must be an integer from 1 (got ${JSON.stringify(e.seq)})`);
+  if (e.storeId !== storeId)
+    return problem(
+      'store-mismatch',
+      `topic is store ${storeId}, the event says ${JSON.stringify(e.storeId)}`,
+      seq,
+    );
+  if (
+    typeof e.eventId !== 'string' ||
+    e.eventId.length === 0 ||
+    e.eventId.length > 128 ||
+    typeof e.type !== 'string' ||
+    !['money', 'telemetry', 'state'].includes(String(e.class)) ||
+    !Number.isSafeInteger(e.createdAt) ||
+    typeof e.payload !== 'object' ||
+    e.payload === null ||
+    Array.isArray(e.payload)
+  )
+    return problem('malformed', 'missing or bad eventId, type, class, createdAt or payload', seq);
+  return { event: e as WireEvent };
+}

@@ -3,9 +3,7 @@
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../edge/canonical-json.js';
 import { payloadProblems } from '../../sync/event-schemas.js';
-import { parseEventTopic, type WireEvent } from '../../sync/topics.js';
-
-export const MAX_EVENT_BYTES = 256 * 1024;
+import { parseEventTopic, readWireEvent, type WireEvent } from '../../sync/topics.js';
 
 export interface StoredEvent extends WireEvent {
   /** sha-256 of the canonical event: the same event always has the same digest */
@@ -51,38 +49,12 @@ export function classify(prefix: string, topic: string, body: Buffer): Classifie
   const q = (reason: Quarantined['reason'], detail: string, seq: number | null = null): Classified => ({
     quarantine: { storeId: t.storeId, seq, topic, reason, detail, payload: text },
   });
-  if (body.length > MAX_EVENT_BYTES) return q('malformed', `event of ${body.length} bytes is over the limit`);
-  let e: Partial<WireEvent>;
-  try {
-    e = JSON.parse(body.toString('utf8')) as Partial<WireEvent>;
-  } catch {
-    return q('malformed', 'not JSON');
-  }
-  if (!e || typeof e !== 'object' || Array.isArray(e)) return q('malformed', 'not a JSON object');
-  const seq = Number.isSafeInteger(e.seq) && (e.seq as number) >= 1 ? (e.seq as number) : null;
-  if (seq === null) return q('malformed', `seq must be an integer from 1 (got ${JSON.stringify(e.seq)})`);
-  if (e.storeId !== t.storeId)
-    return q(
-      'store-mismatch',
-      `topic is store ${t.storeId}, the event says ${JSON.stringify(e.storeId)}`,
-      seq,
-    );
-  if (
-    typeof e.eventId !== 'string' ||
-    e.eventId.length === 0 ||
-    e.eventId.length > 128 ||
-    typeof e.type !== 'string' ||
-    !['money', 'telemetry', 'state'].includes(String(e.class)) ||
-    !Number.isSafeInteger(e.createdAt) ||
-    typeof e.payload !== 'object' ||
-    e.payload === null ||
-    Array.isArray(e.payload)
-  )
-    return q('malformed', 'missing or bad eventId, type, class, createdAt or payload', seq);
+  const r = readWireEvent(t.storeId, body);
+  if ('problem' in r) return q(r.problem.reason, r.problem.detail, r.problem.seq);
+  const e = r.event;
   if (topicType(e.type) !== t.type)
-    return q('type-mismatch', `topic says ${t.type}, the event says ${e.type}`, seq);
+    return q('type-mismatch', `topic says ${t.type}, the event says ${e.type}`, e.seq);
   const problems = payloadProblems(e.type, e.payload);
-  if (problems.length) return q('schema', `${e.type}: ${problems.join('; ')}`, seq);
-  const event = e as WireEvent;
-  return { event: { ...event, digest: digestOf(event) } };
+  if (problems.length) return q('schema', `${e.type}: ${problems.join('; ')}`, e.seq);
+  return { event: { ...e, digest: digestOf(e) } };
 }

@@ -6,7 +6,7 @@
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { answerStoreRequest } from '../hq-requests.js';
-import { parseEventTopic, type WireEvent } from '../topics.js';
+import { parseEventTopic, readWireEvent, type WireEvent } from '../topics.js';
 import { EventStore, type HqDb } from './store.js';
 
 export interface IngestOptions {
@@ -21,31 +21,10 @@ export interface IngestOptions {
   gapTimeoutMs?: number;
 }
 
-const MAX_EVENT_BYTES = 256 * 1024;
-
 /** Reads an event off the wire; null when it is not a well-formed event of that store. */
 export function parseWireEvent(storeId: string, payload: Buffer): WireEvent | null {
-  if (payload.length > MAX_EVENT_BYTES) return null;
-  let e: Partial<WireEvent>;
-  try {
-    e = JSON.parse(payload.toString('utf8')) as Partial<WireEvent>;
-  } catch {
-    return null;
-  }
-  if (
-    !e ||
-    e.storeId !== storeId ||
-    !Number.isSafeInteger(e.seq) ||
-    (e.seq ?? 0) < 1 ||
-    typeof e.eventId !== 'string' ||
-    typeof e.type !== 'string' ||
-    !['money', 'telemetry', 'state'].includes(String(e.class)) ||
-    !Number.isSafeInteger(e.createdAt) ||
-    typeof e.payload !== 'object' ||
-    e.payload === null
-  )
-    return null;
-  return e as WireEvent;
+  const r = readWireEvent(storeId, payload);
+  return 'event' in r ? r.event : null;
 }
 
 export class HqIngest {
