@@ -1,10 +1,14 @@
 // The store's calendar day in its own time zone: receipt numbers, today's figures and
-// "sold today" checks all count days the way the store does.
+// "sold today" checks all count days the way the store does. Every scan asks, so one
+// formatter per time zone is made once and kept.
 
-/** Start of the local calendar day containing `now`, in epoch ms. */
-export function startOfLocalDay(now: number, timeZone: string): number {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-CA', {
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** Year, month, day, hour, minute and second of `now` on the store's wall clock. */
+function localParts(now: number, timeZone: string): Record<string, number> {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-CA', {
       timeZone,
       hourCycle: 'h23',
       year: 'numeric',
@@ -13,10 +17,18 @@ export function startOfLocalDay(now: number, timeZone: string): number {
       hour: '2-digit',
       minute: '2-digit',
       second: '2-digit',
-    })
-      .formatToParts(now)
-      .map((p) => [p.type, Number(p.value)]),
-  ) as Record<string, number>;
+    });
+    formatters.set(timeZone, f);
+  }
+  return Object.fromEntries(f.formatToParts(now).map((p) => [p.type, Number(p.value)])) as Record<
+    string,
+    number
+  >;
+}
+
+/** Start of the local calendar day containing `now`, in epoch ms. */
+export function startOfLocalDay(now: number, timeZone: string): number {
+  const parts = localParts(now, timeZone);
   const localAsUtc = Date.UTC(
     parts.year!,
     parts.month! - 1,
@@ -31,10 +43,7 @@ export function startOfLocalDay(now: number, timeZone: string): number {
 
 /** The local calendar date of `now` as YYYY-MM-DD. */
 export function localIsoDate(now: number, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
+  const p = localParts(now, timeZone);
+  const two = (n: number) => String(n).padStart(2, '0');
+  return `${String(p.year).padStart(4, '0')}-${two(p.month!)}-${two(p.day!)}`;
 }
