@@ -48,27 +48,16 @@ async function fleet(o: Record<string, string | undefined>): Promise<number> {
   let stop = false;
   process.once('SIGINT', () => (stop = true));
   process.once('SIGTERM', () => (stop = true));
-  const end = Date.now() + seconds * 1000;
-  let sales = 0;
-  let nextOutage = every ? Date.now() + every * 1000 : Number.POSITIVE_INFINITY;
-  while (!stop && Date.now() < end) {
-    sales += (await f.trade(Math.min(10_000, end - Date.now(), nextOutage - Date.now()), () => stop)).sales;
-    if (Date.now() >= nextOutage && !stop) {
-      const cut = await f.cut(share);
-      console.log(JSON.stringify({ at: new Date().toISOString(), outage: cut, forSeconds: down }));
-      sales += (await f.trade(down * 1000, () => stop)).sales;
-      f.heal();
-      nextOutage = Date.now() + every * 1000;
-    }
-    console.log(
-      JSON.stringify({
-        at: new Date().toISOString(),
-        stores: f.stores.length,
-        sales,
-        hour: Math.floor(f.hour()),
-      }),
-    );
-  }
+  const at = () => new Date().toISOString();
+  await f.run({
+    until: Date.now() + seconds * 1000,
+    shouldStop: () => stop,
+    outage: o.outage ? { everyMs: every * 1000, forMs: down * 1000, share } : undefined,
+    progressMs: 10_000,
+    onOutage: (cut) => console.log(JSON.stringify({ at: at(), outage: cut, forSeconds: down })),
+    onProgress: (sales) =>
+      console.log(JSON.stringify({ at: at(), stores: f.stores.length, sales, hour: Math.floor(f.hour()) })),
+  });
   await f.stop();
   return 0;
 }

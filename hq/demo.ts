@@ -73,16 +73,12 @@ logLevel: warn
   }).then(() => {
     stopping = true;
   });
-  const trading = (async () => {
-    while (!stopping) {
-      await fleet.trade(40_000, () => stopping);
-      if (stopping) break;
-      const cut = await fleet.cut(0.2);
-      log.warn({ cut }, 'stores lost their link');
-      await fleet.trade(20_000, () => stopping);
-      fleet.heal();
-    }
-  })();
+  const trading = fleet.run({
+    until: Number.POSITIVE_INFINITY,
+    shouldStop: () => stopping,
+    outage: { everyMs: 40_000, forMs: 20_000, share: 0.2 },
+    onOutage: (cut) => log.warn({ cut }, 'stores lost their link'),
+  });
   await stop;
   await trading;
   await fleet.stop();

@@ -116,6 +116,40 @@ export class Fleet {
     return n;
   }
 
+  /**
+   * Trades until `until` (epoch ms) or `shouldStop`, and, with `outage`, cuts a share
+   * of the stores off for `forMs` each time `everyMs` of trading has passed. Calls
+   * `onOutage` with each cut and `onProgress` with the sales so far every `progressMs`.
+   * Resolves with the sales made.
+   */
+  async run(o: {
+    until: number;
+    shouldStop: () => boolean;
+    outage?: { everyMs: number; forMs: number; share: number } | undefined;
+    progressMs?: number;
+    onOutage?: (cut: number) => void;
+    onProgress?: (sales: number) => void;
+  }): Promise<number> {
+    let sales = 0;
+    let nextOutage = o.outage?.everyMs ? Date.now() + o.outage.everyMs : Number.POSITIVE_INFINITY;
+    while (!o.shouldStop() && Date.now() < o.until) {
+      const slice = Math.min(
+        o.progressMs ?? Number.POSITIVE_INFINITY,
+        o.until - Date.now(),
+        nextOutage - Date.now(),
+      );
+      sales += (await this.trade(slice, o.shouldStop)).sales;
+      if (o.outage && Date.now() >= nextOutage && !o.shouldStop()) {
+        o.onOutage?.(await this.cut(o.outage.share));
+        sales += (await this.trade(o.outage.forMs, o.shouldStop)).sales;
+        this.heal();
+        nextOutage = Date.now() + o.outage.everyMs;
+      }
+      o.onProgress?.(sales);
+    }
+    return sales;
+  }
+
   async stop(): Promise<void> {
     await Promise.all(this.stores.filter((s) => !this.offline.has(s)).map((s) => s.stop()));
   }
