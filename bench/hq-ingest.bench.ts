@@ -145,7 +145,6 @@ export async function run(): Promise<void> {
     console.log(`raw COPY into events: ${fmt(copyRate)} events/s`);
     await reset(pool);
 
-    const results: [number, number][] = [];
     for (const n of [1, 3]) {
       while (workers.length < n)
         workers.push(
@@ -156,7 +155,6 @@ export async function run(): Promise<void> {
           }),
         );
       const rate = await throughWorkers(pool, broker.url, all);
-      results.push([n, rate]);
       console.log(
         `ingest with ${n} worker${n > 1 ? 's' : ''}: ${fmt(rate)} events/s (validated, stored, projected, watermarked) = ${(rate / copyRate).toFixed(2)} of raw COPY`,
       );
@@ -202,7 +200,6 @@ export async function run(): Promise<void> {
       `reconnect storm: ${STORM_STORES} stores with ${fmt(backlog)} events backlogged, 3 workers: drained in ${drainS.toFixed(1)} s, peak ${fmt(peak)} events/s, ${complete.rows[0].n} of ${STORM_STORES} stores complete and contiguous`,
     );
     await fleet.stop();
-    void results;
   } finally {
     await Promise.all(workers.map((w) => w.stop('SIGTERM')));
     await pool.end();

@@ -39,7 +39,8 @@ export interface HqEventStore {
   watermark(storeId: string): Promise<Watermark | null>;
 }
 
-const key = (storeId: string, seq: number) => `${storeId}\u0000${seq}`;
+/** One string per (store, seq), for maps and sets of events. */
+export const eventKey = (storeId: string, seq: number) => `${storeId}\u0000${seq}`;
 
 /** Sorted by (store, seq), the first copy of each, and the copies after it. */
 export function splitBatch(events: StoredEvent[]): { first: StoredEvent[]; repeats: StoredEvent[] } {
@@ -114,10 +115,10 @@ export function perStore(
 }
 
 export const freshOf = (first: StoredEvent[], inserted: { storeId: string; seq: number }[]) => {
-  const k = new Set(inserted.map((r) => key(r.storeId, r.seq)));
+  const k = new Set(inserted.map((r) => eventKey(r.storeId, r.seq)));
   return {
-    fresh: first.filter((e) => k.has(key(e.storeId, e.seq))),
-    again: first.filter((e) => !k.has(key(e.storeId, e.seq))),
+    fresh: first.filter((e) => k.has(eventKey(e.storeId, e.seq))),
+    again: first.filter((e) => !k.has(eventKey(e.storeId, e.seq))),
   };
 };
 

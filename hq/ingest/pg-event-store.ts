@@ -7,6 +7,7 @@
 import type pg from 'pg';
 import type { Quarantined, StoredEvent } from './classify.js';
 import {
+  eventKey,
   freshOf,
   type Gap,
   gapRange,
@@ -77,9 +78,9 @@ export class PgEventStore implements HqEventStore {
              JOIN unnest($1::text[], $2::bigint[]) AS k(store_id, seq) ON e.store_id = k.store_id AND e.seq = k.seq`,
           [again.map((e) => e.storeId), again.map((e) => e.seq)],
         );
-        for (const row of r.rows) stored.set(`${row.store_id}\u0000${row.seq}`, row.digest);
+        for (const row of r.rows) stored.set(eventKey(row.store_id, row.seq), row.digest);
       }
-      const { conflicts, dupsByStore } = judgeRepeats(again, (st, seq) => stored.get(`${st}\u0000${seq}`));
+      const { conflicts, dupsByStore } = judgeRepeats(again, (st, seq) => stored.get(eventKey(st, seq)));
       const allQuarantined = [...quarantined, ...conflicts];
       if (allQuarantined.length) {
         await c.query(

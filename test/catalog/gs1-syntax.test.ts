@@ -9,8 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BarcodeError, parseScan } from '../../edge/catalog/barcode.js';
 import type { AiSpec, Component } from '../../edge/catalog/gs1/ai-spec.js';
 import { AI_TABLE } from '../../edge/catalog/gs1/ai-table.js';
-import { AI_SPECS, type Element, parseElementString } from '../../edge/catalog/gs1/element-string.js';
-import { checkPair, LINTERS, mod10 } from '../../edge/catalog/gs1/linters.js';
+import {
+  AI_SPECS,
+  type Element,
+  matchesAiPattern,
+  parseElementString,
+} from '../../edge/catalog/gs1/element-string.js';
+import { CHARSETS, checkPair, LINTERS, mod10 } from '../../edge/catalog/gs1/linters.js';
 import { KIOSK_TOKENS, type TestApi, testApi } from '../helpers/api.js';
 
 const GS = '\x1d';
@@ -190,13 +195,6 @@ function rng(seed: number) {
 }
 type Rng = ReturnType<typeof rng>;
 
-const CSET82 = `!"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz`;
-const CSETS: Record<Component['cset'], string> = {
-  N: '0123456789',
-  X: CSET82,
-  Y: '#-/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ',
-  Z: 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_',
-};
 const numericCountries = Object.keys(countries.getNumericCodes());
 const alpha2 = Object.values(countries.getNumericCodes());
 const currencies = currencyCodes.numbers().map(String);
@@ -213,7 +211,7 @@ function componentValue(c: Component, r: Rng): string | null {
           c.max,
         );
   const has = (l: string) => c.linters.includes(l);
-  const set = has('pcenc') ? CSETS[c.cset].replace('%', '') : CSETS[c.cset];
+  const set = has('pcenc') ? CHARSETS[c.cset].replace('%', '') : CHARSETS[c.cset];
   if (has('iban')) return null;
   if (has('csum')) return withCheck(chars(r, '0123456789', L - 1));
   if (has('csumalpha')) {
@@ -267,8 +265,6 @@ function valueFor(spec: AiSpec, r: Rng): string | null {
   return v;
 }
 
-const matches = (p: string, ai: string) =>
-  p.length === ai.length && [...p].every((ch, i) => ch === ai[i] || (ch === 'n' && /\d/.test(ai[i]!)));
 const CHECKABLE = AI_TABLE.filter(
   (s) => !s.components.some((c) => c.linters.some((l) => LINTERS[l] === 'unsupported' || l === 'iban')),
 );
@@ -281,7 +277,7 @@ function randomElements(r: Rng): Element[] | null {
   for (let round = 0; round < 6; round++) {
     for (const ai of [...ais]) {
       for (const alternatives of AI_SPECS.get(ai)!.req) {
-        if (alternatives.some((g) => g.every((p) => [...ais].some((a) => matches(p, a))))) continue;
+        if (alternatives.some((g) => g.every((p) => [...ais].some((a) => matchesAiPattern(p, a))))) continue;
         for (const p of r.pick(alternatives)) ais.add(concrete(p));
       }
     }
@@ -290,8 +286,8 @@ function randomElements(r: Rng): Element[] | null {
   for (const ai of list) {
     const spec = AI_SPECS.get(ai);
     if (!spec || !CHECKABLE.includes(spec)) return null;
-    if (list.some((o) => o !== ai && spec.ex.some((p) => matches(p, o)))) return null;
-    if (!spec.req.every((alts) => alts.some((g) => g.every((p) => list.some((a) => matches(p, a))))))
+    if (list.some((o) => o !== ai && spec.ex.some((p) => matchesAiPattern(p, o)))) return null;
+    if (!spec.req.every((alts) => alts.some((g) => g.every((p) => list.some((a) => matchesAiPattern(p, a))))))
       return null;
   }
   const out: Element[] = [];
@@ -354,7 +350,7 @@ const CORRUPTIONS: Record<string, Corruption> = {
     if (!needy.length) return null;
     const e = r.pick(needy);
     const patterns = AI_SPECS.get(e.ai)!.req[0]!.flat();
-    const kept = els.filter((x) => x === e || !patterns.some((p) => matches(p, x.ai)));
+    const kept = els.filter((x) => x === e || !patterns.some((p) => matchesAiPattern(p, x.ai)));
     return encode(kept);
   },
 };

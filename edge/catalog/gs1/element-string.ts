@@ -95,7 +95,8 @@ export function valueProblem(spec: AiSpec, value: string): string | null {
   return at < value.length ? `value is too long (${value.length} characters)` : null;
 }
 
-const matches = (pattern: string, ai: string) =>
+/** Whether an AI fits a dictionary pattern such as 310n or 31nn (n: any digit). */
+export const matchesAiPattern = (pattern: string, ai: string) =>
   pattern.length === ai.length &&
   [...pattern].every((p, i) => p === ai[i] || (p === 'n' && /\d/.test(ai[i]!)));
 
@@ -122,10 +123,12 @@ export function validateElements(elements: Element[]): void {
   const present = [...seen.keys()];
   for (const ai of present) {
     const spec = AI_SPECS.get(ai)!;
-    const clash = present.find((other) => other !== ai && spec.ex.some((p) => matches(p, other)));
+    const clash = present.find((other) => other !== ai && spec.ex.some((p) => matchesAiPattern(p, other)));
     if (clash) throw new BarcodeError(`AI (${ai}) may not appear together with (${clash})`, 'malformed');
     for (const alternatives of spec.req) {
-      const met = alternatives.some((group) => group.every((p) => present.some((a) => matches(p, a))));
+      const met = alternatives.some((group) =>
+        group.every((p) => present.some((a) => matchesAiPattern(p, a))),
+      );
       if (!met) {
         const need = alternatives.map((g) => g.map((p) => `(${p})`).join('+')).join(' or ');
         throw new BarcodeError(`AI (${ai}) ${spec.title} needs ${need}`, 'malformed');

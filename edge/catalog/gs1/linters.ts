@@ -10,6 +10,14 @@ export type Linter = (v: string) => string | null;
 const CSET82 = `!"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz`;
 const CSET39 = '#-/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ';
 const CSET64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+/** The characters each component type may hold (CSET 64 without its '=' padding). */
+export const CHARSETS: Record<'N' | 'X' | 'Y' | 'Z', string> = {
+  N: '0123456789',
+  X: CSET82,
+  Y: CSET39,
+  Z: CSET64,
+};
 const CSET32 = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';
 
 /** Whether every character of `v` is in the component's character set. */
