@@ -4,6 +4,8 @@ import pino from 'pino';
 import Value from 'typebox/value';
 import { type Config, ConfigSchema } from '../../config/schema.js';
 import type { Db } from '../../edge/db/open.js';
+import { HqIngest } from '../../sync/hq/ingest.js';
+import { openHqDb } from '../../sync/hq/store.js';
 import { SyncPart, type SyncPartOptions } from '../../sync/part.js';
 import { waitFor } from './ports.js';
 import { demoDb } from './store.js';
@@ -38,3 +40,16 @@ export function syncStore(
 
 export const online = (part: SyncPart) =>
   waitFor('store online', () => (part.details().link === 'up' ? true : undefined), 5000);
+
+/** The lab HQ's ingest on its own SQLite file, started on the broker at `url`. */
+export async function labIngest(url: string, file: string, gapTimeoutMs = 1000): Promise<HqIngest> {
+  const ingest = new HqIngest({
+    url,
+    prefix: 'storeedge/v1',
+    db: openHqDb(file),
+    log: pino({ level: 'silent' }),
+    gapTimeoutMs,
+  });
+  await ingest.start();
+  return ingest;
+}

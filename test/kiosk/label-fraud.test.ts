@@ -5,14 +5,13 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckDigit } from '../../edge/catalog/gtin.js';
-import { HqIngest } from '../../sync/hq/ingest.js';
-import { openHqDb } from '../../sync/hq/store.js';
+import type { HqIngest } from '../../sync/hq/ingest.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
+import { labIngest } from '../helpers/sync.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
@@ -71,14 +70,7 @@ const hqLabelEvents = (): J[] => {
 
 beforeAll(async () => {
   broker = await startMosquitto();
-  ingest = new HqIngest({
-    url: broker.url,
-    prefix: 'storeedge/v1',
-    db: openHqDb(join(dir, 'hq.db')),
-    log: pino({ level: 'silent' }),
-    gapTimeoutMs: 1000,
-  });
-  await ingest.start();
+  ingest = await labIngest(broker.url, join(dir, 'hq.db'));
   const file = join(dir, 'store.yaml');
   writeFileSync(
     file,

@@ -4,23 +4,20 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import { type Db, openDb } from '../../edge/db/open.js';
 import { appendOutbox } from '../../edge/db/outbox.js';
-import { HqIngest } from '../../sync/hq/ingest.js';
-import { openHqDb } from '../../sync/hq/store.js';
 import { startDaemon } from '../helpers/daemon.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
+import { labIngest } from '../helpers/sync.js';
 
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
-const silent = pino({ level: 'silent' });
 
 function fill(db: Db, n: number): void {
   const tx = db.transaction((count: number) => {
@@ -39,18 +36,10 @@ describe('daemon to HQ', () => {
     const dir = mkdtempSync(join(tmpdir(), 'storeedge-daemon-sync-'));
     const broker = await startMosquitto();
     cleanup.push(() => broker.stop());
-    const hqDb = openHqDb(join(dir, 'hq.db'));
-    const ingest = new HqIngest({
-      url: broker.url,
-      prefix: 'storeedge/v1',
-      db: hqDb,
-      log: silent,
-      gapTimeoutMs: 1000,
-    });
-    await ingest.start();
+    const ingest = await labIngest(broker.url, join(dir, 'hq.db'));
     cleanup.push(async () => {
       await ingest.stop();
-      hqDb.close();
+      ingest.store.db.close();
     });
 
     const dbPath = join(dir, 'store.db');

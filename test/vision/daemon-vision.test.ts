@@ -6,14 +6,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HqClient } from '../../sync/hq/client.js';
-import { HqIngest } from '../../sync/hq/ingest.js';
-import { openHqDb } from '../../sync/hq/store.js';
+import type { HqIngest } from '../../sync/hq/ingest.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
+import { labIngest } from '../helpers/sync.js';
 import { MODEL_MANIFEST, vtestCameraYaml } from '../models/fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
@@ -69,15 +68,7 @@ const pushModel = async (
 
 beforeAll(async () => {
   broker = await startMosquitto();
-  const hqDb = openHqDb(join(dir, 'hq.db'));
-  ingest = new HqIngest({
-    url: broker.url,
-    prefix: 'storeedge/v1',
-    db: hqDb,
-    log: pino({ level: 'silent' }),
-    gapTimeoutMs: 1000,
-  });
-  await ingest.start();
+  ingest = await labIngest(broker.url, join(dir, 'hq.db'));
   hq = await HqClient.connect(broker.url);
   writeFileSync(
     file,
