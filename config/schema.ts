@@ -145,6 +145,13 @@ export const CameraConfig = Type.Object(
       Type.Object(
         {
           id: Id,
+          type: Type.Optional(
+            Type.String({
+              pattern: '^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$',
+              description:
+                'what kind of place this is (entrance, dairy-shelf, promo-end-cap…): HQ compares zones of one type across stores; the id when absent',
+            }),
+          ),
           polygon: Type.Array(Point, { minItems: 3 }),
           minDwellSeconds: Type.Number({ minimum: 0, default: 3 }),
           exitGraceSeconds: Type.Number({

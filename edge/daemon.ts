@@ -1,5 +1,6 @@
 // The composition root: which parts the daemon has, in start order
 // (config → db → devices → vision → sync → http), wired with plain values.
+
 import { dirname } from 'node:path';
 import { overlayPath } from '../config/hq-overlay.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -10,6 +11,7 @@ import { HttpPart } from './api/part.js';
 import { StaffAuth } from './api/staff-auth.js';
 import { DbPart } from './db/part.js';
 import { DevicesPart } from './devices/part.js';
+import { openAlertCount } from './kiosk/alerts.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
 import { VERSION } from './version.js';
@@ -102,6 +104,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
       parts: lifecycle.status().map((p) => [p.name, p.state]),
       devices: devices.status(),
       vision: vision.details(),
+      openAlerts: openAlertCount(db.handle),
     }),
     models: vision,
     hqSigningPublicKey: config.security.hqSigningPublicKey,

@@ -24,6 +24,25 @@ const SaleLine = Type.Object({
   finalFen: Fen,
   taxRateBp: Type.Integer({ minimum: 0, maximum: 10_000 }),
   taxFen: Fen,
+  /** the product's category first, then its ancestors (stores before 0.2 leave it out) */
+  categories: Type.Optional(Type.Array(Id, { maxItems: 32 })),
+});
+
+const CameraLayout = Type.Object({
+  id: Id,
+  lines: Type.Array(Type.Object({ id: Id, footfall: Type.Boolean() }), { maxItems: 64 }),
+  zones: Type.Array(Type.Object({ id: Id, type: Id, categories: Type.Array(Id, { maxItems: 50 }) }), {
+    maxItems: 64,
+  }),
+  floor: Nullable(
+    Type.Object({
+      widthM: Type.Number({ exclusiveMinimum: 0, maximum: 500 }),
+      depthM: Type.Number({ exclusiveMinimum: 0, maximum: 500 }),
+      cellM: Type.Number({ minimum: 0.1, maximum: 10 }),
+      cols: Type.Integer({ minimum: 1, maximum: 5000 }),
+      rows: Type.Integer({ minimum: 1, maximum: 5000 }),
+    }),
+  ),
 });
 
 /** A telemetry row the store's backlog guard rolled up into another or dropped keeps its
@@ -69,6 +88,17 @@ export const EVENT_SCHEMAS: Record<string, TSchema> = {
   }),
   'coupon.redeemed': Type.Object({ couponId: Id, campaignId: Id, saleId: Id, amountFen: Fen }),
   'coupon.redemption_reversed': Type.Object({ couponId: Id, saleId: Id, refundId: Id, amountFen: Fen }),
+  'coupon.issued': Type.Object({
+    couponId: Id,
+    campaignId: Id,
+    memberId: Nullable(Id),
+    source: Type.Enum(['claim', 'after_purchase']),
+    saleId: Nullable(Id),
+    expiresAt: Ms,
+  }),
+  'offer.shown': Type.Object({ saleId: Id, campaignId: Id }),
+  'member.enrolled': Type.Object({ memberId: Id }),
+  'store.layout': Type.Object({ cameras: Type.Array(CameraLayout, { maxItems: 64 }) }),
   'points.moved': Type.Object({
     memberId: Id,
     delta: SignedInt,

@@ -14,6 +14,7 @@ import {
   claimableCampaigns,
   claimCoupon,
   offerAfterPurchase,
+  recordOfferShown,
   walletOf,
 } from '../coupons/wallet.js';
 import { getMember, identifyMember } from '../members/members.js';
@@ -250,6 +251,7 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
     },
     async (req) => {
       const offer = offerAfterPurchase(d.db, req.params.saleId, d.clock());
+      if (offer) recordOfferShown(d.db, req.params.saleId, offer.id, d.clock());
       return { offer: offer ? campaignSummary(offer) : null };
     },
   );

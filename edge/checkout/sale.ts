@@ -201,6 +201,8 @@ export function completeSale(db: Db, cartId: string, ctx: CheckoutContext, quote
           finalFen: l.finalFen,
           taxRateBp: l.taxRateBp,
           taxFen: l.taxFen,
+          // the product's category and its ancestors: HQ sets zones' dwell against these sales
+          categories: l.categories,
         })),
         payments: approved.map((p) => ({ kind: p.kind, amountFen: p.amountFen, reference: p.reference })),
         at: ctx.now,

@@ -3,6 +3,7 @@
 // in the same transaction that issues the coupon.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open.js';
+import { appendOutbox } from '../db/outbox.js';
 import { DomainError, notFound } from '../errors.js';
 import type { CouponTerms } from './choose.js';
 import { inScope } from './choose.js';
@@ -80,6 +81,16 @@ function issue(
     `INSERT INTO coupons (id, campaign_id, member_id, code, terms, issued_at, expires_at, source, source_sale_id)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   ).run(id, c.id, memberId, code, JSON.stringify(terms), now, expiresAt, source, sourceSaleId);
+  // HQ counts coupons issued per campaign (redemption rate, offers claimed)
+  appendOutbox(
+    db,
+    {
+      type: 'coupon.issued',
+      class: 'money',
+      payload: { couponId: id, campaignId: c.id, memberId, source, saleId: sourceSaleId, expiresAt },
+    },
+    now,
+  );
   return { id, code, campaignId: c.id, name: c.name, terms, issuedAt: now, expiresAt };
 }
 
@@ -148,6 +159,18 @@ export function offerAfterPurchase(db: Db, saleId: string, now: number): CouponC
       : (c.benefit.maxDiscountFen ?? c.benefit.percent * 100);
   offers.sort((a, b) => face(b) - face(a) || (a.id < b.id ? -1 : 1));
   return offers[0] ?? null;
+}
+
+/** Records that the sale's result page showed this offer; HQ hears of it once per sale
+ * and campaign (offers shown → claimed → redeemed). */
+export function recordOfferShown(db: Db, saleId: string, campaignId: string, now: number): void {
+  db.transaction(() => {
+    const r = db
+      .prepare('INSERT OR IGNORE INTO offers_shown (sale_id, campaign_id, shown_at) VALUES (?, ?, ?)')
+      .run(saleId, campaignId, now);
+    if (r.changes)
+      appendOutbox(db, { type: 'offer.shown', class: 'state', payload: { saleId, campaignId } }, now);
+  })();
 }
 
 /** The shopper takes the offered post-purchase coupon (one tap or a QR on the result page). */

@@ -63,6 +63,11 @@ export function raiseAlert(
     .immediate();
 }
 
+/** How many alerts wait for staff, for the heartbeat HQ shows on its fleet list. */
+export function openAlertCount(db: Db): number {
+  return db.prepare('SELECT count(*) FROM kiosk_alerts WHERE resolved_at IS NULL').pluck().get() as number;
+}
+
 export function openAlerts(db: Db, kioskId?: string): Alert[] {
   const rows = (
     kioskId

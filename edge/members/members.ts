@@ -29,6 +29,8 @@ export function enrollMember(db: Db, name: string | null, now: number): { member
       now,
       now,
     );
+    // the name stays in the store: HQ counts new members, it does not need who they are
+    appendOutbox(db, { type: 'member.enrolled', class: 'money', payload: { memberId: id } }, now);
     return { member: getMember(db, id), code: signCode(db, 'member', { id }, now) };
   })();
 }

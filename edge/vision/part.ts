@@ -12,6 +12,7 @@ import type { Part } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { VisionAggregates } from './aggregates.js';
 import { startOfLocalDay } from './buckets.js';
+import { queueLayout } from './layout.js';
 import { ModelStore } from './model-store.js';
 import { footfallSince } from './queries.js';
 
@@ -112,6 +113,7 @@ export class VisionPart implements Part {
 
   async start(): Promise<void> {
     if (!this.o.vision.enabled || this.o.cameras.length === 0) return;
+    queueLayout(this.o.db(), this.o.cameras, this.now());
     await this.loadInitialModel();
     this.abort = new AbortController();
     for (const cfg of this.o.cameras) this.startCamera(cfg);

@@ -231,4 +231,70 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 4,
+    name: 'figures_inputs_and_store_profiles',
+    sql: `
+      -- what HQ's figures need beyond sales: categories of each line (zones' shelves), when
+      -- coupons and points moved, coupons issued, offers shown, members enrolled, layouts
+      ALTER TABLE sale_lines ADD COLUMN categories jsonb NOT NULL DEFAULT '[]';
+      ALTER TABLE coupon_redemptions ADD COLUMN at bigint;
+      ALTER TABLE points_movements ADD COLUMN at bigint;
+      CREATE INDEX sale_lines_categories ON sale_lines USING gin (categories);
+      CREATE INDEX coupon_redemptions_campaign ON coupon_redemptions (campaign_id, store_id);
+      CREATE INDEX coupon_redemptions_coupon ON coupon_redemptions (coupon_id);
+      CREATE INDEX refunds_store_time ON refunds (store_id, refunded_at);
+      CREATE TABLE coupons_issued (
+        store_id     text   NOT NULL,
+        seq          bigint NOT NULL,
+        coupon_id    text   NOT NULL,
+        campaign_id  text   NOT NULL,
+        member_id    text,
+        source       text   NOT NULL,
+        sale_id      text,
+        issued_at    bigint NOT NULL,
+        PRIMARY KEY (store_id, seq)
+      );
+      CREATE INDEX coupons_issued_campaign ON coupons_issued (campaign_id, issued_at);
+      CREATE INDEX coupons_issued_coupon ON coupons_issued (coupon_id);
+      CREATE TABLE offers_shown (
+        store_id     text   NOT NULL,
+        seq          bigint NOT NULL,
+        sale_id      text   NOT NULL,
+        campaign_id  text   NOT NULL,
+        shown_at     bigint NOT NULL,
+        PRIMARY KEY (store_id, seq)
+      );
+      CREATE TABLE members_enrolled (
+        store_id     text   NOT NULL,
+        seq          bigint NOT NULL,
+        member_id    text   NOT NULL,
+        enrolled_at  bigint NOT NULL,
+        PRIMARY KEY (store_id, seq)
+      );
+      -- each layout a store sent; its latest (highest seq) is the one in force
+      CREATE TABLE store_layouts (
+        store_id  text   NOT NULL,
+        seq       bigint NOT NULL,
+        layout    jsonb  NOT NULL,
+        at        bigint NOT NULL,
+        PRIMARY KEY (store_id, seq)
+      );
+
+      -- what HQ's people say of a store: its name, region, groups, time zone and floor plan
+      CREATE TABLE store_profiles (
+        store_id          text PRIMARY KEY,
+        name              text,
+        region            text,
+        groups            text[] NOT NULL DEFAULT '{}',
+        time_zone         text NOT NULL DEFAULT 'Asia/Shanghai',
+        floor_plan        bytea,
+        floor_plan_width  int,
+        floor_plan_height int,
+        updated_by        text,
+        updated_at        timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX store_profiles_groups ON store_profiles USING gin (groups);
+    `,
+  },
 ];

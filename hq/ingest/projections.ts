@@ -44,6 +44,7 @@ function tables(): Record<string, Table> {
       ['gross_fen', 'bigint'],
       ['final_fen', 'bigint'],
       ['tax_fen', 'bigint'],
+      ['categories', 'jsonb'],
     ]),
     payments: t('sale_payments', [
       ['store_id', 'text'],
@@ -69,6 +70,36 @@ function tables(): Record<string, Table> {
       ['sale_id', 'text'],
       ['amount_fen', 'bigint'],
       ['direction', 'smallint'],
+      ['at', 'bigint'],
+    ]),
+    issued: t('coupons_issued', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['coupon_id', 'text'],
+      ['campaign_id', 'text'],
+      ['member_id', 'text'],
+      ['source', 'text'],
+      ['sale_id', 'text'],
+      ['issued_at', 'bigint'],
+    ]),
+    offers: t('offers_shown', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['sale_id', 'text'],
+      ['campaign_id', 'text'],
+      ['shown_at', 'bigint'],
+    ]),
+    members: t('members_enrolled', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['member_id', 'text'],
+      ['enrolled_at', 'bigint'],
+    ]),
+    layouts: t('store_layouts', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['layout', 'jsonb'],
+      ['at', 'bigint'],
     ]),
     lineCounts: t('vision_line_counts', [
       ['store_id', 'text'],
@@ -113,6 +144,7 @@ function tables(): Record<string, Table> {
       ['delta', 'bigint'],
       ['reason', 'text'],
       ['balance', 'bigint'],
+      ['at', 'bigint'],
     ]),
   };
 }
@@ -151,6 +183,7 @@ export function projectionTables(events: WireEvent[]): Table[] {
             l.grossFen,
             l.finalFen,
             l.taxFen,
+            JSON.stringify(l.categories ?? []),
           ]);
         });
         p.payments.forEach((x: P, i: number) => {
@@ -161,13 +194,25 @@ export function projectionTables(events: WireEvent[]): Table[] {
         t.refunds!.rows.push([...k, p.refundId, p.saleId, p.amountFen, p.at]);
         break;
       case 'coupon.redeemed':
-        t.coupons!.rows.push([...k, p.couponId, p.campaignId, p.saleId, p.amountFen, 1]);
+        t.coupons!.rows.push([...k, p.couponId, p.campaignId, p.saleId, p.amountFen, 1, e.createdAt]);
         break;
       case 'coupon.redemption_reversed':
-        t.coupons!.rows.push([...k, p.couponId, null, p.saleId, p.amountFen, -1]);
+        t.coupons!.rows.push([...k, p.couponId, null, p.saleId, p.amountFen, -1, e.createdAt]);
+        break;
+      case 'coupon.issued':
+        t.issued!.rows.push([...k, p.couponId, p.campaignId, p.memberId, p.source, p.saleId, e.createdAt]);
+        break;
+      case 'offer.shown':
+        t.offers!.rows.push([...k, p.saleId, p.campaignId, e.createdAt]);
+        break;
+      case 'member.enrolled':
+        t.members!.rows.push([...k, p.memberId, e.createdAt]);
+        break;
+      case 'store.layout':
+        t.layouts!.rows.push([...k, JSON.stringify(p), e.createdAt]);
         break;
       case 'points.moved':
-        t.points!.rows.push([...k, p.memberId, p.delta, p.reason, p.balance]);
+        t.points!.rows.push([...k, p.memberId, p.delta, p.reason, p.balance, e.createdAt]);
         break;
       case 'vision.counts':
         // a rolled-up or dropped row ({rolledUpInto} / {dropped}) carries no counts

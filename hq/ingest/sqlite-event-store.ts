@@ -38,15 +38,23 @@ const SCHEMA = `
     member_id TEXT, gross_fen INTEGER, promo_discount_fen INTEGER, coupon_discount_fen INTEGER, total_fen INTEGER,
     tax_fen INTEGER, points_earned INTEGER, sold_at INTEGER, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS sale_lines (store_id TEXT, seq INTEGER, line_no INTEGER, gtin TEXT, qty INTEGER, weight_g INTEGER,
-    unit_price_fen INTEGER, gross_fen INTEGER, final_fen INTEGER, tax_fen INTEGER, PRIMARY KEY (store_id, seq, line_no));
+    unit_price_fen INTEGER, gross_fen INTEGER, final_fen INTEGER, tax_fen INTEGER, categories TEXT NOT NULL DEFAULT '[]',
+    PRIMARY KEY (store_id, seq, line_no));
   CREATE TABLE IF NOT EXISTS sale_payments (store_id TEXT, seq INTEGER, n INTEGER, kind TEXT, amount_fen INTEGER,
     reference TEXT, PRIMARY KEY (store_id, seq, n));
   CREATE TABLE IF NOT EXISTS refunds (store_id TEXT, seq INTEGER, refund_id TEXT, sale_id TEXT, amount_fen INTEGER,
     refunded_at INTEGER, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS coupon_redemptions (store_id TEXT, seq INTEGER, coupon_id TEXT, campaign_id TEXT, sale_id TEXT,
-    amount_fen INTEGER, direction INTEGER, PRIMARY KEY (store_id, seq));
+    amount_fen INTEGER, direction INTEGER, at INTEGER, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS points_movements (store_id TEXT, seq INTEGER, member_id TEXT, delta INTEGER, reason TEXT,
-    balance INTEGER, PRIMARY KEY (store_id, seq));
+    balance INTEGER, at INTEGER, PRIMARY KEY (store_id, seq));
+  CREATE TABLE IF NOT EXISTS coupons_issued (store_id TEXT, seq INTEGER, coupon_id TEXT, campaign_id TEXT, member_id TEXT,
+    source TEXT, sale_id TEXT, issued_at INTEGER, PRIMARY KEY (store_id, seq));
+  CREATE TABLE IF NOT EXISTS offers_shown (store_id TEXT, seq INTEGER, sale_id TEXT, campaign_id TEXT, shown_at INTEGER,
+    PRIMARY KEY (store_id, seq));
+  CREATE TABLE IF NOT EXISTS members_enrolled (store_id TEXT, seq INTEGER, member_id TEXT, enrolled_at INTEGER,
+    PRIMARY KEY (store_id, seq));
+  CREATE TABLE IF NOT EXISTS store_layouts (store_id TEXT, seq INTEGER, layout TEXT, at INTEGER, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS vision_line_counts (store_id TEXT, seq INTEGER, camera_id TEXT, line_id TEXT, minute TEXT,
     ins INTEGER, outs INTEGER, PRIMARY KEY (store_id, seq, camera_id, line_id, minute));
   CREATE TABLE IF NOT EXISTS vision_zone_dwell (store_id TEXT, seq INTEGER, camera_id TEXT, zone_id TEXT, minute TEXT,
@@ -56,6 +64,12 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS push_results (store_id TEXT, seq INTEGER, dataset TEXT, version INTEGER, status TEXT,
     problems TEXT, PRIMARY KEY (store_id, seq));
 `;
+
+const ADDED_COLUMNS = [
+  ['sale_lines', 'categories', "TEXT NOT NULL DEFAULT '[]'"],
+  ['coupon_redemptions', 'at', 'INTEGER'],
+  ['points_movements', 'at', 'INTEGER'],
+] as const;
 
 export class SqliteEventStore implements HqEventStore {
   readonly db: Database.Database;
@@ -69,6 +83,13 @@ export class SqliteEventStore implements HqEventStore {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // a lab file from before these columns gets them (CREATE IF NOT EXISTS kept its old tables)
+    for (const [table, column, decl] of ADDED_COLUMNS) {
+      const has = (this.db.pragma(`table_info(${table})`) as { name: string }[]).some(
+        (c) => c.name === column,
+      );
+      if (!has) this.db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${decl}`);
+    }
   }
 
   async ingest(events: StoredEvent[], quarantined: Quarantined[]): Promise<IngestResult> {

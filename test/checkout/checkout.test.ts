@@ -201,6 +201,7 @@ describe('paying', () => {
     expect(c.sale).toMatchObject({ changeFen: 39, pointsEarned: 8 }); // ¥8.61 paid in money → 8 points
     expect(getMember(db, member.id).points).toBe(8);
     expect(readOutbox(db).map((e) => e.type)).toEqual([
+      'member.enrolled',
       'points.moved',
       'points.moved',
       'points.moved',

@@ -75,7 +75,7 @@ describe('the invariant check itself', () => {
     expect(checkInvariants(db)).toEqual([]);
     db.pragma('foreign_keys = OFF');
     db.exec(
-      `DELETE FROM sale_lines; DELETE FROM outbox WHERE seq = 1; UPDATE members SET points = points + 1;
+      `DELETE FROM sale_lines; DELETE FROM outbox WHERE seq = (SELECT min(seq) FROM outbox WHERE type = 'points.moved'); UPDATE members SET points = points + 1;
        UPDATE outbox SET payload = json_set(payload, '$.saleId', 'another') WHERE type = 'sale.completed'`,
     );
     const problems = checkInvariants(db).map((p) => p.split(':')[0]);

@@ -9,6 +9,7 @@ import { m0006Security } from './0006_security.js';
 import { m0007Vision } from './0007_vision.js';
 import { m0008ExitPasses } from './0008_exit_passes.js';
 import { m0009LabelPolicy } from './0009_label_policy.js';
+import { m0010OffersShown } from './0010_offers_shown.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -20,4 +21,5 @@ export const migrations: readonly Migration[] = [
   m0007Vision,
   m0008ExitPasses,
   m0009LabelPolicy,
+  m0010OffersShown,
 ];

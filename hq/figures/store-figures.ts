@@ -1,0 +1,216 @@
+// A store's figures for a period, whole or by day or hour of a time zone, summed in
+// PostgreSQL from the projections; only the ratios are divided here. Every figure is
+// defined once, in hq/README.md ("Figures"), and these names follow that table.
+import type pg from 'pg';
+
+export type Bucket = 'total' | 'day' | 'hour';
+
+export interface FigureQuery {
+  /** null: every store HQ has figures for */
+  stores: string[] | null;
+  from: number;
+  to: number;
+  timeZone: string;
+  bucket: Bucket;
+}
+
+export interface StoreFigures {
+  storeId: string;
+  /** 'total', a local day (YYYY-MM-DD) or a local hour (YYYY-MM-DDTHH) */
+  bucket: string;
+  salesFen: number;
+  refundsFen: number;
+  netSalesFen: number;
+  tickets: number;
+  avgTicketFen: number | null;
+  items: number;
+  itemsPerTicket: number | null;
+  multiItemTickets: number;
+  multiItemShare: number | null;
+  tenderFen: { cash: number; card: number; wallet: number; points: number; other: number };
+  walletShare: number | null;
+  redemptions: number;
+  couponCostFen: number;
+  couponsIssued: number;
+  couponsIssuedRedeemed: number;
+  redemptionRate: number | null;
+  offersShown: number;
+  offersClaimed: number;
+  offersRedeemed: number;
+  newMembers: number;
+  pointsIssued: number;
+  pointsSpent: number;
+  footfall: number;
+  conversion: number | null;
+}
+
+export const ratio = (a: number, b: number, digits = 4): number | null =>
+  b > 0 ? Math.round((a / b) * 10 ** digits) / 10 ** digits : null;
+
+/** The bucket label of a bigint epoch-ms column, in the query's time zone ($4, $5). */
+const msBucket = (col: string) => tsBucket(`to_timestamp(${col} / 1000.0)`);
+const tsBucket = (ts: string) =>
+  `CASE $5 WHEN 'day' THEN to_char(${ts} AT TIME ZONE $4, 'YYYY-MM-DD')
+           WHEN 'hour' THEN to_char(${ts} AT TIME ZONE $4, 'YYYY-MM-DD"T"HH24')
+           ELSE 'total' END`;
+const inStores = (col = 'store_id') => `($1::text[] IS NULL OR ${col} = ANY($1))`;
+const inMs = (col: string) => `${col} >= $2 AND ${col} < $3`;
+const inTs = (col: string) => `${col} >= to_timestamp($2 / 1000.0) AND ${col} < to_timestamp($3 / 1000.0)`;
+
+// One query per source, each grouped by (store, bucket); $1 stores, $2 from, $3 to (ms),
+// $4 time zone, $5 bucket.
+const QUERIES: Record<string, string> = {
+  sales: `
+    SELECT s.store_id, ${msBucket('s.sold_at')} AS bucket,
+           sum(s.total_fen) AS sales_fen, count(*) AS tickets,
+           sum(l.items) AS items, count(*) FILTER (WHERE l.products >= 2) AS multi_item_tickets
+      FROM sales s
+      JOIN LATERAL (
+        -- a weighed line is one item, whatever it weighs
+        SELECT sum(CASE WHEN weight_g IS NULL THEN qty ELSE 1 END) AS items, count(DISTINCT gtin) AS products
+          FROM sale_lines sl WHERE sl.store_id = s.store_id AND sl.seq = s.seq
+      ) l ON true
+     WHERE ${inStores('s.store_id')} AND ${inMs('s.sold_at')}
+     GROUP BY 1, 2`,
+  tenders: `
+    SELECT s.store_id, ${msBucket('s.sold_at')} AS bucket,
+           coalesce(sum(p.amount_fen) FILTER (WHERE p.kind = 'cash'), 0) AS cash,
+           coalesce(sum(p.amount_fen) FILTER (WHERE p.kind = 'card'), 0) AS card,
+           coalesce(sum(p.amount_fen) FILTER (WHERE p.kind = 'payment_code'), 0) AS wallet,
+           coalesce(sum(p.amount_fen) FILTER (WHERE p.kind = 'points'), 0) AS points,
+           coalesce(sum(p.amount_fen) FILTER (WHERE p.kind NOT IN ('cash', 'card', 'payment_code', 'points')), 0) AS other
+      FROM sales s JOIN sale_payments p ON p.store_id = s.store_id AND p.seq = s.seq
+     WHERE ${inStores('s.store_id')} AND ${inMs('s.sold_at')}
+     GROUP BY 1, 2`,
+  refunds: `
+    SELECT store_id, ${msBucket('refunded_at')} AS bucket, sum(amount_fen) AS refunds_fen
+      FROM refunds WHERE ${inStores()} AND ${inMs('refunded_at')} GROUP BY 1, 2`,
+  redemptions: `
+    SELECT store_id, ${msBucket('at')} AS bucket, sum(direction) AS redemptions,
+           sum(direction * amount_fen) AS coupon_cost_fen
+      FROM coupon_redemptions WHERE ${inStores()} AND ${inMs('at')} GROUP BY 1, 2`,
+  issued: `
+    SELECT i.store_id, ${msBucket('i.issued_at')} AS bucket, count(*) AS coupons_issued,
+           count(*) FILTER (WHERE r.net > 0) AS coupons_issued_redeemed,
+           count(*) FILTER (WHERE i.source = 'after_purchase') AS offers_claimed,
+           count(*) FILTER (WHERE i.source = 'after_purchase' AND r.net > 0) AS offers_redeemed
+      FROM coupons_issued i
+      LEFT JOIN LATERAL (
+        -- redeemed so far, at any store, and not given back by a refund
+        SELECT sum(direction) AS net FROM coupon_redemptions cr WHERE cr.coupon_id = i.coupon_id
+      ) r ON true
+     WHERE ${inStores('i.store_id')} AND ${inMs('i.issued_at')}
+     GROUP BY 1, 2`,
+  offers: `
+    SELECT store_id, ${msBucket('shown_at')} AS bucket, count(*) AS offers_shown
+      FROM offers_shown WHERE ${inStores()} AND ${inMs('shown_at')} GROUP BY 1, 2`,
+  members: `
+    SELECT store_id, ${msBucket('enrolled_at')} AS bucket, count(*) AS new_members
+      FROM members_enrolled WHERE ${inStores()} AND ${inMs('enrolled_at')} GROUP BY 1, 2`,
+  points: `
+    SELECT store_id, ${msBucket('at')} AS bucket,
+           coalesce(sum(delta) FILTER (WHERE reason IN ('earn', 'refund_earn')), 0) AS points_issued,
+           coalesce(-sum(delta) FILTER (WHERE reason IN ('spend', 'refund_spend')), 0) AS points_spent
+      FROM points_movements WHERE ${inStores()} AND ${inMs('at')} GROUP BY 1, 2`,
+  footfall: `
+    WITH layout AS (
+      SELECT DISTINCT ON (store_id) store_id, layout FROM store_layouts WHERE ${inStores()}
+       ORDER BY store_id, seq DESC
+    ), not_entrances AS (
+      SELECT l.store_id, c->>'id' AS camera_id, x->>'id' AS line_id
+        FROM layout l, jsonb_array_elements(l.layout->'cameras') c, jsonb_array_elements(c->'lines') x
+       WHERE NOT (x->>'footfall')::boolean
+    )
+    SELECT v.store_id, ${tsBucket('v.minute')} AS bucket, sum(v.ins) AS footfall
+      FROM vision_line_counts v
+     WHERE ${inStores('v.store_id')} AND ${inTs('v.minute')}
+       AND NOT EXISTS (SELECT 1 FROM not_entrances n
+                        WHERE n.store_id = v.store_id AND n.camera_id = v.camera_id AND n.line_id = v.line_id)
+     GROUP BY 1, 2`,
+};
+
+const n = (v: unknown) => Number(v ?? 0);
+
+/** Figures per store and bucket, ordered by store then bucket. */
+export async function storeFigures(pool: pg.Pool, q: FigureQuery): Promise<StoreFigures[]> {
+  const args = [q.stores, q.from, q.to, q.timeZone, q.bucket];
+  const results = await Promise.all(
+    Object.entries(QUERIES).map(async ([name, sql]) => [name, (await pool.query(sql, args)).rows] as const),
+  );
+  const rows = new Map<string, Record<string, unknown>>();
+  for (const [, list] of results)
+    for (const r of list) {
+      const key = `${r.store_id}\u0000${r.bucket}`;
+      rows.set(key, { ...(rows.get(key) ?? {}), ...r });
+    }
+  return [...rows.values()]
+    .map((r): StoreFigures => {
+      const salesFen = n(r.sales_fen);
+      const refundsFen = n(r.refunds_fen);
+      const tickets = n(r.tickets);
+      const items = n(r.items);
+      const tenderFen = {
+        cash: n(r.cash),
+        card: n(r.card),
+        wallet: n(r.wallet),
+        points: n(r.points),
+        other: n(r.other),
+      };
+      const tendered = Object.values(tenderFen).reduce((a, v) => a + v, 0);
+      const multiItemTickets = n(r.multi_item_tickets);
+      const couponsIssued = n(r.coupons_issued);
+      const couponsIssuedRedeemed = n(r.coupons_issued_redeemed);
+      const footfall = n(r.footfall);
+      return {
+        storeId: String(r.store_id),
+        bucket: String(r.bucket),
+        salesFen,
+        refundsFen,
+        netSalesFen: salesFen - refundsFen,
+        tickets,
+        avgTicketFen: tickets ? Math.round(salesFen / tickets) : null,
+        items,
+        itemsPerTicket: ratio(items, tickets, 2),
+        multiItemTickets,
+        multiItemShare: ratio(multiItemTickets, tickets),
+        tenderFen,
+        walletShare: ratio(tenderFen.wallet, tendered),
+        redemptions: n(r.redemptions),
+        couponCostFen: n(r.coupon_cost_fen),
+        couponsIssued,
+        couponsIssuedRedeemed,
+        redemptionRate: ratio(couponsIssuedRedeemed, couponsIssued),
+        offersShown: n(r.offers_shown),
+        offersClaimed: n(r.offers_claimed),
+        offersRedeemed: n(r.offers_redeemed),
+        newMembers: n(r.new_members),
+        pointsIssued: n(r.points_issued),
+        pointsSpent: n(r.points_spent),
+        footfall,
+        conversion: ratio(tickets, footfall),
+      };
+    })
+    .sort((a, b) =>
+      a.storeId === b.storeId ? (a.bucket < b.bucket ? -1 : 1) : a.storeId < b.storeId ? -1 : 1,
+    );
+}
+
+/** The figures a ranking may sort by (numbers, higher is "more"). */
+export const RANKABLE = [
+  'salesFen',
+  'netSalesFen',
+  'tickets',
+  'avgTicketFen',
+  'itemsPerTicket',
+  'multiItemShare',
+  'walletShare',
+  'redemptions',
+  'couponCostFen',
+  'redemptionRate',
+  'newMembers',
+  'pointsIssued',
+  'pointsSpent',
+  'footfall',
+  'conversion',
+] as const;
+export type Rankable = (typeof RANKABLE)[number];
