@@ -101,6 +101,13 @@ export const CameraConfig = Type.Object(
           default: true,
           description: 'file sources: play at the recording’s own speed, stamped with the wall clock',
         }),
+        startedAt: Type.Optional(
+          Type.String({
+            format: 'date-time',
+            description:
+              'file sources analysed off real time (realtime: false): when the recording began, so its counts land on the hours it shows; default when the daemon starts reading it',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),

@@ -18,8 +18,10 @@ export interface PushRequest {
   dataset: string;
   version: number;
   body: unknown;
-  /** one store or a group; absent with `all` */
+  /** exactly one of: the stores by id, a group or region (store_profiles), or all */
   stores?: string[] | undefined;
+  group?: string | undefined;
+  region?: string | undefined;
   all?: boolean | undefined;
 }
 
@@ -29,6 +31,7 @@ export interface PushStatus {
   version: number;
   createdBy: string;
   createdAt: string;
+  target: { all?: true; group?: string; region?: string; stores?: string[] };
   counts: Record<'pending' | 'applied' | 'unchanged' | 'rejected', number>;
   stores: { storeId: string; status: string; problems: string[] }[];
 }
@@ -45,8 +48,9 @@ export class PushSender {
     if (!this.key) throw new ApiError(503, 'NO_SIGNING_KEY', 'HQ has no push signing key configured');
     if (!DATASETS.includes(r.dataset))
       throw new ApiError(422, 'UNKNOWN_DATASET', `dataset must be one of ${DATASETS.join(', ')}`);
-    if (Boolean(r.all) === Boolean(r.stores?.length))
-      throw new ApiError(422, 'BAD_TARGET', 'name the stores, or all: true, not both');
+    const named = [Boolean(r.all), Boolean(r.stores?.length), r.group !== undefined, r.region !== undefined];
+    if (named.filter(Boolean).length !== 1)
+      throw new ApiError(422, 'BAD_TARGET', 'name the stores, a group, a region or all: true (one of them)');
     const client = this.mqtt();
     if (!client?.connected) throw new ApiError(503, 'BROKER_DOWN', 'HQ is not connected to the broker');
     const known = (
@@ -54,7 +58,13 @@ export class PushSender {
         'SELECT store_id FROM store_watermarks UNION SELECT store_id FROM store_state ORDER BY store_id',
       )
     ).rows.map((x: { store_id: string }) => x.store_id);
-    const targets = r.all ? known : [...new Set(r.stores)];
+    const targets = r.all ? known : r.stores ? [...new Set(r.stores)] : await this.members(r);
+    if (!targets.length)
+      throw new ApiError(
+        422,
+        'EMPTY_TARGET',
+        `no store is in ${r.group ? 'group' : 'region'} ${r.group ?? r.region}`,
+      );
     const unknown = targets.filter((s) => !known.includes(s));
     if (unknown.length)
       throw new ApiError(422, 'UNKNOWN_STORE', `no such store: ${unknown.slice(0, 5).join(', ')}`, {
@@ -68,7 +78,21 @@ export class PushSender {
       const ins = await c.query(
         `INSERT INTO pushes (dataset, version, target, body_sha256, created_by) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (dataset, version) DO NOTHING RETURNING id`,
-        [r.dataset, r.version, JSON.stringify(r.all ? { all: true } : { stores: targets }), sha, by],
+        [
+          r.dataset,
+          r.version,
+          JSON.stringify(
+            r.all
+              ? { all: true }
+              : r.group
+                ? { group: r.group, stores: targets }
+                : r.region
+                  ? { region: r.region, stores: targets }
+                  : { stores: targets },
+          ),
+          sha,
+          by,
+        ],
       );
       if (!ins.rows.length)
         throw new ApiError(409, 'VERSION_EXISTS', `${r.dataset} version ${r.version} was pushed already`);
@@ -110,6 +134,22 @@ export class PushSender {
     return { id, targets: targets.length };
   }
 
+  /** The stores of a group or region, as HQ's profiles say now. */
+  private async members(r: PushRequest): Promise<string[]> {
+    const rows = r.group
+      ? await this.pool.query('SELECT store_id FROM store_profiles WHERE $1 = ANY(groups) ORDER BY 1', [
+          r.group,
+        ])
+      : await this.pool.query('SELECT store_id FROM store_profiles WHERE region = $1 ORDER BY 1', [r.region]);
+    return rows.rows.map((x: { store_id: string }) => x.store_id);
+  }
+
+  /** The latest pushes, newest first, with their counts. */
+  async list(limit: number): Promise<PushStatus[]> {
+    const ids = (await this.pool.query('SELECT id FROM pushes ORDER BY id DESC LIMIT $1', [limit])).rows;
+    return Promise.all(ids.map((x: { id: number }) => this.status(x.id)));
+  }
+
   async status(id: number): Promise<PushStatus> {
     const p = (await this.pool.query('SELECT * FROM pushes WHERE id = $1', [id])).rows[0];
     if (!p) throw new ApiError(404, 'PUSH_NOT_FOUND', `no push ${id}`);
@@ -136,6 +176,7 @@ export class PushSender {
       version: p.version,
       createdBy: p.created_by,
       createdAt: new Date(p.created_at).toISOString(),
+      target: p.target,
       counts,
       stores,
     };

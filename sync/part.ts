@@ -113,9 +113,11 @@ export class SyncPart implements Part {
     link.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) =>
       this.onMessage(topic, payload, packet),
     );
-    link.on('up', () =>
-      this.measureClock().catch((e: unknown) => log.warn({ err: e }, 'clock offset not measured')),
-    );
+    link.on('up', () => {
+      // HQ hears how the store is at once, not a heartbeat period after it reconnects
+      this.beat();
+      this.measureClock().catch((e: unknown) => log.warn({ err: e }, 'clock offset not measured'));
+    });
     link.start();
     this.publisher.start();
     this.heartbeat = setInterval(() => this.beat(), this.o.heartbeatMs ?? 30_000);

@@ -13,7 +13,9 @@ import { bucketOf, RESOLUTION_MS, type Resolution } from './buckets.js';
 //                                                        zones: { id: { visits, dwellMs } } } } } } }
 //                  increments: the same minute may come in two rows, HQ adds them up.
 //   vision.heatmap { cameras: { cam: { quarters: { iso: { cols, rows, cellM, cells } } } } }
-//                  once per camera and closed quarter hour, the whole grid.
+//                  increments too, sent once the quarter hour has closed: the heat added
+//                  to it since its last event (usually once; a recording analysed off
+//                  real time fills closed quarters and sends one per flush). HQ adds them up.
 
 const LEVELS: Resolution[] = ['1m', '15m', '1h'];
 
@@ -67,8 +69,8 @@ export class VisionAggregates {
   private lines = new Map<string, LineTally>();
   private zones = new Map<string, ZoneTally>();
   private heat = new Map<string, HeatTally>();
-  /** Quarters with heatmap seconds whose closed grid has not gone to the outbox yet. */
-  private openQuarters = new Map<string, { camera: string; quarter: number }>();
+  /** Heat not yet sent, per camera and quarter: it goes to the outbox once the quarter closes. */
+  private unsent = new Map<string, HeatTally>();
   private skipped = 0;
 
   constructor(private readonly o: AggregatesOptions) {}
@@ -107,7 +109,6 @@ export class VisionAggregates {
     };
     for (let i = 0; i < cur.cells.length; i++) cur.cells[i]! += grid.cells[i] ?? 0;
     this.heat.set(key, cur);
-    this.openQuarters.set(key, { camera, quarter });
   }
 
   /** Footfall not yet written, for the live occupancy figure. */
@@ -134,9 +135,17 @@ export class VisionAggregates {
     const lines = [...this.lines.values()];
     const zones = [...this.zones.values()];
     const heat = [...this.heat.values()];
-    const closing = [...this.openQuarters.entries()].filter(
-      ([, q]) => q.quarter + RESOLUTION_MS['15m'] <= now,
-    );
+    // kept aside until the write succeeds: a failed write leaves the tallies for the next try
+    const unsent = new Map(this.unsent);
+    for (const [key, h] of this.heat) {
+      const u = unsent.get(key);
+      const cells = Float64Array.from(h.cells);
+      // a floor plan that changed size mid-quarter sends its new grid only
+      if (u && u.cols === h.cols && u.rows === h.rows)
+        for (let i = 0; i < cells.length; i++) cells[i]! += u.cells[i] ?? 0;
+      unsent.set(key, { ...h, cells });
+    }
+    const closing = [...unsent.entries()].filter(([, q]) => q.quarter + RESOLUTION_MS['15m'] <= now);
     if (!lines.length && !zones.length && !heat.length && !closing.length) return 0;
     const upCount = db.prepare(
       `INSERT INTO vision_counts (camera_id, line_id, res, bucket, footfall, ins, outs) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -182,14 +191,12 @@ export class VisionAggregates {
         }
         const cameras: Record<string, { quarters: Record<string, unknown> }> = {};
         for (const [, q] of closing) {
-          const r = getHeat.get(q.camera, '15m', q.quarter) as HeatRow | undefined;
-          if (!r) continue;
           cameras[q.camera] ??= { quarters: {} };
           cameras[q.camera]!.quarters[iso(q.quarter)] = {
-            cols: r.cols,
-            rows: r.rows,
-            cellM: r.cell_m,
-            cells: Array.from(floats(r.cells), (c) => Math.round(c * 10) / 10),
+            cols: q.cols,
+            rows: q.rows,
+            cellM: q.cellM,
+            cells: Array.from(q.cells, (c) => Math.round(c * 10) / 10),
           };
         }
         if (Object.keys(cameras).length) {
@@ -201,7 +208,8 @@ export class VisionAggregates {
     this.lines.clear();
     this.zones.clear();
     this.heat.clear();
-    for (const [key] of closing) this.openQuarters.delete(key);
+    for (const [key] of closing) unsent.delete(key);
+    this.unsent = unsent;
     return rows;
   }
 

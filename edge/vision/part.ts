@@ -11,7 +11,7 @@ import type { Db } from '../db/open.js';
 import type { Part } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { VisionAggregates } from './aggregates.js';
-import { startOfLocalDay } from './buckets.js';
+import { bucketOf, startOfLocalDay } from './buckets.js';
 import { queueLayout } from './layout.js';
 import { ModelStore } from './model-store.js';
 import { footfallSince } from './queries.js';
@@ -162,7 +162,9 @@ export class VisionPart implements Part {
       loop: cfg.source.loop,
       realtime: cfg.source.realtime,
       // a recording analysed faster than real time keeps its own timeline
-      ...(cfg.source.type === 'file' && !cfg.source.realtime ? { mediaEpoch: this.now() } : {}),
+      ...(cfg.source.type === 'file' && !cfg.source.realtime
+        ? { mediaEpoch: cfg.source.startedAt ? Date.parse(cfg.source.startedAt) : this.now() }
+        : {}),
       reconnect: { baseMs: 1000, capMs: 30_000 },
       onError,
     });
@@ -185,6 +187,11 @@ export class VisionPart implements Part {
       visit: (v) => this.aggregates.visit(cfg.id, v.zoneId, v.exit, v.dwellMs),
       frame: (s) => {
         run.frames!++;
+        // heat belongs to the quarter hour its frames show (a recording analysed off real
+        // time included): a frame in a new quarter hands the last one's heat over first
+        if (run.lastFrameAt !== null && run.lastFrameAt !== undefined)
+          if (bucketOf(s.t, '15m') !== bucketOf(run.lastFrameAt, '15m'))
+            this.takeHeat(run as CameraRun, run.lastFrameAt);
         run.lastFrameAt = s.t;
         run.error = null;
         if (s.inferred) {
@@ -216,16 +223,7 @@ export class VisionPart implements Part {
   /** Moves heatmap seconds and tallies into SQLite and the outbox. */
   flush(): void {
     const now = this.now();
-    for (const run of this.runs.values()) {
-      const h = run.pipeline.takeHeatmap();
-      if (h)
-        this.aggregates.heatmap(run.cfg.id, now, {
-          cols: h.floor.cols,
-          rows: h.floor.rows,
-          cellM: h.floor.cellM,
-          cells: h.cells,
-        });
-    }
+    for (const run of this.runs.values()) this.takeHeat(run, run.lastFrameAt ?? now);
     try {
       this.aggregates.flush();
       if (now - this.lastPrune > 3_600_000) {
@@ -236,6 +234,18 @@ export class VisionPart implements Part {
       // a full disk refuses the write; the tallies stay in memory for the next try
       this.o.log.error({ err: (err as Error).message }, 'vision aggregates not written');
     }
+  }
+
+  /** The camera's heat since the last take, stamped with the time of the frames it came from. */
+  private takeHeat(run: CameraRun, at: number): void {
+    const h = run.pipeline.takeHeatmap();
+    if (h)
+      this.aggregates.heatmap(run.cfg.id, at, {
+        cols: h.floor.cols,
+        rows: h.floor.rows,
+        cellM: h.floor.cellM,
+        cells: h.cells,
+      });
   }
 
   async stop(): Promise<void> {

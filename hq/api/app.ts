@@ -9,7 +9,10 @@ import type { PartStatus } from '../../edge/lifecycle.js';
 import type { Logger } from '../../edge/logger.js';
 import type { PushSender } from '../pushes.js';
 import type { HqAuth } from './auth.js';
+import { figureRoutes } from './figures-routes.js';
 import { hqRoutes } from './routes.js';
+import { storeRoutes } from './store-routes.js';
+import { hqUiRoutes } from './ui.js';
 
 export interface HqAppOptions {
   log: Logger;
@@ -42,5 +45,8 @@ export function buildHqApp(o: HqAppOptions): FastifyInstance {
     return o.metrics.metrics();
   });
   app.register(hqRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth, pushes: o.pushes });
+  app.register(figureRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
+  app.register(storeRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
+  app.register(hqUiRoutes);
   return app;
 }

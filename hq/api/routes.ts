@@ -8,16 +8,22 @@ import Type from 'typebox';
 import { ApiError } from '../../edge/api/errors.js';
 import type { PushSender } from '../pushes.js';
 import type { HqAuth } from './auth.js';
+import { periodOf } from './figures-routes.js';
+import { Day, GroupName, Limit, limitOf, Ms, StoreId, TimeZone, validDay, validZone } from './params.js';
 
 /** A store as HQ knows it: its state (from birth, will and heartbeat) and its watermark. */
 const STORES_SQL = `
-  SELECT coalesce(w.store_id, s.store_id) AS store_id, s.online, s.last_seen, s.last_state, s.last_heartbeat,
+  WITH ids AS (SELECT store_id FROM store_watermarks UNION SELECT store_id FROM store_state
+               UNION SELECT store_id FROM store_profiles)
+  SELECT i.store_id, s.online, s.last_seen, s.last_state, s.last_heartbeat,
          w.contiguous_seq, w.max_seq, w.sent_through, w.events, w.duplicates, w.quarantined, w.resend_requests,
+         p.name, p.region, p.groups, p.time_zone, p.floor_plan IS NOT NULL AS has_floor_plan,
          (SELECT coalesce(jsonb_object_agg(dataset, version), '{}') FROM (
             SELECT DISTINCT ON (dataset) dataset, version FROM push_results
-             WHERE store_id = coalesce(w.store_id, s.store_id) AND status IN ('applied', 'unchanged')
+             WHERE store_id = i.store_id AND status IN ('applied', 'unchanged')
              ORDER BY dataset, seq DESC) d) AS datasets
-    FROM store_watermarks w FULL JOIN store_state s ON s.store_id = w.store_id`;
+    FROM ids i LEFT JOIN store_watermarks w ON w.store_id = i.store_id
+         LEFT JOIN store_state s ON s.store_id = i.store_id LEFT JOIN store_profiles p ON p.store_id = i.store_id`;
 
 export interface HqRouteDeps {
   pool: pg.Pool;
@@ -25,35 +31,9 @@ export interface HqRouteDeps {
   pushes: PushSender;
 }
 
-const StoreId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' });
-const Limit = Type.Optional(Type.String({ pattern: '^([1-9][0-9]{0,2}|1000)$', description: '1 to 1000' }));
-const Ms = Type.String({ pattern: '^[0-9]{1,15}$', description: 'epoch milliseconds' });
-const Day = Type.String({ pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' });
-const TimeZone = Type.Optional(Type.String({ pattern: '^[A-Za-z_]+(/[A-Za-z_+-]+){0,2}$' }));
-const limitOf = (s: string | undefined, d = 100) => (s ? Number(s) : d);
-
 function period(q: { from: string; to: string }, maxDays: number): { from: Date; to: Date } {
-  const from = Number(q.from);
-  const to = Number(q.to);
-  if (!(to > from)) throw new ApiError(400, 'BAD_RANGE', '`to` must be after `from`');
-  if (to - from > maxDays * 86_400_000) throw new ApiError(400, 'BAD_RANGE', `at most ${maxDays} days`);
-  return { from: new Date(from), to: new Date(to) };
-}
-
-/** A calendar day that exists (the pattern lets 2026-13-45 through). */
-function validDay(day: string): void {
-  const t = Date.parse(`${day}T00:00:00Z`);
-  if (Number.isNaN(t) || new Date(t).toISOString().slice(0, 10) !== day)
-    throw new ApiError(400, 'BAD_DAY', `no such day ${day}`);
-}
-
-function validZone(tz: string): string {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return tz;
-  } catch {
-    throw new ApiError(400, 'BAD_TIME_ZONE', `unknown time zone ${tz}`);
-  }
+  const p = periodOf(q, maxDays);
+  return { from: new Date(p.from), to: new Date(p.to) };
 }
 
 export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
@@ -90,17 +70,31 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
     {
       schema: {
         querystring: Type.Object(
-          { limit: Limit, after: Type.Optional(StoreId) },
+          {
+            limit: Limit,
+            after: Type.Optional(StoreId),
+            group: Type.Optional(GroupName),
+            region: Type.Optional(GroupName),
+            online: Type.Optional(Type.Enum(['true', 'false'])),
+          },
           { additionalProperties: false },
         ),
       },
     },
     async (req) => {
       d.auth.require(req, 'analyst');
-      const rows = await q(`${STORES_SQL} WHERE coalesce(w.store_id, s.store_id) > $1 ORDER BY 1 LIMIT $2`, [
-        req.query.after ?? '',
-        limitOf(req.query.limit),
-      ]);
+      const rows = await q(
+        `${STORES_SQL} WHERE i.store_id > $1 AND ($3::text IS NULL OR $3 = ANY(p.groups))
+            AND ($4::text IS NULL OR p.region = $4) AND ($5::boolean IS NULL OR coalesce(s.online, false) = $5)
+          ORDER BY 1 LIMIT $2`,
+        [
+          req.query.after ?? '',
+          limitOf(req.query.limit),
+          req.query.group ?? null,
+          req.query.region ?? null,
+          req.query.online === undefined ? null : req.query.online === 'true',
+        ],
+      );
       const stores = rows.map(storeView);
       return { stores, next: stores.length === limitOf(req.query.limit) ? stores.at(-1)?.storeId : null };
     },
@@ -108,7 +102,7 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
 
   app.get('/stores/:storeId', { schema: { params: Type.Object({ storeId: StoreId }) } }, async (req) => {
     d.auth.require(req, 'analyst');
-    const rows = await q(`${STORES_SQL} WHERE coalesce(w.store_id, s.store_id) = $1`, [req.params.storeId]);
+    const rows = await q(`${STORES_SQL} WHERE i.store_id = $1`, [req.params.storeId]);
     if (!rows.length) throw new ApiError(404, 'STORE_NOT_FOUND', `no store ${req.params.storeId}`);
     return storeView(rows[0]);
   });
@@ -284,6 +278,8 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
             version: Type.Integer({ minimum: 1, maximum: 2 ** 31 }),
             body: Type.Unknown(),
             stores: Type.Optional(Type.Array(StoreId, { minItems: 1, maxItems: 5000 })),
+            group: Type.Optional(GroupName),
+            region: Type.Optional(GroupName),
             all: Type.Optional(Type.Boolean()),
           },
           { additionalProperties: false },
@@ -295,6 +291,15 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
       const r = await d.pushes.send(s.userId, req.body);
       reply.status(202);
       return r;
+    },
+  );
+
+  app.get(
+    '/pushes',
+    { schema: { querystring: Type.Object({ limit: Limit }, { additionalProperties: false }) } },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      return { pushes: await d.pushes.list(limitOf(req.query.limit, 20)) };
     },
   );
 
@@ -315,14 +320,28 @@ const camel = (row: Record<string, unknown>) =>
 
 function storeView(r: Record<string, unknown>) {
   const state = (r.last_state ?? {}) as { version?: string };
-  const beat = (r.last_heartbeat ?? {}) as { backlog?: unknown };
+  const beat = (r.last_heartbeat ?? {}) as {
+    at?: number;
+    backlog?: unknown;
+    openAlerts?: number;
+    vision?: { model?: { id?: string; version?: string; pushedVersion?: number | null } | null };
+  };
+  const model = beat.vision?.model;
   return {
     storeId: r.store_id as string,
+    name: (r.name as string | null) ?? null,
+    region: (r.region as string | null) ?? null,
+    groups: (r.groups as string[] | null) ?? [],
+    timeZone: (r.time_zone as string | null) ?? 'Asia/Shanghai',
+    hasFloorPlan: Boolean(r.has_floor_plan),
     online: Boolean(r.online),
     lastSeen: r.last_seen ? new Date(r.last_seen as string).toISOString() : null,
+    lastHeartbeat: typeof beat.at === 'number' ? new Date(beat.at).toISOString() : null,
     version: state.version ?? null,
+    model: model ? `${model.id ?? '?'}@${model.version ?? '?'}` : null,
     datasets: (r.datasets ?? {}) as Record<string, number>,
     backlog: beat.backlog ?? null,
+    openAlerts: typeof beat.openAlerts === 'number' ? beat.openAlerts : null,
     events: {
       contiguousSeq: (r.contiguous_seq as number) ?? 0,
       maxSeq: (r.max_seq as number) ?? 0,

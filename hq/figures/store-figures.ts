@@ -131,6 +131,10 @@ const QUERIES: Record<string, string> = {
 
 const n = (v: unknown) => Number(v ?? 0);
 
+/** A store's figures for a period it had nothing in. */
+export const noFigures = (storeId: string, bucket = 'total'): StoreFigures =>
+  figuresOf({ store_id: storeId, bucket });
+
 /** Figures per store and bucket, ordered by store then bucket. */
 export async function storeFigures(pool: pg.Pool, q: FigureQuery): Promise<StoreFigures[]> {
   const args = [q.stores, q.from, q.to, q.timeZone, q.bucket];
@@ -144,55 +148,57 @@ export async function storeFigures(pool: pg.Pool, q: FigureQuery): Promise<Store
       rows.set(key, { ...(rows.get(key) ?? {}), ...r });
     }
   return [...rows.values()]
-    .map((r): StoreFigures => {
-      const salesFen = n(r.sales_fen);
-      const refundsFen = n(r.refunds_fen);
-      const tickets = n(r.tickets);
-      const items = n(r.items);
-      const tenderFen = {
-        cash: n(r.cash),
-        card: n(r.card),
-        wallet: n(r.wallet),
-        points: n(r.points),
-        other: n(r.other),
-      };
-      const tendered = Object.values(tenderFen).reduce((a, v) => a + v, 0);
-      const multiItemTickets = n(r.multi_item_tickets);
-      const couponsIssued = n(r.coupons_issued);
-      const couponsIssuedRedeemed = n(r.coupons_issued_redeemed);
-      const footfall = n(r.footfall);
-      return {
-        storeId: String(r.store_id),
-        bucket: String(r.bucket),
-        salesFen,
-        refundsFen,
-        netSalesFen: salesFen - refundsFen,
-        tickets,
-        avgTicketFen: tickets ? Math.round(salesFen / tickets) : null,
-        items,
-        itemsPerTicket: ratio(items, tickets, 2),
-        multiItemTickets,
-        multiItemShare: ratio(multiItemTickets, tickets),
-        tenderFen,
-        walletShare: ratio(tenderFen.wallet, tendered),
-        redemptions: n(r.redemptions),
-        couponCostFen: n(r.coupon_cost_fen),
-        couponsIssued,
-        couponsIssuedRedeemed,
-        redemptionRate: ratio(couponsIssuedRedeemed, couponsIssued),
-        offersShown: n(r.offers_shown),
-        offersClaimed: n(r.offers_claimed),
-        offersRedeemed: n(r.offers_redeemed),
-        newMembers: n(r.new_members),
-        pointsIssued: n(r.points_issued),
-        pointsSpent: n(r.points_spent),
-        footfall,
-        conversion: ratio(tickets, footfall),
-      };
-    })
+    .map(figuresOf)
     .sort((a, b) =>
       a.storeId === b.storeId ? (a.bucket < b.bucket ? -1 : 1) : a.storeId < b.storeId ? -1 : 1,
     );
+}
+
+function figuresOf(r: Record<string, unknown>): StoreFigures {
+  const salesFen = n(r.sales_fen);
+  const refundsFen = n(r.refunds_fen);
+  const tickets = n(r.tickets);
+  const items = n(r.items);
+  const tenderFen = {
+    cash: n(r.cash),
+    card: n(r.card),
+    wallet: n(r.wallet),
+    points: n(r.points),
+    other: n(r.other),
+  };
+  const tendered = Object.values(tenderFen).reduce((a, v) => a + v, 0);
+  const multiItemTickets = n(r.multi_item_tickets);
+  const couponsIssued = n(r.coupons_issued);
+  const couponsIssuedRedeemed = n(r.coupons_issued_redeemed);
+  const footfall = n(r.footfall);
+  return {
+    storeId: String(r.store_id),
+    bucket: String(r.bucket),
+    salesFen,
+    refundsFen,
+    netSalesFen: salesFen - refundsFen,
+    tickets,
+    avgTicketFen: tickets ? Math.round(salesFen / tickets) : null,
+    items,
+    itemsPerTicket: ratio(items, tickets, 2),
+    multiItemTickets,
+    multiItemShare: ratio(multiItemTickets, tickets),
+    tenderFen,
+    walletShare: ratio(tenderFen.wallet, tendered),
+    redemptions: n(r.redemptions),
+    couponCostFen: n(r.coupon_cost_fen),
+    couponsIssued,
+    couponsIssuedRedeemed,
+    redemptionRate: ratio(couponsIssuedRedeemed, couponsIssued),
+    offersShown: n(r.offers_shown),
+    offersClaimed: n(r.offers_claimed),
+    offersRedeemed: n(r.offers_redeemed),
+    newMembers: n(r.new_members),
+    pointsIssued: n(r.points_issued),
+    pointsSpent: n(r.points_spent),
+    footfall,
+    conversion: ratio(tickets, footfall),
+  };
 }
 
 /** The figures a ranking may sort by (numbers, higher is "more"). */

@@ -5,22 +5,77 @@
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import Value from 'typebox/value';
-import { type Config, ConfigSchema } from '../../config/schema.js';
+import { CameraConfig, type Config, ConfigSchema } from '../../config/schema.js';
 import { parseScan } from '../../edge/catalog/barcode.js';
 import { applySeed, loadSeedFile } from '../../edge/catalog/seed.js';
 import { addScan, createCart, setMember } from '../../edge/checkout/carts.js';
 import { refundSale } from '../../edge/checkout/refunds.js';
 import type { CheckoutContext } from '../../edge/checkout/sale.js';
 import { payCash, payPoints, startPayment } from '../../edge/checkout/tenders.js';
-import { claimableCampaigns, claimCoupon } from '../../edge/coupons/wallet.js';
+import {
+  claimAfterPurchase,
+  claimableCampaigns,
+  claimCoupon,
+  offerAfterPurchase,
+  recordOfferShown,
+} from '../../edge/coupons/wallet.js';
 import { migrate } from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import type { Db } from '../../edge/db/open.js';
 import { enrollMember, getMember } from '../../edge/members/members.js';
 import { VisionAggregates } from '../../edge/vision/aggregates.js';
+import { queueLayout } from '../../edge/vision/layout.js';
 import { SyncPart } from '../../sync/part.js';
 
 const SCAN = { variableMeasure: [], currencyNumeric: '156' };
+
+/** Every virtual store's one camera: an entrance line and three shelves, on a 20 × 12 m floor. */
+const CAMERA = Value.Default(CameraConfig, {
+  id: 'floor',
+  source: { type: 'file', url: 'none' },
+  lines: [{ id: 'door', a: [0.1, 0.2], b: [0.1, 0.8] }],
+  zones: [
+    {
+      id: 'dairy',
+      type: 'dairy-shelf',
+      categories: ['dairy'],
+      polygon: [
+        [0.2, 0.1],
+        [0.4, 0.1],
+        [0.4, 0.3],
+      ],
+    },
+    {
+      id: 'snacks',
+      type: 'snack-aisle',
+      categories: ['snacks'],
+      polygon: [
+        [0.5, 0.1],
+        [0.7, 0.1],
+        [0.7, 0.3],
+      ],
+    },
+    {
+      id: 'drinks-end',
+      type: 'promo-end-cap',
+      categories: ['drinks'],
+      polygon: [
+        [0.8, 0.5],
+        [0.9, 0.5],
+        [0.9, 0.7],
+      ],
+    },
+  ],
+  floorPlan: { homography: [20, 0, 0, 0, 12, 0, 0, 0, 1], widthM: 20, depthM: 12, cellM: 1 },
+}) as Config['cameras'][number];
+const GRID = { cols: 20, rows: 12, cellM: 1 };
+/** where shoppers linger on the virtual floor: the door, then each shelf (col, row) */
+const SPOTS: [number, number][] = [
+  [1, 6],
+  [6, 2],
+  [12, 2],
+  [17, 7],
+];
 const CLERK = { id: 'fleet-sup', name: 'Fleet', role: 'supervisor' as const };
 
 let template: Buffer | null = null;
@@ -101,6 +156,7 @@ export class VirtualStore {
       hqSigningPublicKey: o.hqSigningPublicKey,
     });
     this.vision = new VisionAggregates({ db: () => this.db, now: Date.now, acceptsTelemetry: () => true });
+    queueLayout(this.db, [CAMERA], now);
   }
 
   start(): void {
@@ -150,7 +206,14 @@ export class VirtualStore {
     }
     const paid = q.dueFen > 0 ? payCash(this.db, cart.id, q.dueFen, this.ctx(now)) : null;
     const saleId = paid?.sale?.saleId;
-    if (saleId) this.saleIds.push(saleId);
+    if (!saleId) return;
+    this.saleIds.push(saleId);
+    // the result page offers a post-purchase coupon when the sale qualifies; a third take it
+    const offer = offerAfterPurchase(this.db, saleId, now);
+    if (offer) {
+      recordOfferShown(this.db, saleId, offer.id, now);
+      if (r() < 0.33) claimAfterPurchase(this.db, offer.id, saleId, now);
+    }
   }
 
   /** A whole sale brought back (supervisor refund), now and then. */
@@ -166,7 +229,20 @@ export class VirtualStore {
   footfall(now = Date.now()): void {
     const r = this.o.random;
     const n = Math.floor(r() * 4);
-    for (let i = 0; i < n; i++) this.vision.crossing('entrance', 'door', true, r() < 0.5 ? 'in' : 'out', now);
+    for (let i = 0; i < n; i++) this.vision.crossing('floor', 'door', true, r() < 0.5 ? 'in' : 'out', now);
+    // some of them stop at a shelf, and everyone leaves a little heat near where they stood
+    const cells = new Float64Array(GRID.cols * GRID.rows);
+    for (let i = 0; i < n; i++) {
+      const shelf = 1 + Math.floor(r() * 3);
+      const zone = CAMERA.zones[shelf - 1]!.id;
+      if (r() < 0.6) this.vision.visit('floor', zone, now, 3000 + r() * 40_000);
+      for (const [c, row] of [SPOTS[0]!, SPOTS[shelf]!]) {
+        const col = Math.min(GRID.cols - 1, Math.max(0, c + Math.round((r() - 0.5) * 3)));
+        const rr = Math.min(GRID.rows - 1, Math.max(0, row + Math.round((r() - 0.5) * 3)));
+        cells[rr * GRID.cols + col]! += 1 + r() * 10;
+      }
+    }
+    this.vision.heatmap('floor', now, { ...GRID, cells });
     this.vision.flush();
   }
 

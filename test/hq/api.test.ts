@@ -84,7 +84,7 @@ users:
     hqSigningPublicKey: keys.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
   });
   for (const s of fleet.stores) for (let i = 0; i < 6; i++) s.sale();
-  for (const s of fleet.stores) for (let i = 0; i < 5; i++) s.footfall();
+  for (const s of fleet.stores) for (let i = 0; i < 15; i++) s.footfall();
   fleet.start();
   const totals = fleet.totals();
   await waitFor(

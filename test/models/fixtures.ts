@@ -28,18 +28,19 @@ export function vtestSource(fps: number): FfmpegSource {
   });
 }
 
-/** A daemon config's camera over the sample clip: the labelled line, a zone, a floor plan. */
-export function vtestCameraYaml(): string {
+/** A daemon config's camera over the sample clip: the labelled line, a zone, a floor plan;
+ * `startedAt` stamps the recording as made then, `zoneType` names the zone's kind for HQ. */
+export function vtestCameraYaml(o: { startedAt?: string; zoneType?: string } = {}): string {
   return `cameras:
   - id: walkway
     # analysed as fast as it decodes, on the recording's own timeline
-    source: { type: file, url: ${visionFixture('vtest.avi')}, realtime: false }
+    source: { type: file, url: ${visionFixture('vtest.avi')}, realtime: false${o.startedAt ? `, startedAt: "${o.startedAt}"` : ''} }
     fps: 5
     frameSize: { width: 768, height: 576 }
     lines:
       - { id: path-west, a: [0.25, 0.2257], b: [0.25, 0.6597] }
     zones:
-      - { id: lamp-post, polygon: [[0.45, 0.3], [0.72, 0.3], [0.72, 0.62], [0.45, 0.62]], minDwellSeconds: 1, categories: [dairy] }
+      - { id: lamp-post, ${o.zoneType ? `type: ${o.zoneType}, ` : ''}polygon: [[0.45, 0.3], [0.72, 0.3], [0.72, 0.62], [0.45, 0.62]], minDwellSeconds: 1, categories: [dairy] }
     floorPlan: { homography: [20, 0, 0, 0, 14, 0, 0, 0.5, 0.75], widthM: 27, depthM: 12, cellM: 0.5 }
 `;
 }

@@ -152,6 +152,24 @@ describe('vision aggregates', () => {
     expect(outbox(db, 'vision.heatmap')).toHaveLength(1);
   });
 
+  it('a recording analysed off real time: heat for a closed quarter goes as increments that add up to the store’s grid', () => {
+    const { db, agg, at } = setup();
+    at(T0 + 3_600_000); // an hour later, the 10:00 quarter long closed
+    agg.heatmap('aisle', T0 + 10_000, grid(8, 5, 2.5));
+    agg.flush();
+    agg.heatmap('aisle', T0 + 20_000, grid(8, 5, 1.5));
+    agg.heatmap('aisle', T0 + 20_000, grid(8, 2, 1));
+    agg.flush();
+    agg.flush(); // nothing new: nothing sent
+    const rows = outbox(db, 'vision.heatmap').map((r) => r.cameras.aisle.quarters['2026-11-20T02:00Z'].cells);
+    expect(rows.map((c) => [c[5], c[2]])).toEqual([
+      [2.5, 0],
+      [1.5, 1],
+    ]);
+    const store = heatmapOver(db, 'aisle', T0, T0 + 900_000)!;
+    expect(store.cells[5]).toBeCloseTo(rows[0][5] + rows[1][5]);
+    expect(store.cells[2]).toBeCloseTo(1);
+  });
   it('with the disk low, the store keeps its figures but writes no telemetry', () => {
     const { db, agg } = setup(() => false);
     agg.crossing('door', 'entrance', true, 'in', T0);

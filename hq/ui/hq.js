@@ -1,0 +1,673 @@
+// HQ's page: sign in, then the fleet, a ranking of stores by any figure, one store's
+// hours, floor plan heatmap and zones, one zone type across stores, campaigns, and
+// rollouts (operators only). Every figure comes computed from HQ's API; the page only
+// lays them out.
+
+import { barChart, columnChart, fillTable, floorHeat } from './draw.js';
+import { ApiError, call } from './shared/api.js';
+import { locale, toggleLocale, yuan } from './shared/i18n.js';
+import { t, translate } from './text.js';
+
+const $ = (id) => document.getElementById(id);
+const TZ = 'Asia/Shanghai';
+let session = JSON.parse(sessionStorage.getItem('hq.session') ?? 'null');
+let tab = 'fleet';
+let timer = null;
+let selectedPush = null;
+const blobUrls = [];
+
+const api = (method, path, body) =>
+  call(method, path, {
+    body,
+    idempotent: false,
+    headers: session ? { authorization: `Bearer ${session.token}` } : {},
+  }).catch((err) => {
+    if (err instanceof ApiError && err.status === 401) signOut();
+    throw err;
+  });
+
+/** Wraps a loader so that only its latest call draws: a slower earlier one (another
+ * store picked meanwhile) stops at its next check of stale(). */
+function latestOnly(load) {
+  let gen = 0;
+  return (...args) => {
+    const mine = ++gen;
+    return load(() => mine !== gen, ...args);
+  };
+}
+
+// ---- formats ---------------------------------------------------------------------
+const pct = (v) => (v === null || v === undefined ? '–' : `${(v * 100).toFixed(1)}%`);
+const money = (v) => (v === null || v === undefined ? '–' : yuan(v));
+const num = (v) => (v === null || v === undefined ? '–' : Number(v).toLocaleString(locale()));
+const secs = (ms) => (ms === null || ms === undefined ? '–' : `${(ms / 1000).toFixed(1)} s`);
+const when = (iso) => (iso ? new Date(iso).toLocaleString(locale(), { timeZone: TZ }) : '–');
+const FIGURES = {
+  netSalesFen: money,
+  salesFen: money,
+  refundsFen: money,
+  tickets: num,
+  avgTicketFen: money,
+  itemsPerTicket: num,
+  multiItemShare: pct,
+  walletShare: pct,
+  redemptions: num,
+  couponCostFen: money,
+  redemptionRate: pct,
+  newMembers: num,
+  pointsIssued: num,
+  pointsSpent: num,
+  footfall: num,
+  conversion: pct,
+};
+const figureColumns = (keys) => keys.map((k) => ({ key: k, label: t(k), format: FIGURES[k] ?? num }));
+
+/** The period picked, as epoch ms; "today" is the chain's day (Shanghai). */
+function period() {
+  const now = Date.now();
+  const v = $('period').value;
+  if (v === '24h') return { from: now - 86_400_000, to: now };
+  if (v === '7d') return { from: now - 7 * 86_400_000, to: now };
+  if (v === '30d') return { from: now - 30 * 86_400_000, to: now };
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-GB', {
+      timeZone: TZ,
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+      hourCycle: 'h23',
+    })
+      .formatToParts(new Date(now))
+      .map((p) => [p.type, Number(p.value)]),
+  );
+  const since = ((parts.hour * 60 + parts.minute) * 60 + parts.second) * 1000 + (now % 1000);
+  return { from: now - since, to: now + 1 };
+}
+const range = () => {
+  const p = period();
+  return `from=${p.from}&to=${p.to}`;
+};
+const qs = (o) =>
+  Object.entries(o)
+    .filter(([, v]) => v !== undefined && v !== null && v !== '')
+    .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+    .join('&');
+
+// ---- sign-in -----------------------------------------------------------------------
+function showSignedIn() {
+  const on = Boolean(session);
+  $('signin').classList.toggle('hidden', on);
+  for (const id of ['tabs', 'app', 'signout', 'period-box']) $(id).classList.toggle('hidden', !on);
+  $('who').textContent = on ? `${session.userId} · ${session.role}` : '';
+  const operator = session?.role === 'operator';
+  for (const el of document.querySelectorAll('.operator-only')) el.classList.toggle('hidden', !operator);
+  $('analyst-note').classList.toggle('hidden', !on || operator);
+  if (on) open(tab);
+}
+
+function signOut() {
+  if (session)
+    call('DELETE', '/sessions', {
+      headers: { authorization: `Bearer ${session.token}` },
+      idempotent: false,
+    }).catch(() => {});
+  session = null;
+  sessionStorage.removeItem('hq.session');
+  clearTimeout(timer);
+  showSignedIn();
+}
+
+$('signin').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  $('signin-error').classList.add('hidden');
+  try {
+    const userId = $('userId').value.trim();
+    const s = await call('POST', '/sessions', {
+      body: { userId, password: $('password').value },
+      idempotent: false,
+    });
+    session = { ...s, userId };
+    sessionStorage.setItem('hq.session', JSON.stringify(session));
+    $('password').value = '';
+    showSignedIn();
+  } catch (err) {
+    $('signin-error').textContent = err.status === 401 ? t('signInFailed') : err.message;
+    $('signin-error').classList.remove('hidden');
+  }
+});
+$('signout').addEventListener('click', signOut);
+$('lang').addEventListener('click', () => {
+  toggleLocale();
+  translate();
+  if (session) open(tab);
+});
+
+// ---- tabs --------------------------------------------------------------------------
+const LOADERS = {
+  fleet: () => loadFleet(),
+  ranking: () => loadRanking(),
+  store: () => loadStore(),
+  zones: () => loadZones(),
+  campaigns: () => loadCampaigns(),
+  rollout: () => loadRollout(),
+};
+// the fleet and rollouts change while one watches; figures when the period does
+const LIVE = { fleet: 3000, rollout: 2000 };
+
+async function open(name) {
+  tab = name;
+  clearTimeout(timer);
+  for (const b of document.querySelectorAll('#tabs [role=tab]'))
+    b.setAttribute('aria-selected', String(b.dataset.tab === name));
+  for (const s of document.querySelectorAll('section.tab'))
+    s.classList.toggle('hidden', s.id !== `tab-${name}`);
+  await loadGroups();
+  const run = async () => {
+    if (!session || tab !== name) return;
+    try {
+      await LOADERS[name]();
+    } catch (err) {
+      console.error(err);
+    }
+    if (LIVE[name] && tab === name) timer = setTimeout(run, LIVE[name]);
+  };
+  await run();
+}
+for (const b of document.querySelectorAll('#tabs [role=tab]'))
+  b.addEventListener('click', () => open(b.dataset.tab));
+$('period').addEventListener('change', () => open(tab));
+
+let groups = { groups: [], regions: [] };
+async function loadGroups() {
+  groups = await api('GET', '/groups');
+  const fill = (sel, list) => {
+    const keep = sel.value;
+    sel.replaceChildren(
+      new Option(t('all'), ''),
+      ...list.map((g) => new Option(`${g.name} (${g.stores})`, g.name)),
+    );
+    sel.value = list.some((g) => g.name === keep) ? keep : '';
+  };
+  for (const s of document.querySelectorAll('.group-pick')) fill(s, groups.groups);
+  for (const s of document.querySelectorAll('.region-pick')) fill(s, groups.regions);
+  const target = $('push-target');
+  const keep = target.value;
+  target.replaceChildren(
+    new Option(t('allStores'), 'all'),
+    ...groups.groups.map((g) => new Option(`${t('group')}: ${g.name} (${g.stores})`, `group:${g.name}`)),
+    ...groups.regions.map((g) => new Option(`${t('region')}: ${g.name} (${g.stores})`, `region:${g.name}`)),
+  );
+  if ([...target.options].some((o) => o.value === keep)) target.value = keep;
+}
+for (const id of ['fleet-group', 'fleet-region']) $(id).addEventListener('change', () => loadFleet());
+
+// ---- fleet -------------------------------------------------------------------------
+let stores = [];
+const loadFleet = latestOnly(async (stale) => {
+  const r = await api(
+    'GET',
+    `/stores?${qs({ limit: 1000, group: $('fleet-group').value, region: $('fleet-region').value })}`,
+  );
+  if (stale()) return;
+  stores = r.stores;
+  const online = stores.filter((s) => s.online).length;
+  $('fleet-summary').textContent = `${online} / ${stores.length} ${t('storesOnline')}`;
+  fillTable(
+    $('fleet-table'),
+    [
+      { key: 'storeId', label: t('store') },
+      { key: 'name', label: t('name') },
+      { key: 'region', label: t('region') },
+      { key: 'groups', label: t('group'), format: (g) => g.join(', ') },
+      {
+        key: 'online',
+        label: t('state'),
+        format: (v) => (v ? t('online') : t('offline')),
+        className: (v) => (v ? 'ok' : 'down'),
+      },
+      { key: 'lastHeartbeat', label: t('lastHeartbeat'), format: when },
+      { key: 'backlog', label: t('backlog'), raw: (s) => s.backlog?.events ?? null, format: num },
+      { key: 'version', label: t('software') },
+      { key: 'model', label: t('model') },
+      {
+        key: 'datasets',
+        label: t('datasets'),
+        format: (d) =>
+          Object.entries(d)
+            .map(([k, v]) => `${k} v${v}`)
+            .join(', ') || '–',
+      },
+      { key: 'openAlerts', label: t('openAlerts'), format: num, className: (v) => (v > 0 ? 'down' : '') },
+    ],
+    stores,
+    { csvLabel: t('exportCsv'), emptyText: t('none'), onRow: (tr, s) => (tr.dataset.store = s.storeId) },
+  );
+});
+
+// ---- ranking -----------------------------------------------------------------------
+const RANKED = [
+  'netSalesFen',
+  'tickets',
+  'avgTicketFen',
+  'itemsPerTicket',
+  'multiItemShare',
+  'walletShare',
+  'footfall',
+  'conversion',
+  'couponCostFen',
+  'newMembers',
+];
+{
+  const sel = $('rank-figure');
+  sel.replaceChildren(...Object.keys(FIGURES).map((k) => new Option(k, k)));
+  sel.value = 'netSalesFen';
+  for (const id of ['rank-figure', 'rank-order', 'rank-group'])
+    $(id).addEventListener('change', () => loadRanking());
+}
+const loadRanking = latestOnly(async (stale) => {
+  for (const o of $('rank-figure').options) o.textContent = t(o.value);
+  const sort = $('rank-figure').value;
+  const r = await api(
+    'GET',
+    `/figures/stores?${range()}&${qs({ sort, order: $('rank-order').value, group: $('rank-group').value, tz: TZ })}`,
+  );
+  if (stale()) return;
+  const fmt = FIGURES[sort] ?? num;
+  barChart(
+    $('rank-chart'),
+    r.stores.slice(0, 30).map((s) => ({ label: s.name ?? s.storeId, value: s[sort], text: fmt(s[sort]) })),
+    { title: t(sort) },
+  );
+  fillTable(
+    $('ranking-table'),
+    [
+      { key: 'rank', label: t('rank') },
+      { key: 'storeId', label: t('store') },
+      { key: 'name', label: t('name') },
+      ...figureColumns([...new Set([sort, ...RANKED])]),
+    ],
+    r.stores,
+    { csvLabel: t('exportCsv'), emptyText: t('none'), onRow: (tr, s) => (tr.dataset.store = s.storeId) },
+  );
+});
+
+// ---- one store ---------------------------------------------------------------------
+$('store-pick').addEventListener('change', () => loadStore());
+$('camera-pick').addEventListener('change', () => drawFloor($('store-pick').value));
+const loadStore = latestOnly(async (stale) => {
+  if (!stores.length) stores = (await api('GET', '/stores?limit=1000')).stores;
+  const pick = $('store-pick');
+  const keep = pick.value;
+  pick.replaceChildren(
+    ...stores.map((s) => new Option(s.name ? `${s.storeId} · ${s.name}` : s.storeId, s.storeId)),
+  );
+  pick.value = stores.some((s) => s.storeId === keep) ? keep : (stores[0]?.storeId ?? '');
+  const id = pick.value;
+  if (!id) return;
+  const hours = await api(
+    'GET',
+    `/figures/stores/${encodeURIComponent(id)}?${range()}&bucket=${$('period').value === '30d' ? 'day' : 'hour'}&tz=${TZ}`,
+  );
+  columnChart(
+    $('hour-chart'),
+    hours.rows.map((h) => ({
+      label: h.bucket.slice(h.bucket.includes('T') ? 11 : 5),
+      value: h.netSalesFen,
+      text: money(h.netSalesFen),
+    })),
+    { title: t('netSalesFen') },
+  );
+  fillTable(
+    $('hours-table'),
+    [
+      { key: 'bucket', label: t('hour') },
+      ...figureColumns([
+        'netSalesFen',
+        'tickets',
+        'avgTicketFen',
+        'itemsPerTicket',
+        'multiItemShare',
+        'walletShare',
+        'footfall',
+        'conversion',
+        'redemptions',
+        'couponCostFen',
+        'offersShown',
+        'offersClaimed',
+        'newMembers',
+        'pointsIssued',
+        'pointsSpent',
+      ]),
+    ],
+    hours.rows,
+    { csvLabel: t('exportCsv'), emptyText: t('none') },
+  );
+  const layout = await api('GET', `/stores/${encodeURIComponent(id)}/layout`).catch(() => ({ cameras: [] }));
+  if (stale()) return;
+  const cams = $('camera-pick');
+  const keepCam = cams.value;
+  cams.replaceChildren(...layout.cameras.map((c) => new Option(c.id, c.id)));
+  if (layout.cameras.some((c) => c.id === keepCam)) cams.value = keepCam;
+  cams.layout = layout;
+  await drawFloor(id);
+  const zones = (await api('GET', `/figures/zones?${range()}&store=${encodeURIComponent(id)}`)).zones;
+  if (stale()) return;
+  fillTable($('zones-table'), zoneColumns(false), zones, { csvLabel: t('exportCsv'), emptyText: t('none') });
+  const cz = $('compare-zone');
+  const keepZone = cz.value;
+  cz.replaceChildren(
+    new Option(t('wholeStore'), ''),
+    ...zones.map((z) => new Option(`${z.zoneId} (${z.zoneType})`, z.zoneId)),
+  );
+  cz.value = zones.some((z) => z.zoneId === keepZone) ? keepZone : '';
+  defaultCompareDates();
+});
+
+const zoneColumns = (withStore) => [
+  ...(withStore ? [{ key: 'storeId', label: t('store') }] : []),
+  { key: 'zoneId', label: t('zone') },
+  { key: 'zoneType', label: t('zoneType') },
+  { key: 'categories', label: t('categories'), format: (c) => c.join(', ') },
+  { key: 'visits', label: t('visits'), format: num },
+  { key: 'avgDwellMs', label: t('avgDwell'), format: secs },
+  { key: 'units', label: t('units'), format: num },
+  { key: 'salesFen', label: t('zoneSales'), format: money },
+  { key: 'salesPerVisitFen', label: t('perVisit'), format: money },
+  { key: 'visitsPer100Entries', label: t('per100'), format: num },
+];
+
+async function heatOf(storeId, camera) {
+  const p = period();
+  const from = Math.max(p.from, p.to - 31 * 86_400_000);
+  return api('GET', `/stores/${encodeURIComponent(storeId)}/heatmap?${qs({ camera, from, to: p.to })}`);
+}
+
+async function floorImage(storeId) {
+  const s = stores.find((x) => x.storeId === storeId);
+  if (!s?.hasFloorPlan) return null;
+  const blob = await api('GET', `/stores/${encodeURIComponent(storeId)}/floor-plan`);
+  const url = URL.createObjectURL(blob);
+  blobUrls.push(url);
+  while (blobUrls.length > 40) URL.revokeObjectURL(blobUrls.shift());
+  const img = new Image();
+  img.src = url;
+  await img.decode();
+  return { url, size: { width: img.naturalWidth, height: img.naturalHeight } };
+}
+
+const drawFloor = latestOnly(async (stale, storeId) => {
+  const cams = $('camera-pick');
+  const camera = cams.value;
+  const cam = cams.layout?.cameras.find((c) => c.id === camera);
+  const heat = camera ? await heatOf(storeId, camera) : { grid: null };
+  if (stale()) return;
+  const none = !heat.grid;
+  $('floor-none').classList.toggle('hidden', !none);
+  if (none) {
+    $('floor').replaceChildren();
+    return;
+  }
+  const floor = cam?.floor ?? {
+    widthM: heat.grid.cols * heat.grid.cellM,
+    depthM: heat.grid.rows * heat.grid.cellM,
+  };
+  const img = await floorImage(storeId);
+  if (stale()) return;
+  const hot = floorHeat($('floor'), {
+    imageUrl: img?.url,
+    imageSize: img?.size,
+    floor,
+    grid: heat.grid,
+    title: `${t('floorHeat')} · ${storeId} · ${camera}`,
+  });
+  $('floor').dataset.quarters = String(heat.quarters);
+  $('floor').dataset.hottest = hot ? `${hot.col},${hot.row}` : '';
+  $('floor').dataset.image = img ? 'yes' : 'no';
+  $('floor').dataset.store = storeId;
+});
+
+$('floor-upload').addEventListener('change', async () => {
+  const file = $('floor-upload').files[0];
+  if (!file) return;
+  const id = $('store-pick').value;
+  const res = await fetch(`/api/v1/stores/${encodeURIComponent(id)}/floor-plan`, {
+    method: 'PUT',
+    headers: {
+      authorization: `Bearer ${session.token}`,
+      'content-type': file.type || 'application/octet-stream',
+    },
+    body: file,
+  });
+  const body = await res.json().catch(() => ({}));
+  $('floor-upload-msg').textContent = res.ok
+    ? `${t('uploaded')} ${body.width}×${body.height}`
+    : (body.error?.message ?? `HTTP ${res.status}`);
+  $('floor-upload-msg').className = res.ok ? 'ok' : 'error';
+  if (res.ok) {
+    stores = (await api('GET', '/stores?limit=1000')).stores;
+    await drawFloor(id);
+  }
+});
+
+function defaultCompareDates() {
+  if ($('before-from').value) return;
+  const day = (offset) =>
+    new Date(Date.now() + offset * 86_400_000).toLocaleDateString('en-CA', { timeZone: TZ });
+  $('before-from').value = day(-14);
+  $('before-to').value = day(-7);
+  $('after-from').value = day(-7);
+  $('after-to').value = day(1);
+}
+
+$('compare-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const ms = (id) => String(Date.parse(`${$(id).value}T00:00:00+08:00`));
+  $('compare-error').classList.add('hidden');
+  try {
+    const r = await api(
+      'GET',
+      `/figures/compare?${qs({
+        store: $('store-pick').value,
+        zone: $('compare-zone').value,
+        beforeFrom: ms('before-from'),
+        beforeTo: ms('before-to'),
+        afterFrom: ms('after-from'),
+        afterTo: ms('after-to'),
+        tz: TZ,
+      })}`,
+    );
+    const keys = r.zone
+      ? ['visits', 'avgDwellMs', 'units', 'salesFen', 'salesPerVisitFen', 'visitsPer100Entries']
+      : [
+          'netSalesFen',
+          'tickets',
+          'avgTicketFen',
+          'itemsPerTicket',
+          'multiItemShare',
+          'footfall',
+          'conversion',
+        ];
+    const fmt = (k) => FIGURES[k] ?? (k === 'avgDwellMs' ? secs : k.endsWith('Fen') ? money : num);
+    fillTable(
+      $('compare-table'),
+      [
+        { key: 'figure', label: t('figure'), format: (k) => t(k === 'salesFen' && r.zone ? 'zoneSales' : k) },
+        { key: 'before', label: t('before'), format: (v, row) => fmt(row.figure)(v) },
+        { key: 'after', label: t('after'), format: (v, row) => fmt(row.figure)(v) },
+        { key: 'change', label: t('change'), format: pct },
+      ],
+      keys.map((k) => ({ figure: k, before: r.before[k], after: r.after[k], change: r.change[k] })),
+      { csvLabel: t('exportCsv') },
+    );
+  } catch (err) {
+    $('compare-error').textContent = err.message;
+    $('compare-error').classList.remove('hidden');
+  }
+});
+
+// ---- one zone type across stores ---------------------------------------------------
+$('zone-type').addEventListener('change', () => loadZones());
+const loadZones = latestOnly(async (stale) => {
+  const types = (await api('GET', '/figures/zone-types')).zoneTypes;
+  if (stale()) return;
+  const sel = $('zone-type');
+  const keep = sel.value;
+  sel.replaceChildren(...types.map((z) => new Option(`${z.zoneType} (${z.stores})`, z.zoneType)));
+  sel.value = types.some((z) => z.zoneType === keep) ? keep : (types[0]?.zoneType ?? '');
+  if (!sel.value) return;
+  const zones = (await api('GET', `/figures/zones?${range()}&zoneType=${encodeURIComponent(sel.value)}`))
+    .zones;
+  zones.sort((a, b) => (b.salesPerVisitFen ?? -1) - (a.salesPerVisitFen ?? -1));
+  barChart(
+    $('zone-chart'),
+    zones.map((z) => ({ label: z.storeId, value: z.salesPerVisitFen, text: money(z.salesPerVisitFen) })),
+    { title: t('perVisit') },
+  );
+  fillTable($('zone-type-table'), zoneColumns(true), zones, {
+    csvLabel: t('exportCsv'),
+    emptyText: t('none'),
+  });
+  // each store's heatmap of the camera that watches this zone, on one colour scale
+  if (!stores.length) stores = (await api('GET', '/stores?limit=1000')).stores;
+  const heats = await Promise.all(
+    zones.slice(0, 12).map(async (z) => ({ z, heat: await heatOf(z.storeId, z.cameraId) })),
+  );
+  const withGrid = heats.filter((h) => h.heat.grid);
+  const scaleMax = Math.max(1e-9, ...withGrid.flatMap((h) => h.heat.grid.cells));
+  const host = $('zone-heatmaps');
+  host.replaceChildren();
+  for (const { z, heat } of withGrid) {
+    const fig = document.createElement('figure');
+    const box = document.createElement('div');
+    const cap = document.createElement('figcaption');
+    cap.textContent = `${z.storeId} · ${z.cameraId}`;
+    fig.append(box, cap);
+    host.append(fig);
+    const img = await floorImage(z.storeId);
+    floorHeat(box, {
+      imageUrl: img?.url,
+      imageSize: img?.size,
+      floor: { widthM: heat.grid.cols * heat.grid.cellM, depthM: heat.grid.rows * heat.grid.cellM },
+      grid: heat.grid,
+      scaleMax,
+      title: cap.textContent,
+    });
+  }
+});
+
+// ---- campaigns ---------------------------------------------------------------------
+$('campaign-group').addEventListener('change', () => loadCampaigns());
+async function loadCampaigns() {
+  const r = await api('GET', `/figures/campaigns?${range()}&${qs({ group: $('campaign-group').value })}`);
+  fillTable(
+    $('campaigns-table'),
+    [
+      { key: 'campaignId', label: t('campaign') },
+      { key: 'issued', label: t('issued'), format: num },
+      { key: 'redemptions', label: t('redemptions'), format: num },
+      { key: 'costFen', label: t('costFen'), format: money },
+      { key: 'redemptionRate', label: t('redemptionRate'), format: pct },
+      { key: 'offersShown', label: t('offersShown'), format: num },
+      { key: 'offersClaimed', label: t('offersClaimed'), format: num },
+      { key: 'offersRedeemed', label: t('offersRedeemed'), format: num },
+      { key: 'offerTakeRate', label: t('offerTakeRate'), format: pct },
+    ],
+    r.campaigns,
+    { csvLabel: t('exportCsv'), emptyText: t('none') },
+  );
+}
+
+// ---- rollouts ----------------------------------------------------------------------
+async function loadRollout() {
+  const { pushes } = await api('GET', '/pushes?limit=20');
+  if (selectedPush === null && pushes.length) selectedPush = pushes[0].id;
+  const target = (p) =>
+    p.target.all
+      ? t('allStores')
+      : p.target.group
+        ? `${t('group')}: ${p.target.group}`
+        : p.target.region
+          ? `${t('region')}: ${p.target.region}`
+          : p.target.stores.join(', ');
+  fillTable(
+    $('pushes-table'),
+    [
+      { key: 'id', label: '#' },
+      { key: 'dataset', label: t('dataset') },
+      { key: 'version', label: t('version') },
+      { key: 'target', label: t('target'), raw: target },
+      {
+        key: 'counts',
+        label: t('counts'),
+        raw: (p) =>
+          ['pending', 'applied', 'unchanged', 'rejected'].map((k) => `${t(k)} ${p.counts[k]}`).join(' · '),
+      },
+      { key: 'createdBy', label: t('createdBy') },
+      { key: 'createdAt', label: t('createdAt'), format: when },
+    ],
+    pushes,
+    {
+      csvLabel: t('exportCsv'),
+      emptyText: t('none'),
+      onRow: (tr, p) => {
+        tr.dataset.push = String(p.id);
+        tr.tabIndex = 0;
+        tr.classList.toggle('selected', p.id === selectedPush);
+        const pick = () => {
+          selectedPush = p.id;
+          loadRollout();
+        };
+        tr.addEventListener('click', pick);
+        tr.addEventListener('keydown', (e) => e.key === 'Enter' && pick());
+      },
+    },
+  );
+  const shown = pushes.find((p) => p.id === selectedPush);
+  fillTable(
+    $('push-stores-table'),
+    [
+      { key: 'storeId', label: t('store') },
+      {
+        key: 'status',
+        label: t('state'),
+        format: (s) => t(s),
+        className: (s) => (s === 'rejected' ? 'down' : s === 'pending' ? 'muted' : 'ok'),
+      },
+      { key: 'problems', label: t('reason'), format: (p) => p.join('; ') },
+    ],
+    shown?.stores ?? [],
+    { csvLabel: t('exportCsv'), emptyText: t('none'), onRow: (tr, s) => (tr.dataset.store = s.storeId) },
+  );
+}
+
+$('push-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const msg = $('push-msg');
+  let body;
+  try {
+    body = JSON.parse($('push-body').value);
+  } catch {
+    msg.textContent = t('badJson');
+    msg.className = 'error';
+    return;
+  }
+  const [kind, name] = $('push-target').value.split(/:(.*)/s);
+  try {
+    const r = await api('POST', '/pushes', {
+      dataset: $('push-dataset').value,
+      version: Number($('push-version').value),
+      body,
+      ...(kind === 'all' ? { all: true } : { [kind]: name }),
+    });
+    selectedPush = r.id;
+    msg.textContent = `${t('pushed')} #${r.id} → ${r.targets}`;
+    msg.className = 'ok';
+    await loadRollout();
+  } catch (err) {
+    msg.textContent = err.message;
+    msg.className = 'error';
+  }
+});
+
+translate();
+showSignedIn();
