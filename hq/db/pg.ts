@@ -8,8 +8,15 @@ pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 const MIGRATION_LOCK = 0x5e_00_00_01;
 
-export function openPgPool(url: string, max = 4): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max, connectionTimeoutMillis: 5000 });
+export function openPgPool(url: string, max = 4, o: { jit?: boolean } = {}): pg.Pool {
+  // JIT off: compiling the figures' jsonb-heavy plans cost more than it saved, 4× on the
+  // zones query (npm run bench -- hq-figures)
+  const pool = new pg.Pool({
+    connectionString: url,
+    max,
+    connectionTimeoutMillis: 5000,
+    options: `-c jit=${o.jit ? 'on' : 'off'}`,
+  });
   // a client that loses its server (a restart) must not crash the process: an idle one
   // reports through the pool, one in use through its own 'error' (its query fails too)
   pool.on('error', () => undefined);
