@@ -1,26 +1,76 @@
 // `npm run hq:demo`: HQ for a 50-store chain on this machine. A throwaway PostgreSQL
 // cluster and a mosquitto broker on loopback ports (the same helpers the tests use),
-// HQ's service with 2 ingest workers, its API on http://127.0.0.1:8090, signed pushes,
-// and 50 virtual stores trading on a compressed day (one day every ten minutes), with a
-// fifth of them losing their link for 20 s every minute. Ctrl-C stops everything.
+// HQ's service with 2 ingest workers, its page and API on http://127.0.0.1:8090, signed
+// pushes, 50 virtual stores trading on a compressed day (one day every ten minutes) with
+// a fifth of them losing their link for 20 s every minute, and one real store daemon
+// counting people on the sample clip. Stores get names, regions, groups and floor plans
+// through HQ's API, as an operator would set them. Ctrl-C stops everything.
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { hashPin } from '../edge/checkout/staff.js';
 import { createLogger } from '../edge/logger.js';
+import { startDaemon } from '../test/helpers/daemon.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { loadHqConfig } from './config.js';
 import { Fleet } from './fleet/fleet.js';
+import { FLEET_SHELVES, floorPlanPng } from './fleet/floor-plan.js';
 import { hqService } from './service.js';
 
 const STORES = Number(process.env.HQ_DEMO_STORES ?? 50);
 const PORT = Number(process.env.HQ_DEMO_PORT ?? 8090);
+const CITIES = ['上海', '杭州', '南京', '苏州', '广州', '深圳', '厦门', '北京', '天津', '成都'];
+const REGION = ['华东', '华东', '华东', '华东', '华南', '华南', '华南', '华北', '华北', '西南'];
+
+/** Names, regions, groups and floor plans, set through HQ's API as an operator would. */
+async function profiles(api: string, ids: string[], visionStore: string): Promise<void> {
+  const signIn = await fetch(`${api}/api/v1/sessions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ userId: 'operator', password: 'operator-demo' }),
+  });
+  const auth = { authorization: `Bearer ${((await signIn.json()) as { token: string }).token}` };
+  const put = async (path: string, body: Buffer | object, type = 'application/json') => {
+    const r = await fetch(`${api}/api/v1${path}`, {
+      method: 'PUT',
+      headers: { ...auth, 'content-type': type },
+      body: Buffer.isBuffer(body) ? body : JSON.stringify(body),
+    });
+    if (!r.ok) throw new Error(`PUT ${path}: ${r.status} ${await r.text()}`);
+  };
+  const plan = await floorPlanPng(20, 12, FLEET_SHELVES);
+  for (const [i, id] of ids.entries()) {
+    await put(`/stores/${id}/profile`, {
+      name: `${CITIES[i % CITIES.length]} ${String(i + 1).padStart(2, '0')} 店`,
+      region: REGION[i % REGION.length],
+      groups: [...(i % 5 === 0 ? ['pilot'] : []), ...(i < 3 ? ['flagship'] : [])],
+    });
+    await put(`/stores/${id}/floor-plan`, plan, 'image/png');
+  }
+  await put(`/stores/${visionStore}/profile`, {
+    name: '演示门店 (摄像头)',
+    region: '华东',
+    groups: ['pilot'],
+  });
+  await put(
+    `/stores/${visionStore}/floor-plan`,
+    await floorPlanPng(27, 12, [{ x: 11, y: 3, w: 7, h: 4, label: 'lamp-post / dairy' }]),
+    'image/png',
+  );
+}
+
+/** What was started, stopped in reverse on the way out, failure included. */
+const stops: (() => Promise<unknown>)[] = [];
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'storeedge-hq-demo-'));
   const [pg, broker] = await Promise.all([startPostgres(), startMosquitto()]);
+  stops.push(
+    () => pg.stop(),
+    () => broker.stop(),
+  );
   const keys = generateKeyPairSync('ed25519');
   writeFileSync(join(dir, 'hq-push.key.pem'), keys.privateKey.export({ type: 'pkcs8', format: 'pem' }), {
     mode: 0o600,
@@ -40,6 +90,7 @@ logLevel: warn
   );
   const log = createLogger('warn').child({ service: 'hq-demo' });
   const svc = hqService(loadHqConfig(join(dir, 'hq.yaml')), { id: 'demo', log, http: true });
+  stops.push(() => svc.lifecycle.stop());
   await svc.lifecycle.start();
   const fleet = new Fleet({
     stores: STORES,
@@ -53,14 +104,48 @@ logLevel: warn
     idPrefix: 'store',
   });
   fleet.start();
+  stops.push(() => fleet.stop());
   const api = svc.http!.address;
-  console.log(`HQ demo: ${STORES} stores trading, HQ on ${api}
+  // depth: the real store daemon counting people on the sample clip, synced to this HQ
+  const visionStore = 'store-camera';
+  writeFileSync(
+    join(dir, 'store.yaml'),
+    `store: { id: ${visionStore} }
+http: { port: 0 }
+db: { path: ./store.db }
+seed: { catalog: ${resolve('config/demo/catalog.json')} }
+mqtt: { enabled: true, url: "${broker.url}" }
+security:
+  hqSigningPublicKey: ${JSON.stringify(keys.publicKey.export({ type: 'spki', format: 'pem' }).toString())}
+cameras:
+  - id: walkway
+    source: { type: file, url: ${resolve('test/fixtures/vision/.cache/vtest.avi')}, loop: true, realtime: true }
+    fps: 5
+    frameSize: { width: 768, height: 576 }
+    lines:
+      - { id: path-west, a: [0.25, 0.2257], b: [0.25, 0.6597], inSide: left }
+    zones:
+      - { id: lamp-post, type: dairy-shelf, polygon: [[0.45, 0.3], [0.72, 0.3], [0.72, 0.62], [0.45, 0.62]], minDwellSeconds: 2, categories: [dairy] }
+    floorPlan: { homography: [20, 0, 0, 0, 14, 0, 0, 0.5, 0.75], widthM: 27, depthM: 12, cellM: 0.5 }
+`,
+  );
+  const daemon = await startDaemon(['--config', join(dir, 'store.yaml')], {}, 60_000);
+  stops.push(() => daemon.stop('SIGTERM'));
+  await profiles(
+    api,
+    fleet.stores.map((_, i) => fleet.storeId(i)),
+    visionStore,
+  );
+  console.log(`HQ demo: ${STORES} virtual stores trading and ${visionStore} counting people on the sample clip
+  HQ's page   ${api}/   sign in as analyst / analyst-demo (sees), or operator / operator-demo (also rolls out)
+              heatmaps reach HQ as each quarter hour closes; ${visionStore}'s own staff page: ${daemon.address}/
   PostgreSQL  ${pg.url}   (psql "${pg.url}")
   mosquitto   ${broker.url}
   sign in     curl -s -XPOST ${api}/api/v1/sessions -H 'content-type: application/json' -d '{"userId":"analyst","password":"analyst-demo"}'
               (operator / operator-demo may also push)
   then, with  -H "authorization: Bearer <token>":
               GET ${api}/api/v1/stores                       every store: online, version, backlog, watermark
+              GET ${api}/api/v1/figures/stores?from=MS&to=MS&sort=conversion   stores ranked by a figure
               GET ${api}/api/v1/stores/store-0001/sales?day=YYYY-MM-DD   a day's sales with lines and payments
               GET ${api}/api/v1/stores/store-0001/counts?from=MS&to=MS    entrance counts by hour
               GET ${api}/api/v1/quarantine                   refused input with its reason
@@ -81,16 +166,16 @@ logLevel: warn
   });
   await stop;
   await trading;
-  await fleet.stop();
-  await svc.lifecycle.stop();
-  await broker.stop();
-  await pg.stop();
 }
 
-main().then(
-  () => process.exit(0),
-  (err: unknown) => {
-    console.error(err);
-    process.exit(1);
-  },
-);
+main()
+  .finally(async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  })
+  .then(
+    () => process.exit(0),
+    (err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );

@@ -58,10 +58,11 @@ export async function startDaemon(
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
   const address = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`daemon not ready in ${timeoutMs} ms:\n${stdout}\n${stderr}`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => {
+      // a daemon that never got ready must not outlive the caller
+      proc.kill('SIGKILL');
+      reject(new Error(`daemon not ready in ${timeoutMs} ms:\n${stdout}\n${stderr}`));
+    }, timeoutMs);
     proc.stdout?.on('data', (d) => {
       stdout += d;
       const ready = logLines().find((l) => l.msg === 'storeedge ready');
