@@ -294,8 +294,15 @@ const loadRanking = latestOnly(async (stale) => {
 // ---- one store ---------------------------------------------------------------------
 $('store-pick').addEventListener('change', () => loadStore());
 $('camera-pick').addEventListener('change', () => drawFloor($('store-pick').value));
+// every store, whatever the fleet tab's filter: the store picker and floor plans read it
+let allStores = [];
+const refreshStores = async () => {
+  allStores = (await api('GET', '/stores?limit=1000')).stores;
+};
+
 const loadStore = latestOnly(async (stale) => {
-  if (!stores.length) stores = (await api('GET', '/stores?limit=1000')).stores;
+  await refreshStores();
+  const stores = allStores;
   const pick = $('store-pick');
   const keep = pick.value;
   pick.replaceChildren(
@@ -383,7 +390,7 @@ async function heatOf(storeId, camera) {
 }
 
 async function floorImage(storeId) {
-  const s = stores.find((x) => x.storeId === storeId);
+  const s = allStores.find((x) => x.storeId === storeId);
   if (!s?.hasFloorPlan) return null;
   const blob = await api('GET', `/stores/${encodeURIComponent(storeId)}/floor-plan`);
   const url = URL.createObjectURL(blob);
@@ -444,7 +451,7 @@ $('floor-upload').addEventListener('change', async () => {
     : (body.error?.message ?? `HTTP ${res.status}`);
   $('floor-upload-msg').className = res.ok ? 'ok' : 'error';
   if (res.ok) {
-    stores = (await api('GET', '/stores?limit=1000')).stores;
+    await refreshStores();
     await drawFloor(id);
   }
 });
@@ -528,7 +535,7 @@ const loadZones = latestOnly(async (stale) => {
     emptyText: t('none'),
   });
   // each store's heatmap of the camera that watches this zone, on one colour scale
-  if (!stores.length) stores = (await api('GET', '/stores?limit=1000')).stores;
+  await refreshStores();
   const heats = await Promise.all(
     zones.slice(0, 12).map(async (z) => ({ z, heat: await heatOf(z.storeId, z.cameraId) })),
   );

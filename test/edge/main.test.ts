@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { migrations } from '../../edge/db/migrations/index.js';
 import { runDaemon, startDaemon } from '../helpers/daemon.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'storeedge-main-'));
@@ -35,7 +36,10 @@ describe('daemon process', () => {
         ['sync', 'ready'],
         ['http', 'ready'],
       ]);
-      expect(body.parts[0]?.details).toMatchObject({ schemaVersion: 9, path: join(dir, 'a/store.db') });
+      expect(body.parts[0]?.details).toMatchObject({
+        schemaVersion: migrations.length,
+        path: join(dir, 'a/store.db'),
+      });
       expect(body.parts[1]?.details).toMatchObject({ devices: [], degraded: false });
       // no cameras configured: the vision part loads no model and runs nothing
       expect(body.parts[2]?.details).toMatchObject({ enabled: true, model: null, cameras: [] });

@@ -302,6 +302,16 @@ describe('HQ API', () => {
       '/quarantine',
       '/pushes',
       '/pushes/1',
+      '/groups',
+      '/stores/api-0001/profile',
+      '/stores/api-0001/floor-plan',
+      '/stores/api-0001/layout',
+      '/figures/stores',
+      '/figures/stores/api-0001',
+      '/figures/zones',
+      '/figures/zone-types',
+      '/figures/campaigns',
+      '/figures/compare',
     ];
     const junk = fc.oneof(
       fc.constant(''),
@@ -321,7 +331,25 @@ describe('HQ API', () => {
       ),
     );
     const query = fc.dictionary(
-      fc.constantFrom('day', 'tz', 'limit', 'after', 'from', 'to', 'camera', 'store', 'x'),
+      fc.constantFrom(
+        'day',
+        'tz',
+        'limit',
+        'after',
+        'from',
+        'to',
+        'camera',
+        'store',
+        'x',
+        'sort',
+        'group',
+        'region',
+        'bucket',
+        'zoneType',
+        'zone',
+        'beforeFrom',
+        'afterTo',
+      ),
       junk,
       { maxKeys: 4 },
     );
@@ -336,6 +364,10 @@ describe('HQ API', () => {
           body: fc.anything({ maxDepth: 2 }),
           stores: fc.array(junk, { maxLength: 3 }),
           all: fc.boolean(),
+          group: junk,
+          name: junk,
+          groups: fc.array(junk, { maxLength: 3 }),
+          timeZone: junk,
         },
         { requiredKeys: [] },
       ),
@@ -345,7 +377,7 @@ describe('HQ API', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.constantFrom(...paths),
-        fc.constantFrom('GET', 'POST', 'DELETE', 'PATCH'),
+        fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH'),
         query,
         body,
         fc.constantFrom('ana', 'ops', undefined),
@@ -358,9 +390,9 @@ describe('HQ API', () => {
           if (r.status >= 400) expect(r.body.error.code).toEqual(expect.any(String));
         },
       ),
-      { numRuns: 400, seed: 1129 },
+      { numRuns: 800, seed: 1129 },
     );
-    expect(n).toBe(400);
+    expect(n).toBe(800);
     // the inputs reached past the schemas and the sign-in, not only bounced off them
     for (const code of [200, 400, 401, 404])
       expect(statuses.get(code) ?? 0, `status ${code}`).toBeGreaterThan(0);
