@@ -300,6 +300,13 @@ export const ConfigSchema = Type.Object(
         default: 1,
         description: 'value of one point as a tender',
       }),
+      offlineSpendCapPerDay: Type.Integer({
+        minimum: 0,
+        maximum: 10_000_000,
+        default: 500,
+        description:
+          'while HQ is out of reach: the most points one member may spend here per day (HQ is the ledger of record; two stores apart could otherwise spend the same points)',
+      }),
     }),
     devices: Type.Array(DeviceConfig, { default: [] }),
     cameras: Type.Array(CameraConfig, { default: [] }),

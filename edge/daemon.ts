@@ -60,11 +60,14 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
     labels: config.barcodes.labels,
   };
   const store = { id: config.store.id, name: config.store.name, timezone: config.store.timezone };
+  // a store without HQ (mqtt off) is its own ledger: no offline cap
+  let hqOnline = () => true;
   const context = () => ({
     now: clock(),
     timezone: store.timezone,
     storeId: store.id,
     loyalty: config.loyalty,
+    hqOnline: hqOnline(),
   });
   const devices = new DevicesPart({
     devices: config.devices,
@@ -114,6 +117,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
   });
   lifecycle.add(sync);
   telemetryGate = () => sync.acceptsTelemetry();
+  if (config.mqtt.enabled) hqOnline = () => sync.hqReachable();
 
   const staffAuth = new StaffAuth({ staff: config.security.staff, clock });
   const kioskAuth = new KioskAuth(config.security.kioskTokens);
@@ -145,6 +149,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
       clock,
       store,
       loyalty: config.loyalty,
+      hqOnline: () => hqOnline(),
       scanOptions,
       staffAuth,
       kioskAuth,

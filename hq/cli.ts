@@ -11,6 +11,9 @@
 //       N virtual stores (the store's real checkout, outbox, publisher and link) trading
 //       `rate` sales/s each on a compressed day; every EVERY_S seconds a SHARE of them
 //       loses its link for FOR_S seconds. Stops by itself after --seconds.
+//   hq-scale conflicts --db postgres://… [--kind points_overspend|coupon_reuse] [--store ID]
+//       the chain ledger's reconciliation report: totals by kind and store, then each
+//       conflict with its sales, amount and what was done
 // SIGINT/SIGTERM stop the process (what a worker holds is written first): exit 0 on a
 // clean stop, 1 on a failed start or stop, 78 on an invalid config. The lab HQ on one
 // SQLite file stays in sync/hq/cli.ts (`npm run hq -- ingest --db FILE`).
@@ -20,12 +23,42 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../edge/logger.js';
 import { HqConfigError, loadHqConfig } from './config.js';
+import { openPgPool } from './db/pg.js';
 import { Fleet } from './fleet/fleet.js';
+import { type ConflictRow, conflictReport } from './ledger/report.js';
 import { hqService, isPostgres } from './service.js';
 
 const USAGE = `usage: hq-scale ingest --db postgres://… --broker mqtt://… [--group G] [--id NAME] [--gap-ms MS]
        hq-scale serve [--config FILE] [--id NAME]
-       hq-scale fleet --broker mqtt://… [--stores N] [--rate R] [--seconds S] [--outage EVERY,FOR,SHARE] [--hq-key PEM]`;
+       hq-scale fleet --broker mqtt://… [--stores N] [--rate R] [--seconds S] [--outage EVERY,FOR,SHARE] [--hq-key PEM]
+       hq-scale conflicts --db postgres://… [--kind KIND] [--store ID]`;
+
+async function conflicts(o: Record<string, string | undefined>): Promise<number> {
+  if (!o.db || !isPostgres(o.db)) {
+    console.error(USAGE);
+    return 64;
+  }
+  const pool = openPgPool(o.db, 1);
+  try {
+    const all: ConflictRow[] = [];
+    let after = 0;
+    let report: Awaited<ReturnType<typeof conflictReport>>;
+    do {
+      report = await conflictReport(pool, { kind: o.kind, store: o.store, limit: 1000, after });
+      all.push(...report.conflicts);
+      after = Number(report.next ?? 0);
+    } while (report.next);
+    console.log('kind              store                conflicts  amount');
+    for (const t of report.totals)
+      console.log(
+        `${t.kind.padEnd(17)} ${t.storeId.padEnd(20)} ${String(t.conflicts).padStart(9)}  ${t.amount}`,
+      );
+    for (const c of all) console.log(JSON.stringify(c));
+    return 0;
+  } finally {
+    await pool.end();
+  }
+}
 
 async function fleet(o: Record<string, string | undefined>): Promise<number> {
   const outage = (o.outage ?? '').split(',').map(Number);
@@ -79,9 +112,12 @@ async function main(argv: string[]): Promise<number> {
       group: { type: 'string' },
       id: { type: 'string', default: `${hostname()}-${process.pid}` },
       'gap-ms': { type: 'string' },
+      kind: { type: 'string' },
+      store: { type: 'string' },
     },
   });
   if (cmd === 'fleet') return fleet(o);
+  if (cmd === 'conflicts') return conflicts(o);
   if (cmd !== 'ingest' && cmd !== 'serve') {
     console.error(USAGE);
     return 64;

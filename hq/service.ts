@@ -2,6 +2,7 @@
 // lifecycle (database → ingest workers → broker client for pushes → HTTP API) and
 // stopped in reverse. A process may run any subset: `ingest` runs workers only, `serve`
 // the API and pushes with or without workers of its own.
+import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -56,6 +57,7 @@ class IngestPart implements Part {
     private readonly c: HqConfig,
     private readonly id: string,
     private readonly log: Logger,
+    private readonly key: KeyObject | null,
   ) {}
   async start(): Promise<void> {
     for (let i = 0; i < this.c.ingest.workers; i++) {
@@ -67,6 +69,7 @@ class IngestPart implements Part {
         clientId: `hq-ingest-${this.id}-${i + 1}`,
         shareGroup: this.c.ingest.shareGroup,
         gapTimeoutMs: this.c.ingest.gapTimeoutMs,
+        signingKey: this.key,
       });
       await w.start();
       this.workers.push(w);
@@ -134,14 +137,15 @@ export interface HqService {
 export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boolean }): HqService {
   const lifecycle = new Lifecycle(o.log, { stopTimeoutMs: 15_000 });
   const db = new DatabasePart(c.db);
-  const ingest = new IngestPart(db, c, o.id, o.log);
+  // HQ's push key signs pushes and the member figures the workers send the stores
+  const key = c.signingKeyFile ? hqPrivateKey(readFileSync(c.signingKeyFile, 'utf8')) : null;
+  const ingest = new IngestPart(db, c, o.id, o.log, key);
   lifecycle.add(db).add(ingest);
   let http: HttpPart | null = null;
   if (o.http) {
     const pool = db.pool;
     if (!pool) throw new Error("HQ's API needs PostgreSQL: db must be a postgres:// URL");
     const broker = new BrokerPart(c, o.id);
-    const key = c.signingKeyFile ? hqPrivateKey(readFileSync(c.signingKeyFile, 'utf8')) : null;
     const auth = new HqAuth(c.users as HqUser[], c.sessionHours * 3_600_000);
     http = new HttpPart(c, () =>
       buildHqApp({

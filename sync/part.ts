@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { Db } from '../edge/db/open.js';
 import type { Part } from '../edge/lifecycle.js';
+import { applyReplica, readReplica } from '../edge/members/replica.js';
 import { BacklogGuard, type BacklogStatus } from './backlog.js';
 import { MqttLink } from './link.js';
 import { PendingReplies } from './pending-replies.js';
@@ -129,6 +130,11 @@ export class SyncPart implements Part {
     return this.guard?.status() ?? null;
   }
 
+  /** Whether HQ is in reach now: the link is up. */
+  hqReachable(): boolean {
+    return this.link?.connected ?? false;
+  }
+
   /** Whether telemetry may be written now (not while the disk is low). */
   acceptsTelemetry(): boolean {
     return this.guard?.acceptsTelemetry() ?? true;
@@ -171,6 +177,21 @@ export class SyncPart implements Part {
     if (!this.link?.connected) return;
     const body = this.health();
     void this.link.publish(this.topics.heartbeat, JSON.stringify(body), { qos: 0 }).catch(() => undefined);
+  }
+
+  /** HQ's figure for a member (signed like a push; the newest version wins). A bad one is
+   * logged and changes nothing; members are too many to answer each in the outbox. */
+  private memberUpdate(doc: unknown): void {
+    const opened = openPush('member', doc, this.hqKey);
+    if ('status' in opened) {
+      this.o.log.warn({ problems: opened.problems }, 'member update from HQ refused');
+      return;
+    }
+    try {
+      applyReplica(this.o.db(), readReplica(opened.body), opened.version, this.o.storeId, Date.now());
+    } catch (err) {
+      this.o.log.warn({ err: (err as Error).message }, 'member update from HQ refused');
+    }
   }
 
   /** A signed model push: checked like any push, then handed to the vision part to load and try. */
@@ -268,6 +289,10 @@ export class SyncPart implements Part {
     }
     if (what.kind === 'cmd' && what.name === 'model') {
       void this.modelPush(body).then(reply);
+      return;
+    }
+    if (what.kind === 'cmd' && what.name === 'member') {
+      this.memberUpdate(body);
       return;
     }
     if ((PUSHABLE as readonly string[]).includes(what.name)) {

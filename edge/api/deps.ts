@@ -14,6 +14,8 @@ export interface BusinessDeps {
   clock: () => number;
   store: { id: string; name: string; timezone: string };
   loyalty: CheckoutContext['loyalty'];
+  /** whether HQ is in reach now (points spending falls under a daily cap when not) */
+  hqOnline?: () => boolean;
   scanOptions: ScanOptions;
   staffAuth: StaffAuth;
   kioskAuth: KioskAuth;
@@ -39,7 +41,13 @@ export interface KioskDirectory {
 }
 
 export function checkoutContext(d: BusinessDeps): CheckoutContext {
-  return { now: d.clock(), timezone: d.store.timezone, storeId: d.store.id, loyalty: d.loyalty };
+  return {
+    now: d.clock(),
+    timezone: d.store.timezone,
+    storeId: d.store.id,
+    loyalty: d.loyalty,
+    ...(d.hqOnline ? { hqOnline: d.hqOnline() } : {}),
+  };
 }
 
 /** An idempotent write bound to the store's database and clock. */

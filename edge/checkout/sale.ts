@@ -14,7 +14,9 @@ export interface CheckoutContext {
   now: number;
   timezone: string;
   storeId: string;
-  loyalty: { pointsPerYuan: number; fenPerPoint: number };
+  loyalty: { pointsPerYuan: number; fenPerPoint: number; offlineSpendCapPerDay?: number };
+  /** false while the store's link to HQ is down: points spending falls under the offline cap */
+  hqOnline?: boolean;
 }
 
 export interface SaleResult {

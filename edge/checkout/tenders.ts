@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open.js';
 import { DomainError } from '../errors.js';
+import { startOfLocalDay } from '../local-day.js';
 import { getMember } from '../members/members.js';
 import { getCart, requireStatus } from './carts.js';
 import { type Quote, quoteCart } from './quote.js';
@@ -128,6 +129,17 @@ export function payPoints(db: Db, cartId: string, points: number, ctx: CheckoutC
       const available = getMember(db, cart.member_id).points * ctx.loyalty.fenPerPoint - reserved;
       const amount = points * ctx.loyalty.fenPerPoint;
       if (amount > available) throw new DomainError('conflict', 'POINTS_INSUFFICIENT', 'not enough points');
+      if (ctx.hqOnline === false) {
+        // HQ keeps the chain's balance: apart from it, a store spends at most a daily cap
+        const cap = ctx.loyalty.offlineSpendCapPerDay ?? 0;
+        const spent = offlineSpentToday(db, cart.member_id, startOfLocalDay(ctx.now, ctx.timezone));
+        if (spent + reserved / ctx.loyalty.fenPerPoint + points > cap)
+          throw new DomainError(
+            'conflict',
+            'POINTS_OFFLINE_CAP',
+            `HQ is out of reach: a member may spend at most ${cap} points a day here until the link is back (${Math.max(0, cap - spent)} left today)`,
+          );
+      }
       if (amount > q.dueFen)
         throw new DomainError('conflict', 'AMOUNT_TOO_HIGH', `only ¥${(q.dueFen / 100).toFixed(2)} is due`);
       const id = insertApproved(db, cartId, 'points', amount, amount, { points }, ctx.now);
@@ -205,4 +217,15 @@ export function openProviderPayment(
       return { paymentId: id, reference, amountFen: amount };
     })
     .immediate();
+}
+
+/** Points the member spent here today that HQ does not hold yet (spent while apart from it). */
+function offlineSpentToday(db: Db, memberId: string, dayStart: number): number {
+  return db
+    .prepare(
+      `SELECT coalesce(-sum(l.delta), 0) FROM points_ledger l JOIN members m ON m.id = l.member_id
+        WHERE l.member_id = ? AND l.reason = 'spend' AND l.created_at >= ? AND l.outbox_seq > m.hq_through`,
+    )
+    .pluck()
+    .get(memberId, dayStart) as number;
 }

@@ -63,21 +63,25 @@ export function movePoints(
   },
 ): void {
   if (m.delta === 0) return;
-  const r = db
-    .prepare('UPDATE members SET points = points + ?, updated_at = ? WHERE id = ? AND points + ? >= 0')
-    .run(m.delta, m.now, m.memberId, m.delta);
-  if (r.changes !== 1) {
+  const balance = balanceAfter(db, m.memberId, m.delta);
+  if (balance === null) {
     throw new DomainError(
       'conflict',
       'POINTS_INSUFFICIENT',
       `member ${m.memberId} has too few points for ${m.delta}`,
     );
   }
-  db.prepare(
-    'INSERT INTO points_ledger (member_id, delta, reason, sale_id, refund_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-  ).run(m.memberId, m.delta, m.reason, m.saleId ?? null, m.refundId ?? null, m.now);
-  const balance = db.prepare('SELECT points FROM members WHERE id = ?').pluck().get(m.memberId) as number;
-  appendOutbox(
+  db.prepare('UPDATE members SET points = ?, updated_at = ? WHERE id = ?').run(
+    Math.max(0, balance),
+    m.now,
+    m.memberId,
+  );
+  const row = db
+    .prepare(
+      'INSERT INTO points_ledger (member_id, delta, reason, sale_id, refund_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    )
+    .run(m.memberId, m.delta, m.reason, m.saleId ?? null, m.refundId ?? null, m.now);
+  const { seq } = appendOutbox(
     db,
     {
       type: 'points.moved',
@@ -88,11 +92,38 @@ export function movePoints(
         reason: m.reason,
         saleId: m.saleId ?? null,
         refundId: m.refundId ?? null,
-        balance,
+        balance: Math.max(0, balance),
       },
     },
     m.now,
   );
+  // the movement's place in what HQ hears: HQ's figure holds it once HQ has this seq
+  db.prepare('UPDATE points_ledger SET outbox_seq = ? WHERE id = ?').run(seq, row.lastInsertRowid);
+}
+
+/**
+ * The member's balance after `delta`, or null when a spend would take it below zero.
+ * With HQ's figure (a replica), the truth is HQ's balance plus this store's movements
+ * HQ does not hold yet; without one, the store's own balance.
+ */
+function balanceAfter(db: Db, memberId: string, delta: number): number | null {
+  const m = db.prepare('SELECT points, hq_points, hq_version FROM members WHERE id = ?').get(memberId) as
+    | { points: number; hq_points: number | null; hq_version: number | null }
+    | undefined;
+  if (!m) throw notFound('member', memberId);
+  const now = (m.hq_version === null ? m.points : (m.hq_points ?? 0) + unsyncedPoints(db, memberId)) + delta;
+  return delta < 0 && now < 0 ? null : now;
+}
+
+/** This store's movements of the member's points that HQ's last figure does not hold. */
+export function unsyncedPoints(db: Db, memberId: string): number {
+  return db
+    .prepare(
+      `SELECT coalesce(sum(l.delta), 0) FROM points_ledger l JOIN members m ON m.id = l.member_id
+        WHERE l.member_id = ? AND l.outbox_seq > m.hq_through`,
+    )
+    .pluck()
+    .get(memberId) as number;
 }
 
 /** Points a payment earns: whole points per whole yuan paid (points paid with earn none). */

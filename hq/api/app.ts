@@ -10,6 +10,7 @@ import type { Logger } from '../../edge/logger.js';
 import type { PushSender } from '../pushes.js';
 import type { HqAuth } from './auth.js';
 import { figureRoutes } from './figures-routes.js';
+import { ledgerRoutes } from './ledger-routes.js';
 import { hqRoutes } from './routes.js';
 import { storeRoutes } from './store-routes.js';
 import { hqUiRoutes } from './ui.js';
@@ -47,6 +48,7 @@ export function buildHqApp(o: HqAppOptions): FastifyInstance {
   app.register(hqRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth, pushes: o.pushes });
   app.register(figureRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
   app.register(storeRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
+  app.register(ledgerRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
   app.register(hqUiRoutes);
   return app;
 }

@@ -297,4 +297,36 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX store_profiles_groups ON store_profiles USING gin (groups);
     `,
   },
+  {
+    version: 5,
+    name: 'chain_ledger',
+    sql: `
+      -- the chain's members and their points: HQ's balance is the sum of every store's
+      -- movements, whatever order they arrive in
+      ALTER TABLE points_movements ADD COLUMN sale_id text;
+      CREATE TABLE ledger_members (
+        member_id       text PRIMARY KEY,
+        enrolled_store  text,
+        enrolled_at     bigint,
+        balance         bigint NOT NULL DEFAULT 0,
+        updated_at      timestamptz NOT NULL DEFAULT now()
+      );
+      -- what an offline store's policy let through and HQ found afterwards; never dropped
+      CREATE TABLE ledger_conflicts (
+        id           bigserial PRIMARY KEY,
+        kind         text   NOT NULL CHECK (kind IN ('points_overspend', 'coupon_reuse')),
+        store_id     text   NOT NULL,
+        seq          bigint NOT NULL,
+        sale_id      text,
+        member_id    text,
+        coupon_id    text,
+        amount       bigint NOT NULL,
+        others       jsonb  NOT NULL DEFAULT '[]',
+        resolution   text   NOT NULL,
+        detected_at  timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (kind, store_id, seq)
+      );
+      CREATE INDEX ledger_conflicts_time ON ledger_conflicts (detected_at);
+    `,
+  },
 ];

@@ -104,6 +104,8 @@ export interface VirtualStoreOptions {
   reconnect?: { baseMs: number; capMs: number };
   /** HQ's push key (PEM): with it the store takes HQ's signed pushes */
   hqSigningPublicKey?: string;
+  /** points a member may spend here per day while HQ is out of reach (default 500) */
+  offlineSpendCapPerDay?: number;
   random: () => number;
 }
 
@@ -167,12 +169,18 @@ export class VirtualStore {
     await this.part.stop();
   }
 
-  private ctx(now: number): CheckoutContext {
+  /** The checkout's context now: HQ in reach or not, as the store's real daemon has it. */
+  context(now = Date.now()): CheckoutContext {
     return {
       now,
       timezone: 'Asia/Shanghai',
       storeId: this.o.storeId,
-      loyalty: { pointsPerYuan: 1, fenPerPoint: 1 },
+      loyalty: {
+        pointsPerYuan: 1,
+        fenPerPoint: 1,
+        offlineSpendCapPerDay: this.o.offlineSpendCapPerDay ?? 500,
+      },
+      hqOnline: this.part.hqReachable(),
     };
   }
 
@@ -199,12 +207,17 @@ export class VirtualStore {
       if (offers.length) claimCoupon(this.db, offers[Math.floor(r() * offers.length)]!.id, member, now);
       setMember(this.db, cart.id, member, now);
     }
-    let q = startPayment(this.db, cart.id, this.ctx(now));
+    let q = startPayment(this.db, cart.id, this.context(now));
     if (member && r() < 0.25) {
       const points = Math.min(getMember(this.db, member).points, Math.floor(q.dueFen / 2));
-      if (points > 0) q = payPoints(this.db, cart.id, points, this.ctx(now)).quote;
+      try {
+        if (points > 0) q = payPoints(this.db, cart.id, points, this.context(now)).quote;
+      } catch (err) {
+        // apart from HQ past the day's cap: the shopper pays the rest in cash
+        if ((err as { code?: string }).code !== 'POINTS_OFFLINE_CAP') throw err;
+      }
     }
-    const paid = q.dueFen > 0 ? payCash(this.db, cart.id, q.dueFen, this.ctx(now)) : null;
+    const paid = q.dueFen > 0 ? payCash(this.db, cart.id, q.dueFen, this.context(now)) : null;
     const saleId = paid?.sale?.saleId;
     if (!saleId) return;
     this.saleIds.push(saleId);

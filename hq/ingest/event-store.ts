@@ -3,6 +3,7 @@
 // (sqlite-event-store.ts). Both apply the same rules, from the pure steps below: one
 // copy per (store, seq), a repeat with the same digest is a duplicate and with other
 // content a conflict, and the watermark moves over events and quarantined places alike.
+import type { MemberReplica } from '../ledger/ledger.js';
 import type { Quarantined, StoredEvent } from './classify.js';
 
 export interface IngestResult {
@@ -10,6 +11,10 @@ export interface IngestResult {
   duplicates: number;
   conflicts: number;
   quarantined: number;
+  /** conflicts the chain ledger found in the batch (PostgreSQL only) */
+  ledgerConflicts?: number;
+  /** members whose replica at the stores changed (PostgreSQL only): HQ tells every store */
+  members?: string[];
 }
 
 export interface Gap {
@@ -37,6 +42,8 @@ export interface HqEventStore {
   /** Gaps open for `timeoutMs`, each handed to one caller, at most once per timeout. */
   claimGaps(timeoutMs: number, limit?: number): Promise<Gap[]>;
   watermark(storeId: string): Promise<Watermark | null>;
+  /** HQ's figures for these members, as the stores' replicas take them (PostgreSQL only). */
+  replicas?(memberIds: string[]): Promise<MemberReplica[]>;
 }
 
 /** One string per (store, seq), for maps and sets of events. */

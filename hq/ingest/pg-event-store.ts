@@ -5,6 +5,7 @@
 // locked in store order, so two batches never wait on each other in a cycle; a
 // deadlock or a lost connection is retried by the caller with the same batch.
 import type pg from 'pg';
+import { applyLedgerPg, type MemberReplica, memberReplicas, membersInRanges } from '../ledger/ledger.js';
 import type { Quarantined, StoredEvent } from './classify.js';
 import {
   eventKey,
@@ -41,6 +42,10 @@ async function inTransaction<T>(pool: pg.Pool, work: (c: pg.PoolClient) => Promi
 
 export class PgEventStore implements HqEventStore {
   constructor(readonly pool: pg.Pool) {}
+
+  replicas(memberIds: string[]): Promise<MemberReplica[]> {
+    return memberReplicas(this.pool, memberIds);
+  }
 
   async ingest(events: StoredEvent[], quarantined: Quarantined[]): Promise<IngestResult> {
     const { first, repeats } = splitBatch(events);
@@ -97,35 +102,43 @@ export class PgEventStore implements HqEventStore {
         );
       }
       await writeProjectionsPg(c, fresh);
-      await this.advance(c, fresh, dupsByStore, allQuarantined);
+      const ledgerConflicts = await applyLedgerPg(c, fresh);
+      const moves = await this.advance(c, fresh, dupsByStore, allQuarantined);
       return {
         fresh: fresh.length,
         duplicates: again.length - conflicts.length,
         conflicts: conflicts.length,
         quarantined: allQuarantined.length,
+        ledgerConflicts,
+        members: await membersInRanges(c, moves),
       };
     });
   }
 
-  /** Moves each touched store's watermark, in the batch's transaction. */
+  /** Moves each touched store's watermark, in the batch's transaction; returns how each moved. */
   private async advance(
     c: pg.PoolClient,
     fresh: StoredEvent[],
     dups: Map<string, number>,
     quarantined: Quarantined[],
-  ): Promise<void> {
+  ): Promise<{ storeId: string; from: number; to: number }[]> {
     const per = perStore(fresh, dups, quarantined);
-    if (!per.size) return;
+    if (!per.size) return [];
     const ids = [...per.keys()].sort();
     await c.query(
       'INSERT INTO store_watermarks (store_id) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING',
       [ids],
     );
     // lock in store order first; the next statement then sees every batch committed before
-    await c.query('SELECT 1 FROM store_watermarks WHERE store_id = ANY($1) ORDER BY store_id FOR UPDATE', [
-      ids,
-    ]);
-    await c.query(
+    const before = new Map(
+      (
+        await c.query(
+          'SELECT store_id, contiguous_seq FROM store_watermarks WHERE store_id = ANY($1) ORDER BY store_id FOR UPDATE',
+          [ids],
+        )
+      ).rows.map((r: { store_id: string; contiguous_seq: number }) => [r.store_id, Number(r.contiguous_seq)]),
+    );
+    const after = await c.query(
       `UPDATE store_watermarks w SET
          max_seq = greatest(w.max_seq, n.max_seq),
          events = w.events + n.fresh,
@@ -144,7 +157,8 @@ export class PgEventStore implements HqEventStore {
          updated_at = now()
        FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[])
          AS n(store_id, max_seq, fresh, dups, quarantined)
-       WHERE w.store_id = n.store_id`,
+       WHERE w.store_id = n.store_id
+       RETURNING w.store_id, w.contiguous_seq`,
       [
         ids,
         ids.map((s) => per.get(s)!.max),
@@ -153,6 +167,11 @@ export class PgEventStore implements HqEventStore {
         ids.map((s) => per.get(s)!.quarantined),
       ],
     );
+    return after.rows.map((r: { store_id: string; contiguous_seq: number }) => ({
+      storeId: r.store_id,
+      from: before.get(r.store_id) ?? 0,
+      to: Number(r.contiguous_seq),
+    }));
   }
 
   /** A store's birth/death state or heartbeat; a heartbeat says how far the broker took its events. */

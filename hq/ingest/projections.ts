@@ -145,6 +145,7 @@ function tables(): Record<string, Table> {
       ['reason', 'text'],
       ['balance', 'bigint'],
       ['at', 'bigint'],
+      ['sale_id', 'text'],
     ]),
   };
 }
@@ -212,7 +213,7 @@ export function projectionTables(events: WireEvent[]): Table[] {
         t.layouts!.rows.push([...k, JSON.stringify(p), e.createdAt]);
         break;
       case 'points.moved':
-        t.points!.rows.push([...k, p.memberId, p.delta, p.reason, p.balance, e.createdAt]);
+        t.points!.rows.push([...k, p.memberId, p.delta, p.reason, p.balance, e.createdAt, p.saleId]);
         break;
       case 'vision.counts':
         // a rolled-up or dropped row ({rolledUpInto} / {dropped}) carries no counts

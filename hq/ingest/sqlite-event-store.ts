@@ -47,7 +47,7 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS coupon_redemptions (store_id TEXT, seq INTEGER, coupon_id TEXT, campaign_id TEXT, sale_id TEXT,
     amount_fen INTEGER, direction INTEGER, at INTEGER, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS points_movements (store_id TEXT, seq INTEGER, member_id TEXT, delta INTEGER, reason TEXT,
-    balance INTEGER, at INTEGER, PRIMARY KEY (store_id, seq));
+    balance INTEGER, at INTEGER, sale_id TEXT, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS coupons_issued (store_id TEXT, seq INTEGER, coupon_id TEXT, campaign_id TEXT, member_id TEXT,
     source TEXT, sale_id TEXT, issued_at INTEGER, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS offers_shown (store_id TEXT, seq INTEGER, sale_id TEXT, campaign_id TEXT, shown_at INTEGER,
@@ -69,6 +69,7 @@ const ADDED_COLUMNS = [
   ['sale_lines', 'categories', "TEXT NOT NULL DEFAULT '[]'"],
   ['coupon_redemptions', 'at', 'INTEGER'],
   ['points_movements', 'at', 'INTEGER'],
+  ['points_movements', 'sale_id', 'TEXT'],
 ] as const;
 
 export class SqliteEventStore implements HqEventStore {

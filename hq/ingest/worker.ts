@@ -11,9 +11,11 @@
 // routing a share to a disconnected member with a persistent session (#1747), so a
 // message is acknowledged when it arrives and a worker killed mid-batch loses what it
 // held: the stores' resends, asked for from the watermark, bring it back.
+import type { KeyObject } from 'node:crypto';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { answerStoreRequest } from '../../sync/hq-requests.js';
+import { signPush } from '../../sync/signing.js';
 import { classify, type Quarantined, type StoredEvent } from './classify.js';
 import type { HqEventStore } from './event-store.js';
 
@@ -30,6 +32,8 @@ export interface IngestWorkerOptions {
   batchMax?: number;
   /** messages held while the database is away; past it they are dropped (resends recover them) */
   pendingMax?: number;
+  /** HQ's push key: with it the worker tells every store of the members a batch changed */
+  signingKey?: KeyObject | null;
 }
 
 export class IngestWorker {
@@ -52,6 +56,8 @@ export class IngestWorker {
     dbErrors: 0,
     dropped: 0,
     resendRequests: 0,
+    ledgerConflicts: 0,
+    memberUpdates: 0,
   };
 
   constructor(private readonly o: IngestWorkerOptions) {}
@@ -128,7 +134,9 @@ export class IngestWorker {
         this.stats.duplicates += r.duplicates;
         this.stats.conflicts += r.conflicts;
         this.stats.quarantined += r.quarantined;
+        this.stats.ledgerConflicts += r.ledgerConflicts ?? 0;
         this.retryMs = 100;
+        if (r.members?.length) void this.tellStores(r.members);
       })
       .catch((err: Error) => {
         // the database is away or the batch deadlocked: keep it, try again shortly
@@ -145,6 +153,28 @@ export class IngestWorker {
           this.flushTimer = setTimeout(() => void this.flush(), this.stats.dbErrors ? this.retryMs : 0);
       });
     return this.flushing;
+  }
+
+  /** Every store hears HQ's figure for these members (signed; the newest version wins at the
+   * store, so two workers' messages may cross). A store offline gets it from its session. */
+  private async tellStores(ids: string[]): Promise<void> {
+    const key = this.o.signingKey;
+    if (!key || !this.o.store.replicas) return;
+    try {
+      for (const r of await this.o.store.replicas(ids)) {
+        const msg = signPush(key, {
+          dataset: 'member',
+          version: r.version + 1,
+          issuedAt: Date.now(),
+          body: r,
+        });
+        await this.client?.publishAsync(`${this.o.prefix}/all/cmd/member`, JSON.stringify(msg), { qos: 1 });
+        this.stats.memberUpdates++;
+      }
+    } catch (err) {
+      // the next change of the member sends its figure again
+      this.o.log.warn({ err: (err as Error).message }, 'member figures not sent to the stores');
+    }
   }
 
   private async askForGaps(): Promise<void> {

@@ -66,6 +66,11 @@ const sampleData: Record<number, (db: Db) => void> = {
       `INSERT INTO kiosk_alerts (id, kiosk_id, kind, message, created_at) VALUES ('a9', 'scan-and-go', 'label', 'label refused', 0)`,
     ).run();
   },
+  11: (db) => {
+    db.prepare(
+      `INSERT INTO members (id, name, points, created_at, updated_at) VALUES ('m11', NULL, 5, 0, 0)`,
+    ).run();
+  },
   10: () => {
     // offers_shown references a sale; the upgrade path is covered by the empty table
   },
@@ -104,6 +109,7 @@ describe('database', () => {
       '0008_exit_passes',
       '0009_label_policy',
       '0010_offers_shown',
+      '0011_member_replica',
     ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();

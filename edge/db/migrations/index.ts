@@ -10,6 +10,7 @@ import { m0007Vision } from './0007_vision.js';
 import { m0008ExitPasses } from './0008_exit_passes.js';
 import { m0009LabelPolicy } from './0009_label_policy.js';
 import { m0010OffersShown } from './0010_offers_shown.js';
+import { m0011MemberReplica } from './0011_member_replica.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -22,4 +23,5 @@ export const migrations: readonly Migration[] = [
   m0008ExitPasses,
   m0009LabelPolicy,
   m0010OffersShown,
+  m0011MemberReplica,
 ];
