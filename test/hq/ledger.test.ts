@@ -249,7 +249,7 @@ describe('the chain ledger', () => {
       return { ...e, digest: digestOf(e) };
     };
     const pg = new PgEventStore(svc.pool!);
-    const redeem = (storeId: string, saleId: string) => ({
+    const redeem = (saleId: string) => ({
       couponId: 'CHAIN-1',
       campaignId: 'K',
       saleId,
@@ -257,15 +257,12 @@ describe('the chain ledger', () => {
     });
     // both in one batch, and a third later: two conflicts, each with the earlier sales
     await pg.ingest(
-      [
-        ev('coup-x', 1, 'coupon.redeemed', redeem('coup-x', 'X1')),
-        ev('coup-y', 1, 'coupon.redeemed', redeem('coup-y', 'Y1')),
-      ],
+      [ev('coup-x', 1, 'coupon.redeemed', redeem('X1')), ev('coup-y', 1, 'coupon.redeemed', redeem('Y1'))],
       [],
     );
-    await pg.ingest([ev('coup-z', 1, 'coupon.redeemed', redeem('coup-z', 'Z1'))], []);
+    await pg.ingest([ev('coup-z', 1, 'coupon.redeemed', redeem('Z1'))], []);
     // a repeat of an event already held changes nothing
-    await pg.ingest([ev('coup-z', 1, 'coupon.redeemed', redeem('coup-z', 'Z1'))], []);
+    await pg.ingest([ev('coup-z', 1, 'coupon.redeemed', redeem('Z1'))], []);
     const r = await api('/ledger/conflicts?kind=coupon_reuse');
     expect(r.conflicts.map((c: J) => [c.storeId, c.saleId, c.couponId, c.amount, c.others])).toEqual([
       ['coup-y', 'Y1', 'CHAIN-1', 500, [{ storeId: 'coup-x', saleId: 'X1' }]],
