@@ -6,6 +6,7 @@ import { addScan, createCart, setMember } from '../../edge/checkout/carts.js';
 import { payPoints, startPayment } from '../../edge/checkout/tenders.js';
 import { enrollMember, getMember, movePoints } from '../../edge/members/members.js';
 import { applyReplica, readReplica } from '../../edge/members/replica.js';
+import { checkInvariants } from '../helpers/invariants.js';
 import { ctx, demoDb, errorCode, gtinOf, SEED_NOW, scan } from '../helpers/store.js';
 
 const STORE = 'demo-store-001';
@@ -51,6 +52,7 @@ describe('member replica', () => {
     earn(db, m, -600);
     expect(getMember(db, m).points).toBe(20);
     expect(() => earn(db, m, -21)).toThrow(/too few points/);
+    expect(checkInvariants(db)).toEqual([]);
   });
 
   it('a member enrolled elsewhere arrives with HQ’s balance; below zero at HQ, nothing can be spent', () => {

@@ -312,6 +312,8 @@ describe('HQ API', () => {
       '/figures/zone-types',
       '/figures/campaigns',
       '/figures/compare',
+      '/ledger/conflicts',
+      '/members/M1',
     ];
     const junk = fc.oneof(
       fc.constant(''),
@@ -349,6 +351,7 @@ describe('HQ API', () => {
         'zone',
         'beforeFrom',
         'afterTo',
+        'kind',
       ),
       junk,
       { maxKeys: 4 },
