@@ -411,6 +411,13 @@ export const ConfigSchema = Type.Object(
       }),
       topicPrefix: Type.String({ pattern: '^[^#+]+$', default: 'storeedge/v1' }),
       drainPerSecond: Type.Integer({ minimum: 1, default: 500 }),
+      hqRequestTimeoutMs: Type.Integer({
+        minimum: 50,
+        maximum: 10_000,
+        default: 800,
+        description:
+          'how long a sale waits on HQ (a chain coupon hold) before the offline policy decides; the sale never waits longer',
+      }),
     }),
     security: Obj({
       kioskTokens: Type.Array(

@@ -150,6 +150,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
       store,
       loyalty: config.loyalty,
       hqOnline: () => hqOnline(),
+      ...(config.mqtt.enabled ? { couponGate: sync.couponGate } : {}),
       scanOptions,
       staffAuth,
       kioskAuth,

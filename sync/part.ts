@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import type { IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
+import type { CouponGate } from '../edge/coupons/chain.js';
 import type { Db } from '../edge/db/open.js';
 import type { Part } from '../edge/lifecycle.js';
 import { applyReplica, readReplica } from '../edge/members/replica.js';
@@ -134,6 +135,26 @@ export class SyncPart implements Part {
   hqReachable(): boolean {
     return this.link?.connected ?? false;
   }
+
+  /** HQ's holds on chain coupons, over MQTT 5 request/response; never longer than the
+   * configured timeout, and at once 'unreachable' while the link is down. */
+  readonly couponGate: CouponGate = {
+    reserve: async (h) => {
+      if (!this.hqReachable()) return { status: 'unreachable' };
+      const r = (await this.request(
+        'coupon-reserve',
+        { storeId: this.o.storeId, ...h },
+        this.o.mqtt.hqRequestTimeoutMs,
+      )) as { status?: unknown; reason?: unknown } | null;
+      if (r?.status === 'reserved') return { status: 'reserved' };
+      if (r?.status === 'refused') return { status: 'refused', reason: String(r.reason ?? 'refused') };
+      return { status: 'unreachable' };
+    },
+    release: (h) => {
+      if (!this.hqReachable()) return; // the hold expires at HQ
+      void this.request('coupon-release', { storeId: this.o.storeId, ...h }, this.o.mqtt.hqRequestTimeoutMs);
+    },
+  };
 
   /** Whether telemetry may be written now (not while the disk is low). */
   acceptsTelemetry(): boolean {

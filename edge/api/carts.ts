@@ -17,11 +17,12 @@ import {
 } from '../checkout/carts.js';
 import { type Quote, quoteCart } from '../checkout/quote.js';
 import { cancelPayment, payCash, payPoints, startPayment } from '../checkout/tenders.js';
+import { chainCoupon, settleChainCoupon } from '../coupons/chain.js';
 import { looksLikeCode } from '../coupons/codes.js';
 import { presentCoupon } from '../coupons/wallet.js';
 import { DomainError } from '../errors.js';
 import { identifyMember } from '../members/members.js';
-import { type BusinessDeps, checkoutContext, writer } from './deps.js';
+import { asyncWriter, type BusinessDeps, checkoutContext, writer } from './deps.js';
 import { ApiError, refusal } from './errors.js';
 import { CartParams, Code, Fen, LineParams, QuoteSchema, TenderResponse, tenderBody } from './schemas.js';
 
@@ -30,6 +31,7 @@ const NoBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
 export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const write = writer(d);
+  const writeAsync = asyncWriter(d);
   const quote = (cartId: string) => quoteCart(d.db, cartId, { now: d.clock(), timezone: d.store.timezone });
 
   app.post(
@@ -181,9 +183,12 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
       },
     },
     async (req, reply) =>
-      write(req, reply, () => {
+      writeAsync(req, reply, async () => {
         const cart = quote(req.params.cartId);
-        presentCoupon(d.db, req.params.cartId, req.body.code, cart.memberId, d.clock());
+        const w = presentCoupon(d.db, req.params.cartId, req.body.code, cart.memberId, d.clock());
+        // a chain coupon (HQ-signed) is held at HQ for this cart, or the campaign's offline policy decides
+        const chain = d.couponGate ? chainCoupon(d.db, w.id, req.params.cartId) : null;
+        if (chain && d.couponGate) settleChainCoupon(d.db, chain, await d.couponGate.reserve(chain));
         return { status: 200, body: quote(req.params.cartId) };
       }),
   );

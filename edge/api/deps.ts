@@ -3,6 +3,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ScanOptions } from '../catalog/barcode.js';
 import type { CheckoutContext } from '../checkout/sale.js';
+import type { CouponGate } from '../coupons/chain.js';
 import type { Db } from '../db/open.js';
 import type { KioskStation } from '../kiosk/station.js';
 import type { CartTokens, KioskAuth, MemberSessions } from './access.js';
@@ -16,6 +17,8 @@ export interface BusinessDeps {
   loyalty: CheckoutContext['loyalty'];
   /** whether HQ is in reach now (points spending falls under a daily cap when not) */
   hqOnline?: () => boolean;
+  /** HQ's holds on chain coupons; absent when the store runs without HQ */
+  couponGate?: CouponGate;
   scanOptions: ScanOptions;
   staffAuth: StaffAuth;
   kioskAuth: KioskAuth;

@@ -8,6 +8,7 @@ import { approveAge, approveLabel, cancelCart, overridePrice, voidLine } from '.
 import { quoteCart } from '../checkout/quote.js';
 import { refundSale } from '../checkout/refunds.js';
 import type { Staff } from '../checkout/staff.js';
+import { chainHoldsOf } from '../coupons/chain.js';
 import { notFound } from '../errors.js';
 import { openAlerts, resolveAlert } from '../kiosk/alerts.js';
 import { enrollMember } from '../members/members.js';
@@ -101,7 +102,10 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
     async (req, reply) => {
       const staff = d.staffAuth.require(req);
       return write(req, reply, () => {
+        const holds = chainHoldsOf(d.db, req.params.cartId);
         cancelCart(d.db, req.params.cartId, staff, req.body.reason, d.clock());
+        // the cart's chain coupons are free for another sale again
+        for (const h of holds) d.couponGate?.release(h);
         return { status: 200, body: quote(req.params.cartId) };
       });
     },

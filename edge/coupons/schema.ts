@@ -43,6 +43,23 @@ export const CouponCampaign = Type.Object(
     perMemberLimit: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
     totalQuota: Type.Optional(Type.Integer({ minimum: 0 })),
     memberOnly: Type.Boolean({ default: true }),
+    offline: Type.Optional(
+      Type.Object(
+        {
+          accept: Type.Boolean({
+            description: 'whether a store apart from HQ may redeem a chain coupon of this campaign',
+          }),
+          maxFen: Type.Optional(
+            Type.Integer({ minimum: 0, description: 'accepted offline only up to this face value' }),
+          ),
+        },
+        {
+          additionalProperties: false,
+          description:
+            'chain coupons (HQ-signed codes) while HQ is out of reach; absent: accepted, and HQ reports a second redemption',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

@@ -329,4 +329,21 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX ledger_conflicts_time ON ledger_conflicts (detected_at);
     `,
   },
+  {
+    version: 6,
+    name: 'coupon_reservations',
+    sql: `
+      -- a chain coupon held for one store's cart while the shopper pays: a second store
+      -- asking for it is refused until it is released, expires, or the sale redeems it
+      CREATE TABLE coupon_reservations (
+        coupon_id    text PRIMARY KEY,
+        campaign_id  text,
+        store_id     text NOT NULL,
+        cart_id      text NOT NULL,
+        reserved_at  timestamptz NOT NULL DEFAULT now(),
+        expires_at   timestamptz NOT NULL,
+        released_at  timestamptz
+      );
+    `,
+  },
 ];

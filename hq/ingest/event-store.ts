@@ -4,6 +4,7 @@
 // copy per (store, seq), a repeat with the same digest is a duplicate and with other
 // content a conflict, and the watermark moves over events and quarantined places alike.
 import type { MemberReplica } from '../ledger/ledger.js';
+import type { CouponHold, HoldAnswer } from '../ledger/reservations.js';
 import type { Quarantined, StoredEvent } from './classify.js';
 
 export interface IngestResult {
@@ -44,6 +45,9 @@ export interface HqEventStore {
   watermark(storeId: string): Promise<Watermark | null>;
   /** HQ's figures for these members, as the stores' replicas take them (PostgreSQL only). */
   replicas?(memberIds: string[]): Promise<MemberReplica[]>;
+  /** Chain coupon holds for stores' carts (PostgreSQL only). */
+  reserveCoupon?(hold: CouponHold, ttlMs: number): Promise<HoldAnswer>;
+  releaseCoupon?(hold: CouponHold): Promise<boolean>;
 }
 
 /** One string per (store, seq), for maps and sets of events. */

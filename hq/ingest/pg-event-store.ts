@@ -6,6 +6,7 @@
 // deadlock or a lost connection is retried by the caller with the same batch.
 import type pg from 'pg';
 import { applyLedgerPg, type MemberReplica, memberReplicas, membersInRanges } from '../ledger/ledger.js';
+import { type CouponHold, type HoldAnswer, releaseCoupon, reserveCoupon } from '../ledger/reservations.js';
 import type { Quarantined, StoredEvent } from './classify.js';
 import {
   eventKey,
@@ -45,6 +46,14 @@ export class PgEventStore implements HqEventStore {
 
   replicas(memberIds: string[]): Promise<MemberReplica[]> {
     return memberReplicas(this.pool, memberIds);
+  }
+
+  reserveCoupon(hold: CouponHold, ttlMs: number): Promise<HoldAnswer> {
+    return reserveCoupon(this.pool, hold, ttlMs);
+  }
+
+  releaseCoupon(hold: CouponHold): Promise<boolean> {
+    return releaseCoupon(this.pool, hold);
   }
 
   async ingest(events: StoredEvent[], quarantined: Quarantined[]): Promise<IngestResult> {

@@ -16,6 +16,7 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { answerStoreRequest } from '../../sync/hq-requests.js';
 import { signPush } from '../../sync/signing.js';
+import { readHold } from '../ledger/reservations.js';
 import { classify, type Quarantined, type StoredEvent } from './classify.js';
 import type { HqEventStore } from './event-store.js';
 
@@ -34,6 +35,8 @@ export interface IngestWorkerOptions {
   pendingMax?: number;
   /** HQ's push key: with it the worker tells every store of the members a batch changed */
   signingKey?: KeyObject | null;
+  /** how long HQ holds a chain coupon for a store's cart (default 15 minutes) */
+  couponHoldMs?: number;
 }
 
 export class IngestWorker {
@@ -87,7 +90,9 @@ export class IngestWorker {
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const p = this.o.prefix;
     if (topic.startsWith(`${p}/hq/req/`)) {
-      answerStoreRequest(this.client, topic.slice(`${p}/hq/req/`.length), packet);
+      const name = topic.slice(`${p}/hq/req/`.length);
+      if (name === 'coupon-reserve' || name === 'coupon-release') void this.couponHold(name, payload, packet);
+      else answerStoreRequest(this.client, name, packet);
       return;
     }
     const c = classify(p, topic, payload);
@@ -175,6 +180,32 @@ export class IngestWorker {
       // the next change of the member sends its figure again
       this.o.log.warn({ err: (err as Error).message }, 'member figures not sent to the stores');
     }
+  }
+
+  /** A store asks HQ to hold a chain coupon for its cart, or to let it go. */
+  private async couponHold(name: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
+    const responseTopic = packet.properties?.responseTopic;
+    let answer: unknown;
+    try {
+      const hold = readHold(JSON.parse(payload.subarray(0, 4096).toString('utf8')));
+      if (!hold) answer = { error: 'malformed coupon hold' };
+      else if (!this.o.store.reserveCoupon || !this.o.store.releaseCoupon)
+        answer = { error: 'this HQ keeps no coupon holds' };
+      else if (name === 'coupon-reserve')
+        answer = await this.o.store.reserveCoupon(hold, this.o.couponHoldMs ?? 15 * 60_000);
+      else answer = { released: await this.o.store.releaseCoupon(hold) };
+    } catch (err) {
+      // the store decides by its campaign's offline policy, as if HQ were away
+      this.o.log.warn({ err: (err as Error).message }, 'coupon hold not answered');
+      return;
+    }
+    if (!responseTopic) return;
+    await this.client
+      ?.publishAsync(responseTopic, JSON.stringify(answer), {
+        qos: 1,
+        properties: { correlationData: packet.properties?.correlationData ?? Buffer.alloc(0) },
+      })
+      .catch(() => undefined);
   }
 
   private async askForGaps(): Promise<void> {

@@ -11,6 +11,7 @@ import { m0008ExitPasses } from './0008_exit_passes.js';
 import { m0009LabelPolicy } from './0009_label_policy.js';
 import { m0010OffersShown } from './0010_offers_shown.js';
 import { m0011MemberReplica } from './0011_member_replica.js';
+import { m0012ChainCoupons } from './0012_chain_coupons.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -24,4 +25,5 @@ export const migrations: readonly Migration[] = [
   m0009LabelPolicy,
   m0010OffersShown,
   m0011MemberReplica,
+  m0012ChainCoupons,
 ];
