@@ -8,6 +8,7 @@ import type { IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
 import type { Config } from '../config/schema.js';
 import type { CouponGate } from '../edge/coupons/chain.js';
+import { addPeerKeys, publicCodeKey } from '../edge/coupons/codes.js';
 import type { Db } from '../edge/db/open.js';
 import type { Part } from '../edge/lifecycle.js';
 import { applyReplica, readReplica } from '../edge/members/replica.js';
@@ -104,6 +105,8 @@ export class SyncPart implements Part {
           storeId: this.o.storeId,
           version: this.o.version,
           at: Date.now(),
+          // HQ vouches for it to the other stores, so this store's member cards read there
+          codeKey: publicCodeKey(this.o.db(), Date.now()),
         }),
       }),
       subscriptions: [...t.inbound, t.replies],
@@ -118,6 +121,10 @@ export class SyncPart implements Part {
     link.on('up', () => {
       // HQ hears how the store is at once, not a heartbeat period after it reconnects
       this.beat();
+      // the other stores' member-card keys, as HQ vouches for them
+      this.request('peer-keys', {}, 5000)
+        .then((doc) => doc && this.peerKeys(doc))
+        .catch(() => undefined);
       this.measureClock().catch((e: unknown) => log.warn({ err: e }, 'clock offset not measured'));
     });
     link.start();
@@ -212,6 +219,34 @@ export class SyncPart implements Part {
       applyReplica(this.o.db(), readReplica(opened.body), opened.version, this.o.storeId, Date.now());
     } catch (err) {
       this.o.log.warn({ err: (err as Error).message }, 'member update from HQ refused');
+    }
+  }
+
+  /** Other stores' member-card keys, signed by HQ; added to what the store knows. */
+  private peerKeys(doc: unknown): void {
+    const opened = openPush('peer_keys', doc, this.hqKey);
+    if ('status' in opened) {
+      this.o.log.warn({ problems: opened.problems }, 'store keys from HQ refused');
+      return;
+    }
+    const keys = (opened.body as { keys?: unknown })?.keys;
+    const ok =
+      Array.isArray(keys) &&
+      keys.every(
+        (k) =>
+          typeof k?.storeId === 'string' &&
+          typeof k?.kid === 'string' &&
+          typeof k?.publicKeyBase64 === 'string',
+      );
+    try {
+      if (!ok) throw new Error('/body/keys: a list of {storeId, kid, publicKeyBase64}');
+      addPeerKeys(
+        this.o.db(),
+        keys as { storeId: string; kid: string; publicKeyBase64: string }[],
+        Date.now(),
+      );
+    } catch (err) {
+      this.o.log.warn({ err: (err as Error).message }, 'store keys from HQ refused');
     }
   }
 
@@ -314,6 +349,10 @@ export class SyncPart implements Part {
     }
     if (what.kind === 'cmd' && what.name === 'member') {
       this.memberUpdate(body);
+      return;
+    }
+    if (what.kind === 'cmd' && what.name === 'peer_keys') {
+      this.peerKeys(body);
       return;
     }
     if ((PUSHABLE as readonly string[]).includes(what.name)) {

@@ -59,6 +59,43 @@ export function storeKey(db: Db, now: number): { kid: string; key: KeyObject } {
   return { kid, key: privateKey };
 }
 
+/** The store's code key as other stores need it to read its member cards. */
+export function publicCodeKey(db: Db, now: number): { kid: string; publicKeyBase64: string } {
+  const { kid } = storeKey(db, now);
+  const row = db.prepare('SELECT public_key FROM signing_keys WHERE kid = ?').get(kid) as {
+    public_key: string;
+  };
+  return { kid, publicKeyBase64: row.public_key };
+}
+
+/** Other stores' code keys HQ vouched for (added to, never replaced: cards stay readable). */
+export function addPeerKeys(
+  db: Db,
+  keys: { storeId: string; kid: string; publicKeyBase64: string }[],
+  now: number,
+): number {
+  return db.transaction(() => {
+    let added = 0;
+    for (const k of keys) {
+      const key = createPublicKey({
+        key: Buffer.from(k.publicKeyBase64, 'base64'),
+        format: 'der',
+        type: 'spki',
+      });
+      if (key.asymmetricKeyType !== 'ed25519')
+        throw new DomainError('invalid', 'KEY_INVALID', `key ${k.kid} is not Ed25519`);
+      // never shadow one of this store's or HQ's own keys
+      if (db.prepare('SELECT 1 FROM signing_keys WHERE kid = ?').get(k.kid)) continue;
+      added += db
+        .prepare(
+          'INSERT OR IGNORE INTO peer_keys (kid, store_id, public_key, created_at) VALUES (?, ?, ?, ?)',
+        )
+        .run(k.kid, k.storeId, k.publicKeyBase64, now).changes;
+    }
+    return added;
+  })();
+}
+
 /** HQ's verification keys (replaced whole by an HQ push). */
 export function setHqKeys(db: Db, keys: { kid: string; publicKeyBase64: string }[], now: number): void {
   db.transaction(() => {
@@ -98,7 +135,11 @@ export function verifyCode(db: Db, raw: string, kind: CodeKind): Record<string, 
   }
   if (!payload || typeof payload !== 'object' || typeof payload.k !== 'string')
     throw bad(`${kind} code names no key`);
-  const row = db.prepare('SELECT * FROM signing_keys WHERE kid = ?').get(payload.k) as KeyRow | undefined;
+  // a member card another store of the chain issued reads with that store's key (HQ vouched for it)
+  const row = (db.prepare('SELECT * FROM signing_keys WHERE kid = ?').get(payload.k) ??
+    (kind === 'member'
+      ? db.prepare('SELECT public_key FROM peer_keys WHERE kid = ?').get(payload.k)
+      : undefined)) as Pick<KeyRow, 'public_key'> | undefined;
   if (!row) throw bad(`${kind} code signed by an unknown key`);
   const key = createPublicKey({ key: Buffer.from(row.public_key, 'base64'), format: 'der', type: 'spki' });
   const ok = verify(null, Buffer.from(`${parts[0]}.${parts[1]}`), key, Buffer.from(parts[2]!, 'base64url'));

@@ -346,4 +346,18 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 7,
+    name: 'store_code_keys',
+    sql: `
+      -- each store's member-card key, from its birth message: HQ vouches for them to the
+      -- other stores, so a card issued at one store reads at any
+      CREATE TABLE store_code_keys (
+        kid         text PRIMARY KEY,
+        store_id    text NOT NULL,
+        public_key  text NOT NULL,
+        first_seen  timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];

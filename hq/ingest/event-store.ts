@@ -48,6 +48,15 @@ export interface HqEventStore {
   /** Chain coupon holds for stores' carts (PostgreSQL only). */
   reserveCoupon?(hold: CouponHold, ttlMs: number): Promise<HoldAnswer>;
   releaseCoupon?(hold: CouponHold): Promise<boolean>;
+  /** Keeps a store's member-card key; true when HQ had not seen it (PostgreSQL only). */
+  noteCodeKey?(storeId: string, key: StoreCodeKey): Promise<boolean>;
+  /** Every store's member-card key HQ knows. */
+  codeKeys?(): Promise<(StoreCodeKey & { storeId: string })[]>;
+}
+
+export interface StoreCodeKey {
+  kid: string;
+  publicKeyBase64: string;
 }
 
 /** One string per (store, seq), for maps and sets of events. */

@@ -17,6 +17,7 @@ import {
   type IngestResult,
   judgeRepeats,
   perStore,
+  type StoreCodeKey,
   splitBatch,
   type Watermark,
   watermarkOf,
@@ -54,6 +55,21 @@ export class PgEventStore implements HqEventStore {
 
   releaseCoupon(hold: CouponHold): Promise<boolean> {
     return releaseCoupon(this.pool, hold);
+  }
+
+  async noteCodeKey(storeId: string, key: StoreCodeKey): Promise<boolean> {
+    const r = await this.pool.query(
+      'INSERT INTO store_code_keys (kid, store_id, public_key) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [key.kid, storeId, key.publicKeyBase64],
+    );
+    return (r.rowCount ?? 0) > 0;
+  }
+
+  async codeKeys(): Promise<(StoreCodeKey & { storeId: string })[]> {
+    const r = await this.pool.query(
+      'SELECT kid, store_id AS "storeId", public_key AS "publicKeyBase64" FROM store_code_keys ORDER BY first_seen',
+    );
+    return r.rows;
   }
 
   async ingest(events: StoredEvent[], quarantined: Quarantined[]): Promise<IngestResult> {

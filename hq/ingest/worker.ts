@@ -92,6 +92,7 @@ export class IngestWorker {
     if (topic.startsWith(`${p}/hq/req/`)) {
       const name = topic.slice(`${p}/hq/req/`.length);
       if (name === 'coupon-reserve' || name === 'coupon-release') void this.couponHold(name, payload, packet);
+      else if (name === 'peer-keys') void this.answerCodeKeys(packet);
       else answerStoreRequest(this.client, name, packet);
       return;
     }
@@ -119,6 +120,58 @@ export class IngestWorker {
       this.o.store
         .noteState(m[2]!, m[3] as 'state' | 'heartbeat', body)
         .catch((err: Error) => this.o.log.warn({ err: err.message }, 'store state not written'));
+      if (m[3] === 'state') void this.noteCodeKey(m[2]!, body);
+    }
+  }
+
+  /** A store's member-card key from its birth: new to HQ, every store hears of it (signed). */
+  private async noteCodeKey(storeId: string, body: unknown): Promise<void> {
+    const k = (body as { codeKey?: { kid?: unknown; publicKeyBase64?: unknown } } | null)?.codeKey;
+    const key = this.o.signingKey;
+    if (
+      !key ||
+      !this.o.store.noteCodeKey ||
+      typeof k?.kid !== 'string' ||
+      typeof k.publicKeyBase64 !== 'string'
+    )
+      return;
+    if (!/^[0-9a-f]{16}$/.test(k.kid) || k.publicKeyBase64.length > 200) return;
+    try {
+      const added = await this.o.store.noteCodeKey(storeId, {
+        kid: k.kid,
+        publicKeyBase64: k.publicKeyBase64,
+      });
+      if (!added) return;
+      const msg = signPush(key, {
+        dataset: 'peer_keys',
+        version: 1,
+        issuedAt: Date.now(),
+        body: { keys: [{ storeId, kid: k.kid, publicKeyBase64: k.publicKeyBase64 }] },
+      });
+      await this.client?.publishAsync(`${this.o.prefix}/all/cmd/peer_keys`, JSON.stringify(msg), { qos: 1 });
+    } catch (err) {
+      this.o.log.warn({ err: (err as Error).message }, 'store code key not noted');
+    }
+  }
+
+  /** Every store's member-card key, signed, for a store that just connected. */
+  private async answerCodeKeys(packet: IPublishPacket): Promise<void> {
+    const responseTopic = packet.properties?.responseTopic;
+    const key = this.o.signingKey;
+    if (!responseTopic || !key || !this.o.store.codeKeys) return;
+    try {
+      const msg = signPush(key, {
+        dataset: 'peer_keys',
+        version: 1,
+        issuedAt: Date.now(),
+        body: { keys: await this.o.store.codeKeys() },
+      });
+      await this.client?.publishAsync(responseTopic, JSON.stringify(msg), {
+        qos: 1,
+        properties: { correlationData: packet.properties?.correlationData ?? Buffer.alloc(0) },
+      });
+    } catch (err) {
+      this.o.log.warn({ err: (err as Error).message }, 'store code keys not sent');
     }
   }
 

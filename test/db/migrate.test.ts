@@ -66,6 +66,11 @@ const sampleData: Record<number, (db: Db) => void> = {
       `INSERT INTO kiosk_alerts (id, kiosk_id, kind, message, created_at) VALUES ('a9', 'scan-and-go', 'label', 'label refused', 0)`,
     ).run();
   },
+  13: (db) => {
+    db.prepare(
+      `INSERT INTO peer_keys (kid, store_id, public_key, created_at) VALUES ('k13', 's', 'AAAA', 0)`,
+    ).run();
+  },
   12: () => {
     // cart_coupons references a cart and a coupon; the upgrade path is covered by the empty table
   },
@@ -114,6 +119,7 @@ describe('database', () => {
       '0010_offers_shown',
       '0011_member_replica',
       '0012_chain_coupons',
+      '0013_peer_keys',
     ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();

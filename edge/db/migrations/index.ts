@@ -12,6 +12,7 @@ import { m0009LabelPolicy } from './0009_label_policy.js';
 import { m0010OffersShown } from './0010_offers_shown.js';
 import { m0011MemberReplica } from './0011_member_replica.js';
 import { m0012ChainCoupons } from './0012_chain_coupons.js';
+import { m0013PeerKeys } from './0013_peer_keys.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -26,4 +27,5 @@ export const migrations: readonly Migration[] = [
   m0010OffersShown,
   m0011MemberReplica,
   m0012ChainCoupons,
+  m0013PeerKeys,
 ];

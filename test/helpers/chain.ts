@@ -1,0 +1,192 @@
+// A small chain for end-to-end tests: a throwaway PostgreSQL, mosquitto, HQ's service
+// (ingest workers with HQ's push key, and its API), and real store daemons, each
+// reaching the broker through its own TCP proxy so a test can cut one store off.
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import mqtt from 'mqtt';
+import pino from 'pino';
+import { expect } from 'vitest';
+import { hashPin } from '../../edge/checkout/staff.js';
+import { loadHqConfig } from '../../hq/config.js';
+import { type HqService, hqService } from '../../hq/service.js';
+import { signPush } from '../../sync/signing.js';
+import { type RunningDaemon, startDaemon } from './daemon.js';
+import { type Broker, startMosquitto } from './mosquitto.js';
+import { waitFor } from './ports.js';
+import { type Postgres, startPostgres } from './postgres.js';
+import { startProxy, type Proxy as TcpProxy } from './proxy.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in end-to-end tests
+type J = any;
+
+export const SEED = resolve('config/demo/catalog.json');
+export const KIOSK_TOKEN = 'kiosk-1-chain-test-token-0001';
+const MGR_PIN_1234 = 'scrypt$16384$8$1$ukQq8eNyELlCEHKfakXrhA==$VBMG/Hq41EqSyiJ+PqhdXn0DaQB8d9FGA1EEM0jp//A=';
+const WATER = '6911001001016'; // ¥2 a bottle
+
+export interface Chain {
+  pg: Postgres;
+  broker: Broker;
+  hq: HqService;
+  /** HQ's API (analyst `ana` / `ana-password`) */
+  hqUrl: string;
+  stores: Record<string, RunningDaemon>;
+  /** a store's SQLite file (read it read-only while the daemon runs) */
+  dbPath(store: string): string;
+  proxies: Record<string, TcpProxy>;
+  pushKey: ReturnType<typeof generateKeyPairSync>;
+  call(
+    store: string,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: J }>;
+  /** a kiosk cart with `bottles` of water (¥2 each) */
+  cart(store: string, bottles?: number): Promise<string>;
+  /** checkout, points (if any), then cash for the rest; the tender's answer */
+  pay(store: string, cartId: string, points?: number): Promise<J>;
+  staffToken(store: string): Promise<string>;
+  linkUp(store: string): Promise<boolean>;
+  /** an HQ push to every store, signed as HQ's API signs it */
+  pushAll(dataset: string, version: number, body: unknown): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startChain(
+  ids: string[],
+  o: { hqRequestTimeoutMs?: number; offlineCap?: number } = {},
+): Promise<Chain> {
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-chain-'));
+  const [pg, broker] = await Promise.all([startPostgres(), startMosquitto()]);
+  const pushKey = generateKeyPairSync('ed25519');
+  writeFileSync(join(dir, 'hq.key.pem'), pushKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+  writeFileSync(
+    join(dir, 'hq.yaml'),
+    `db: ${pg.url}
+broker: { url: ${broker.url} }
+http: { port: 0 }
+ingest: { workers: 1, gapTimeoutMs: 500 }
+signingKeyFile: ./hq.key.pem
+users:
+  - { id: ana, role: analyst, passwordHash: "${hashPin('ana-password')}" }
+logLevel: warn
+`,
+  );
+  const hq = hqService(loadHqConfig(join(dir, 'hq.yaml')), {
+    id: 'chain',
+    log: pino({ level: 'silent' }),
+    http: true,
+  });
+  await hq.lifecycle.start();
+  const proxies: Record<string, TcpProxy> = {};
+  const stores: Record<string, RunningDaemon> = {};
+  const brokerPort = Number(new URL(broker.url).port);
+  await Promise.all(
+    ids.map(async (id) => {
+      proxies[id] = await startProxy(brokerPort);
+      mkdirSync(join(dir, id), { recursive: true });
+      const file = join(dir, id, 'store.yaml');
+      writeFileSync(
+        file,
+        `store: { id: chain-${id} }
+http: { port: 0 }
+db: { path: ./store.db }
+seed: { catalog: ${SEED} }
+mqtt: { enabled: true, url: "${proxies[id]!.url}", hqRequestTimeoutMs: ${o.hqRequestTimeoutMs ?? 800}, reconnect: { baseMs: 200, capMs: 1000 } }
+loyalty: { offlineSpendCapPerDay: ${o.offlineCap ?? 500} }
+security:
+  hqSigningPublicKey: ${JSON.stringify(pushKey.publicKey.export({ type: 'spki', format: 'pem' }).toString())}
+  kioskTokens:
+    - { kioskId: kiosk-1, token: ${KIOSK_TOKEN} }
+  staff:
+    - { id: mgr-1, name: Manager, role: manager, pinHash: "${MGR_PIN_1234}" }
+`,
+      );
+      stores[id] = await startDaemon(['--config', file]);
+    }),
+  );
+  let n = 0;
+  const call: Chain['call'] = async (store, method, path, body, headers = {}) => {
+    const res = await fetch(`${stores[store]!.address}/api/v1${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...(method !== 'GET' ? { 'idempotency-key': `chain-${process.pid}-${++n}` } : {}),
+        authorization: `Bearer ${KIOSK_TOKEN}`,
+        ...headers,
+      },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: res.status, body: (await res.json()) as J };
+  };
+  const linkUp = async (store: string) =>
+    ((await (await fetch(`${stores[store]!.address}/readyz`)).json()) as J).parts.find(
+      (p: J) => p.name === 'sync',
+    ).details.link === 'up';
+  const chain: Chain = {
+    pg,
+    broker,
+    hq,
+    hqUrl: hq.http!.address,
+    stores,
+    dbPath: (store) => join(dir, store, 'store.db'),
+    proxies,
+    pushKey,
+    call,
+    linkUp,
+    async cart(store, bottles = 20) {
+      const c = await call(store, 'POST', '/carts', { channel: 'kiosk', kioskId: 'kiosk-1' });
+      expect(c.status).toBe(201);
+      expect(
+        (await call(store, 'POST', `/carts/${c.body.cartId}/scans`, { code: WATER, qty: bottles })).status,
+      ).toBeLessThan(300);
+      return c.body.cartId;
+    },
+    async pay(store, cartId, points = 0) {
+      const q = await call(store, 'POST', `/carts/${cartId}/checkout`, {});
+      expect(q.status).toBe(200);
+      let due = q.body.dueFen;
+      if (points) {
+        const p = await call(store, 'POST', `/carts/${cartId}/tenders`, { kind: 'points', points });
+        if (p.status >= 400) return p.body;
+        due = p.body.quote?.dueFen ?? 0;
+        if (!due) return p.body;
+      }
+      const paid = await call(store, 'POST', `/carts/${cartId}/tenders`, { kind: 'cash', tenderedFen: due });
+      expect(paid.status).toBe(201);
+      return paid.body;
+    },
+    async staffToken(store) {
+      const r = await call(
+        store,
+        'POST',
+        '/staff/sessions',
+        { staffId: 'mgr-1', pin: '1234' },
+        { authorization: '' },
+      );
+      return r.body.token;
+    },
+    async pushAll(dataset, version, body) {
+      const c = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+      const msg = signPush(pushKey.privateKey, { dataset, version, issuedAt: Date.now(), body });
+      await c.publishAsync(`storeedge/v1/all/cmd/${dataset}`, JSON.stringify(msg), { qos: 1 });
+      await c.endAsync();
+    },
+    async stop() {
+      await Promise.all(Object.values(stores).map((s) => s.stop('SIGTERM')));
+      await hq.lifecycle.stop();
+      await Promise.all(Object.values(proxies).map((p) => p.close()));
+      await broker.stop();
+      await pg.stop();
+    },
+  };
+  await waitFor(
+    'every store linked to HQ',
+    async () => ((await Promise.all(ids.map(linkUp))).every(Boolean) ? true : undefined),
+    20_000,
+  );
+  return chain;
+}
