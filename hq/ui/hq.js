@@ -328,20 +328,12 @@ const loadStore = latestOnly(async (stale) => {
     $('hours-table'),
     [
       { key: 'bucket', label: t('hour') },
+      // the ranking's figures, and what a store's day says of coupons, offers and points
       ...figureColumns([
-        'netSalesFen',
-        'tickets',
-        'avgTicketFen',
-        'itemsPerTicket',
-        'multiItemShare',
-        'walletShare',
-        'footfall',
-        'conversion',
+        ...RANKED,
         'redemptions',
-        'couponCostFen',
         'offersShown',
         'offersClaimed',
-        'newMembers',
         'pointsIssued',
         'pointsSpent',
       ]),

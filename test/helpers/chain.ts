@@ -55,11 +55,21 @@ export interface Chain {
   stop(): Promise<void>;
 }
 
-export async function startChain(
-  ids: string[],
-  o: { hqRequestTimeoutMs?: number; offlineCap?: number } = {},
-): Promise<Chain> {
-  const dir = mkdtempSync(join(tmpdir(), 'storeedge-chain-'));
+/** HQ for a test: PostgreSQL, mosquitto, HQ's service with its push key, its API on a free
+ * port, and two users: `ana` (analyst, `ana-password`) and `ops` (operator, `ops-password`). */
+export interface TestHq {
+  pg: Postgres;
+  broker: Broker;
+  hq: HqService;
+  url: string;
+  pushKey: ReturnType<typeof generateKeyPairSync>;
+  /** a session token of `ana` or `ops` */
+  token(user: 'ana' | 'ops'): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startHq(o: { workers?: number } = {}): Promise<TestHq> {
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-hq-'));
   const [pg, broker] = await Promise.all([startPostgres(), startMosquitto()]);
   const pushKey = generateKeyPairSync('ed25519');
   writeFileSync(join(dir, 'hq.key.pem'), pushKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -68,19 +78,50 @@ export async function startChain(
     `db: ${pg.url}
 broker: { url: ${broker.url} }
 http: { port: 0 }
-ingest: { workers: 1, gapTimeoutMs: 500 }
+ingest: { workers: ${o.workers ?? 1}, gapTimeoutMs: 500 }
 signingKeyFile: ./hq.key.pem
 users:
   - { id: ana, role: analyst, passwordHash: "${hashPin('ana-password')}" }
+  - { id: ops, role: operator, passwordHash: "${hashPin('ops-password')}" }
 logLevel: warn
 `,
   );
   const hq = hqService(loadHqConfig(join(dir, 'hq.yaml')), {
-    id: 'chain',
+    id: 'test',
     log: pino({ level: 'silent' }),
     http: true,
   });
   await hq.lifecycle.start();
+  const url = hq.http!.address;
+  return {
+    pg,
+    broker,
+    hq,
+    url,
+    pushKey,
+    async token(user) {
+      const r = await fetch(`${url}/api/v1/sessions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ userId: user, password: `${user}-password` }),
+      });
+      return ((await r.json()) as J).token;
+    },
+    async stop() {
+      await hq.lifecycle.stop();
+      await broker.stop();
+      await pg.stop();
+    },
+  };
+}
+
+export async function startChain(
+  ids: string[],
+  o: { hqRequestTimeoutMs?: number; offlineCap?: number } = {},
+): Promise<Chain> {
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-chain-'));
+  const base = await startHq();
+  const { pg, broker, hq, pushKey } = base;
   const proxies: Record<string, TcpProxy> = {};
   const stores: Record<string, RunningDaemon> = {};
   const brokerPort = Number(new URL(broker.url).port);
@@ -177,10 +218,8 @@ security:
     },
     async stop() {
       await Promise.all(Object.values(stores).map((s) => s.stop('SIGTERM')));
-      await hq.lifecycle.stop();
       await Promise.all(Object.values(proxies).map((p) => p.close()));
-      await broker.stop();
-      await pg.stop();
+      await base.stop();
     },
   };
   await waitFor(

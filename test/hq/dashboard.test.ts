@@ -10,21 +10,17 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import pino from 'pino';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashPin } from '../../edge/checkout/staff.js';
-import { loadHqConfig } from '../../hq/config.js';
 import { Fleet, mulberry32 } from '../../hq/fleet/fleet.js';
 import { FLEET_SHELVES, floorPlanPng } from '../../hq/fleet/floor-plan.js';
 import { VirtualStore } from '../../hq/fleet/virtual-store.js';
-import { type HqService, hqService } from '../../hq/service.js';
 import { launchBrowser, screenshotDir } from '../helpers/browser.js';
+import { startHq, type TestHq } from '../helpers/chain.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
-import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
+import type { Broker } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
-import { type Postgres, startPostgres } from '../helpers/postgres.js';
 import { vtestCameraYaml } from '../models/fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
@@ -32,14 +28,13 @@ type J = any;
 
 const dir = mkdtempSync(join(tmpdir(), 'storeedge-hq-page-'));
 const SEED = resolve('config/demo/catalog.json');
-const hqKeys = generateKeyPairSync('ed25519');
+let hqKeys: TestHq['pushKey'];
+let t: TestHq;
 const otherKeys = generateKeyPairSync('ed25519');
 const pem = (k: typeof hqKeys) => k.publicKey.export({ type: 'spki', format: 'pem' }).toString();
 const VISION = 'dash-vision';
 
-let pgs: Postgres;
 let broker: Broker;
-let svc: HqService;
 let fleet: Fleet;
 let rogue: VirtualStore;
 let daemon: RunningDaemon;
@@ -71,29 +66,9 @@ async function call(method: string, path: string, body?: unknown, as?: string, t
 const day = () => ({ from: Date.now() - 86_400_000, to: Date.now() + 60_000 });
 
 beforeAll(async () => {
-  [pgs, broker] = await Promise.all([startPostgres(), startMosquitto()]);
-  const keyFile = join(dir, 'hq-push.key.pem');
-  writeFileSync(keyFile, hqKeys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  writeFileSync(
-    join(dir, 'hq.yaml'),
-    `db: ${pgs.url}
-broker: { url: ${broker.url} }
-http: { port: 0 }
-ingest: { workers: 1, gapTimeoutMs: 500 }
-signingKeyFile: ./hq-push.key.pem
-users:
-  - { id: ana, role: analyst, passwordHash: "${hashPin('ana-password')}" }
-  - { id: ops, role: operator, passwordHash: "${hashPin('ops-password')}" }
-logLevel: warn
-`,
-  );
-  svc = hqService(loadHqConfig(join(dir, 'hq.yaml')), {
-    id: 'page',
-    log: pino({ level: 'silent' }),
-    http: true,
-  });
-  await svc.lifecycle.start();
-  base = svc.http!.address;
+  t = await startHq();
+  ({ broker, url: base } = t);
+  hqKeys = t.pushKey;
 
   // the depth store: the real daemon on the clip, stamped as recorded over an hour ago
   // (so its quarter hours are closed and their heatmaps go to HQ when the clip ends)
@@ -224,9 +199,7 @@ afterAll(async () => {
   if (daemon) await daemon.stop('SIGTERM');
   await fleet?.stop();
   await rogue?.stop();
-  await svc?.lifecycle.stop();
-  await broker?.stop();
-  await pgs?.stop();
+  await t?.stop();
 });
 
 async function signIn(user: string, password: string): Promise<void> {

@@ -7,35 +7,33 @@
 // reported; the report is served by the API and the CLI.
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseScan } from '../../edge/catalog/barcode.js';
 import { addScan, createCart, setMember } from '../../edge/checkout/carts.js';
-import { hashPin } from '../../edge/checkout/staff.js';
 import { payCash, payPoints, startPayment } from '../../edge/checkout/tenders.js';
 import { enrollMember, getMember } from '../../edge/members/members.js';
-import { loadHqConfig } from '../../hq/config.js';
 import { mulberry32 } from '../../hq/fleet/fleet.js';
 import { VirtualStore } from '../../hq/fleet/virtual-store.js';
 import type { StoredEvent } from '../../hq/ingest/classify.js';
 import { digestOf } from '../../hq/ingest/classify.js';
 import { PgEventStore } from '../../hq/ingest/pg-event-store.js';
-import { type HqService, hqService } from '../../hq/service.js';
-import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
+import type { HqService } from '../../hq/service.js';
+import { startHq, type TestHq } from '../helpers/chain.js';
+import type { Broker } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
-import { type Postgres, startPostgres } from '../helpers/postgres.js';
+import type { Postgres } from '../helpers/postgres.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in tests
 type J = any;
 
-const dir = mkdtempSync(join(tmpdir(), 'storeedge-hq-ledger-'));
+const _dir = mkdtempSync(join(tmpdir(), 'storeedge-hq-ledger-'));
 const SEED = resolve('config/demo/catalog.json');
-const keys = generateKeyPairSync('ed25519');
-const PUB = keys.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+let PUB = '';
+let t: TestHq;
 let pgs: Postgres;
 let broker: Broker;
 let svc: HqService;
@@ -96,36 +94,13 @@ async function api(path: string): Promise<J> {
 }
 
 beforeAll(async () => {
-  [pgs, broker] = await Promise.all([startPostgres(), startMosquitto()]);
-  writeFileSync(join(dir, 'hq.key.pem'), keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
-  writeFileSync(
-    join(dir, 'hq.yaml'),
-    `db: ${pgs.url}
-broker: { url: ${broker.url} }
-http: { port: 0 }
-ingest: { workers: 2, gapTimeoutMs: 500 }
-signingKeyFile: ./hq.key.pem
-users:
-  - { id: ana, role: analyst, passwordHash: "${hashPin('ana-password')}" }
-logLevel: warn
-`,
-  );
-  svc = hqService(loadHqConfig(join(dir, 'hq.yaml')), {
-    id: 'ledger',
-    log: pino({ level: 'silent' }),
-    http: true,
-  });
-  await svc.lifecycle.start();
-  base = svc.http!.address;
-  token = (
-    (await (
-      await fetch(`${base}/api/v1/sessions`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ userId: 'ana', password: 'ana-password' }),
-      })
-    ).json()) as J
-  ).token;
+  t = await startHq({ workers: 2 });
+  svc = t.hq;
+  broker = t.broker;
+  pgs = t.pg;
+  base = t.url;
+  PUB = t.pushKey.publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  token = await t.token('ana');
   a = store('ledger-a', 1);
   b = store('ledger-b', 2);
   a.start();
@@ -138,9 +113,7 @@ logLevel: warn
 afterAll(async () => {
   await a?.stop();
   await b?.stop();
-  await svc?.lifecycle.stop();
-  await broker?.stop();
-  await pgs?.stop();
+  await t?.stop();
 });
 
 describe('the chain ledger', () => {
