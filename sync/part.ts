@@ -146,6 +146,17 @@ export class SyncPart implements Part {
   /** HQ's holds on chain coupons, over MQTT 5 request/response; never longer than the
    * configured timeout, and at once 'unreachable' while the link is down. */
   readonly couponGate: CouponGate = {
+    claimQuota: async (ask) => {
+      if (!this.hqReachable()) return { status: 'unreachable' };
+      const r = (await this.request(
+        'coupon-quota',
+        { storeId: this.o.storeId, ...ask },
+        this.o.mqtt.hqRequestTimeoutMs,
+      )) as { status?: unknown; reason?: unknown } | null;
+      if (r?.status === 'granted') return { status: 'granted' };
+      if (r?.status === 'refused') return { status: 'refused', reason: String(r.reason ?? 'refused') };
+      return { status: 'unreachable' };
+    },
     reserve: async (h) => {
       if (!this.hqReachable()) return { status: 'unreachable' };
       const r = (await this.request(

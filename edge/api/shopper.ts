@@ -2,12 +2,14 @@
 // offer with, the member's wallet and points, claiming coupons, receipts and the
 // post-purchase coupon offer.
 
+import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { parseScan } from '../catalog/barcode.js';
 import { productForScan } from '../catalog/products.js';
 import { receiptFor, receiptText } from '../checkout/receipt.js';
+import { campaignQuota, settleQuota } from '../coupons/chain.js';
 import type { CouponCampaign } from '../coupons/schema.js';
 import {
   claimAfterPurchase,
@@ -20,7 +22,7 @@ import {
 import { getMember, identifyMember } from '../members/members.js';
 import { applyPromotions, isActive } from '../promotions/engine.js';
 import { loadPromotions } from '../promotions/store.js';
-import { type BusinessDeps, writer } from './deps.js';
+import { asyncWriter, type BusinessDeps, writer } from './deps.js';
 import { ApiError } from './errors.js';
 import { CampaignSummary, CouponSchema, SaleParams } from './schemas.js';
 
@@ -40,6 +42,7 @@ const MemberHeader = Type.Object({
 export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const write = writer(d);
+  const writeAsync = asyncWriter(d);
   // a member session (from POST /members/sessions) or the signed member code itself
   const member = (code: string | undefined, session?: string) => {
     if (session) {
@@ -209,15 +212,17 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
       },
     },
     async (req, reply) =>
-      write(req, reply, () => ({
-        status: 201,
-        body: claimCoupon(
-          d.db,
-          req.body.campaignId,
-          member(req.headers['x-member-code'], req.headers['x-member-session']).id,
-          d.clock(),
-        ),
-      })),
+      writeAsync(req, reply, async () => {
+        const memberId = member(req.headers['x-member-code'], req.headers['x-member-session']).id;
+        // a campaign with a quota counts chain-wide at HQ; apart from HQ the store counts alone
+        const quota = d.couponGate ? campaignQuota(d.db, req.body.campaignId) : null;
+        let couponId: string | undefined;
+        if (quota !== null && d.couponGate) {
+          couponId = randomUUID();
+          settleQuota(await d.couponGate.claimQuota({ campaignId: req.body.campaignId, couponId, quota }));
+        }
+        return { status: 201, body: claimCoupon(d.db, req.body.campaignId, memberId, d.clock(), couponId) };
+      }),
   );
 
   app.get(

@@ -19,8 +19,15 @@ export type GateAnswer =
   | { status: 'refused'; reason: string }
   | { status: 'unreachable' };
 
+export type QuotaAnswer =
+  | { status: 'granted' }
+  | { status: 'refused'; reason: string }
+  | { status: 'unreachable' };
+
 /** HQ's side of chain coupons, as the store's business sees it. */
 export interface CouponGate {
+  /** A grant against a campaign's chain-wide quota for the coupon about to be issued. */
+  claimQuota(ask: { campaignId: string; couponId: string; quota: number }): Promise<QuotaAnswer>;
   /** Holds the coupon for the cart at HQ; 'unreachable' past the timeout or with the link down. */
   reserve(hold: ChainCouponHold): Promise<GateAnswer>;
   /** Lets a hold go (a cancelled cart); best effort: an unreleased hold expires at HQ. */
@@ -101,4 +108,18 @@ export function chainHoldsOf(db: Db, cartId: string): ChainCouponHold[] {
           WHERE cc.cart_id = ? AND cc.hq_state = 'reserved'`,
     )
     .all(cartId) as ChainCouponHold[];
+}
+
+/** The campaign's quota when it has one (a claim then asks HQ for a chain-wide grant). */
+export function campaignQuota(db: Db, campaignId: string): number | null {
+  const def = db.prepare('SELECT definition FROM coupon_campaigns WHERE id = ?').pluck().get(campaignId) as
+    | string
+    | undefined;
+  const quota = def ? (JSON.parse(def) as CouponCampaign).totalQuota : undefined;
+  return quota ?? null;
+}
+
+/** Acts on HQ's answer to a quota grant: a refusal stops the claim; away, the store counts alone. */
+export function settleQuota(answer: QuotaAnswer): void {
+  if (answer.status === 'refused') throw new DomainError('conflict', 'COUPON_UNAVAILABLE', answer.reason);
 }

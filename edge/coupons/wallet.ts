@@ -72,8 +72,8 @@ function issue(
   source: 'claim' | 'after_purchase',
   sourceSaleId: string | null,
   now: number,
+  id: string = randomUUID(),
 ): IssuedCoupon {
-  const id = randomUUID();
   const expiresAt = Math.min(now + c.validDaysAfterIssue * DAY, c.window.to ?? Number.MAX_SAFE_INTEGER);
   const code = signCode(db, 'coupon', { id, c: c.id, m: memberId, e: expiresAt }, now);
   const terms = termsOf(c);
@@ -94,8 +94,15 @@ function issue(
   return { id, code, campaignId: c.id, name: c.name, terms, issuedAt: now, expiresAt };
 }
 
-/** A shopper claims a coupon from a claimable campaign ("领券"). */
-export function claimCoupon(db: Db, campaignId: string, memberId: string | null, now: number): IssuedCoupon {
+/** A shopper claims a coupon from a claimable campaign ("领券"); `couponId` when HQ granted
+ * one against the campaign's chain-wide quota. */
+export function claimCoupon(
+  db: Db,
+  campaignId: string,
+  memberId: string | null,
+  now: number,
+  couponId?: string,
+): IssuedCoupon {
   return db
     .transaction(() => {
       const c = campaign(db, campaignId);
@@ -108,7 +115,7 @@ export function claimCoupon(db: Db, campaignId: string, memberId: string | null,
       }
       const why = refusal(db, c, memberId, now);
       if (why) throw new DomainError('conflict', 'COUPON_UNAVAILABLE', why);
-      return issue(db, c, memberId, 'claim', null, now);
+      return issue(db, c, memberId, 'claim', null, now, couponId);
     })
     .immediate();
 }

@@ -26,7 +26,7 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRouteDeps> = async (fastify,
       schema: {
         querystring: Type.Object(
           {
-            kind: Type.Optional(Type.Enum(['points_overspend', 'coupon_reuse'])),
+            kind: Type.Optional(Type.Enum(['points_overspend', 'coupon_reuse', 'quota_exceeded'])),
             store: Type.Optional(StoreId),
             limit: Limit,
             after: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })),

@@ -360,4 +360,28 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 8,
+    name: 'chain_quotas',
+    sql: `
+      -- a campaign's quota counted across the chain: coupons issued, plus grants a store
+      -- asked for and has not yet reported issuing (a grant lapses after 10 minutes)
+      CREATE TABLE campaign_quotas (
+        campaign_id  text PRIMARY KEY,
+        quota        bigint NOT NULL,
+        updated_at   timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE TABLE quota_grants (
+        coupon_id    text PRIMARY KEY,
+        campaign_id  text NOT NULL,
+        store_id     text NOT NULL,
+        granted_at   timestamptz NOT NULL DEFAULT now()
+      );
+      CREATE INDEX quota_grants_campaign ON quota_grants (campaign_id, granted_at);
+      ALTER TABLE ledger_conflicts DROP CONSTRAINT ledger_conflicts_kind_check;
+      ALTER TABLE ledger_conflicts ADD CONSTRAINT ledger_conflicts_kind_check
+        CHECK (kind IN ('points_overspend', 'coupon_reuse', 'quota_exceeded'));
+      ALTER TABLE ledger_conflicts ADD COLUMN campaign_id text;
+    `,
+  },
 ];

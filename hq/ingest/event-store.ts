@@ -4,6 +4,7 @@
 // copy per (store, seq), a repeat with the same digest is a duplicate and with other
 // content a conflict, and the watermark moves over events and quarantined places alike.
 import type { MemberReplica } from '../ledger/ledger.js';
+import type { QuotaAnswer, QuotaAsk } from '../ledger/quotas.js';
 import type { CouponHold, HoldAnswer } from '../ledger/reservations.js';
 import type { Quarantined, StoredEvent } from './classify.js';
 
@@ -48,6 +49,8 @@ export interface HqEventStore {
   /** Chain coupon holds for stores' carts (PostgreSQL only). */
   reserveCoupon?(hold: CouponHold, ttlMs: number): Promise<HoldAnswer>;
   releaseCoupon?(hold: CouponHold): Promise<boolean>;
+  /** A grant against a campaign's chain-wide quota (PostgreSQL only). */
+  grantQuota?(ask: QuotaAsk): Promise<QuotaAnswer>;
   /** Keeps a store's member-card key; true when HQ had not seen it (PostgreSQL only). */
   noteCodeKey?(storeId: string, key: StoreCodeKey): Promise<boolean>;
   /** Every store's member-card key HQ knows. */

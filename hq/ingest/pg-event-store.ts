@@ -6,6 +6,7 @@
 // deadlock or a lost connection is retried by the caller with the same batch.
 import type pg from 'pg';
 import { applyLedgerPg, type MemberReplica, memberReplicas, membersInRanges } from '../ledger/ledger.js';
+import { grantQuota, type QuotaAnswer, type QuotaAsk } from '../ledger/quotas.js';
 import { type CouponHold, type HoldAnswer, releaseCoupon, reserveCoupon } from '../ledger/reservations.js';
 import type { Quarantined, StoredEvent } from './classify.js';
 import {
@@ -55,6 +56,10 @@ export class PgEventStore implements HqEventStore {
 
   releaseCoupon(hold: CouponHold): Promise<boolean> {
     return releaseCoupon(this.pool, hold);
+  }
+
+  grantQuota(ask: QuotaAsk): Promise<QuotaAnswer> {
+    return grantQuota(this.pool, ask);
   }
 
   async noteCodeKey(storeId: string, key: StoreCodeKey): Promise<boolean> {

@@ -16,6 +16,7 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { answerStoreRequest } from '../../sync/hq-requests.js';
 import { signPush } from '../../sync/signing.js';
+import { readQuotaAsk } from '../ledger/quotas.js';
 import { readHold } from '../ledger/reservations.js';
 import { classify, type Quarantined, type StoredEvent } from './classify.js';
 import type { HqEventStore } from './event-store.js';
@@ -93,6 +94,7 @@ export class IngestWorker {
       const name = topic.slice(`${p}/hq/req/`.length);
       if (name === 'coupon-reserve' || name === 'coupon-release') void this.couponHold(name, payload, packet);
       else if (name === 'peer-keys') void this.answerCodeKeys(packet);
+      else if (name === 'coupon-quota') void this.quotaGrant(payload, packet);
       else answerStoreRequest(this.client, name, packet);
       return;
     }
@@ -122,6 +124,29 @@ export class IngestWorker {
         .catch((err: Error) => this.o.log.warn({ err: err.message }, 'store state not written'));
       if (m[3] === 'state') void this.noteCodeKey(m[2]!, body);
     }
+  }
+
+  /** A store asks for a grant against a campaign's chain-wide quota before it issues a coupon. */
+  private async quotaGrant(payload: Buffer, packet: IPublishPacket): Promise<void> {
+    const responseTopic = packet.properties?.responseTopic;
+    let answer: unknown;
+    try {
+      const ask = readQuotaAsk(JSON.parse(payload.subarray(0, 4096).toString('utf8')));
+      if (!ask) answer = { error: 'malformed quota request' };
+      else if (!this.o.store.grantQuota) answer = { error: 'this HQ counts no quotas' };
+      else answer = await this.o.store.grantQuota(ask);
+    } catch (err) {
+      // unanswered: the store counts its own issuance, as when HQ is away
+      this.o.log.warn({ err: (err as Error).message }, 'quota request not answered');
+      return;
+    }
+    if (!responseTopic) return;
+    await this.client
+      ?.publishAsync(responseTopic, JSON.stringify(answer), {
+        qos: 1,
+        properties: { correlationData: packet.properties?.correlationData ?? Buffer.alloc(0) },
+      })
+      .catch(() => undefined);
   }
 
   /** A store's member-card key from its birth: new to HQ, every store hears of it (signed). */

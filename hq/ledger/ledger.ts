@@ -16,7 +16,7 @@ import type { StoredEvent } from '../ingest/classify.js';
 // biome-ignore lint/suspicious/noExplicitAny: payloads are schema-checked JSON (sync/event-schemas.ts)
 type P = any;
 
-const LEDGER_TYPES = new Set(['member.enrolled', 'points.moved', 'coupon.redeemed']);
+const LEDGER_TYPES = new Set(['member.enrolled', 'points.moved', 'coupon.redeemed', 'coupon.issued']);
 
 /** Applies the batch's new ledger events, in the caller's transaction; returns conflicts found. */
 export async function applyLedgerPg(c: pg.PoolClient, fresh: StoredEvent[]): Promise<number> {
@@ -48,6 +48,8 @@ export async function applyLedgerPg(c: pg.PoolClient, fresh: StoredEvent[]): Pro
       );
       const balance = Number(r.rows[0].balance);
       if (p.delta < 0 && balance < 0) conflicts += await overspend(c, e, p, balance);
+    } else if (e.type === 'coupon.issued') {
+      conflicts += await overQuota(c, e, p);
     } else {
       unrefereed.delete(`${e.storeId}\u0000${e.seq}`);
       conflicts += await couponReuse(c, e, p, unrefereed);
@@ -75,6 +77,39 @@ async function overspend(c: pg.PoolClient, e: StoredEvent, p: P, balance: number
       short,
       JSON.stringify(others.rows),
       `balance at HQ now ${balance}: kept negative, later earnings repay it; every store's replica is set to it`,
+    ],
+  );
+  return r.rowCount ?? 0;
+}
+
+/** A coupon issued past its campaign's chain-wide quota (a store apart from HQ counted alone). */
+async function overQuota(c: pg.PoolClient, e: StoredEvent, p: P): Promise<number> {
+  const q = (await c.query('SELECT quota FROM campaign_quotas WHERE campaign_id = $1', [p.campaignId]))
+    .rows[0];
+  if (!q) return 0;
+  // this issue's place among the campaign's issues, in the order HQ took them
+  const n = Number(
+    (
+      await c.query(
+        `SELECT count(*) AS n FROM coupons_issued WHERE campaign_id = $1 AND coupon_id <> $2
+            AND NOT EXISTS (SELECT 1 FROM ledger_conflicts l WHERE l.kind = 'quota_exceeded'
+                             AND l.store_id = coupons_issued.store_id AND l.seq = coupons_issued.seq)`,
+        [p.campaignId, p.couponId],
+      )
+    ).rows[0].n,
+  );
+  if (n < Number(q.quota)) return 0;
+  const r = await c.query(
+    `INSERT INTO ledger_conflicts (kind, store_id, seq, sale_id, member_id, coupon_id, campaign_id, amount, others, resolution)
+     VALUES ('quota_exceeded', $1, $2, $3, $4, $5, $6, 1, '[]', $7) ON CONFLICT DO NOTHING`,
+    [
+      e.storeId,
+      e.seq,
+      p.saleId,
+      p.memberId,
+      p.couponId,
+      p.campaignId,
+      `issued past the chain-wide quota of ${q.quota}: the coupon stays valid, the campaign's cost counts it`,
     ],
   );
   return r.rowCount ?? 0;

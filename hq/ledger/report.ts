@@ -4,7 +4,8 @@ import type pg from 'pg';
 
 export interface ConflictRow {
   id: number;
-  kind: 'points_overspend' | 'coupon_reuse';
+  kind: 'points_overspend' | 'coupon_reuse' | 'quota_exceeded';
+  campaignId: string | null;
   storeId: string;
   seq: number;
   saleId: string | null;
@@ -31,7 +32,7 @@ export async function conflictReport(
     [q.kind ?? null, q.store ?? null],
   );
   const rows = await pool.query(
-    `SELECT id, kind, store_id, seq, sale_id, member_id, coupon_id, amount, others, resolution, detected_at
+    `SELECT id, kind, store_id, seq, sale_id, member_id, coupon_id, campaign_id, amount, others, resolution, detected_at
        FROM ledger_conflicts WHERE ${where} AND id > $3 ORDER BY id LIMIT $4`,
     [q.kind ?? null, q.store ?? null, q.after, q.limit],
   );
@@ -44,6 +45,7 @@ export async function conflictReport(
       saleId: r.sale_id,
       memberId: r.member_id,
       couponId: r.coupon_id,
+      campaignId: r.campaign_id,
       amount: Number(r.amount),
       others: r.others,
       resolution: r.resolution,

@@ -33,15 +33,15 @@ beforeAll(async () => {
   // HQ's coupon key, and a campaign whose chain coupons are refused while HQ is away
   await chain.pushAll('coupon_keys', 1, couponKeysBody(couponKeys.publicKey));
   const campaigns = JSON.parse(readFileSync(SEED, 'utf8')).couponCampaigns;
-  const strict = {
-    ...campaigns.campaigns.find((c: J) => c.id === 'welcome-5'),
-    id: 'chain-strict',
-    offline: { accept: false },
-  };
+  const welcome = campaigns.campaigns.find((c: J) => c.id === 'welcome-5');
+  const strict = { ...welcome, id: 'chain-strict', offline: { accept: false } };
+  // one coupon for the whole chain, claimed online and apart from HQ
+  const one = { ...welcome, id: 'chain-one', totalQuota: 1 };
+  const once = { ...welcome, id: 'chain-once', totalQuota: 1 };
   await chain.pushAll('coupon_campaigns', 2, {
     ...campaigns,
     version: 2,
-    campaigns: [...campaigns.campaigns, strict],
+    campaigns: [...campaigns.campaigns, strict, one, once],
   });
   // a coupon shown before the pushes land would be unknown: wait until both stores take one
   for (const s of ['a', 'b'])
@@ -107,6 +107,42 @@ describe('chain coupons', () => {
     await waitFor('B may take it now', async () =>
       (await call('b', 'POST', `/carts/${atB}/coupons`, { code: c })).status === 200 ? true : undefined,
     );
+  });
+
+  it('a campaign quota counts across the chain: a second store is refused online; apart from HQ it counts alone and HQ reports the excess', async () => {
+    // a member of each store, signed in on their phone
+    const session = async (s: string) => {
+      const token = await chain.staffToken(s);
+      const m = await call(s, 'POST', '/staff/members', { name: 'Q' }, { 'x-staff-token': token });
+      const r = await call(s, 'POST', '/members/sessions', { code: m.body.code });
+      return r.body.token as string;
+    };
+    const [atA, atB] = [await session('a'), await session('b')];
+    const claim = (s: string, who: string, campaignId: string) =>
+      call(s, 'POST', '/coupons/claim', { campaignId }, { 'x-member-session': who });
+
+    expect((await claim('a', atA, 'chain-one')).status).toBe(201);
+    const refused = await claim('b', atB, 'chain-one');
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.message).toMatch(/quota of 1 is used up across the chain/);
+
+    chain.proxies.b!.cut();
+    await waitFor('B knows it is apart', async () => ((await linkUp('b')) ? undefined : true), 10_000);
+    expect((await claim('a', atA, 'chain-once')).status).toBe(201);
+    // B alone has issued none of it: it lets the claim through
+    expect((await claim('b', atB, 'chain-once')).status).toBe(201);
+    chain.proxies.b!.heal();
+    const conflict = await waitFor(
+      'HQ reports the coupon past the quota',
+      async () => {
+        const r = await chain.hq.pool!.query(
+          "SELECT store_id, campaign_id FROM ledger_conflicts WHERE kind = 'quota_exceeded'",
+        );
+        return r.rows.length ? r.rows : undefined;
+      },
+      20_000,
+    );
+    expect(conflict).toEqual([{ store_id: 'chain-b', campaign_id: 'chain-once' }]);
   });
 
   it('HQ out of reach: the campaign decides within the timeout, and HQ reports the second redemption after', async () => {
