@@ -82,18 +82,24 @@ async function overspend(c: pg.PoolClient, e: StoredEvent, p: P, balance: number
   return r.rowCount ?? 0;
 }
 
-/** A coupon issued past its campaign's chain-wide quota (a store apart from HQ counted alone). */
+/** A coupon issued past its campaign's chain-wide quota (a store apart from HQ counted
+ * alone). One HQ granted is within the quota whatever order the events come in; one
+ * without a grant is past it when the campaign's other issues and outstanding grants
+ * already fill the quota. */
 async function overQuota(c: pg.PoolClient, e: StoredEvent, p: P): Promise<number> {
   const q = (await c.query('SELECT quota FROM campaign_quotas WHERE campaign_id = $1', [p.campaignId]))
     .rows[0];
   if (!q) return 0;
-  // this issue's place among the campaign's issues, in the order HQ took them
+  if ((await c.query('SELECT 1 FROM quota_grants WHERE coupon_id = $1', [p.couponId])).rows.length) return 0;
   const n = Number(
     (
       await c.query(
-        `SELECT count(*) AS n FROM coupons_issued WHERE campaign_id = $1 AND coupon_id <> $2
-            AND NOT EXISTS (SELECT 1 FROM ledger_conflicts l WHERE l.kind = 'quota_exceeded'
-                             AND l.store_id = coupons_issued.store_id AND l.seq = coupons_issued.seq)`,
+        `SELECT (SELECT count(*) FROM coupons_issued i WHERE i.campaign_id = $1 AND i.coupon_id <> $2
+                   AND NOT EXISTS (SELECT 1 FROM ledger_conflicts l WHERE l.kind = 'quota_exceeded'
+                                    AND l.store_id = i.store_id AND l.seq = i.seq))
+              + (SELECT count(*) FROM quota_grants g WHERE g.campaign_id = $1
+                   AND g.granted_at > now() - interval '10 minutes'
+                   AND NOT EXISTS (SELECT 1 FROM coupons_issued i WHERE i.coupon_id = g.coupon_id)) AS n`,
         [p.campaignId, p.couponId],
       )
     ).rows[0].n,
@@ -109,7 +115,7 @@ async function overQuota(c: pg.PoolClient, e: StoredEvent, p: P): Promise<number
       p.memberId,
       p.couponId,
       p.campaignId,
-      `issued past the chain-wide quota of ${q.quota}: the coupon stays valid, the campaign's cost counts it`,
+      `issued without HQ's grant past the chain-wide quota of ${q.quota}: the coupon stays valid, the campaign's cost counts it`,
     ],
   );
   return r.rowCount ?? 0;

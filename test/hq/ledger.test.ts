@@ -262,6 +262,55 @@ describe('the chain ledger', () => {
     expect(out.stdout.trim().split('\n')).toHaveLength(1 + 3 + 3); // header, 3 totals, 3 conflicts
   });
 
+  it('a coupon issued past a chain-wide quota: the one without HQ’s grant is flagged, whatever order they come in', async () => {
+    const pg = new PgEventStore(svc.pool!);
+    const ev = (storeId: string, seq: number, couponId: string, campaignId: string): StoredEvent => {
+      const e = {
+        storeId,
+        seq,
+        eventId: `${storeId}-${seq}`,
+        type: 'coupon.issued',
+        class: 'money' as const,
+        createdAt: Date.now(),
+        payload: {
+          couponId,
+          campaignId,
+          memberId: null,
+          source: 'claim',
+          saleId: null,
+          expiresAt: Date.now() + 1000,
+        },
+      };
+      return { ...e, digest: digestOf(e) };
+    };
+    for (const [campaign, together] of [
+      ['Q-ONE', true],
+      ['Q-TWO', false],
+    ] as const) {
+      // store q-a (first in every batch) was granted the one coupon; store q-z issued one alone
+      expect(
+        await pg.grantQuota({ storeId: 'q-a', campaignId: campaign, couponId: `${campaign}-G`, quota: 1 }),
+      ).toEqual({
+        status: 'granted',
+      });
+      expect(
+        await pg.grantQuota({ storeId: 'q-y', campaignId: campaign, couponId: `${campaign}-H`, quota: 1 }),
+      ).toMatchObject({ status: 'refused' });
+      const granted = ev('q-a', together ? 1 : 2, `${campaign}-G`, campaign);
+      const alone = ev('q-z', together ? 1 : 2, `${campaign}-A`, campaign);
+      if (together) await pg.ingest([granted, alone], []);
+      else {
+        await pg.ingest([alone], []); // before HQ hears of the granted one
+        await pg.ingest([granted], []);
+      }
+      const r = await svc.pool!.query(
+        "SELECT store_id, coupon_id FROM ledger_conflicts WHERE kind = 'quota_exceeded' AND campaign_id = $1",
+        [campaign],
+      );
+      expect(r.rows).toEqual([{ store_id: 'q-z', coupon_id: `${campaign}-A` }]);
+    }
+  });
+
   it('a member update not signed by HQ changes nothing at the store', async () => {
     const other = generateKeyPairSync('ed25519');
     const { signPush } = await import('../../sync/signing.js');
