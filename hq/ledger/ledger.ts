@@ -18,41 +18,105 @@ type P = any;
 
 const LEDGER_TYPES = new Set(['member.enrolled', 'points.moved', 'coupon.redeemed', 'coupon.issued']);
 
-/** Applies the batch's new ledger events, in the caller's transaction; returns conflicts found. */
+/**
+ * Applies the batch's new ledger events, in the caller's transaction; returns conflicts
+ * found. A handful of statements per batch whatever its size: enrolments and each
+ * member's points in one statement each, and the per-event checks only where a conflict
+ * is possible (a member now below zero, a coupon with two live redemptions, a campaign
+ * with a quota).
+ */
 export async function applyLedgerPg(c: pg.PoolClient, fresh: StoredEvent[]): Promise<number> {
   const events = fresh
     .filter((e) => LEDGER_TYPES.has(e.type))
     .sort((a, b) => (a.storeId === b.storeId ? a.seq - b.seq : a.storeId < b.storeId ? -1 : 1));
   if (!events.length) return 0;
-  // the batch's coupon redemptions are already projected: one not yet refereed is not an "earlier" one
-  const unrefereed = new Set(
-    events.filter((e) => e.type === 'coupon.redeemed').map((e) => `${e.storeId}\u0000${e.seq}`),
+  const of = (type: string) => events.filter((e) => e.type === type);
+  let conflicts = await members(c, of('member.enrolled'), of('points.moved'));
+
+  const redeemed = of('coupon.redeemed');
+  if (redeemed.length) {
+    const twice = new Set(
+      (
+        await c.query(
+          `SELECT coupon_id FROM coupon_redemptions WHERE coupon_id = ANY($1)
+            GROUP BY coupon_id HAVING count(DISTINCT (store_id, sale_id)) FILTER (WHERE direction = 1) > 1`,
+          [[...new Set(redeemed.map((e) => (e.payload as P).couponId))]],
+        )
+      ).rows.map((r: { coupon_id: string }) => r.coupon_id),
+    );
+    const suspects = redeemed.filter((e) => twice.has((e.payload as P).couponId));
+    // the batch's redemptions are already projected: one not yet refereed is not an "earlier" one
+    const unrefereed = new Set(suspects.map((e) => `${e.storeId}\u0000${e.seq}`));
+    for (const e of suspects) {
+      unrefereed.delete(`${e.storeId}\u0000${e.seq}`);
+      conflicts += await couponReuse(c, e, e.payload as P, unrefereed);
+    }
+  }
+
+  const issued = of('coupon.issued');
+  if (issued.length) {
+    const quotas = new Set(
+      (
+        await c.query('SELECT campaign_id FROM campaign_quotas WHERE campaign_id = ANY($1)', [
+          [...new Set(issued.map((e) => (e.payload as P).campaignId))],
+        ])
+      ).rows.map((r: { campaign_id: string }) => r.campaign_id),
+    );
+    for (const e of issued.filter((x) => quotas.has((x.payload as P).campaignId)))
+      conflicts += await overQuota(c, e, e.payload as P);
+  }
+  return conflicts;
+}
+
+/**
+ * The batch's enrolments and every member's movements in one statement: rows locked in
+ * member order, so two workers on the same members wait for each other without a
+ * deadlock. Then, for a member now below zero, the batch's movements are replayed from the
+ * balance before it to find the spends that took it there.
+ */
+async function members(c: pg.PoolClient, enrolled: StoredEvent[], moved: StoredEvent[]): Promise<number> {
+  const rows = new Map<string, { store: string | null; at: number | null; delta: number }>();
+  const row = (id: string) => {
+    const r = rows.get(id) ?? { store: null, at: null, delta: 0 };
+    rows.set(id, r);
+    return r;
+  };
+  for (const e of enrolled) {
+    const r = row((e.payload as P).memberId);
+    if (r.store === null) Object.assign(r, { store: e.storeId, at: e.createdAt });
+  }
+  for (const e of moved) row((e.payload as P).memberId).delta += (e.payload as P).delta;
+  if (!rows.size) return 0;
+  const ids = [...rows.keys()].sort();
+  const after = new Map<string, number>(
+    (
+      await c.query(
+        `INSERT INTO ledger_members (member_id, enrolled_store, enrolled_at, balance)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[])
+         ON CONFLICT (member_id) DO UPDATE SET
+           enrolled_store = coalesce(ledger_members.enrolled_store, EXCLUDED.enrolled_store),
+           enrolled_at = coalesce(ledger_members.enrolled_at, EXCLUDED.enrolled_at),
+           balance = ledger_members.balance + EXCLUDED.balance, updated_at = now()
+         RETURNING member_id, balance`,
+        [
+          ids,
+          ids.map((id) => rows.get(id)!.store),
+          ids.map((id) => rows.get(id)!.at),
+          ids.map((id) => rows.get(id)!.delta),
+        ],
+      )
+    ).rows.map((r: { member_id: string; balance: number }) => [r.member_id, Number(r.balance)]),
   );
   let conflicts = 0;
-  for (const e of events) {
-    const p = e.payload as P;
-    if (e.type === 'member.enrolled') {
-      await c.query(
-        `INSERT INTO ledger_members (member_id, enrolled_store, enrolled_at) VALUES ($1, $2, $3)
-         ON CONFLICT (member_id) DO UPDATE SET enrolled_store = coalesce(ledger_members.enrolled_store, $2),
-           enrolled_at = coalesce(ledger_members.enrolled_at, $3)`,
-        [p.memberId, e.storeId, e.createdAt],
-      );
-    } else if (e.type === 'points.moved') {
-      // lock the member's row: two workers applying the same member serialise here
-      const r = await c.query(
-        `INSERT INTO ledger_members (member_id, balance) VALUES ($1, $2)
-         ON CONFLICT (member_id) DO UPDATE SET balance = ledger_members.balance + $2, updated_at = now()
-         RETURNING balance`,
-        [p.memberId, p.delta],
-      );
-      const balance = Number(r.rows[0].balance);
+  for (const id of ids) {
+    const end = after.get(id)!;
+    const moves = moved.filter((e) => (e.payload as P).memberId === id);
+    if (end >= 0 || !moves.some((e) => (e.payload as P).delta < 0)) continue;
+    let balance = end - rows.get(id)!.delta;
+    for (const e of moves) {
+      const p = e.payload as P;
+      balance += p.delta;
       if (p.delta < 0 && balance < 0) conflicts += await overspend(c, e, p, balance);
-    } else if (e.type === 'coupon.issued') {
-      conflicts += await overQuota(c, e, p);
-    } else {
-      unrefereed.delete(`${e.storeId}\u0000${e.seq}`);
-      conflicts += await couponReuse(c, e, p, unrefereed);
     }
   }
   return conflicts;
