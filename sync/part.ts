@@ -143,36 +143,40 @@ export class SyncPart implements Part {
     return this.link?.connected ?? false;
   }
 
-  /** HQ's holds on chain coupons, over MQTT 5 request/response; never longer than the
-   * configured timeout, and at once 'unreachable' while the link is down. */
+  /** HQ's holds on chain coupons and grants on campaign quotas, over MQTT 5
+   * request/response: never longer than the configured timeout, and 'unreachable' at
+   * once while the link is down. */
   readonly couponGate: CouponGate = {
     claimQuota: async (ask) => {
-      if (!this.hqReachable()) return { status: 'unreachable' };
-      const r = (await this.request(
-        'coupon-quota',
-        { storeId: this.o.storeId, ...ask },
-        this.o.mqtt.hqRequestTimeoutMs,
-      )) as { status?: unknown; reason?: unknown } | null;
+      const r = await this.askHq('coupon-quota', ask);
       if (r?.status === 'granted') return { status: 'granted' };
-      if (r?.status === 'refused') return { status: 'refused', reason: String(r.reason ?? 'refused') };
-      return { status: 'unreachable' };
+      return r?.status === 'refused'
+        ? { status: 'refused', reason: String(r.reason ?? 'refused') }
+        : { status: 'unreachable' };
     },
     reserve: async (h) => {
-      if (!this.hqReachable()) return { status: 'unreachable' };
-      const r = (await this.request(
-        'coupon-reserve',
-        { storeId: this.o.storeId, ...h },
-        this.o.mqtt.hqRequestTimeoutMs,
-      )) as { status?: unknown; reason?: unknown } | null;
+      const r = await this.askHq('coupon-reserve', h);
       if (r?.status === 'reserved') return { status: 'reserved' };
-      if (r?.status === 'refused') return { status: 'refused', reason: String(r.reason ?? 'refused') };
-      return { status: 'unreachable' };
+      return r?.status === 'refused'
+        ? { status: 'refused', reason: String(r.reason ?? 'refused') }
+        : { status: 'unreachable' };
     },
-    release: (h) => {
-      if (!this.hqReachable()) return; // the hold expires at HQ
-      void this.request('coupon-release', { storeId: this.o.storeId, ...h }, this.o.mqtt.hqRequestTimeoutMs);
-    },
+    // best effort: a hold HQ never hears released expires there
+    release: (h) => void this.askHq('coupon-release', h),
   };
+
+  /** HQ's answer to a store request, or null when HQ is out of reach or silent past the timeout. */
+  private async askHq(name: string, body: object): Promise<{ status?: unknown; reason?: unknown } | null> {
+    if (!this.hqReachable()) return null;
+    return (await this.request(
+      name,
+      { storeId: this.o.storeId, ...body },
+      this.o.mqtt.hqRequestTimeoutMs,
+    )) as {
+      status?: unknown;
+      reason?: unknown;
+    } | null;
+  }
 
   /** Whether telemetry may be written now (not while the disk is low). */
   acceptsTelemetry(): boolean {

@@ -165,6 +165,7 @@ export function completeSale(db: Db, cartId: string, ctx: CheckoutContext, quote
         reason: 'spend',
         saleId,
         now: ctx.now,
+        offline: ctx.hqOnline === false,
       });
     if (earned > 0)
       movePoints(db, { memberId: quote.memberId, delta: earned, reason: 'earn', saleId, now: ctx.now });

@@ -219,12 +219,12 @@ export function openProviderPayment(
     .immediate();
 }
 
-/** Points the member spent here today that HQ does not hold yet (spent while apart from it). */
+/** Points the member spent here today while HQ was out of reach. */
 function offlineSpentToday(db: Db, memberId: string, dayStart: number): number {
   return db
     .prepare(
-      `SELECT coalesce(-sum(l.delta), 0) FROM points_ledger l JOIN members m ON m.id = l.member_id
-        WHERE l.member_id = ? AND l.reason = 'spend' AND l.created_at >= ? AND l.outbox_seq > m.hq_through`,
+      `SELECT coalesce(-sum(delta), 0) FROM points_ledger
+        WHERE member_id = ? AND reason = 'spend' AND offline = 1 AND created_at >= ?`,
     )
     .pluck()
     .get(memberId, dayStart) as number;

@@ -60,6 +60,8 @@ export function movePoints(
     saleId?: string;
     refundId?: string;
     now: number;
+    /** spent while HQ was out of reach (counts against the daily offline cap) */
+    offline?: boolean;
   },
 ): void {
   if (m.delta === 0) return;
@@ -78,9 +80,9 @@ export function movePoints(
   );
   const row = db
     .prepare(
-      'INSERT INTO points_ledger (member_id, delta, reason, sale_id, refund_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      'INSERT INTO points_ledger (member_id, delta, reason, sale_id, refund_id, created_at, offline) VALUES (?, ?, ?, ?, ?, ?, ?)',
     )
-    .run(m.memberId, m.delta, m.reason, m.saleId ?? null, m.refundId ?? null, m.now);
+    .run(m.memberId, m.delta, m.reason, m.saleId ?? null, m.refundId ?? null, m.now, m.offline ? 1 : 0);
   const { seq } = appendOutbox(
     db,
     {

@@ -3,7 +3,7 @@
 // apart from HQ, spending falls under a daily cap.
 import { describe, expect, it } from 'vitest';
 import { addScan, createCart, setMember } from '../../edge/checkout/carts.js';
-import { payPoints, startPayment } from '../../edge/checkout/tenders.js';
+import { payCash, payPoints, startPayment } from '../../edge/checkout/tenders.js';
 import { enrollMember, getMember, movePoints } from '../../edge/members/members.js';
 import { applyReplica, readReplica } from '../../edge/members/replica.js';
 import { checkInvariants } from '../helpers/invariants.js';
@@ -95,11 +95,22 @@ describe('member replica', () => {
       return c.id;
     };
     const offline = { ...ctx(), loyalty: { ...ctx().loyalty, offlineSpendCapPerDay: 300 }, hqOnline: false };
+    // a sale paid partly in points while HQ was in reach: not an offline spend
+    const online = cart();
+    payPoints(db, online, 250, { ...offline, hqOnline: true });
+    const q = startPayment(db, online, ctx());
+    expect(payCash(db, online, q.dueFen, ctx()).sale).not.toBeNull();
     const first = cart();
     expect(errorCode(() => payPoints(db, first, 301, offline))).toBe('POINTS_OFFLINE_CAP');
     expect(errorCode(() => payPoints(db, first, 200, offline))).toBe('ok');
     // the same cart: what it already holds in points counts
     expect(errorCode(() => payPoints(db, first, 101, offline))).toBe('POINTS_OFFLINE_CAP');
     expect(errorCode(() => payPoints(db, cart(), 600, { ...offline, hqOnline: true }))).toBe('ok');
+    // a spend made offline counts for the rest of the day
+    const paid = cart();
+    payPoints(db, paid, 100, offline);
+    payCash(db, paid, startPayment(db, paid, ctx()).dueFen, offline);
+    expect(errorCode(() => payPoints(db, cart(), 201, offline))).toBe('POINTS_OFFLINE_CAP');
+    expect(errorCode(() => payPoints(db, cart(), 200, offline))).toBe('ok');
   });
 });

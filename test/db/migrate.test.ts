@@ -66,6 +66,9 @@ const sampleData: Record<number, (db: Db) => void> = {
       `INSERT INTO kiosk_alerts (id, kiosk_id, kind, message, created_at) VALUES ('a9', 'scan-and-go', 'label', 'label refused', 0)`,
     ).run();
   },
+  14: () => {
+    // a new column with a default: the upgrade path is covered by migration 3's sample rows
+  },
   13: (db) => {
     db.prepare(
       `INSERT INTO peer_keys (kid, store_id, public_key, created_at) VALUES ('k13', 's', 'AAAA', 0)`,
@@ -120,6 +123,7 @@ describe('database', () => {
       '0011_member_replica',
       '0012_chain_coupons',
       '0013_peer_keys',
+      '0014_offline_spends',
     ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();

@@ -194,7 +194,7 @@ describe('chain coupons', () => {
     );
     const waited = Date.now() - t0;
     expect(waited).toBeGreaterThanOrEqual(700);
-    expect(waited).toBeLessThan(1500);
+    expect(waited).toBeLessThan(3000); // bounded by the timeout, with room for a busy machine
     await pay('b', late);
   });
 });

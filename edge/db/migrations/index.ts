@@ -13,6 +13,7 @@ import { m0010OffersShown } from './0010_offers_shown.js';
 import { m0011MemberReplica } from './0011_member_replica.js';
 import { m0012ChainCoupons } from './0012_chain_coupons.js';
 import { m0013PeerKeys } from './0013_peer_keys.js';
+import { m0014OfflineSpends } from './0014_offline_spends.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -28,4 +29,5 @@ export const migrations: readonly Migration[] = [
   m0011MemberReplica,
   m0012ChainCoupons,
   m0013PeerKeys,
+  m0014OfflineSpends,
 ];
