@@ -6,7 +6,9 @@
 // redemption afterwards. Coupons the store issued itself never ask HQ.
 import type { Db } from '../db/open.js';
 import { DomainError } from '../errors.js';
+import { signedByHq } from './codes.js';
 import type { CouponCampaign } from './schema.js';
+import { findCampaign } from './wallet.js';
 
 export interface ChainCouponHold {
   couponId: string;
@@ -45,20 +47,8 @@ export function chainCoupon(db: Db, couponId: string, cartId: string): ChainCoup
     | { code: string; campaign_id: string; terms: string }
     | undefined;
   if (!c) return null;
-  let kid: unknown;
-  try {
-    kid = (
-      JSON.parse(Buffer.from(c.code.split('.')[1] ?? '', 'base64url').toString('utf8')) as { k?: unknown }
-    ).k;
-  } catch {
-    return null;
-  }
-  const hq = db.prepare("SELECT 1 FROM signing_keys WHERE kid = ? AND owner = 'hq'").get(kid);
-  if (!hq) return null;
-  const def = db.prepare('SELECT definition FROM coupon_campaigns WHERE id = ?').pluck().get(c.campaign_id) as
-    | string
-    | undefined;
-  const campaign = def ? (JSON.parse(def) as CouponCampaign) : null;
+  if (!signedByHq(db, c.code)) return null;
+  const campaign = findCampaign(db, c.campaign_id);
   const benefit = (JSON.parse(c.terms) as { benefit: CouponCampaign['benefit'] }).benefit;
   const faceFen =
     benefit.type === 'amount_off' ? benefit.amountFen : (benefit.maxDiscountFen ?? Number.MAX_SAFE_INTEGER);
@@ -112,11 +102,7 @@ export function chainHoldsOf(db: Db, cartId: string): ChainCouponHold[] {
 
 /** The campaign's quota when it has one (a claim then asks HQ for a chain-wide grant). */
 export function campaignQuota(db: Db, campaignId: string): number | null {
-  const def = db.prepare('SELECT definition FROM coupon_campaigns WHERE id = ?').pluck().get(campaignId) as
-    | string
-    | undefined;
-  const quota = def ? (JSON.parse(def) as CouponCampaign).totalQuota : undefined;
-  return quota ?? null;
+  return findCampaign(db, campaignId)?.totalQuota ?? null;
 }
 
 /** Acts on HQ's answer to a quota grant: a refusal stops the claim; away, the store counts alone. */

@@ -121,18 +121,32 @@ export function signCode(db: Db, kind: CodeKind, payload: Record<string, unknown
 
 const bad = (why: string) => new DomainError('invalid', 'CODE_INVALID', why);
 
+/** A code's payload part as JSON, or undefined when it does not read. */
+function payloadOf(part: string): unknown {
+  try {
+    return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a (verified) code names one of HQ's keys: a chain coupon rather than this store's own. */
+export function signedByHq(db: Db, code: string): boolean {
+  const kid = (payloadOf(code.split('.')[1] ?? '') as { k?: unknown } | null | undefined)?.k;
+  return (
+    typeof kid === 'string' &&
+    db.prepare("SELECT 1 FROM signing_keys WHERE kid = ? AND owner = 'hq'").get(kid) !== undefined
+  );
+}
+
 /** Verifies a code's signature against the store's and HQ's keys and returns its payload. */
 export function verifyCode(db: Db, raw: string, kind: CodeKind): Record<string, unknown> & { k: string } {
   const code = raw.trim();
   if (code.length > MAX_CODE) throw bad('code too long');
   const parts = code.split('.');
   if (parts.length !== 3 || parts[0] !== PREFIX[kind]) throw bad(`not a ${kind} code`);
-  let payload: Record<string, unknown>;
-  try {
-    payload = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
-  } catch {
-    throw bad(`${kind} code payload is not readable`);
-  }
+  const payload = payloadOf(parts[1]!) as Record<string, unknown> | null | undefined;
+  if (payload === undefined) throw bad(`${kind} code payload is not readable`);
   if (!payload || typeof payload !== 'object' || typeof payload.k !== 'string')
     throw bad(`${kind} code names no key`);
   // a member card another store of the chain issued reads with that store's key (HQ vouched for it)

@@ -26,12 +26,18 @@ export interface WalletCoupon extends IssuedCoupon {
   status: 'available' | 'redeemed' | 'expired';
 }
 
-function campaign(db: Db, id: string): CouponCampaign {
+/** A campaign as HQ pushed it, or null when the store has none of that id. */
+export function findCampaign(db: Db, id: string): CouponCampaign | null {
   const def = db.prepare('SELECT definition FROM coupon_campaigns WHERE id = ?').pluck().get(id) as
     | string
     | undefined;
-  if (!def) throw notFound('coupon campaign', id);
-  return JSON.parse(def) as CouponCampaign;
+  return def ? (JSON.parse(def) as CouponCampaign) : null;
+}
+
+function campaign(db: Db, id: string): CouponCampaign {
+  const c = findCampaign(db, id);
+  if (!c) throw notFound('coupon campaign', id);
+  return c;
 }
 
 export function termsOf(c: CouponCampaign): CouponTerms {

@@ -14,12 +14,15 @@
 import type { KeyObject } from 'node:crypto';
 import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
-import { answerStoreRequest } from '../../sync/hq-requests.js';
+import { answerStoreRequest, replyTo } from '../../sync/hq-requests.js';
 import { signPush } from '../../sync/signing.js';
 import { readQuotaAsk } from '../ledger/quotas.js';
 import { readHold } from '../ledger/reservations.js';
 import { classify, type Quarantined, type StoredEvent } from './classify.js';
 import type { HqEventStore } from './event-store.js';
+
+/** A store request this HQ leaves unanswered on purpose (the store times out, as when HQ is away). */
+const UNANSWERED = Symbol('unanswered');
 
 export interface IngestWorkerOptions {
   url: string;
@@ -91,11 +94,7 @@ export class IngestWorker {
   private onMessage(topic: string, payload: Buffer, packet: IPublishPacket): void {
     const p = this.o.prefix;
     if (topic.startsWith(`${p}/hq/req/`)) {
-      const name = topic.slice(`${p}/hq/req/`.length);
-      if (name === 'coupon-reserve' || name === 'coupon-release') void this.couponHold(name, payload, packet);
-      else if (name === 'peer-keys') void this.answerCodeKeys(packet);
-      else if (name === 'coupon-quota') void this.quotaGrant(payload, packet);
-      else answerStoreRequest(this.client, name, packet);
+      void this.storeRequest(topic.slice(`${p}/hq/req/`.length), payload, packet);
       return;
     }
     const c = classify(p, topic, payload);
@@ -126,27 +125,54 @@ export class IngestWorker {
     }
   }
 
-  /** A store asks for a grant against a campaign's chain-wide quota before it issues a coupon. */
-  private async quotaGrant(payload: Buffer, packet: IPublishPacket): Promise<void> {
-    const responseTopic = packet.properties?.responseTopic;
+  /** A store's request to HQ: answered from HQ's database where it needs it. An answer HQ
+   * cannot give (the database away) is not sent: the store then decides as when HQ is
+   * out of reach (a campaign's offline policy, its own quota count). */
+  private async storeRequest(name: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
     let answer: unknown;
     try {
-      const ask = readQuotaAsk(JSON.parse(payload.subarray(0, 4096).toString('utf8')));
-      if (!ask) answer = { error: 'malformed quota request' };
-      else if (!this.o.store.grantQuota) answer = { error: 'this HQ counts no quotas' };
-      else answer = await this.o.store.grantQuota(ask);
+      answer = await this.answerFor(name, payload);
     } catch (err) {
-      // unanswered: the store counts its own issuance, as when HQ is away
-      this.o.log.warn({ err: (err as Error).message }, 'quota request not answered');
+      this.o.log.warn({ err: (err as Error).message, request: name }, 'store request not answered');
       return;
     }
-    if (!responseTopic) return;
-    await this.client
-      ?.publishAsync(responseTopic, JSON.stringify(answer), {
-        qos: 1,
-        properties: { correlationData: packet.properties?.correlationData ?? Buffer.alloc(0) },
-      })
-      .catch(() => undefined);
+    if (answer === undefined) answerStoreRequest(this.client, name, packet);
+    else if (answer !== UNANSWERED) replyTo(this.client, packet, answer);
+  }
+
+  /** The answer to a request this worker handles itself; undefined for the shared ones (time). */
+  private async answerFor(name: string, payload: Buffer): Promise<unknown> {
+    const s = this.o.store;
+    const body = () => JSON.parse(payload.subarray(0, 4096).toString('utf8')) as unknown;
+    switch (name) {
+      case 'coupon-reserve':
+      case 'coupon-release': {
+        const hold = readHold(body());
+        if (!hold) return { error: 'malformed coupon hold' };
+        if (!s.reserveCoupon || !s.releaseCoupon) return { error: 'this HQ keeps no coupon holds' };
+        if (name === 'coupon-reserve') return s.reserveCoupon(hold, this.o.couponHoldMs ?? 15 * 60_000);
+        return { released: await s.releaseCoupon(hold) };
+      }
+      case 'coupon-quota': {
+        const ask = readQuotaAsk(body());
+        if (!ask) return { error: 'malformed quota request' };
+        if (!s.grantQuota) return { error: 'this HQ counts no quotas' };
+        return s.grantQuota(ask);
+      }
+      case 'peer-keys': {
+        // every store's member-card key, signed, for a store that just connected
+        const key = this.o.signingKey;
+        if (!key || !s.codeKeys) return UNANSWERED; // an HQ without a push key vouches for no one
+        return signPush(key, {
+          dataset: 'peer_keys',
+          version: 1,
+          issuedAt: Date.now(),
+          body: { keys: await s.codeKeys() },
+        });
+      }
+      default:
+        return undefined;
+    }
   }
 
   /** A store's member-card key from its birth: new to HQ, every store hears of it (signed). */
@@ -167,36 +193,11 @@ export class IngestWorker {
         publicKeyBase64: k.publicKeyBase64,
       });
       if (!added) return;
-      const msg = signPush(key, {
-        dataset: 'peer_keys',
-        version: 1,
-        issuedAt: Date.now(),
-        body: { keys: [{ storeId, kid: k.kid, publicKeyBase64: k.publicKeyBase64 }] },
+      await this.toAllStores(key, 'peer_keys', 1, {
+        keys: [{ storeId, kid: k.kid, publicKeyBase64: k.publicKeyBase64 }],
       });
-      await this.client?.publishAsync(`${this.o.prefix}/all/cmd/peer_keys`, JSON.stringify(msg), { qos: 1 });
     } catch (err) {
       this.o.log.warn({ err: (err as Error).message }, 'store code key not noted');
-    }
-  }
-
-  /** Every store's member-card key, signed, for a store that just connected. */
-  private async answerCodeKeys(packet: IPublishPacket): Promise<void> {
-    const responseTopic = packet.properties?.responseTopic;
-    const key = this.o.signingKey;
-    if (!responseTopic || !key || !this.o.store.codeKeys) return;
-    try {
-      const msg = signPush(key, {
-        dataset: 'peer_keys',
-        version: 1,
-        issuedAt: Date.now(),
-        body: { keys: await this.o.store.codeKeys() },
-      });
-      await this.client?.publishAsync(responseTopic, JSON.stringify(msg), {
-        qos: 1,
-        properties: { correlationData: packet.properties?.correlationData ?? Buffer.alloc(0) },
-      });
-    } catch (err) {
-      this.o.log.warn({ err: (err as Error).message }, 'store code keys not sent');
     }
   }
 
@@ -245,13 +246,7 @@ export class IngestWorker {
     if (!key || !this.o.store.replicas) return;
     try {
       for (const r of await this.o.store.replicas(ids)) {
-        const msg = signPush(key, {
-          dataset: 'member',
-          version: r.version + 1,
-          issuedAt: Date.now(),
-          body: r,
-        });
-        await this.client?.publishAsync(`${this.o.prefix}/all/cmd/member`, JSON.stringify(msg), { qos: 1 });
+        await this.toAllStores(key, 'member', r.version + 1, r);
         this.stats.memberUpdates++;
       }
     } catch (err) {
@@ -260,30 +255,10 @@ export class IngestWorker {
     }
   }
 
-  /** A store asks HQ to hold a chain coupon for its cart, or to let it go. */
-  private async couponHold(name: string, payload: Buffer, packet: IPublishPacket): Promise<void> {
-    const responseTopic = packet.properties?.responseTopic;
-    let answer: unknown;
-    try {
-      const hold = readHold(JSON.parse(payload.subarray(0, 4096).toString('utf8')));
-      if (!hold) answer = { error: 'malformed coupon hold' };
-      else if (!this.o.store.reserveCoupon || !this.o.store.releaseCoupon)
-        answer = { error: 'this HQ keeps no coupon holds' };
-      else if (name === 'coupon-reserve')
-        answer = await this.o.store.reserveCoupon(hold, this.o.couponHoldMs ?? 15 * 60_000);
-      else answer = { released: await this.o.store.releaseCoupon(hold) };
-    } catch (err) {
-      // the store decides by its campaign's offline policy, as if HQ were away
-      this.o.log.warn({ err: (err as Error).message }, 'coupon hold not answered');
-      return;
-    }
-    if (!responseTopic) return;
-    await this.client
-      ?.publishAsync(responseTopic, JSON.stringify(answer), {
-        qos: 1,
-        properties: { correlationData: packet.properties?.correlationData ?? Buffer.alloc(0) },
-      })
-      .catch(() => undefined);
+  /** A message signed with HQ's push key, to every store (the broker keeps it for one offline). */
+  private async toAllStores(key: KeyObject, dataset: string, version: number, body: unknown): Promise<void> {
+    const msg = signPush(key, { dataset, version, issuedAt: Date.now(), body });
+    await this.client?.publishAsync(`${this.o.prefix}/all/cmd/${dataset}`, JSON.stringify(msg), { qos: 1 });
   }
 
   private async askForGaps(): Promise<void> {

@@ -129,18 +129,44 @@ async function overspend(c: pg.PoolClient, e: StoredEvent, p: P, balance: number
       ORDER BY at DESC NULLS LAST LIMIT 5`,
     [p.memberId, e.storeId, e.seq],
   );
-  const short = Math.min(-balance, -p.delta);
+  return recordConflict(c, e, {
+    kind: 'points_overspend',
+    saleId: p.saleId,
+    memberId: p.memberId,
+    amount: Math.min(-balance, -p.delta),
+    others: others.rows,
+    resolution: `balance at HQ now ${balance}: kept negative, later earnings repay it; every store's replica is set to it`,
+  });
+}
+
+interface Conflict {
+  kind: 'points_overspend' | 'coupon_reuse' | 'quota_exceeded';
+  saleId: string | null;
+  memberId?: string | null;
+  couponId?: string;
+  campaignId?: string;
+  amount: number;
+  others: unknown[];
+  resolution: string;
+}
+
+/** Records a conflict of the event that revealed it, once (replaying the event adds none). */
+async function recordConflict(c: pg.PoolClient, e: StoredEvent, x: Conflict): Promise<number> {
   const r = await c.query(
-    `INSERT INTO ledger_conflicts (kind, store_id, seq, sale_id, member_id, amount, others, resolution)
-     VALUES ('points_overspend', $1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+    `INSERT INTO ledger_conflicts
+       (kind, store_id, seq, sale_id, member_id, coupon_id, campaign_id, amount, others, resolution)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
     [
+      x.kind,
       e.storeId,
       e.seq,
-      p.saleId,
-      p.memberId,
-      short,
-      JSON.stringify(others.rows),
-      `balance at HQ now ${balance}: kept negative, later earnings repay it; every store's replica is set to it`,
+      x.saleId,
+      x.memberId ?? null,
+      x.couponId ?? null,
+      x.campaignId ?? null,
+      x.amount,
+      JSON.stringify(x.others),
+      x.resolution,
     ],
   );
   return r.rowCount ?? 0;
@@ -169,20 +195,16 @@ async function overQuota(c: pg.PoolClient, e: StoredEvent, p: P): Promise<number
     ).rows[0].n,
   );
   if (n < Number(q.quota)) return 0;
-  const r = await c.query(
-    `INSERT INTO ledger_conflicts (kind, store_id, seq, sale_id, member_id, coupon_id, campaign_id, amount, others, resolution)
-     VALUES ('quota_exceeded', $1, $2, $3, $4, $5, $6, 1, '[]', $7) ON CONFLICT DO NOTHING`,
-    [
-      e.storeId,
-      e.seq,
-      p.saleId,
-      p.memberId,
-      p.couponId,
-      p.campaignId,
-      `issued without HQ's grant past the chain-wide quota of ${q.quota}: the coupon stays valid, the campaign's cost counts it`,
-    ],
-  );
-  return r.rowCount ?? 0;
+  return recordConflict(c, e, {
+    kind: 'quota_exceeded',
+    saleId: p.saleId,
+    memberId: p.memberId,
+    couponId: p.couponId,
+    campaignId: p.campaignId,
+    amount: 1,
+    others: [],
+    resolution: `issued without HQ's grant past the chain-wide quota of ${q.quota}: the coupon stays valid, the campaign's cost counts it`,
+  });
 }
 
 async function couponReuse(c: pg.PoolClient, e: StoredEvent, p: P, unrefereed: Set<string>): Promise<number> {
@@ -205,20 +227,15 @@ async function couponReuse(c: pg.PoolClient, e: StoredEvent, p: P, unrefereed: S
     .filter((x) => x.net > 0)
     .map(({ storeId, saleId }) => ({ storeId, saleId }));
   if (!live.length) return 0;
-  const r = await c.query(
-    `INSERT INTO ledger_conflicts (kind, store_id, seq, sale_id, coupon_id, amount, others, resolution)
-     VALUES ('coupon_reuse', $1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-    [
-      e.storeId,
-      e.seq,
-      p.saleId,
-      p.couponId,
-      p.amountFen,
-      JSON.stringify(live),
+  return recordConflict(c, e, {
+    kind: 'coupon_reuse',
+    saleId: p.saleId,
+    couponId: p.couponId,
+    amount: p.amountFen,
+    others: live,
+    resolution:
       'coupon flagged: redeemed again while stores were apart; the sale stands, its discount counts in the campaign cost',
-    ],
-  );
-  return r.rowCount ?? 0;
+  });
 }
 
 /** What a store's replica of a member needs: HQ's balance over the events it holds without
