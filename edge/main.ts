@@ -34,7 +34,7 @@ async function main(): Promise<number> {
 
   const log = createLogger(loaded.config.logging.level);
   const daemon = createDaemon(loaded, log);
-  log.info({ store: loaded.config.store.id, config: loaded.source }, 'starting');
+  log.info({ store: loaded.config.store.id, config: loaded.source, node: process.versions.node }, 'starting');
 
   let signalled = false;
   const stopped = new Promise<number>((resolve) => {
