@@ -6,6 +6,7 @@ import { ConfigError, type LoadedConfig, loadConfig } from '../config/load.js';
 import { createDaemon } from './daemon.js';
 import { StartError } from './lifecycle.js';
 import { createLogger } from './logger.js';
+import { SystemdNotifier } from './systemd.js';
 
 const EX_CONFIG = 78;
 
@@ -34,6 +35,7 @@ async function main(): Promise<number> {
 
   const log = createLogger(loaded.config.logging.level);
   const daemon = createDaemon(loaded, log);
+  const systemd = SystemdNotifier.fromEnv(process.env, log.child({ component: 'systemd' }));
   log.info({ store: loaded.config.store.id, config: loaded.source, node: process.versions.node }, 'starting');
 
   let signalled = false;
@@ -46,6 +48,7 @@ async function main(): Promise<number> {
       }
       signalled = true;
       log.info({ signal }, 'stopping');
+      void systemd.stopping();
       void daemon.lifecycle.stop().then((clean) => resolve(clean ? 0 : 1));
     };
     process.on('SIGINT', onSignal);
@@ -59,12 +62,16 @@ async function main(): Promise<number> {
       log.fatal({ part: err.part, reason: err.reason }, err.message);
       log.flush();
       process.stderr.write(`storeedge: ${err.message}\n`);
+      systemd.close();
       return 1;
     }
     throw err;
   }
   log.info({ address: daemon.http.address }, 'storeedge ready');
+  // Type=notify: systemd counts the service started only now, with every part ready
+  await systemd.ready(`serving on ${daemon.http.address}`);
   const code = await stopped;
+  systemd.close();
   log.info({ code }, 'stopped');
   log.flush();
   return code;

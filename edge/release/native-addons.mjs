@@ -1,4 +1,4 @@
-// Builds the native addons that are tied to one Node ABI (better-sqlite3 uses V8's API,
+// Builds the native addons that are tied to one Node ABI (better-sqlite3 and unix-dgram use V8's API,
 // not N-API) against the Node runtime the project ships (the node-linux-<arch> package),
 // so the daemon and its tests run on Node 24 whatever Node ran `npm install`.
 // Run as the root package's postinstall, and by the release builder for the bundle.
@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ABI_BOUND = ['better-sqlite3'];
+const ABI_BOUND = ['better-sqlite3', 'unix-dgram'];
 
 /** The Node runtime shipped for this machine: its binary, its headers' folder, its version. */
 export function bundledNode(root) {

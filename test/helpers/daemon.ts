@@ -18,8 +18,12 @@ export interface DaemonExit {
   stderr: string;
 }
 
-function launch(args: string[], env: NodeJS.ProcessEnv = {}): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'edge/main.ts', ...args], {
+/** The daemon from source; an installed release passes its own launcher instead. */
+const FROM_SOURCE = [process.execPath, '--import', 'tsx', 'edge/main.ts'];
+
+function launch(args: string[], env: NodeJS.ProcessEnv = {}, command = FROM_SOURCE): ChildProcess {
+  const [bin, ...pre] = command as [string, ...string[]];
+  return spawn(bin, [...pre, ...args], {
     // a 1 MB disk reserve instead of 64: test daemons are many and short-lived
     env: { ...process.env, STOREEDGE_OUTBOX__RESERVEMB: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -47,8 +51,9 @@ export async function startDaemon(
   args: string[],
   env: NodeJS.ProcessEnv = {},
   timeoutMs = 30_000,
+  command = FROM_SOURCE,
 ): Promise<RunningDaemon> {
-  const proc = launch(args, env);
+  const proc = launch(args, env, command);
   let stdout = '';
   let stderr = '';
   proc.stderr?.on('data', (d) => (stderr += d));
