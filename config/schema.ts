@@ -443,6 +443,37 @@ export const ConfigSchema = Type.Object(
         Type.String({ description: 'Ed25519 public key (PEM or base64 SPKI) that signs HQ pushes' }),
       ),
     }),
+    updates: Obj(
+      {
+        dir: Type.String({
+          default: '',
+          description:
+            'the state folder of an installed box (releases/, the current and previous links); empty: software updates off, as when running from a checkout',
+        }),
+        healthyAfterS: Type.Integer({
+          minimum: 1,
+          maximum: 86_400,
+          default: 300,
+          description:
+            'a new version must stay ready this long before it is kept; a crash before then counts against it',
+        }),
+        readyTimeoutS: Type.Integer({
+          minimum: 5,
+          maximum: 3600,
+          default: 120,
+          description: 'a new version not ready by then exits, so the start counts as failed',
+        }),
+        maxBundleMB: Type.Integer({ minimum: 1, maximum: 4096, default: 512 }),
+        downloadTimeoutS: Type.Integer({ minimum: 5, maximum: 7200, default: 900 }),
+        idleCheckSeconds: Type.Integer({
+          minimum: 1,
+          maximum: 600,
+          default: 5,
+          description: 'how often a staged update looks for a moment with no payment open',
+        }),
+      },
+      'software updates pushed by HQ: staged beside the running version, switched when no payment is open, rolled back when the new one does not stay up',
+    ),
     logging: Obj({
       level: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
     }),

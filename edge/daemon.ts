@@ -9,11 +9,13 @@ import { CartTokens, KioskAuth, MemberSessions } from './api/access.js';
 import { createMetrics } from './api/metrics.js';
 import { HttpPart } from './api/part.js';
 import { StaffAuth } from './api/staff-auth.js';
+import { migrations } from './db/migrations/index.js';
 import { DbPart } from './db/part.js';
 import { DevicesPart } from './devices/part.js';
 import { openAlertCount } from './kiosk/alerts.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
+import { UpdaterPart } from './updates/part.js';
 import { VERSION } from './version.js';
 import { modelDirFor, VisionPart } from './vision/part.js';
 
@@ -34,9 +36,16 @@ export interface Daemon {
   vision: VisionPart;
   sync: SyncPart;
   http: HttpPart;
+  /** software updates from HQ, on an installed box (updates.dir set) */
+  updates: UpdaterPart | null;
 }
 
-export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
+export interface DaemonHooks {
+  /** stop and exit so that the service manager starts the version now current */
+  restart?(reason: string): void;
+}
+
+export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHooks = {}): Daemon {
   const { config } = loaded;
   if (loaded.overlay && !loaded.overlay.applied)
     log.error({ overlay: loaded.overlay }, 'HQ-pushed config not applied: running on the local config');
@@ -94,6 +103,25 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
   });
   lifecycle.add(vision);
 
+  const u = config.updates;
+  const updates =
+    u.dir && config.db.path !== ':memory:'
+      ? new UpdaterPart({
+          dir: u.dir,
+          version: VERSION,
+          schemaVersion: migrations.length,
+          configFile: loaded.source.startsWith('/') ? loaded.source : null,
+          db: () => db.handle,
+          log: log.child({ component: 'updates' }),
+          healthyAfterS: u.healthyAfterS,
+          readyTimeoutS: u.readyTimeoutS,
+          maxBundleBytes: u.maxBundleMB * 1024 * 1024,
+          downloadTimeoutMs: u.downloadTimeoutS * 1000,
+          idleCheckMs: u.idleCheckSeconds * 1000,
+          restart: (reason) => hooks.restart?.(reason),
+        })
+      : null;
+
   // always present: without a broker it still guards the outbox's backlog and the disk
   const sync = new SyncPart({
     mqtt: config.mqtt,
@@ -110,6 +138,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
       openAlerts: openAlertCount(db.handle),
     }),
     models: vision,
+    ...(updates ? { software: updates } : {}),
     hqSigningPublicKey: config.security.hqSigningPublicKey,
     ...(config.db.path !== ':memory:'
       ? { config: { check: loaded.checkOverlay, path: overlayPath(config.db.path), active: loaded.overlay } }
@@ -162,5 +191,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger): Daemon {
     ...(config.devices.some((d) => d.simulate) ? { demo: devices } : {}),
   });
   lifecycle.add(http);
-  return { lifecycle, db, devices, vision, sync, http };
+  // last: its start means every other part is ready, which a version on trial must show
+  if (updates) lifecycle.add(updates);
+  return { lifecycle, db, devices, vision, sync, http, updates };
 }

@@ -1,6 +1,7 @@
 // storeedge daemon entry point.
 //   node dist/edge/main.js --config config/demo-store.yaml [--check-config]
-// Exit codes: 0 clean stop, 1 start or stop failure, 78 invalid config (EX_CONFIG).
+// Exit codes: 0 clean stop, 1 start or stop failure, 75 restart for a software update,
+// 78 invalid config (EX_CONFIG).
 import { parseArgs } from 'node:util';
 import { ConfigError, type LoadedConfig, loadConfig } from '../config/load.js';
 import { createDaemon } from './daemon.js';
@@ -9,6 +10,8 @@ import { createLogger } from './logger.js';
 import { SystemdNotifier } from './systemd.js';
 
 const EX_CONFIG = 78;
+/** stopped to start again on another version (EX_TEMPFAIL): not a clean stop, so systemd restarts */
+const EX_RESTART = 75;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -34,8 +37,9 @@ async function main(): Promise<number> {
   }
 
   const log = createLogger(loaded.config.logging.level);
-  const daemon = createDaemon(loaded, log);
   const systemd = SystemdNotifier.fromEnv(process.env, log.child({ component: 'systemd' }));
+  let requestRestart: (reason: string) => void = () => undefined;
+  const daemon = createDaemon(loaded, log, { restart: (reason) => requestRestart(reason) });
   log.info({ store: loaded.config.store.id, config: loaded.source, node: process.versions.node }, 'starting');
 
   let signalled = false;
@@ -53,12 +57,31 @@ async function main(): Promise<number> {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    // an update switched versions: stop cleanly and exit non-zero, so that systemd
+    // (Restart=on-failure) starts storeedge-start again, which runs the new version
+    requestRestart = (reason) => {
+      if (signalled) return;
+      signalled = true;
+      log.info({ reason }, 'restarting');
+      void systemd.status(`restarting: ${reason}`);
+      void systemd.stopping();
+      void daemon.lifecycle.stop().then(() => resolve(EX_RESTART));
+    };
   });
+  // a version on trial that is not ready in time exits, and the start counts as failed
+  const unguard =
+    daemon.updates?.guardStart((reason) => {
+      log.fatal({ reason }, 'new version on trial did not get ready: exiting');
+      log.flush();
+      process.exit(1);
+    }) ?? (() => undefined);
 
   try {
     await daemon.lifecycle.start();
   } catch (err) {
+    unguard();
     if (err instanceof StartError) {
+      daemon.updates?.startFailed(err.message);
       log.fatal({ part: err.part, reason: err.reason }, err.message);
       log.flush();
       process.stderr.write(`storeedge: ${err.message}\n`);
@@ -67,6 +90,7 @@ async function main(): Promise<number> {
     }
     throw err;
   }
+  unguard();
   log.info({ address: daemon.http.address }, 'storeedge ready');
   // Type=notify: systemd counts the service started only now, with every part ready
   await systemd.ready(`serving on ${daemon.http.address}`);

@@ -41,6 +41,15 @@ export const HqConfigSchema = Obj({
     ),
     { default: [] },
   ),
+  releases: Obj({
+    /** where uploaded release bundles are kept (relative: against the config file's folder) */
+    dir: Type.String({ default: './releases', minLength: 1 }),
+    /** how stores reach HQ's API to download a bundle (the URL goes into the signed push); empty: the address the operator used to create the rollout */
+    publicUrl: Type.String({ default: '', pattern: '^(https?://.+)?$' }),
+    maxBundleMB: Type.Integer({ minimum: 1, maximum: 4096, default: 512 }),
+    /** how often running rollouts send their next batch and count failures */
+    tickMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 2000 }),
+  }),
   /** PEM file of HQ's Ed25519 push key (npm run hq -- keygen); absent: pushes refused */
   signingKeyFile: Type.Optional(Type.String({ minLength: 1 })),
   sessionHours: Type.Integer({ minimum: 1, maximum: 72, default: 8 }),
@@ -64,6 +73,8 @@ export function loadHqConfig(file: string | null, env: NodeJS.ProcessEnv = proce
     doc = (parsed ?? {}) as Record<string, unknown>;
     if (typeof doc.signingKeyFile === 'string')
       doc.signingKeyFile = resolve(dirname(file), doc.signingKeyFile);
+    const rel = doc.releases as { dir?: unknown } | undefined;
+    if (typeof rel?.dir === 'string') doc.releases = { ...rel, dir: resolve(dirname(file), rel.dir) };
   }
   if (env.HQ_DB) doc.db = env.HQ_DB;
   if (env.HQ_BROKER) doc.broker = { ...(doc.broker as object), url: env.HQ_BROKER };

@@ -47,30 +47,16 @@ export class PushSender {
   async send(by: string, r: PushRequest): Promise<{ id: number; targets: number }> {
     if (!this.key) throw new ApiError(503, 'NO_SIGNING_KEY', 'HQ has no push signing key configured');
     if (!DATASETS.includes(r.dataset))
-      throw new ApiError(422, 'UNKNOWN_DATASET', `dataset must be one of ${DATASETS.join(', ')}`);
-    const named = [Boolean(r.all), Boolean(r.stores?.length), r.group !== undefined, r.region !== undefined];
-    if (named.filter(Boolean).length !== 1)
-      throw new ApiError(422, 'BAD_TARGET', 'name the stores, a group, a region or all: true (one of them)');
-    const client = this.mqtt();
-    if (!client?.connected) throw new ApiError(503, 'BROKER_DOWN', 'HQ is not connected to the broker');
-    const known = (
-      await this.pool.query(
-        'SELECT store_id FROM store_watermarks UNION SELECT store_id FROM store_state ORDER BY store_id',
-      )
-    ).rows.map((x: { store_id: string }) => x.store_id);
-    const targets = r.all ? known : r.stores ? [...new Set(r.stores)] : await this.members(r);
-    if (!targets.length)
       throw new ApiError(
         422,
-        'EMPTY_TARGET',
-        `no store is in ${r.group ? 'group' : 'region'} ${r.group ?? r.region}`,
+        'UNKNOWN_DATASET',
+        `dataset must be one of ${DATASETS.join(', ')} (software goes out as a rollout: POST /rollouts)`,
       );
-    const unknown = targets.filter((s) => !known.includes(s));
-    if (unknown.length)
-      throw new ApiError(422, 'UNKNOWN_STORE', `no such store: ${unknown.slice(0, 5).join(', ')}`, {
-        unknown,
-      });
+    const targets = await this.targets(r);
+    const client = this.mqtt();
+    if (!client?.connected) throw new ApiError(503, 'BROKER_DOWN', 'HQ is not connected to the broker');
     const sha = createHash('sha256').update(canonicalJson(r.body)).digest('hex');
+
     const c = await this.pool.connect();
     let id: number;
     try {
@@ -134,8 +120,33 @@ export class PushSender {
     return { id, targets: targets.length };
   }
 
+  /** The stores a push or a rollout names (exactly one of: stores, group, region, all), each known to HQ. */
+  async targets(r: Pick<PushRequest, 'stores' | 'group' | 'region' | 'all'>): Promise<string[]> {
+    const named = [Boolean(r.all), Boolean(r.stores?.length), r.group !== undefined, r.region !== undefined];
+    if (named.filter(Boolean).length !== 1)
+      throw new ApiError(422, 'BAD_TARGET', 'name the stores, a group, a region or all: true (one of them)');
+    const known = (
+      await this.pool.query(
+        'SELECT store_id FROM store_watermarks UNION SELECT store_id FROM store_state ORDER BY store_id',
+      )
+    ).rows.map((x: { store_id: string }) => x.store_id);
+    const targets = r.all ? known : r.stores ? [...new Set(r.stores)] : await this.members(r);
+    if (!targets.length)
+      throw new ApiError(
+        422,
+        'EMPTY_TARGET',
+        `no store is in ${r.group ? 'group' : 'region'} ${r.group ?? r.region}`,
+      );
+    const unknown = targets.filter((s) => !known.includes(s));
+    if (unknown.length)
+      throw new ApiError(422, 'UNKNOWN_STORE', `no such store: ${unknown.slice(0, 5).join(', ')}`, {
+        unknown,
+      });
+    return targets;
+  }
+
   /** The stores of a group or region, as HQ's profiles say now. */
-  private async members(r: PushRequest): Promise<string[]> {
+  private async members(r: Pick<PushRequest, 'group' | 'region'>): Promise<string[]> {
     const rows = r.group
       ? await this.pool.query('SELECT store_id FROM store_profiles WHERE $1 = ANY(groups) ORDER BY 1', [
           r.group,

@@ -19,6 +19,8 @@ import { PgEventStore } from './ingest/pg-event-store.js';
 import { SqliteEventStore } from './ingest/sqlite-event-store.js';
 import { IngestWorker } from './ingest/worker.js';
 import { PushSender } from './pushes.js';
+import { Bundles } from './releases/bundles.js';
+import { Rollouts, RolloutsPart } from './releases/rollouts.js';
 
 /** PostgreSQL (a chain) or one SQLite file (a lab or a single store): the event store the workers write. */
 class DatabasePart implements Part {
@@ -147,18 +149,36 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
     if (!pool) throw new Error("HQ's API needs PostgreSQL: db must be a postgres:// URL");
     const broker = new BrokerPart(c, o.id);
     const auth = new HqAuth(c.users as HqUser[], c.sessionHours * 3_600_000);
+    const pushes = new PushSender(pool, () => broker.client, c.broker.prefix, key);
+    const bundles = new Bundles(pool, c.releases.dir, c.releases.maxBundleMB * 1024 * 1024);
+    const log = o.log.child({ component: 'rollouts' });
+    const rollouts = new Rollouts(
+      pool,
+      bundles,
+      pushes,
+      () => broker.client,
+      c.broker.prefix,
+      key,
+      c.releases.publicUrl,
+      log,
+    );
     http = new HttpPart(c, () =>
       buildHqApp({
         log: o.log.child({ component: 'http' }),
         pool,
         auth,
-        pushes: new PushSender(pool, () => broker.client, c.broker.prefix, key),
+        pushes,
+        bundles,
+        rollouts,
         bodyLimitBytes: c.http.bodyLimitBytes,
         parts: () => lifecycle.status(),
         metrics: hqMetrics(pool, () => ingest.workers),
       }),
     );
-    lifecycle.add(broker).add(http);
+    lifecycle
+      .add(broker)
+      .add(new RolloutsPart(() => rollouts, c.releases.tickMs, log))
+      .add(http);
   }
   return { lifecycle, http, ingest, pool: db.pool };
 }

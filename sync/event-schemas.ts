@@ -115,6 +115,13 @@ export const EVENT_SCHEMAS: Record<string, TSchema> = {
   'push.applied': Type.Object({ dataset: Id, version: Nullable(Type.Integer()) }),
   'push.unchanged': Type.Object({ dataset: Id, version: Nullable(Type.Integer()) }),
   'push.rejected': Type.Object({ dataset: Id, problems: Type.Array(Type.String()) }),
+  'software.status': Type.Object({
+    rollout: Type.Integer({ minimum: 1 }),
+    version: Type.String({ minLength: 1, maxLength: 64 }),
+    state: Type.Enum(['downloading', 'installed', 'switching', 'healthy', 'rolled_back', 'rejected']),
+    reason: Type.Optional(Type.String({ maxLength: 1000 })),
+    from: Type.Optional(Type.String({ maxLength: 64 })),
+  }),
 };
 
 // compiled once: HQ checks every event of every store

@@ -40,6 +40,10 @@ export interface SyncPartOptions {
   maxPushBytes?: number;
   /** where HQ config pushes are checked and kept; absent: none accepted */
   config?: ConfigTarget & { active: { version: number; applied: boolean; error?: string } | null };
+  /** where HQ's software pushes go (the updater); absent: none accepted (a box run from a checkout) */
+  software?: {
+    install(rollout: number, body: unknown): Promise<{ status: string; problems?: string[] }>;
+  };
   /** where HQ's model pushes go (the vision part); absent: none accepted */
   models?: {
     installModel(
@@ -295,6 +299,26 @@ export class SyncPart implements Part {
     return result;
   }
 
+  /** A signed software push: checked like any push, then handed to the updater, which reports each step. */
+  private async softwarePush(doc: unknown): Promise<unknown> {
+    const opened = openPush('software', doc, this.hqKey);
+    if ('status' in opened || !this.o.software) {
+      const result: PushResult =
+        'status' in opened
+          ? opened
+          : {
+              dataset: 'software',
+              version: opened.version,
+              status: 'rejected',
+              problems: ['this box takes no software updates (updates.dir is not set)'],
+            };
+      recordPush(this.o.db(), result, Date.now());
+      this.o.log.warn({ ...result }, 'HQ software push rejected');
+      return result;
+    }
+    return this.o.software.install(opened.version, opened.body);
+  }
+
   /** Asks HQ for its time; offset = HQ's clock minus ours at the midpoint of the round trip. */
   private async measureClock(): Promise<void> {
     const t0 = Date.now();
@@ -360,6 +384,10 @@ export class SyncPart implements Part {
     }
     if (what.kind === 'cmd' && what.name === 'model') {
       void this.modelPush(body).then(reply);
+      return;
+    }
+    if (what.kind === 'cmd' && what.name === 'software') {
+      void this.softwarePush(body).then(reply);
       return;
     }
     if (what.kind === 'cmd' && what.name === 'member') {

@@ -24,6 +24,8 @@ import {
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { compatibleFloor } from '../db/migrate.js';
+import { migrations } from '../db/migrations/index.js';
 import { bundledNode, ensureNativeAddons } from './native-addons.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -60,7 +62,7 @@ function run(cmd: string, args: string[], cwd = root): string {
 /** Files a box never needs: other platforms' binaries, addon sources and build leftovers. */
 function pruned(arch: string): (rel: string) => boolean {
   const drop = [
-    new RegExp('^onnxruntime-node/bin/napi-v\\d+/(?!linux(/|$))'),
+    /^onnxruntime-node\/bin\/napi-v\d+\/(?!linux(\/|$))/,
     new RegExp(`^onnxruntime-node/bin/napi-v\\d+/linux/(?!${arch}(/|$))`),
     new RegExp(`^@serialport/bindings-cpp/prebuilds/(?!linux-${arch}(/|$))`),
     /^better-sqlite3\/(deps|src)(\/|$)/,
@@ -167,7 +169,18 @@ export async function buildRelease(opts: ReleaseOptions): Promise<Release> {
   };
   writeFileSync(
     join(dir, 'RELEASE.json'),
-    `${JSON.stringify({ version, arch, node: node.version, model: { id: model.id, version: model.version, sha256: model.sha256 } }, null, 2)}\n`,
+    `${JSON.stringify(
+      {
+        version,
+        arch,
+        node: node.version,
+        model: { id: model.id, version: model.version, sha256: model.sha256 },
+        // the updater refuses a switch that the running version could not come back from
+        schema: { version: migrations.length, lastCompatible: compatibleFloor(migrations) },
+      },
+      null,
+      2,
+    )}\n`,
   );
 
   // The bundle must run on its own Node: addons load, the default config checks out.

@@ -8,9 +8,12 @@ import { installErrorHandling } from '../../edge/api/errors.js';
 import type { PartStatus } from '../../edge/lifecycle.js';
 import type { Logger } from '../../edge/logger.js';
 import type { PushSender } from '../pushes.js';
+import type { Bundles } from '../releases/bundles.js';
+import type { Rollouts } from '../releases/rollouts.js';
 import type { HqAuth } from './auth.js';
 import { figureRoutes } from './figures-routes.js';
 import { ledgerRoutes } from './ledger-routes.js';
+import { releaseRoutes } from './release-routes.js';
 import { hqRoutes } from './routes.js';
 import { storeRoutes } from './store-routes.js';
 import { hqUiRoutes } from './ui.js';
@@ -20,6 +23,8 @@ export interface HqAppOptions {
   pool: pg.Pool;
   auth: HqAuth;
   pushes: PushSender;
+  bundles: Bundles;
+  rollouts: Rollouts;
   bodyLimitBytes: number;
   parts: () => PartStatus[];
   metrics: Registry;
@@ -49,6 +54,7 @@ export function buildHqApp(o: HqAppOptions): FastifyInstance {
   app.register(figureRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
   app.register(storeRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
   app.register(ledgerRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
+  app.register(releaseRoutes, { prefix: '/api/v1', auth: o.auth, bundles: o.bundles, rollouts: o.rollouts });
   app.register(hqUiRoutes);
   return app;
 }

@@ -384,4 +384,57 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE ledger_conflicts ADD COLUMN campaign_id text;
     `,
   },
+  {
+    version: 9,
+    name: 'software_rollouts',
+    sql: `
+      -- release bundles HQ serves to stores (npm run release), one per version and arch
+      CREATE TABLE releases (
+        version      text        NOT NULL,
+        arch         text        NOT NULL,
+        sha256       text        NOT NULL,
+        bytes        bigint      NOT NULL,
+        file         text        NOT NULL,
+        schema       jsonb,
+        uploaded_by  text        NOT NULL,
+        uploaded_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (version, arch)
+      );
+      -- a rollout sends one release to its stores a batch at a time and halts when too
+      -- many fail; its id is the software push's version at the stores
+      CREATE TABLE rollouts (
+        id            bigserial   PRIMARY KEY,
+        version       text        NOT NULL,
+        arch          text        NOT NULL,
+        target        jsonb       NOT NULL,
+        batch_size    int         NOT NULL CHECK (batch_size > 0),
+        max_failures  int         NOT NULL CHECK (max_failures >= 0),
+        -- where the stores download the bundle: HQ's API as the stores reach it
+        download_url  text        NOT NULL,
+        state         text        NOT NULL DEFAULT 'running' CHECK (state IN ('running', 'done', 'halted')),
+        reason        text,
+        created_by    text        NOT NULL,
+        created_at    timestamptz NOT NULL DEFAULT now(),
+        FOREIGN KEY (version, arch) REFERENCES releases (version, arch)
+      );
+      CREATE TABLE rollout_targets (
+        rollout_id  bigint      NOT NULL REFERENCES rollouts (id),
+        store_id    text        NOT NULL,
+        sent_at     timestamptz,
+        PRIMARY KEY (rollout_id, store_id)
+      );
+      -- what each store said of a software push, step by step (software.status events)
+      CREATE TABLE software_status (
+        store_id  text   NOT NULL,
+        seq       bigint NOT NULL,
+        rollout   bigint NOT NULL,
+        version   text   NOT NULL,
+        state     text   NOT NULL,
+        reason    text,
+        at        bigint NOT NULL,
+        PRIMARY KEY (store_id, seq)
+      );
+      CREATE INDEX software_status_rollout ON software_status (rollout, store_id, seq);
+    `,
+  },
 ];

@@ -137,6 +137,15 @@ function tables(): Record<string, Table> {
       ['status', 'text'],
       ['problems', 'jsonb'],
     ]),
+    software: t('software_status', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['rollout', 'bigint'],
+      ['version', 'text'],
+      ['state', 'text'],
+      ['reason', 'text'],
+      ['at', 'bigint'],
+    ]),
     points: t('points_movements', [
       ['store_id', 'text'],
       ['seq', 'bigint'],
@@ -248,6 +257,9 @@ export function projectionTables(events: WireEvent[]): Table[] {
           e.type.slice('push.'.length),
           JSON.stringify(p.problems ?? []),
         ]);
+        break;
+      case 'software.status':
+        t.software!.rows.push([...k, p.rollout, p.version, p.state, p.reason ?? null, e.createdAt]);
         break;
     }
   }

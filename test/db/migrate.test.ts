@@ -2,7 +2,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { type Migration, MigrationError, migrate, schemaVersion } from '../../edge/db/migrate.js';
+import {
+  compatibleFloor,
+  lastCompatible,
+  type Migration,
+  MigrationError,
+  migrate,
+  schemaVersion,
+} from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import { type Db, openDb } from '../../edge/db/open.js';
 
@@ -167,6 +174,38 @@ describe('database', () => {
     const db = openDb(freshPath());
     db.pragma(`user_version = ${migrations.length + 1}`);
     expect(() => migrate(db, migrations)).toThrow(/newer than this build knows/);
+    db.close();
+  });
+
+  it('an older build opens a newer database when all it does not know is additive (a rollback after an update)', () => {
+    const additive: Migration = {
+      version: migrations.length + 1,
+      name: 'added_notes',
+      additive: true,
+      up: (db) => db.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, text TEXT)'),
+    };
+    const breaking: Migration = {
+      version: migrations.length + 2,
+      name: 'renamed_prices',
+      up: (db) => db.exec('ALTER TABLE prices RENAME COLUMN price_fen TO amount_fen'),
+    };
+    const path = freshPath();
+    let db = openDb(path);
+    migrate(db, [...migrations, additive]);
+    expect(lastCompatible(db)).toBe(migrations.length);
+    db.close();
+    db = openDb(path);
+    // the previous build: nothing applied, nothing refused
+    expect(migrate(db, migrations)).toEqual({
+      from: migrations.length + 1,
+      to: migrations.length + 1,
+      applied: [],
+    });
+    migrate(db, [...migrations, additive, breaking]);
+    expect(lastCompatible(db)).toBe(migrations.length + 2);
+    expect(() => migrate(db, migrations)).toThrow(/not readable by it \(needs v16\)/);
+    expect(() => migrate(db, [...migrations, additive])).toThrow(/newer than this build knows/);
+    expect(compatibleFloor([...migrations, additive])).toBe(migrations.length);
     db.close();
   });
 

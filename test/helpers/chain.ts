@@ -68,7 +68,7 @@ export interface TestHq {
   stop(): Promise<void>;
 }
 
-export async function startHq(o: { workers?: number } = {}): Promise<TestHq> {
+export async function startHq(o: { workers?: number; rolloutTickMs?: number } = {}): Promise<TestHq> {
   const dir = mkdtempSync(join(tmpdir(), 'storeedge-hq-'));
   const [pg, broker] = await Promise.all([startPostgres(), startMosquitto()]);
   const pushKey = generateKeyPairSync('ed25519');
@@ -79,6 +79,7 @@ export async function startHq(o: { workers?: number } = {}): Promise<TestHq> {
 broker: { url: ${broker.url} }
 http: { port: 0 }
 ingest: { workers: ${o.workers ?? 1}, gapTimeoutMs: 500 }
+releases: { tickMs: ${o.rolloutTickMs ?? 2000} }
 signingKeyFile: ./hq.key.pem
 users:
   - { id: ana, role: analyst, passwordHash: "${hashPin('ana-password')}" }

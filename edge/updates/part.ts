@@ -1,0 +1,445 @@
+// Software updates pushed by HQ, as a part of the daemon (the last one to start, so its
+// start means every other part is ready). A push (signed, checked by sync/) carries a
+// release manifest: version, arch, SHA-256 and size of the bundle, and where HQ serves it.
+// The updater downloads it, checks it against the signed figures, unpacks it beside the
+// running version, has the new version check this store's config, waits for a moment
+// with no payment open, switches `current` with the new version on trial and asks the
+// daemon to restart (systemd starts it again). The new version is kept once it has been
+// ready for updates.healthyAfterS; storeedge-start switches back to the previous one after
+// MAX_STARTS failed starts. Each step is an outbox event (software.status), so HQ sees
+// pending → downloading → installed → switching → healthy / rolled_back / rejected, with
+// the reason, whatever outages lie between.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  accessSync,
+  constants,
+  createWriteStream,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ReadableStream } from 'node:stream/web';
+import { paymentsInFlight } from '../checkout/in-flight.js';
+import type { Db } from '../db/open.js';
+import { appendOutbox } from '../db/outbox.js';
+import type { Part } from '../lifecycle.js';
+import type { Logger } from '../logger.js';
+import { ReleaseSlots, type Trial, validVersion } from './slots.js';
+
+export type SoftwareState =
+  | 'downloading'
+  | 'installed'
+  | 'switching'
+  | 'healthy'
+  | 'rolled_back'
+  | 'rejected';
+
+export interface ReleaseManifest {
+  version: string;
+  arch: string;
+  sha256: string;
+  bytes: number;
+  url: string;
+  /** the database schema the release migrates to, and the oldest one that can still open it */
+  schema?: { version: number; lastCompatible: number };
+}
+
+export interface SoftwareReply {
+  dataset: 'software';
+  version: number;
+  status: 'accepted' | 'unchanged' | 'rejected';
+  state?: SoftwareState;
+  problems?: string[];
+}
+
+export interface UpdaterOptions {
+  dir: string;
+  /** the running version */
+  version: string;
+  arch?: string;
+  /** the schema this build knows (its migrations) */
+  schemaVersion: number;
+  configFile: string | null;
+  db: () => Db;
+  log: Logger;
+  healthyAfterS: number;
+  readyTimeoutS: number;
+  maxBundleBytes: number;
+  downloadTimeoutMs: number;
+  idleCheckMs: number;
+  /** stop the daemon so the service manager starts the version now current */
+  restart(reason: string): void;
+  now?: () => number;
+}
+
+interface UpdaterState {
+  /** the newest rollout seen, so an old push replayed by the broker is not acted on */
+  lastRollout: number;
+  /** versions that did not stay up here: never tried again */
+  refused: string[];
+  /** a push being downloaded, unpacked or waiting to switch: taken up again after a restart */
+  pending?: { rollout: number; body: unknown } | undefined;
+}
+
+class Refused extends Error {}
+
+function manifestProblems(m: unknown): string[] {
+  const b = m as Partial<ReleaseManifest> | null;
+  if (!b || typeof b !== 'object') return ['/body: a release manifest {version, arch, sha256, bytes, url}'];
+  const p: string[] = [];
+  if (!validVersion(b.version)) p.push('/body/version: a version like 1.2.3');
+  if (typeof b.arch !== 'string') p.push('/body/arch: required');
+  if (typeof b.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(b.sha256)) p.push('/body/sha256: 64 hex digits');
+  if (!Number.isSafeInteger(b.bytes) || (b.bytes as number) < 1) p.push('/body/bytes: a positive integer');
+  if (typeof b.url !== 'string' || !/^https?:\/\//.test(b.url)) p.push('/body/url: an http(s) URL');
+  return p;
+}
+
+export class UpdaterPart implements Part {
+  readonly name = 'updates';
+  readonly slots: ReleaseSlots;
+  private readonly now: () => number;
+  private readonly arch: string;
+  private busy: Promise<unknown> = Promise.resolve();
+  private timers = new Set<NodeJS.Timeout>();
+  private abort = new AbortController();
+  private phase: string = 'idle';
+  private stopped = false;
+  /** why this box cannot take updates (its state folder is not writable), if it cannot */
+  private unavailable: string | null = null;
+
+  constructor(private readonly o: UpdaterOptions) {
+    this.slots = new ReleaseSlots(o.dir);
+    this.now = o.now ?? Date.now;
+    this.arch = o.arch ?? process.arch;
+  }
+
+  /** The trial this very version is on, if any (it is then not yet kept). */
+  ownTrial(): Trial | null {
+    const t = this.slots.trial();
+    return t && t.version === this.o.version ? t : null;
+  }
+
+  /**
+   * Called before the daemon starts its parts: a version on trial that is not ready in
+   * time exits, so the start counts as failed (systemd's TimeoutStartSec does the same
+   * under systemd; this holds without it too).
+   */
+  guardStart(exit: (reason: string) => void): () => void {
+    if (!this.ownTrial()) return () => undefined;
+    const t = setTimeout(() => {
+      const reason = `not ready within ${this.o.readyTimeoutS} s`;
+      this.slots.recordStartError(reason);
+      exit(reason);
+    }, this.o.readyTimeoutS * 1000);
+    return () => clearTimeout(t);
+  }
+
+  /** The start failed: say why, for the report after storeedge-start switches back. */
+  startFailed(reason: string): void {
+    if (this.ownTrial()) this.slots.recordStartError(reason);
+  }
+
+  start(): void {
+    try {
+      mkdirSync(this.o.dir, { recursive: true });
+      accessSync(this.o.dir, constants.W_OK);
+    } catch (err) {
+      // a box that cannot update still sells: updates are refused, with the reason
+      this.unavailable = `state folder ${this.o.dir} is not writable: ${(err as Error).message}`;
+      this.phase = 'unavailable';
+      this.o.log.error({ err: this.unavailable }, 'software updates unavailable');
+      return;
+    }
+    this.slots.sweep();
+    const rolledBack = this.slots.takeRolledBack();
+    if (rolledBack) {
+      this.remember((s) => ({ ...s, refused: [...new Set([...s.refused, rolledBack.version])] }));
+      this.report(rolledBack.rollout, rolledBack.version, 'rolled_back', rolledBack.reason, rolledBack.from);
+      this.o.log.error({ ...rolledBack }, `software update to ${rolledBack.version} rolled back`);
+      this.slots.prune();
+    }
+    const trial = this.slots.trial();
+    const pending = this.state().pending;
+    if (trial && trial.version === this.o.version) {
+      this.remember((s) => ({ ...s, pending: undefined }));
+      this.phase = 'trial';
+      this.later(this.o.healthyAfterS * 1000, () => this.keep(trial));
+    } else if (trial) {
+      // the switch was interrupted before `current` moved: this version still runs
+      this.slots.abandonTrial();
+      const staged = this.slots.versionAt(this.slots.releaseDir(trial.version)) === trial.version;
+      this.o.log.warn({ trial, staged }, 'software switch was interrupted; the running version stays');
+      if (staged) this.track(this.switchWhenIdle(trial.rollout, trial.version));
+      else
+        this.report(
+          trial.rollout,
+          trial.version,
+          'rejected',
+          'switch interrupted and the staged bundle is gone',
+        );
+    } else if (pending) {
+      // a restart (or a crash) cut a download or a wait for no payment short: start it again
+      this.o.log.info({ rollout: pending.rollout }, 'software update taken up again after a restart');
+      void this.install(pending.rollout, pending.body);
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.abort.abort();
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  details(): Record<string, unknown> {
+    return {
+      version: this.o.version,
+      phase: this.phase,
+      trial: this.slots.trial(),
+      ...this.slots.describe(),
+    };
+  }
+
+  /** A signed software push, opened by sync/: one at a time. */
+  install(rollout: number, body: unknown): Promise<SoftwareReply> {
+    const run = this.busy.then(async () => {
+      try {
+        return await this.installOne(rollout, body);
+      } catch (err) {
+        // whatever went wrong is the push's answer, never an unhandled rejection
+        const why = `update failed: ${(err as Error).message}`;
+        this.phase = 'idle';
+        this.o.log.error({ rollout, err: why }, 'software update failed');
+        try {
+          this.report(
+            rollout,
+            validVersion((body as ReleaseManifest)?.version) ? (body as ReleaseManifest).version : '?',
+            'rejected',
+            why,
+          );
+        } catch {}
+        return {
+          dataset: 'software' as const,
+          version: rollout,
+          status: 'rejected' as const,
+          problems: [why],
+        };
+      }
+    });
+    this.busy = run.catch(() => undefined);
+    return run;
+  }
+
+  private async installOne(rollout: number, body: unknown): Promise<SoftwareReply> {
+    const reply = (status: SoftwareReply['status'], extra: Partial<SoftwareReply> = {}): SoftwareReply => ({
+      dataset: 'software',
+      version: rollout,
+      status,
+      ...extra,
+    });
+    if (this.unavailable) return reply('rejected', { problems: [this.unavailable] });
+    const problems = manifestProblems(body);
+    const m = body as ReleaseManifest;
+    const version = validVersion(m?.version) ? m.version : '?';
+    const refuse = (why: string) => {
+      this.remember((s) => ({ ...s, pending: undefined }));
+      this.report(rollout, version, 'rejected', why);
+      this.o.log.warn({ rollout, version, why }, 'software update refused');
+      return reply('rejected', { problems: [why] });
+    };
+    if (problems.length) return refuse(problems.join('; '));
+    const state = this.state();
+    if (rollout < state.lastRollout) return refuse(`rollout ${rollout} is older than ${state.lastRollout}`);
+    if (m.version === this.o.version) {
+      // already on it: a rollout counts this store as done (a version on trial says so when kept)
+      if (!this.ownTrial() && rollout > state.lastRollout) {
+        this.remember((s) => ({ ...s, lastRollout: rollout }));
+        this.report(rollout, m.version, 'healthy', `already running ${m.version}`);
+      }
+      return reply('unchanged');
+    }
+    if (rollout === state.lastRollout && this.phase !== 'idle') return reply('unchanged');
+    if (m.arch !== this.arch) return refuse(`bundle is for ${m.arch}, this box is ${this.arch}`);
+    if (state.refused.includes(m.version)) return refuse(`${m.version} did not stay up here before`);
+    if (m.schema && m.schema.lastCompatible > this.o.schemaVersion)
+      return refuse(
+        `one-way update: ${m.version}'s database (v${m.schema.version}) cannot be opened by ${this.o.version} (v${this.o.schemaVersion}) after a rollback`,
+      );
+    if (m.bytes > this.o.maxBundleBytes)
+      return refuse(`bundle of ${m.bytes} bytes is over updates.maxBundleMB`);
+    this.remember((s) => ({ ...s, lastRollout: rollout, pending: { rollout, body } }));
+
+    this.phase = 'downloading';
+    this.report(rollout, m.version, 'downloading');
+    try {
+      const tarball = await this.download(m);
+      try {
+        this.slots.unpack(tarball, m.version, this.arch);
+      } finally {
+        rmSync(tarball, { force: true });
+      }
+      this.checkConfig(m.version);
+    } catch (err) {
+      this.phase = 'idle';
+      rmSync(this.slots.releaseDir(m.version), { recursive: true, force: true });
+      return refuse((err as Error).message);
+    }
+    this.report(rollout, m.version, 'installed');
+    this.o.log.info(
+      { rollout, version: m.version },
+      'software update staged; switching when no payment is open',
+    );
+    this.track(this.switchWhenIdle(rollout, m.version));
+    return reply('accepted', { state: 'installed' });
+  }
+
+  /** Streams the bundle to disk, counting and hashing it against the signed manifest. */
+  private async download(m: ReleaseManifest): Promise<string> {
+    const file = join(this.slots.releases, `${m.version}.tar.gz.download`);
+    this.slots.sweep();
+    const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.downloadTimeoutMs)]);
+    let res: Response;
+    try {
+      res = await fetch(m.url, { signal });
+    } catch (err) {
+      throw new Refused(`download failed: ${(err as Error).message}`);
+    }
+    if (!res.ok || !res.body) throw new Refused(`download failed: HTTP ${res.status}`);
+    const hash = createHash('sha256');
+    let bytes = 0;
+    const count = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        if (bytes > m.bytes) return done(new Refused(`bundle is larger than the signed ${m.bytes} bytes`));
+        hash.update(chunk);
+        done(null, chunk);
+      },
+    });
+    mkdirSync(this.slots.releases, { recursive: true });
+    try {
+      await pipeline(Readable.fromWeb(res.body as ReadableStream), count, createWriteStream(file));
+    } catch (err) {
+      rmSync(file, { force: true });
+      throw err instanceof Refused ? err : new Refused(`download failed: ${(err as Error).message}`);
+    }
+    if (bytes !== m.bytes || hash.digest('hex') !== m.sha256) {
+      rmSync(file, { force: true });
+      throw new Refused('bundle does not match the signed SHA-256 and size: corrupted or forged');
+    }
+    return file;
+  }
+
+  /** The new version reads this store's config (same file, same env) before it may run. */
+  private checkConfig(version: string): void {
+    if (!this.o.configFile) return;
+    const r = spawnSync(
+      join(this.slots.releaseDir(version), 'bin/storeedge'),
+      ['--check-config', '--config', this.o.configFile],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    if (r.status !== 0)
+      throw new Refused(
+        `${version} refuses this store's config: ${(r.stderr || r.stdout).trim().slice(0, 300)}`,
+      );
+  }
+
+  private async switchWhenIdle(rollout: number, version: string): Promise<void> {
+    this.phase = 'waiting for no payment open';
+    while (!this.stopped && paymentsInFlight(this.o.db(), this.now()) > 0) {
+      await new Promise<void>((r) => this.later(this.o.idleCheckMs, r));
+    }
+    if (this.stopped) return;
+    this.report(rollout, version, 'switching', undefined, this.o.version);
+    this.slots.switchTo(version, rollout, this.now());
+    this.remember((s) => ({ ...s, pending: undefined }));
+    this.phase = 'switched';
+    this.o.log.info(
+      { rollout, from: this.o.version, to: version },
+      'software update: restarting on the new version',
+    );
+    this.o.restart(`software update to ${version}`);
+  }
+
+  private keep(trial: Trial): void {
+    this.slots.commit();
+    this.phase = 'idle';
+    this.report(trial.rollout, trial.version, 'healthy', undefined, trial.from);
+    const removed = this.slots.prune();
+    this.o.log.info({ ...trial, removed }, `software ${trial.version} stayed up: kept`);
+  }
+
+  /** A step, as an outbox event; a final step also as the push's result (push.applied / push.rejected). */
+  private report(
+    rollout: number,
+    version: string,
+    state: SoftwareState,
+    reason?: string,
+    from?: string,
+  ): void {
+    const db = this.o.db();
+    const now = this.now();
+    db.transaction(() => {
+      appendOutbox(
+        db,
+        {
+          type: 'software.status',
+          class: 'state',
+          payload: { rollout, version, state, ...(reason ? { reason } : {}), ...(from ? { from } : {}) },
+        },
+        now,
+      );
+      if (state === 'healthy' || state === 'rolled_back' || state === 'rejected')
+        appendOutbox(
+          db,
+          {
+            type: state === 'healthy' ? 'push.applied' : 'push.rejected',
+            class: 'state',
+            payload:
+              state === 'healthy'
+                ? { dataset: 'software', version: rollout, status: 'applied' }
+                : { dataset: 'software', version: rollout, status: 'rejected', problems: [reason ?? state] },
+          },
+          now,
+        );
+    })();
+  }
+
+  private later(ms: number, fn: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    this.timers.add(t);
+  }
+
+  private track(p: Promise<void>): void {
+    p.catch((err) => this.o.log.error({ err: (err as Error).message }, 'software switch failed'));
+  }
+
+  private statePath(): string {
+    return join(this.o.dir, 'update-state.json');
+  }
+
+  private state(): UpdaterState {
+    try {
+      const s = JSON.parse(readFileSync(this.statePath(), 'utf8')) as Partial<UpdaterState>;
+      return { lastRollout: s.lastRollout ?? 0, refused: s.refused ?? [], pending: s.pending };
+    } catch {
+      return { lastRollout: 0, refused: [] };
+    }
+  }
+
+  private remember(change: (s: UpdaterState) => UpdaterState): void {
+    const path = this.statePath();
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(change(this.state())));
+    renameSync(tmp, path);
+  }
+}

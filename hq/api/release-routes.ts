@@ -1,0 +1,102 @@
+// Software releases and rollouts: operators upload a bundle (the tarball `npm run release`
+// writes) and roll it out to stores, a group, a region or all, a batch at a time; anyone
+// signed in reads their state per store. Stores download the bundle without a session:
+// it is checked at the store against the SHA-256 and size in HQ's signed push.
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsync } from 'fastify';
+import Type from 'typebox';
+import { ARCH_PATTERN, type Bundles, VERSION_PATTERN } from '../releases/bundles.js';
+import type { Rollouts } from '../releases/rollouts.js';
+import type { HqAuth } from './auth.js';
+import { GroupName, Limit, limitOf, StoreId } from './params.js';
+
+export interface ReleaseRouteDeps {
+  auth: HqAuth;
+  bundles: Bundles;
+  rollouts: Rollouts;
+}
+
+const Release = Type.Object({
+  version: Type.String({ pattern: VERSION_PATTERN }),
+  arch: Type.String({ pattern: ARCH_PATTERN }),
+});
+
+export const releaseRoutes: FastifyPluginAsync<ReleaseRouteDeps> = async (fastify, d) => {
+  const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
+  // bundles arrive as a stream; Bundles.upload counts and caps the bytes itself
+  app.addContentTypeParser(['application/gzip', 'application/octet-stream'], (_req, payload, done) =>
+    done(null, payload),
+  );
+
+  app.put('/releases/:version/:arch', { schema: { params: Release } }, async (req, reply) => {
+    const s = d.auth.require(req, 'operator');
+    const bundle = await d.bundles.upload(
+      s.userId,
+      req.params.version,
+      req.params.arch,
+      req.body as Readable,
+    );
+    reply.status(201);
+    return bundle;
+  });
+
+  app.get('/releases', async (req) => {
+    d.auth.require(req, 'analyst');
+    return { releases: await d.bundles.list() };
+  });
+
+  app.get('/releases/:version/:arch/bundle', { schema: { params: Release } }, async (req, reply) => {
+    const b = await d.bundles.get(req.params.version, req.params.arch);
+    reply.header('content-type', 'application/gzip');
+    reply.header('content-length', String(b.bytes));
+    reply.header('x-content-sha256', b.sha256);
+    return reply.send(createReadStream(d.bundles.file(b.version, b.arch)));
+  });
+
+  app.post(
+    '/rollouts',
+    {
+      schema: {
+        body: Type.Object(
+          {
+            version: Type.String({ pattern: VERSION_PATTERN }),
+            arch: Type.Optional(Type.String({ pattern: ARCH_PATTERN })),
+            stores: Type.Optional(Type.Array(StoreId, { minItems: 1, maxItems: 5000 })),
+            group: Type.Optional(GroupName),
+            region: Type.Optional(GroupName),
+            all: Type.Optional(Type.Boolean()),
+            batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
+            maxFailures: Type.Optional(Type.Integer({ minimum: 0, maximum: 5000 })),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req, reply) => {
+      const s = d.auth.require(req, 'operator');
+      const r = await d.rollouts.create(s.userId, req.body, `${req.protocol}://${req.host}`);
+      reply.status(202);
+      return r;
+    },
+  );
+
+  app.get(
+    '/rollouts',
+    { schema: { querystring: Type.Object({ limit: Limit }, { additionalProperties: false }) } },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      return { rollouts: await d.rollouts.list(limitOf(req.query.limit, 20)) };
+    },
+  );
+
+  app.get(
+    '/rollouts/:id',
+    { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,15}$' }) }) } },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      return d.rollouts.status(Number(req.params.id));
+    },
+  );
+};

@@ -1,0 +1,251 @@
+// Software rollouts: one release to a set of stores (named, a group, a region or all),
+// `batchSize` stores at a time, halted when more than `maxFailures` stores end rolled
+// back or rejected (as AWS Greengrass and Azure Device Update stop a deployment). The
+// state lives in PostgreSQL and each step is taken under a row lock, so several HQ API
+// processes may tick together; what each store says comes back as software.status
+// events (projected into software_status), never from the push's reply alone.
+import type { KeyObject } from 'node:crypto';
+import type { MqttClient } from 'mqtt';
+import type pg from 'pg';
+import { ApiError } from '../../edge/api/errors.js';
+import type { Part } from '../../edge/lifecycle.js';
+import type { Logger } from '../../edge/logger.js';
+import { signPush } from '../../sync/signing.js';
+import type { PushSender } from '../pushes.js';
+import type { Bundles } from './bundles.js';
+
+export const FINAL = ['healthy', 'rolled_back', 'rejected'] as const;
+const FAILED = ['rolled_back', 'rejected'];
+
+export interface RolloutRequest {
+  version: string;
+  arch?: string | undefined;
+  stores?: string[] | undefined;
+  group?: string | undefined;
+  region?: string | undefined;
+  all?: boolean | undefined;
+  batchSize?: number | undefined;
+  maxFailures?: number | undefined;
+}
+
+export interface RolloutStatus {
+  id: number;
+  version: string;
+  arch: string;
+  state: 'running' | 'done' | 'halted';
+  reason: string | null;
+  batchSize: number;
+  maxFailures: number;
+  target: Record<string, unknown>;
+  createdBy: string;
+  createdAt: string;
+  counts: Record<string, number>;
+  stores: { storeId: string; sentAt: string | null; state: string; reason: string | null }[];
+}
+
+export class Rollouts {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly bundles: Bundles,
+    private readonly pushes: PushSender,
+    private readonly mqtt: () => MqttClient | null,
+    private readonly prefix: string,
+    private readonly key: KeyObject | null,
+    private readonly publicUrl: string,
+    private readonly log: Logger,
+  ) {}
+
+  /** `origin`: the address the operator reached HQ's API at, when releases.publicUrl is not set */
+  async create(by: string, r: RolloutRequest, origin: string): Promise<RolloutStatus> {
+    if (!this.key) throw new ApiError(503, 'NO_SIGNING_KEY', 'HQ has no push signing key configured');
+    const arch = r.arch ?? 'x64';
+    await this.bundles.get(r.version, arch); // 404 when never uploaded
+    const targets = await this.pushes.targets(r);
+    const target = r.all
+      ? { all: true }
+      : r.group
+        ? { group: r.group }
+        : r.region
+          ? { region: r.region }
+          : {};
+    const c = await this.pool.connect();
+    let id: number;
+    try {
+      await c.query('BEGIN');
+      id = (
+        await c.query(
+          `INSERT INTO rollouts (version, arch, target, batch_size, max_failures, download_url, created_by)
+           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+          [
+            r.version,
+            arch,
+            JSON.stringify({ ...target, stores: targets }),
+            r.batchSize ?? 10,
+            r.maxFailures ?? 0,
+            `${(this.publicUrl || origin).replace(/\/$/, '')}/api/v1/releases/${r.version}/${arch}/bundle`,
+            by,
+          ],
+        )
+      ).rows[0].id;
+      await c.query('INSERT INTO rollout_targets (rollout_id, store_id) SELECT $1, unnest($2::text[])', [
+        id,
+        targets,
+      ]);
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+    await this.tickOne(id);
+    return this.status(id);
+  }
+
+  /** Every running rollout: its next batch, or its end. */
+  async tick(): Promise<void> {
+    const ids = (await this.pool.query("SELECT id FROM rollouts WHERE state = 'running' ORDER BY id")).rows;
+    for (const { id } of ids) await this.tickOne(Number(id));
+  }
+
+  private async tickOne(id: number): Promise<void> {
+    const client = this.mqtt();
+    const c = await this.pool.connect();
+    const send: string[] = [];
+    let body: Record<string, unknown> | null = null;
+    try {
+      await c.query('BEGIN');
+      const ro = (
+        await c.query(
+          `SELECT r.*, b.sha256, b.bytes, b.schema FROM rollouts r JOIN releases b USING (version, arch)
+            WHERE r.id = $1 AND r.state = 'running' FOR UPDATE OF r SKIP LOCKED`,
+          [id],
+        )
+      ).rows[0];
+      if (!ro) {
+        await c.query('ROLLBACK');
+        return;
+      }
+      const rows = (await c.query(STORE_STATES, [id])).rows as {
+        store_id: string;
+        sent_at: Date | null;
+        state: string | null;
+      }[];
+      const failed = rows.filter((x) => x.state && FAILED.includes(x.state)).length;
+      const inFlight = rows.filter((x) => x.sent_at && !FINAL.includes(x.state as never)).length;
+      const unsent = rows.filter((x) => !x.sent_at).map((x) => x.store_id);
+      if (failed > ro.max_failures) {
+        await c.query("UPDATE rollouts SET state = 'halted', reason = $2 WHERE id = $1", [
+          id,
+          `${failed} of ${rows.length} stores failed (more than ${ro.max_failures} allowed); ${unsent.length} not sent`,
+        ]);
+        this.log.warn({ rollout: id, failed }, 'rollout halted');
+      } else if (!unsent.length && !inFlight) {
+        await c.query("UPDATE rollouts SET state = 'done' WHERE id = $1", [id]);
+      } else if (client?.connected && inFlight < ro.batch_size) {
+        send.push(...unsent.slice(0, ro.batch_size - inFlight));
+        body = {
+          version: ro.version,
+          arch: ro.arch,
+          sha256: ro.sha256,
+          bytes: Number(ro.bytes),
+          url: ro.download_url,
+          ...(ro.schema ? { schema: ro.schema } : {}),
+        };
+        if (send.length)
+          await c.query(
+            'UPDATE rollout_targets SET sent_at = now() WHERE rollout_id = $1 AND store_id = ANY($2)',
+            [id, send],
+          );
+      }
+      await c.query('COMMIT');
+    } catch (err) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      c.release();
+    }
+    if (!body || !send.length || !client || !this.key) return;
+    // the rollout's id is the push's version: stores refuse one older than they have seen
+    const signed = JSON.stringify(
+      signPush(this.key, { dataset: 'software', version: id, issuedAt: Date.now(), body }),
+    );
+    for (const s of send) await client.publishAsync(`${this.prefix}/${s}/cmd/software`, signed, { qos: 1 });
+    this.log.info({ rollout: id, stores: send }, 'rollout batch sent');
+  }
+
+  async status(id: number): Promise<RolloutStatus> {
+    const ro = (await this.pool.query('SELECT * FROM rollouts WHERE id = $1', [id])).rows[0];
+    if (!ro) throw new ApiError(404, 'ROLLOUT_NOT_FOUND', `no rollout ${id}`);
+    const rows = (await this.pool.query(STORE_STATES, [id])).rows;
+    const counts: Record<string, number> = { pending: 0 };
+    const stores = rows.map(
+      (x: { store_id: string; sent_at: Date | null; state: string | null; reason: string | null }) => {
+        const state = x.state ?? (x.sent_at ? 'sent' : 'pending');
+        counts[state] = (counts[state] ?? 0) + 1;
+        return {
+          storeId: x.store_id,
+          sentAt: x.sent_at ? new Date(x.sent_at).toISOString() : null,
+          state,
+          reason: x.reason,
+        };
+      },
+    );
+    return {
+      id: Number(ro.id),
+      version: ro.version,
+      arch: ro.arch,
+      state: ro.state,
+      reason: ro.reason,
+      batchSize: ro.batch_size,
+      maxFailures: ro.max_failures,
+      target: ro.target,
+      createdBy: ro.created_by,
+      createdAt: new Date(ro.created_at).toISOString(),
+      counts,
+      stores,
+    };
+  }
+
+  async list(limit: number): Promise<RolloutStatus[]> {
+    const ids = (await this.pool.query('SELECT id FROM rollouts ORDER BY id DESC LIMIT $1', [limit])).rows;
+    return Promise.all(ids.map((x: { id: string }) => this.status(Number(x.id))));
+  }
+}
+
+/** Each target store of a rollout with the last thing it said of it. */
+const STORE_STATES = `
+  SELECT t.store_id, t.sent_at, s.state, s.reason FROM rollout_targets t
+    LEFT JOIN LATERAL (SELECT state, reason FROM software_status
+                        WHERE store_id = t.store_id AND rollout = t.rollout_id ORDER BY seq DESC LIMIT 1) s ON true
+   WHERE t.rollout_id = $1 ORDER BY t.store_id`;
+
+/** The rollouts' clock in HQ's service: ticks while the API runs. */
+export class RolloutsPart implements Part {
+  readonly name = 'rollouts';
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly rollouts: () => Rollouts,
+    private readonly tickMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (this.running) return; // a slow tick is never overlapped by the next
+      this.running = this.rollouts()
+        .tick()
+        .catch((err) => this.log.error({ err: (err as Error).message }, 'rollout tick failed'))
+        .finally(() => {
+          this.running = null;
+        });
+    }, this.tickMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+}
