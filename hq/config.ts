@@ -73,8 +73,10 @@ export function loadHqConfig(file: string | null, env: NodeJS.ProcessEnv = proce
     doc = (parsed ?? {}) as Record<string, unknown>;
     if (typeof doc.signingKeyFile === 'string')
       doc.signingKeyFile = resolve(dirname(file), doc.signingKeyFile);
-    const rel = doc.releases as { dir?: unknown } | undefined;
-    if (typeof rel?.dir === 'string') doc.releases = { ...rel, dir: resolve(dirname(file), rel.dir) };
+    // the releases folder sits beside the config file unless it says otherwise
+    const rel = (doc.releases ?? {}) as { dir?: unknown };
+    if (typeof rel === 'object' && (rel.dir === undefined || typeof rel.dir === 'string'))
+      doc.releases = { ...rel, dir: resolve(dirname(file), (rel.dir as string | undefined) ?? 'releases') };
   }
   if (env.HQ_DB) doc.db = env.HQ_DB;
   if (env.HQ_BROKER) doc.broker = { ...(doc.broker as object), url: env.HQ_BROKER };

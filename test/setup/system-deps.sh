@@ -4,18 +4,20 @@
 # openssl (a throwaway PKI for the MQTT-over-TLS test), ffmpeg (camera and video
 # decoding for the vision pipeline), chromium and a CJK font (the web pages' tests run
 # in real Chromium, and the pages are in Chinese), postgresql (HQ's database: the HQ
-# tests start a throwaway cluster of their own on a loopback port).
+# tests start a throwaway cluster of their own on a loopback port), systemd (the release
+# tests check the service unit with systemd-analyze verify; nothing is started by it).
 # With arguments, only those (npm start needs socat and ffmpeg). Fails loudly: a suite that
 # needs them must not silently skip.
 set -euo pipefail
 wanted=("$@")
-[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei postgresql)
+[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei postgresql systemd)
 need=()
 for pkg in "${wanted[@]}"; do
   case "$pkg" in
     mosquitto) command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto) ;;
     fonts-*) dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;
     postgresql) compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql) ;;
+    systemd) command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd) ;;
     *) command -v "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;
   esac
 done
