@@ -10,6 +10,7 @@ import { ApiError } from '../edge/api/errors.js';
 import { canonicalJson } from '../edge/canonical-json.js';
 import { PUSHABLE } from '../sync/pushes.js';
 import { signPush } from '../sync/signing.js';
+import { inTransaction } from './db/pg.js';
 
 /** What a store takes as a push: its datasets and config (sync/pushes.ts) and vision models. */
 export const DATASETS: readonly string[] = [...PUSHABLE, 'model'];
@@ -57,10 +58,7 @@ export class PushSender {
     if (!client?.connected) throw new ApiError(503, 'BROKER_DOWN', 'HQ is not connected to the broker');
     const sha = createHash('sha256').update(canonicalJson(r.body)).digest('hex');
 
-    const c = await this.pool.connect();
-    let id: number;
-    try {
-      await c.query('BEGIN');
+    const id: number = await inTransaction(this.pool, async (c) => {
       const ins = await c.query(
         `INSERT INTO pushes (dataset, version, target, body_sha256, created_by) VALUES ($1, $2, $3, $4, $5)
          ON CONFLICT (dataset, version) DO NOTHING RETURNING id`,
@@ -82,18 +80,12 @@ export class PushSender {
       );
       if (!ins.rows.length)
         throw new ApiError(409, 'VERSION_EXISTS', `${r.dataset} version ${r.version} was pushed already`);
-      id = ins.rows[0].id;
       await c.query('INSERT INTO push_targets (push_id, store_id) SELECT $1, unnest($2::text[])', [
-        id,
+        ins.rows[0].id,
         targets,
       ]);
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+      return ins.rows[0].id;
+    });
     const signed = JSON.stringify(
       signPush(this.key, { dataset: r.dataset, version: r.version, issuedAt: Date.now(), body: r.body }),
     );

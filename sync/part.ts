@@ -12,6 +12,7 @@ import { addPeerKeys, publicCodeKey } from '../edge/coupons/codes.js';
 import type { Db } from '../edge/db/open.js';
 import type { Part } from '../edge/lifecycle.js';
 import { applyReplica, readReplica } from '../edge/members/replica.js';
+import { reportSoftware } from '../edge/updates/report.js';
 import { BacklogGuard, type BacklogStatus } from './backlog.js';
 import { MqttLink } from './link.js';
 import { PendingReplies } from './pending-replies.js';
@@ -302,19 +303,28 @@ export class SyncPart implements Part {
   /** A signed software push: checked like any push, then handed to the updater, which reports each step. */
   private async softwarePush(doc: unknown): Promise<unknown> {
     const opened = openPush('software', doc, this.hqKey);
-    if ('status' in opened || !this.o.software) {
-      const result: PushResult =
-        'status' in opened
-          ? opened
-          : {
-              dataset: 'software',
-              version: opened.version,
-              status: 'rejected',
-              problems: ['this box takes no software updates (updates.dir is not set)'],
-            };
-      recordPush(this.o.db(), result, Date.now());
-      this.o.log.warn({ ...result }, 'HQ software push rejected');
-      return result;
+    if ('status' in opened) {
+      // not HQ's: recorded as a rejected push, but its rollout number is not to be trusted
+      recordPush(this.o.db(), opened, Date.now());
+      this.o.log.warn({ ...opened }, 'HQ software push rejected');
+      return opened;
+    }
+    if (!this.o.software) {
+      const why = 'this box takes no software updates (updates.dir is not set)';
+      const version = (opened.body as { version?: unknown } | null)?.version;
+      // HQ's rollout counts this store as failed instead of waiting on it
+      reportSoftware(
+        this.o.db(),
+        {
+          rollout: opened.version,
+          version: typeof version === 'string' ? version : '?',
+          state: 'rejected',
+          reason: why,
+        },
+        Date.now(),
+      );
+      this.o.log.warn({ rollout: opened.version }, why);
+      return { dataset: 'software', version: opened.version, status: 'rejected', problems: [why] };
     }
     return this.o.software.install(opened.version, opened.body);
   }

@@ -27,18 +27,12 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import { paymentsInFlight } from '../checkout/in-flight.js';
 import type { Db } from '../db/open.js';
-import { appendOutbox } from '../db/outbox.js';
 import type { Part } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
+import { reportSoftware, type SoftwareState } from './report.js';
 import { ReleaseSlots, type Trial, validVersion } from './slots.js';
 
-export type SoftwareState =
-  | 'downloading'
-  | 'installed'
-  | 'switching'
-  | 'healthy'
-  | 'rolled_back'
-  | 'rejected';
+export type { SoftwareState } from './report.js';
 
 export interface ReleaseManifest {
   version: string;
@@ -289,6 +283,8 @@ export class UpdaterPart implements Part {
     } catch (err) {
       this.phase = 'idle';
       rmSync(this.slots.releaseDir(m.version), { recursive: true, force: true });
+      // the daemon is stopping: the push stays pending and is taken up again at the next start
+      if (this.stopped) return reply('rejected', { problems: ['stopped before the bundle was staged'] });
       return refuse((err as Error).message);
     }
     this.report(rollout, m.version, 'installed');
@@ -375,7 +371,6 @@ export class UpdaterPart implements Part {
     this.o.log.info({ ...trial, removed }, `software ${trial.version} stayed up: kept`);
   }
 
-  /** A step, as an outbox event; a final step also as the push's result (push.applied / push.rejected). */
   private report(
     rollout: number,
     version: string,
@@ -383,32 +378,7 @@ export class UpdaterPart implements Part {
     reason?: string,
     from?: string,
   ): void {
-    const db = this.o.db();
-    const now = this.now();
-    db.transaction(() => {
-      appendOutbox(
-        db,
-        {
-          type: 'software.status',
-          class: 'state',
-          payload: { rollout, version, state, ...(reason ? { reason } : {}), ...(from ? { from } : {}) },
-        },
-        now,
-      );
-      if (state === 'healthy' || state === 'rolled_back' || state === 'rejected')
-        appendOutbox(
-          db,
-          {
-            type: state === 'healthy' ? 'push.applied' : 'push.rejected',
-            class: 'state',
-            payload:
-              state === 'healthy'
-                ? { dataset: 'software', version: rollout, status: 'applied' }
-                : { dataset: 'software', version: rollout, status: 'rejected', problems: [reason ?? state] },
-          },
-          now,
-        );
-    })();
+    reportSoftware(this.o.db(), { rollout, version, state, reason, from }, this.now());
   }
 
   private later(ms: number, fn: () => void): void {

@@ -23,6 +23,7 @@ import { migrate } from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import type { Db } from '../../edge/db/open.js';
 import { enrollMember, getMember } from '../../edge/members/members.js';
+import { reportSoftware } from '../../edge/updates/report.js';
 import { VisionAggregates } from '../../edge/vision/aggregates.js';
 import { queueLayout } from '../../edge/vision/layout.js';
 import { SyncPart } from '../../sync/part.js';
@@ -107,6 +108,15 @@ export interface VirtualStoreOptions {
   /** points a member may spend here per day while HQ is out of reach (default 500) */
   offlineSpendCapPerDay?: number;
   random: () => number;
+  /**
+   * How this store's (simulated) updater ends a software push: it reports downloading,
+   * then this outcome a moment later, as a real box's software.status events would.
+   * Absent: the store takes no software updates, and says so.
+   */
+  softwareOutcome?: (
+    rollout: number,
+    version: string,
+  ) => { state: 'healthy' | 'rolled_back'; afterMs: number };
 }
 
 /** What the store itself says it sold: HQ's projections must equal these. */
@@ -156,6 +166,7 @@ export class VirtualStore {
       log: pino({ level: 'silent' }),
       heartbeatMs: 2000,
       hqSigningPublicKey: o.hqSigningPublicKey,
+      ...(o.softwareOutcome ? { software: { install: (r: number, b: unknown) => this.update(r, b) } } : {}),
     });
     this.vision = new VisionAggregates({ db: () => this.db, now: Date.now, acceptsTelemetry: () => true });
     queueLayout(this.db, [CAMERA], now);
@@ -163,6 +174,26 @@ export class VirtualStore {
 
   start(): void {
     this.part.start();
+  }
+
+  private async update(rollout: number, body: unknown): Promise<{ status: string }> {
+    const version = String((body as { version?: unknown } | null)?.version ?? '?');
+    reportSoftware(this.db, { rollout, version, state: 'downloading' }, Date.now());
+    const outcome = this.o.softwareOutcome!(rollout, version);
+    setTimeout(() => {
+      if (!this.db.open) return;
+      reportSoftware(
+        this.db,
+        {
+          rollout,
+          version,
+          state: outcome.state,
+          ...(outcome.state === 'rolled_back' ? { reason: `simulated: ${version} did not stay up` } : {}),
+        },
+        Date.now(),
+      );
+    }, outcome.afterMs).unref();
+    return { status: 'accepted' };
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,7 @@
 // locked in store order, so two batches never wait on each other in a cycle; a
 // deadlock or a lost connection is retried by the caller with the same batch.
 import type pg from 'pg';
+import { inTransaction } from '../db/pg.js';
 import { applyLedgerPg, type MemberReplica, memberReplicas, membersInRanges } from '../ledger/ledger.js';
 import { grantQuota, type QuotaAnswer, type QuotaAsk } from '../ledger/quotas.js';
 import { type CouponHold, type HoldAnswer, releaseCoupon, reserveCoupon } from '../ledger/reservations.js';
@@ -27,21 +28,6 @@ import { writeProjectionsPg } from './projections.js';
 
 /** How far past the watermark one batch looks for the next run of events. */
 const ISLAND_WINDOW = 100_000;
-
-async function inTransaction<T>(pool: pg.Pool, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-  const c = await pool.connect();
-  try {
-    await c.query('BEGIN');
-    const r = await work(c);
-    await c.query('COMMIT');
-    return r;
-  } catch (err) {
-    await c.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    c.release();
-  }
-}
 
 export class PgEventStore implements HqEventStore {
   constructor(readonly pool: pg.Pool) {}

@@ -11,11 +11,14 @@ import { ApiError } from '../../edge/api/errors.js';
 import type { Part } from '../../edge/lifecycle.js';
 import type { Logger } from '../../edge/logger.js';
 import { signPush } from '../../sync/signing.js';
+import { inTransaction } from '../db/pg.js';
 import type { PushSender } from '../pushes.js';
 import type { Bundles } from './bundles.js';
 
 export const FINAL = ['healthy', 'rolled_back', 'rejected'] as const;
 const FAILED = ['rolled_back', 'rejected'];
+/** a store sent the push and silent this long gets it again (stores take a repeat as unchanged) */
+const RESEND_SILENT_MS = 5 * 60_000;
 
 export interface RolloutRequest {
   version: string;
@@ -68,36 +71,30 @@ export class Rollouts {
         : r.region
           ? { region: r.region }
           : {};
-    const c = await this.pool.connect();
-    let id: number;
-    try {
-      await c.query('BEGIN');
-      id = (
-        await c.query(
-          `INSERT INTO rollouts (version, arch, target, batch_size, max_failures, download_url, created_by)
-           VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
-          [
-            r.version,
-            arch,
-            JSON.stringify({ ...target, stores: targets }),
-            r.batchSize ?? 10,
-            r.maxFailures ?? 0,
-            `${(this.publicUrl || origin).replace(/\/$/, '')}/api/v1/releases/${r.version}/${arch}/bundle`,
-            by,
-          ],
-        )
-      ).rows[0].id;
+    const id = await inTransaction(this.pool, async (c) => {
+      const id = Number(
+        (
+          await c.query(
+            `INSERT INTO rollouts (version, arch, target, batch_size, max_failures, download_url, created_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+            [
+              r.version,
+              arch,
+              JSON.stringify({ ...target, stores: targets }),
+              r.batchSize ?? 10,
+              r.maxFailures ?? 0,
+              `${(this.publicUrl || origin).replace(/\/$/, '')}/api/v1/releases/${r.version}/${arch}/bundle`,
+              by,
+            ],
+          )
+        ).rows[0].id,
+      );
       await c.query('INSERT INTO rollout_targets (rollout_id, store_id) SELECT $1, unnest($2::text[])', [
         id,
         targets,
       ]);
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
+      return id;
+    });
     await this.tickOne(id);
     return this.status(id);
   }
@@ -110,11 +107,7 @@ export class Rollouts {
 
   private async tickOne(id: number): Promise<void> {
     const client = this.mqtt();
-    const c = await this.pool.connect();
-    const send: string[] = [];
-    let body: Record<string, unknown> | null = null;
-    try {
-      await c.query('BEGIN');
+    const plan = await inTransaction(this.pool, async (c) => {
       const ro = (
         await c.query(
           `SELECT r.*, b.sha256, b.bytes, b.schema FROM rollouts r JOIN releases b USING (version, arch)
@@ -122,10 +115,7 @@ export class Rollouts {
           [id],
         )
       ).rows[0];
-      if (!ro) {
-        await c.query('ROLLBACK');
-        return;
-      }
+      if (!ro) return null; // finished, or another HQ process holds it this tick
       const rows = (await c.query(STORE_STATES, [id])).rows as {
         store_id: string;
         sent_at: Date | null;
@@ -134,44 +124,47 @@ export class Rollouts {
       const failed = rows.filter((x) => x.state && FAILED.includes(x.state)).length;
       const inFlight = rows.filter((x) => x.sent_at && !FINAL.includes(x.state as never)).length;
       const unsent = rows.filter((x) => !x.sent_at).map((x) => x.store_id);
+      // sent and never heard of: the publish may have been lost with HQ's broker connection
+      const silent = rows
+        .filter((x) => x.sent_at && !x.state && Date.now() - x.sent_at.getTime() > RESEND_SILENT_MS)
+        .map((x) => x.store_id);
       if (failed > ro.max_failures) {
         await c.query("UPDATE rollouts SET state = 'halted', reason = $2 WHERE id = $1", [
           id,
           `${failed} of ${rows.length} stores failed (more than ${ro.max_failures} allowed); ${unsent.length} not sent`,
         ]);
         this.log.warn({ rollout: id, failed }, 'rollout halted');
-      } else if (!unsent.length && !inFlight) {
-        await c.query("UPDATE rollouts SET state = 'done' WHERE id = $1", [id]);
-      } else if (client?.connected && inFlight < ro.batch_size) {
-        send.push(...unsent.slice(0, ro.batch_size - inFlight));
-        body = {
-          version: ro.version,
-          arch: ro.arch,
-          sha256: ro.sha256,
-          bytes: Number(ro.bytes),
-          url: ro.download_url,
-          ...(ro.schema ? { schema: ro.schema } : {}),
-        };
-        if (send.length)
-          await c.query(
-            'UPDATE rollout_targets SET sent_at = now() WHERE rollout_id = $1 AND store_id = ANY($2)',
-            [id, send],
-          );
+        return null;
       }
-      await c.query('COMMIT');
-    } catch (err) {
-      await c.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      c.release();
-    }
-    if (!body || !send.length || !client || !this.key) return;
+      if (!unsent.length && !inFlight) {
+        await c.query("UPDATE rollouts SET state = 'done' WHERE id = $1", [id]);
+        return null;
+      }
+      if (!client?.connected) return null;
+      const send = [...silent, ...unsent.slice(0, Math.max(0, ro.batch_size - inFlight))];
+      if (!send.length) return null;
+      await c.query(
+        'UPDATE rollout_targets SET sent_at = now() WHERE rollout_id = $1 AND store_id = ANY($2)',
+        [id, send],
+      );
+      const body = {
+        version: ro.version,
+        arch: ro.arch,
+        sha256: ro.sha256,
+        bytes: Number(ro.bytes),
+        url: ro.download_url,
+        ...(ro.schema ? { schema: ro.schema } : {}),
+      };
+      return { send, body };
+    });
+    if (!plan || !client || !this.key) return;
     // the rollout's id is the push's version: stores refuse one older than they have seen
     const signed = JSON.stringify(
-      signPush(this.key, { dataset: 'software', version: id, issuedAt: Date.now(), body }),
+      signPush(this.key, { dataset: 'software', version: id, issuedAt: Date.now(), body: plan.body }),
     );
-    for (const s of send) await client.publishAsync(`${this.prefix}/${s}/cmd/software`, signed, { qos: 1 });
-    this.log.info({ rollout: id, stores: send }, 'rollout batch sent');
+    for (const s of plan.send)
+      await client.publishAsync(`${this.prefix}/${s}/cmd/software`, signed, { qos: 1 });
+    this.log.info({ rollout: id, stores: plan.send }, 'rollout batch sent');
   }
 
   async status(id: number): Promise<RolloutStatus> {
