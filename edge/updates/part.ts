@@ -162,7 +162,8 @@ export class UpdaterPart implements Part {
     const trial = this.slots.trial();
     const pending = this.state().pending;
     if (trial && trial.version === this.o.version) {
-      this.remember((s) => ({ ...s, pending: undefined }));
+      // the push that led here is done; one that came in during the trial still waits
+      if (pending?.rollout === trial.rollout) this.remember((s) => ({ ...s, pending: undefined }));
       this.phase = 'trial';
       this.later(this.o.healthyAfterS * 1000, () => this.keep(trial));
     } else if (trial) {
@@ -260,6 +261,11 @@ export class UpdaterPart implements Part {
       return reply('unchanged');
     }
     if (rollout === state.lastRollout && this.phase !== 'idle') return reply('unchanged');
+    if (this.ownTrial()) {
+      // the running version is not proven yet: the next one waits for it, and goes on when it is kept
+      this.remember((s) => ({ ...s, pending: { rollout, body } }));
+      return reply('accepted', { problems: [`waiting until ${this.o.version} is kept`] });
+    }
     if (m.arch !== this.arch) return refuse(`bundle is for ${m.arch}, this box is ${this.arch}`);
     if (state.refused.includes(m.version)) return refuse(`${m.version} did not stay up here before`);
     if (m.schema && m.schema.lastCompatible > this.o.schemaVersion)
@@ -369,6 +375,8 @@ export class UpdaterPart implements Part {
     this.report(trial.rollout, trial.version, 'healthy', undefined, trial.from);
     const removed = this.slots.prune();
     this.o.log.info({ ...trial, removed }, `software ${trial.version} stayed up: kept`);
+    const next = this.state().pending;
+    if (next) void this.install(next.rollout, next.body);
   }
 
   private report(

@@ -1,0 +1,200 @@
+// The store's updater on its own, in-process and fast: real SQLite, real downloads from
+// a loopback HTTP server, real tar; the bundles are small ones whose Node is this
+// test's own and whose launcher accepts any config. What it refuses, what it waits
+// for, and what survives a stop. The whole path with real releases, HQ and restarts is
+// in release.test.ts.
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCart } from '../../edge/checkout/carts.js';
+import { migrate } from '../../edge/db/migrate.js';
+import { migrations } from '../../edge/db/migrations/index.js';
+import { type Db, openDb } from '../../edge/db/open.js';
+import { readOutbox } from '../../edge/db/outbox.js';
+import { type ReleaseManifest, UpdaterPart } from '../../edge/updates/part.js';
+import { memoryLogger } from '../helpers/log.js';
+import { waitFor } from '../helpers/ports.js';
+
+const work = mkdtempSync(join(tmpdir(), 'storeedge-updater-'));
+const files = new Map<string, Buffer>();
+let server: Server;
+let base = '';
+/** requests the server holds back until released (a slow download) */
+let hold: Promise<void> | null = null;
+
+/** A small bundle: RELEASE.json, this test's Node, a launcher whose --check-config passes. */
+const built = new Map<string, ReleaseManifest>();
+function bundle(version: string, arch = process.arch): ReleaseManifest {
+  const name = `storeedge-${version}-linux-${arch}`;
+  const had = built.get(name);
+  if (had) return had;
+  const dir = join(work, 'src', name);
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  mkdirSync(join(dir, 'node/bin'), { recursive: true });
+  symlinkSync(process.execPath, join(dir, 'node/bin/node'));
+  writeFileSync(join(dir, 'bin/storeedge'), '#!/bin/sh\nexit 0\n');
+  chmodSync(join(dir, 'bin/storeedge'), 0o755);
+  writeFileSync(join(dir, 'RELEASE.json'), JSON.stringify({ version, arch }));
+  const tar = execFileSync('tar', ['-czf', '-', '-C', join(work, 'src'), name]);
+  files.set(`/${name}.tar.gz`, tar);
+  const m = {
+    version,
+    arch,
+    sha256: createHash('sha256').update(tar).digest('hex'),
+    bytes: tar.length,
+    url: `${base}/${name}.tar.gz`,
+  };
+  built.set(name, m);
+  return m;
+}
+
+function updater(o: { version?: string; schemaVersion?: number } = {}) {
+  const dir = mkdtempSync(join(work, 'state-'));
+  mkdirSync(join(dir, 'releases'));
+  // the running version, as the package installs it
+  const installed = join(dir, 'installed');
+  mkdirSync(join(installed, 'bin'), { recursive: true });
+  writeFileSync(join(installed, 'bin/storeedge'), '#!/bin/sh\nexit 0\n');
+  writeFileSync(join(installed, 'RELEASE.json'), JSON.stringify({ version: o.version ?? '1.0.0' }));
+  symlinkSync('installed', join(dir, 'current'));
+  const db: Db = openDb(join(dir, 'store.db'));
+  migrate(db, migrations);
+  const restarts: string[] = [];
+  const { log } = memoryLogger('silent');
+  const make = () =>
+    new UpdaterPart({
+      dir,
+      version: o.version ?? '1.0.0',
+      schemaVersion: o.schemaVersion ?? migrations.length,
+      configFile: join(dir, 'store.yaml'),
+      db: () => db,
+      log,
+      healthyAfterS: 1,
+      readyTimeoutS: 30,
+      maxBundleBytes: 1024 * 1024,
+      downloadTimeoutMs: 10_000,
+      idleCheckMs: 50,
+      restart: (r) => restarts.push(r),
+    });
+  const states = () =>
+    readOutbox(db)
+      .filter((e) => e.type === 'software.status')
+      .map((e) => `${e.payload.rollout}:${e.payload.state}${e.payload.reason ? ` ${e.payload.reason}` : ''}`);
+  return { dir, db, restarts, make, states };
+}
+
+beforeAll(async () => {
+  server = createServer(async (req, res) => {
+    if (hold) await hold;
+    const body = files.get(req.url ?? '');
+    if (!body) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { 'content-length': body.length }).end(body);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+describe('the updater', () => {
+  it('refuses what it must not run, each with its reason, and stages nothing', async () => {
+    const u = updater();
+    const p = u.make();
+    p.start();
+    const good = bundle('1.1.0');
+    const refused = async (rollout: number, body: unknown) => (await p.install(rollout, body)).problems?.[0];
+    expect(await refused(1, { ...good, arch: 'mips' })).toBe(
+      `bundle is for mips, this box is ${process.arch}`,
+    );
+    expect(await refused(2, { ...good, sha256: 'f'.repeat(64) })).toMatch(
+      /does not match the signed SHA-256/,
+    );
+    expect(await refused(3, { ...good, bytes: good.bytes - 1 })).toMatch(/larger than the signed/);
+    expect(await refused(4, { ...good, bytes: 5 * 1024 * 1024 })).toMatch(/over updates.maxBundleMB/);
+    expect(await refused(5, { ...good, schema: { version: 99, lastCompatible: 99 } })).toMatch(
+      /^one-way update: 1.1.0's database \(v99\) cannot be opened by 1.0.0/,
+    );
+    expect(await refused(6, { version: 'latest' })).toMatch(/\/body\/version/);
+    expect(await refused(7, { ...good, url: `${base}/missing.tar.gz` })).toBe('download failed: HTTP 404');
+    expect(await refused(1, good)).toBe('rollout 1 is older than 7');
+    expect(readFileSync(join(u.dir, 'update-state.json'), 'utf8')).not.toContain('"pending"');
+    expect(execFileSync('ls', ['-A', join(u.dir, 'releases')]).toString()).toBe('');
+    expect(u.states().filter((x) => x.includes(':rejected'))).toHaveLength(8);
+    expect(u.states().some((x) => /:(installed|switching)/.test(x))).toBe(false);
+    expect(u.restarts).toEqual([]);
+    p.stop();
+  });
+
+  it('waits for an open payment, switches once it is paid, and asks for a restart', async () => {
+    const u = updater();
+    const p = u.make();
+    p.start();
+    const cart = createCart(u.db, { channel: 'kiosk', kioskId: 'kiosk-1', now: Date.now() });
+    u.db.prepare(`UPDATE carts SET status = 'paying' WHERE id = ?`).run(cart.id);
+    expect(await p.install(10, bundle('1.2.0'))).toMatchObject({ status: 'accepted', state: 'installed' });
+    await new Promise((r) => setTimeout(r, 300)); // several idle checks: none may switch
+    expect(u.restarts).toEqual([]);
+    expect(p.slots.describe().current).toBe('installed');
+    // the same push again while it waits changes nothing
+    expect(await p.install(10, bundle('1.2.0'))).toMatchObject({ status: 'unchanged' });
+    u.db.prepare(`UPDATE carts SET status = 'cancelled' WHERE id = ?`).run(cart.id);
+    await waitFor('the switch', () => (u.restarts.length ? true : undefined));
+    expect(u.restarts).toEqual(['software update to 1.2.0']);
+    expect(p.slots.describe()).toEqual({ current: 'releases/1.2.0', previous: 'installed' });
+    expect(p.slots.trial()).toMatchObject({ version: '1.2.0', rollout: 10, from: '1.0.0' });
+    expect(u.states()).toEqual(['10:downloading', '10:installed', '10:switching']);
+    p.stop();
+  });
+
+  it('a stop mid-download keeps the push, and the next start takes it up again', async () => {
+    const u = updater();
+    const m = bundle('1.3.0');
+    let release = () => undefined as void;
+    hold = new Promise<void>((r) => {
+      release = r;
+    });
+    const first = u.make();
+    first.start();
+    const reply = first.install(20, m);
+    await waitFor('downloading', () => (u.states().includes('20:downloading') ? true : undefined));
+    first.stop();
+    expect((await reply).problems).toEqual(['stopped before the bundle was staged']);
+    release();
+    hold = null;
+    expect(u.states()).toEqual(['20:downloading']); // no rejection was reported
+    const second = u.make();
+    second.start();
+    await waitFor('switched', () => (u.restarts.length ? true : undefined));
+    expect(u.states()).toEqual(['20:downloading', '20:downloading', '20:installed', '20:switching']);
+    second.stop();
+  });
+
+  it('a push that comes while the running version is on trial waits until it is kept', async () => {
+    const u = updater({ version: '1.4.0' });
+    // as if 1.4.0 had just been switched to by rollout 30
+    writeFileSync(
+      join(u.dir, 'update-trial'),
+      JSON.stringify({ version: '1.4.0', rollout: 30, from: '1.3.0', at: Date.now() }),
+    );
+    const p = u.make();
+    p.start();
+    expect(await p.install(31, bundle('1.5.0'))).toMatchObject({
+      status: 'accepted',
+      problems: ['waiting until 1.4.0 is kept'],
+    });
+    expect(u.states()).toEqual([]);
+    // kept after healthyAfterS (1 s), then the waiting push goes on by itself
+    await waitFor('kept, then the next', () => (u.restarts.length ? true : undefined), 10_000);
+    expect(u.states()).toEqual(['30:healthy', '31:downloading', '31:installed', '31:switching']);
+    expect(p.slots.trial()).toMatchObject({ version: '1.5.0', rollout: 31, from: '1.4.0' });
+    p.stop();
+  });
+});
