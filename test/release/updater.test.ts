@@ -157,7 +157,7 @@ describe('the updater', () => {
   it('a stop mid-download keeps the push, and the next start takes it up again', async () => {
     const u = updater();
     const m = bundle('1.3.0');
-    let release = () => undefined as void;
+    let release: () => void = () => undefined;
     hold = new Promise<void>((r) => {
       release = r;
     });
