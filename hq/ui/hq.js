@@ -637,6 +637,81 @@ async function loadRollout() {
     shown?.stores ?? [],
     { csvLabel: t('exportCsv'), emptyText: t('none'), onRow: (tr, s) => (tr.dataset.store = s.storeId) },
   );
+  await loadSoftware(target);
+}
+
+// software rollouts: each one's state, and each store's last step (GET /rollouts)
+let selectedRollout = null;
+async function loadSoftware(target) {
+  const { rollouts } = await api('GET', '/rollouts?limit=20');
+  if (selectedRollout === null && rollouts.length) selectedRollout = rollouts[0].id;
+  const steps = [
+    'pending',
+    'sent',
+    'downloading',
+    'installed',
+    'switching',
+    'healthy',
+    'rolled_back',
+    'rejected',
+  ];
+  const bad = (s) => s === 'rolled_back' || s === 'rejected' || s === 'halted';
+  fillTable(
+    $('software-table'),
+    [
+      { key: 'id', label: '#' },
+      { key: 'version', label: t('version') },
+      { key: 'arch', label: 'arch' },
+      { key: 'target', label: t('target'), raw: target },
+      { key: 'state', label: t('state'), format: (s) => t(s), className: (s) => (bad(s) ? 'down' : 'ok') },
+      {
+        key: 'counts',
+        label: t('counts'),
+        raw: (r) =>
+          steps
+            .filter((k) => r.counts[k])
+            .map((k) => `${t(k)} ${r.counts[k]}`)
+            .join(' · '),
+      },
+      { key: 'batchSize', label: t('batch') },
+      { key: 'maxFailures', label: t('maxFailures') },
+      { key: 'reason', label: t('reason'), format: (x) => x ?? '' },
+      { key: 'createdAt', label: t('createdAt'), format: when },
+    ],
+    rollouts,
+    {
+      csvLabel: t('exportCsv'),
+      emptyText: t('none'),
+      onRow: (tr, r) => {
+        tr.dataset.rollout = String(r.id);
+        tr.tabIndex = 0;
+        tr.classList.toggle('selected', r.id === selectedRollout);
+        const pick = () => {
+          selectedRollout = r.id;
+          loadSoftware(target);
+        };
+        tr.addEventListener('click', pick);
+        tr.addEventListener('keydown', (e) => e.key === 'Enter' && pick());
+      },
+    },
+  );
+  const shown = rollouts.find((r) => r.id === selectedRollout);
+  fillTable(
+    $('software-stores-table'),
+    [
+      { key: 'storeId', label: t('store') },
+      {
+        key: 'state',
+        label: t('state'),
+        format: (s) => t(s),
+        className: (s) => (bad(s) ? 'down' : s === 'pending' ? 'muted' : 'ok'),
+      },
+      { key: 'reason', label: t('reason'), format: (x) => x ?? '' },
+      { key: 'sentAt', label: t('createdAt'), format: (x) => (x ? when(x) : '') },
+    ],
+    shown?.stores ?? [],
+    { csvLabel: t('exportCsv'), emptyText: t('none'), onRow: (tr, s) => (tr.dataset.store = s.storeId) },
+  );
 }
 
 $('push-form').addEventListener('submit', async (e) => {

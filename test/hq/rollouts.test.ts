@@ -13,6 +13,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../hq/fleet/fleet.js';
 import { VirtualStore } from '../../hq/fleet/virtual-store.js';
+import { launchBrowser, screenshotDir } from '../helpers/browser.js';
 import { startHq, type TestHq } from '../helpers/chain.js';
 import { waitFor } from '../helpers/ports.js';
 
@@ -192,5 +193,37 @@ describe('software rollouts', () => {
     expect(s5.stores[0].reason).toMatch(/takes no software updates/);
     const list = (await api('GET', '/rollouts')).body.rollouts;
     expect(list.map((x: J) => x.id)).toEqual([r5.body.id, r.body.id, r.body.id - 1]);
+  }, 60_000);
+
+  it("HQ's page shows each software rollout and each store's step (Chromium)", async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+      await page.goto(`${t.url}/`);
+      await page.locator('#userId').fill('ops');
+      await page.locator('#password').fill('ops-password');
+      await page.locator('#signin button[type=submit]').click();
+      await page.locator('#tabs').waitFor({ state: 'visible' });
+      await page.locator('#tabs [data-tab=rollout]').click();
+      const rows = page.locator('#software-table tbody tr');
+      await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(3);
+      // the newest first: r5 alone, halted; then the group; then the halted batch rollout
+      await expect.poll(() => rows.nth(0).innerText()).toMatch(/2\.1\.0[\s\S]*已中止[\s\S]*已拒绝 1/);
+      await expect
+        .poll(() => rows.nth(2).innerText())
+        .toMatch(/2\.0\.0[\s\S]*已中止[\s\S]*2 of 5 stores failed/);
+      await rows.nth(2).click();
+      const stores = page.locator('#software-stores-table tbody tr');
+      await expect.poll(() => stores.count()).toBe(5);
+      await expect
+        .poll(() => page.locator('#software-stores-table tr[data-store=r2]').innerText())
+        .toMatch(/已回滚[\s\S]*simulated: 2\.0\.0 did not stay up/);
+      await expect
+        .poll(() => page.locator('#software-stores-table tr[data-store=r5]').innerText())
+        .toMatch(/待确认/);
+      await page.screenshot({ path: join(screenshotDir(), 'hq-software-rollouts.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
   }, 60_000);
 });
