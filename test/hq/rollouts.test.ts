@@ -208,18 +208,18 @@ describe('software rollouts', () => {
       const rows = page.locator('#software-table tbody tr');
       await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(3);
       // the newest first: r5 alone, halted; then the group; then the halted batch rollout
-      await expect.poll(() => rows.nth(0).innerText()).toMatch(/2\.1\.0[\s\S]*已中止[\s\S]*已拒绝 1/);
+      await expect.poll(() => rows.nth(0).textContent()).toMatch(/2\.1\.0[\s\S]*已中止[\s\S]*已拒绝 1/);
       await expect
-        .poll(() => rows.nth(2).innerText())
+        .poll(() => rows.nth(2).textContent())
         .toMatch(/2\.0\.0[\s\S]*已中止[\s\S]*2 of 5 stores failed/);
       await rows.nth(2).click();
       const stores = page.locator('#software-stores-table tbody tr');
       await expect.poll(() => stores.count()).toBe(5);
       await expect
-        .poll(() => page.locator('#software-stores-table tr[data-store=r2]').innerText())
+        .poll(() => page.locator('#software-stores-table tr[data-store=r2]').textContent())
         .toMatch(/已回滚[\s\S]*simulated: 2\.0\.0 did not stay up/);
       await expect
-        .poll(() => page.locator('#software-stores-table tr[data-store=r5]').innerText())
+        .poll(() => page.locator('#software-stores-table tr[data-store=r5]').textContent())
         .toMatch(/待确认/);
       await page.screenshot({ path: join(screenshotDir(), 'hq-software-rollouts.png'), fullPage: true });
     } finally {
