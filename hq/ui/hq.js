@@ -577,6 +577,14 @@ async function loadCampaigns() {
 }
 
 // ---- rollouts ----------------------------------------------------------------------
+/** A table row one picks with a click or Enter, marked when it is the one picked. */
+function pickable(tr, selected, pick) {
+  tr.tabIndex = 0;
+  tr.classList.toggle('selected', selected);
+  tr.addEventListener('click', pick);
+  tr.addEventListener('keydown', (e) => e.key === 'Enter' && pick());
+}
+
 async function loadRollout() {
   const { pushes } = await api('GET', '/pushes?limit=20');
   if (selectedPush === null && pushes.length) selectedPush = pushes[0].id;
@@ -610,14 +618,10 @@ async function loadRollout() {
       emptyText: t('none'),
       onRow: (tr, p) => {
         tr.dataset.push = String(p.id);
-        tr.tabIndex = 0;
-        tr.classList.toggle('selected', p.id === selectedPush);
-        const pick = () => {
+        pickable(tr, p.id === selectedPush, () => {
           selectedPush = p.id;
           loadRollout();
-        };
-        tr.addEventListener('click', pick);
-        tr.addEventListener('keydown', (e) => e.key === 'Enter' && pick());
+        });
       },
     },
   );
@@ -684,14 +688,10 @@ async function loadSoftware(target) {
       emptyText: t('none'),
       onRow: (tr, r) => {
         tr.dataset.rollout = String(r.id);
-        tr.tabIndex = 0;
-        tr.classList.toggle('selected', r.id === selectedRollout);
-        const pick = () => {
+        pickable(tr, r.id === selectedRollout, () => {
           selectedRollout = r.id;
           loadSoftware(target);
-        };
-        tr.addEventListener('click', pick);
-        tr.addEventListener('keydown', (e) => e.key === 'Enter' && pick());
+        });
       },
     },
   );
