@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { compatibleFloor } from '../db/migrate.js';
 import { migrations } from '../db/migrations/index.js';
-import { bundledNode, ensureNativeAddons } from './native-addons.mjs';
+import { bundledNode, ensureNativeAddons, unloadableAddons } from './native-addons.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -139,6 +139,9 @@ export async function buildRelease(opts: ReleaseOptions): Promise<Release> {
   copyFileSync(join(here, 'files/store.yaml'), join(dir, 'config/store.yaml'));
 
   log('release: production node_modules');
+  // addons are built here, where their sources are: the bundle keeps only what loads
+  const rebuilt = ensureNativeAddons(root, node.bin, node.nodedir);
+  if (rebuilt.length) log(`release: rebuilt ${rebuilt.join(', ')} for the bundled Node`);
   const keep = pruned(arch);
   for (const p of productionPackages()) {
     const from = join(root, 'node_modules', p);
@@ -184,8 +187,8 @@ export async function buildRelease(opts: ReleaseOptions): Promise<Release> {
   );
 
   // The bundle must run on its own Node: addons load, the default config checks out.
-  const rebuilt = ensureNativeAddons(dir, join(dir, 'node/bin/node'), node.nodedir);
-  if (rebuilt.length) log(`release: rebuilt ${rebuilt.join(', ')} for the bundled Node`);
+  const broken = unloadableAddons(dir, join(dir, 'node/bin/node'));
+  if (broken.length) throw new Error(`release: ${broken.join(', ')} do not load in the bundle`);
   run(join(dir, 'bin/storeedge'), ['--check-config', '--config', join(dir, 'config/store.yaml')], dir);
 
   // Reproducible archives: names sorted, owner root, mtimes from the commit.

@@ -6,4 +6,5 @@ export interface BundledNode {
   pkg: string;
 }
 export function bundledNode(root: string): BundledNode | undefined;
+export function unloadableAddons(root: string, nodeBin: string): string[];
 export function ensureNativeAddons(root: string, nodeBin: string, nodedir: string): string[];

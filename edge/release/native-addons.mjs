@@ -46,16 +46,21 @@ function nodeGyp() {
   }
 }
 
+/** The ABI-bound addons under `root` that do not load on `nodeBin`. */
+export function unloadableAddons(root, nodeBin) {
+  return ABI_BOUND.filter(
+    (name) => existsSync(join(root, 'node_modules', name)) && !loads(root, nodeBin, name),
+  );
+}
+
 /**
  * Makes every ABI-bound addon under `root` load on `nodeBin`, rebuilding from source
  * against `nodedir`'s headers where it does not. Returns the names it rebuilt.
  */
 export function ensureNativeAddons(root, nodeBin, nodedir) {
   const rebuilt = [];
-  for (const name of ABI_BOUND) {
+  for (const name of unloadableAddons(root, nodeBin)) {
     const dir = join(root, 'node_modules', name);
-    if (!existsSync(dir)) continue;
-    if (loads(root, nodeBin, name)) continue;
     console.log(`native-addons: building ${name} for ${nodeBin}`);
     const r = spawnSync(nodeBin, [nodeGyp(), 'rebuild', '--release', `--nodedir=${nodedir}`, '--jobs=max'], {
       cwd: dir,
