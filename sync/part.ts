@@ -12,7 +12,7 @@ import { addPeerKeys, publicCodeKey } from '../edge/coupons/codes.js';
 import type { Db } from '../edge/db/open.js';
 import type { Part } from '../edge/lifecycle.js';
 import { applyReplica, readReplica } from '../edge/members/replica.js';
-import { reportSoftware } from '../edge/updates/report.js';
+import { reportSoftware, versionOf } from '../edge/updates/report.js';
 import { BacklogGuard, type BacklogStatus } from './backlog.js';
 import { MqttLink } from './link.js';
 import { PendingReplies } from './pending-replies.js';
@@ -311,13 +311,12 @@ export class SyncPart implements Part {
     }
     if (!this.o.software) {
       const why = 'this box takes no software updates (updates.dir is not set)';
-      const version = (opened.body as { version?: unknown } | null)?.version;
       // HQ's rollout counts this store as failed instead of waiting on it
       reportSoftware(
         this.o.db(),
         {
           rollout: opened.version,
-          version: typeof version === 'string' ? version : '?',
+          version: versionOf(opened.body),
           state: 'rejected',
           reason: why,
         },

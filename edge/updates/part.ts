@@ -29,7 +29,7 @@ import { paymentsInFlight } from '../checkout/in-flight.js';
 import type { Db } from '../db/open.js';
 import type { Part } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
-import { reportSoftware, type SoftwareState } from './report.js';
+import { reportSoftware, type SoftwareState, versionOf } from './report.js';
 import { ReleaseSlots, type Trial, validVersion } from './slots.js';
 
 export type { SoftwareState } from './report.js';
@@ -213,12 +213,7 @@ export class UpdaterPart implements Part {
         this.phase = 'idle';
         this.o.log.error({ rollout, err: why }, 'software update failed');
         try {
-          this.report(
-            rollout,
-            validVersion((body as ReleaseManifest)?.version) ? (body as ReleaseManifest).version : '?',
-            'rejected',
-            why,
-          );
+          this.report(rollout, versionOf(body), 'rejected', why);
         } catch {}
         return {
           dataset: 'software' as const,
@@ -242,7 +237,7 @@ export class UpdaterPart implements Part {
     if (this.unavailable) return reply('rejected', { problems: [this.unavailable] });
     const problems = manifestProblems(body);
     const m = body as ReleaseManifest;
-    const version = validVersion(m?.version) ? m.version : '?';
+    const version = versionOf(body);
     const refuse = (why: string) => {
       this.remember((s) => ({ ...s, pending: undefined }));
       this.report(rollout, version, 'rejected', why);

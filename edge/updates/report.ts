@@ -2,6 +2,13 @@
 // outbox, so HQ learns each step whatever outages lie between (its rollouts count them).
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
+import { validVersion } from './slots.js';
+
+/** The version a software push names, as reported back ('?' when it names none that is valid). */
+export function versionOf(body: unknown): string {
+  const v = (body as { version?: unknown } | null)?.version;
+  return validVersion(v) ? v : '?';
+}
 
 export type SoftwareState =
   | 'downloading'
