@@ -158,6 +158,9 @@ function crossChecks(c: Config): string[] {
     problems.push('/mqtt/reconnect/baseMs: must not exceed capMs');
   if (c.outbox.lowWaterMB >= c.outbox.highWaterMB)
     problems.push('/outbox/lowWaterMB: must be below highWaterMB');
+  // a retried write's answer is rebuilt from its cart, so the cart must outlive the answer
+  if (c.housekeeping.cancelledCartDays * 24 < c.housekeeping.idempotencyHours)
+    problems.push('/housekeeping/cancelledCartDays: must cover idempotencyHours');
   if (c.outbox.diskCriticalMB >= c.outbox.diskLowMB)
     problems.push('/outbox/diskCriticalMB: must be below diskLowMB');
   const tokens = new Set<string>();

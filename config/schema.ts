@@ -333,6 +333,12 @@ export const ConfigSchema = Type.Object(
         retention: Obj({
           minuteDays: Type.Integer({ minimum: 1, maximum: 90, default: 2 }),
           quarterDays: Type.Integer({ minimum: 1, maximum: 400, default: 35 }),
+          hourDays: Type.Integer({
+            minimum: 1,
+            maximum: 3650,
+            default: 400,
+            description: 'hourly counts, dwell and heatmaps: over a year, for year-on-year comparisons',
+          }),
         }),
       },
       'on-device people counting: counts, dwell and heatmaps leave the store, images never do',
@@ -388,6 +394,63 @@ export const ConfigSchema = Type.Object(
         checkSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
       },
       'the backlog of events waiting for HQ: money events are never dropped',
+    ),
+    housekeeping: Obj(
+      {
+        enabled: Type.Boolean({ default: true }),
+        intervalMinutes: Type.Integer({
+          minimum: 1,
+          maximum: 1440,
+          default: 15,
+          description: 'how often the store prunes what it no longer needs',
+        }),
+        batchRows: Type.Integer({
+          minimum: 10,
+          maximum: 10_000,
+          default: 500,
+          description: 'rows deleted per transaction: small, so no scan waits on the write lock',
+        }),
+        idempotencyHours: Type.Integer({
+          minimum: 1,
+          maximum: 720,
+          default: 48,
+          description: 'how long the answer to a write is kept for its retries',
+        }),
+        outbox: Obj(
+          {
+            moneyDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+            stateDays: Type.Integer({ minimum: 1, maximum: 3650, default: 7 }),
+            telemetryDays: Type.Integer({ minimum: 1, maximum: 3650, default: 3 }),
+          },
+          'days an event is kept after the broker acknowledged it (for HQ resend requests); an unsent event is never deleted',
+        ),
+        abandonedCartHours: Type.Integer({
+          minimum: 1,
+          maximum: 720,
+          default: 24,
+          description: 'an open or suspended cart untouched this long, with no payment, is cancelled',
+        }),
+        cancelledCartDays: Type.Integer({
+          minimum: 1,
+          maximum: 3650,
+          default: 7,
+          description: 'a cancelled cart with no payment, alert or label record is deleted after this',
+        }),
+        resolvedAlertDays: Type.Integer({ minimum: 1, maximum: 3650, default: 30 }),
+        walMaxMB: Type.Integer({
+          minimum: 1,
+          maximum: 4096,
+          default: 16,
+          description: 'the -wal file is checkpointed and truncated back under this',
+        }),
+        vacuumPages: Type.Integer({
+          minimum: 0,
+          maximum: 1_000_000,
+          default: 2000,
+          description: 'free pages handed back to the file system per incremental_vacuum step',
+        }),
+      },
+      'pruning while the store trades, in small batches; see the README for what is kept how long',
     ),
     mqtt: Obj({
       enabled: Type.Boolean({ default: false }),

@@ -12,6 +12,7 @@ import { StaffAuth } from './api/staff-auth.js';
 import { migrations } from './db/migrations/index.js';
 import { DbPart } from './db/part.js';
 import { DevicesPart } from './devices/part.js';
+import { HousekeepingPart } from './housekeeping/part.js';
 import { openAlertCount } from './kiosk/alerts.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
@@ -36,6 +37,7 @@ export interface Daemon {
   vision: VisionPart;
   sync: SyncPart;
   http: HttpPart;
+  housekeeping: HousekeepingPart;
   /** software updates from HQ, on an installed box (updates.dir set) */
   updates: UpdaterPart | null;
 }
@@ -43,6 +45,8 @@ export interface Daemon {
 export interface DaemonHooks {
   /** stop and exit so that the service manager starts the version now current */
   restart?(reason: string): void;
+  /** the store's clock for business records and housekeeping (a test runs weeks in minutes) */
+  clock?: () => number;
 }
 
 export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHooks = {}): Daemon {
@@ -62,7 +66,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
   });
   lifecycle.add(db);
 
-  const clock = Date.now;
+  const clock = hooks.clock ?? Date.now;
   const scanOptions = {
     variableMeasure: config.barcodes.variableMeasure,
     currencyNumeric: ISO_4217_NUMERIC[config.store.currency],
@@ -98,6 +102,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
     db: () => db.handle,
     log: log.child({ component: 'vision' }),
     timezone: config.store.timezone,
+    now: clock,
     modelDir: config.db.path !== ':memory:' ? modelDirFor(config.db.path) : undefined,
     acceptsTelemetry: () => telemetryGate(),
   });
@@ -146,6 +151,21 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
   });
   lifecycle.add(sync);
   telemetryGate = () => sync.acceptsTelemetry();
+
+  const hk = config.housekeeping;
+  const housekeeping = new HousekeepingPart({
+    db: () => db.handle,
+    path: config.db.path,
+    now: clock,
+    log: log.child({ component: 'housekeeping' }),
+    enabled: hk.enabled,
+    intervalMs: hk.intervalMinutes * 60_000,
+    batchRows: hk.batchRows,
+    walMaxBytes: hk.walMaxMB * 1024 * 1024,
+    vacuumPages: hk.vacuumPages,
+    retention: { ...hk, vision: config.vision.retention },
+  });
+  lifecycle.add(housekeeping);
   if (config.mqtt.enabled) hqOnline = () => sync.hqReachable();
 
   const staffAuth = new StaffAuth({ staff: config.security.staff, clock });
@@ -164,6 +184,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
       parts,
       () => devices.status(),
       () => sync.backlog(),
+      () => housekeeping.figures(),
     ),
     parts,
     info: {
@@ -193,5 +214,5 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
   lifecycle.add(http);
   // last: its start means every other part is ready, which a version on trial must show
   if (updates) lifecycle.add(updates);
-  return { lifecycle, db, devices, vision, sync, http, updates };
+  return { lifecycle, db, devices, vision, sync, http, housekeeping, updates };
 }

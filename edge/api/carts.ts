@@ -24,6 +24,7 @@ import { DomainError } from '../errors.js';
 import { identifyMember } from '../members/members.js';
 import { asyncWriter, type BusinessDeps, checkoutContext, writer } from './deps.js';
 import { ApiError, refusal } from './errors.js';
+import { nestedQuoteAnswer, quoteAnswer } from './idempotency.js';
 import { CartParams, Code, Fen, LineParams, QuoteSchema, TenderResponse, tenderBody } from './schemas.js';
 
 const NoBody = Type.Optional(Type.Object({}, { additionalProperties: false }));
@@ -65,8 +66,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
           kioskId: kiosk ? req.kioskId : null,
           now: d.clock(),
         });
-        const body = quote(cart.id);
-        return { status: 201, body: kiosk ? body : { ...body, cartToken: d.cartTokens.issue(cart.id) } };
+        return quoteAnswer(201, quote(cart.id), kiosk ? {} : { cartToken: d.cartTokens.issue(cart.id) });
       }),
   );
 
@@ -120,7 +120,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
           if (err instanceof DomainError && labelRefusedIn(err)) return refusal(err, String(req.id)) as never;
           throw err;
         }
-        return { status: 201, body: { lineId: line.id, quote: quote(cartId) } };
+        return nestedQuoteAnswer(201, quote(cartId), { lineId: line.id });
       }),
   );
 
@@ -140,7 +140,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
     async (req, reply) =>
       write(req, reply, () => {
         setQty(d.db, req.params.cartId, req.params.lineId, req.body.qty, d.clock());
-        return { status: 200, body: quote(req.params.cartId) };
+        return quoteAnswer(200, quote(req.params.cartId));
       }),
   );
 
@@ -150,7 +150,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
     async (req, reply) =>
       write(req, reply, () => {
         removeLine(d.db, req.params.cartId, req.params.lineId, d.clock());
-        return { status: 200, body: quote(req.params.cartId) };
+        return quoteAnswer(200, quote(req.params.cartId));
       }),
   );
 
@@ -168,7 +168,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
       write(req, reply, () => {
         const member = identifyMember(d.db, req.body.code, d.clock());
         setMember(d.db, req.params.cartId, member.id, d.clock());
-        return { status: 200, body: quote(req.params.cartId) };
+        return quoteAnswer(200, quote(req.params.cartId));
       }),
   );
 
@@ -189,7 +189,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
         // a chain coupon (HQ-signed) is held at HQ for this cart, or the campaign's offline policy decides
         const chain = d.couponGate ? chainCoupon(d.db, w.id, req.params.cartId) : null;
         if (chain && d.couponGate) settleChainCoupon(d.db, chain, await d.couponGate.reserve(chain));
-        return { status: 200, body: quote(req.params.cartId) };
+        return quoteAnswer(200, quote(req.params.cartId));
       }),
   );
 
@@ -219,7 +219,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
         config: { access: 'cart' },
         schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } },
       },
-      async (req, reply) => write(req, reply, () => ({ status: 200, body: action(req.params.cartId) })),
+      async (req, reply) => write(req, reply, () => quoteAnswer(200, action(req.params.cartId))),
     );
   }
 
@@ -250,7 +250,8 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
           b.kind === 'cash'
             ? payCash(d.db, req.params.cartId, b.tenderedFen, ctx)
             : payPoints(d.db, req.params.cartId, b.points, ctx);
-        return { status: 201, body: tenderBody(r) };
+        const { quote: q, ...rest } = tenderBody(r);
+        return nestedQuoteAnswer(201, q, rest);
       }),
   );
 };

@@ -2,6 +2,7 @@
 // store's settings. Built once in the composition root.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ScanOptions } from '../catalog/barcode.js';
+import { quoteCart } from '../checkout/quote.js';
 import type { CheckoutContext } from '../checkout/sale.js';
 import type { CouponGate } from '../coupons/chain.js';
 import type { Db } from '../db/open.js';
@@ -53,14 +54,20 @@ export function checkoutContext(d: BusinessDeps): CheckoutContext {
   };
 }
 
+/** A compact answer's quote, rebuilt as the cart stands now. */
+const rebuilder = (d: BusinessDeps) => (cartId: string) =>
+  quoteCart(d.db, cartId, { now: d.clock(), timezone: d.store.timezone });
+
 /** An idempotent write bound to the store's database and clock. */
 export function writer(d: BusinessDeps) {
+  const rebuild = rebuilder(d);
   return <T>(req: FastifyRequest, reply: FastifyReply, work: () => WriteResult<T>): T =>
-    idempotent(d.db, req, reply, work, d.clock());
+    idempotent(d.db, req, reply, work, d.clock(), rebuild);
 }
 
 /** The same for writes that wait on a device or provider. */
 export function asyncWriter(d: BusinessDeps) {
+  const rebuild = rebuilder(d);
   return <T>(req: FastifyRequest, reply: FastifyReply, work: () => Promise<WriteResult<T>>): Promise<T> =>
-    idempotentAsync(d.db, req, reply, work, d.clock);
+    idempotentAsync(d.db, req, reply, work, d.clock, rebuild);
 }

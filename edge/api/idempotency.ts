@@ -11,6 +11,39 @@ import { ApiError } from './errors.js';
 export interface WriteResult<T = unknown> {
   status: number;
   body: T;
+  /** set when the body is mostly the cart's quote, which the store can rebuild: only
+   * `keep` is stored, and a retry gets it with the quote as the cart stands then */
+  compact?: Compact;
+}
+
+/** Where a rebuilt quote goes: the body itself (`merged`, with `keep` beside its fields)
+ * or the body's `quote` field (`nested`). */
+export interface Compact {
+  cartId: string;
+  quote: 'merged' | 'nested';
+  keep: Record<string, unknown>;
+}
+
+/** How a stored compact answer is made whole again: the cart's quote now. */
+export type Rebuild = (cartId: string) => unknown;
+
+/** An answer that is the cart's quote, with `keep` beside its fields. */
+export function quoteAnswer<Q extends { cartId: string }, K extends Record<string, unknown>>(
+  status: number,
+  quote: Q,
+  keep?: K,
+): WriteResult<Q & K> {
+  const k = (keep ?? {}) as K;
+  return { status, body: { ...quote, ...k }, compact: { cartId: quote.cartId, quote: 'merged', keep: k } };
+}
+
+/** An answer with the cart's quote in its `quote` field, beside `keep`. */
+export function nestedQuoteAnswer<Q extends { cartId: string }, K extends Record<string, unknown>>(
+  status: number,
+  quote: Q,
+  keep: K,
+): WriteResult<K & { quote: Q }> {
+  return { status, body: { ...keep, quote }, compact: { cartId: quote.cartId, quote: 'nested', keep } };
 }
 
 const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
@@ -37,10 +70,12 @@ function identify(req: FastifyRequest): Identity {
   return { key, scope, hash };
 }
 
-function prior<T>(db: Db, id: Identity): WriteResult<T> | null {
+function prior<T>(db: Db, id: Identity, rebuild: Rebuild): WriteResult<T> | null {
   const row = db
-    .prepare('SELECT request_hash, status, response FROM idempotency WHERE scope = ? AND key = ?')
-    .get(id.scope, id.key) as { request_hash: string; status: number; response: string } | undefined;
+    .prepare('SELECT request_hash, status, response, rebuild FROM idempotency WHERE scope = ? AND key = ?')
+    .get(id.scope, id.key) as
+    | { request_hash: string; status: number; response: string; rebuild: string | null }
+    | undefined;
   if (!row) return null;
   if (row.request_hash !== id.hash) {
     throw new ApiError(
@@ -49,13 +84,28 @@ function prior<T>(db: Db, id: Identity): WriteResult<T> | null {
       'this Idempotency-Key was used for a different request',
     );
   }
-  return { status: row.status, body: JSON.parse(row.response) as T };
+  const stored = JSON.parse(row.response) as unknown;
+  if (!row.rebuild) return { status: row.status, body: stored as T };
+  const how = JSON.parse(row.rebuild) as Pick<Compact, 'cartId' | 'quote'>;
+  const keep = stored as Record<string, unknown>;
+  const quote = rebuild(how.cartId);
+  const body = how.quote === 'merged' ? { ...(quote as object), ...keep } : { ...keep, quote };
+  return { status: row.status, body: body as T };
 }
 
 function record(db: Db, id: Identity, r: WriteResult, now: number): void {
+  const c = r.compact;
   db.prepare(
-    'INSERT INTO idempotency (scope, key, request_hash, status, response, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-  ).run(id.scope, id.key, id.hash, r.status, JSON.stringify(r.body ?? null), now);
+    'INSERT INTO idempotency (scope, key, request_hash, status, response, created_at, rebuild) VALUES (?, ?, ?, ?, ?, ?, ?)',
+  ).run(
+    id.scope,
+    id.key,
+    id.hash,
+    r.status,
+    JSON.stringify(c ? c.keep : (r.body ?? null)),
+    now,
+    c ? JSON.stringify({ cartId: c.cartId, quote: c.quote }) : null,
+  );
 }
 
 function answer<T>(reply: FastifyReply, r: WriteResult<T>, replayed: boolean): T {
@@ -71,11 +121,12 @@ export function idempotent<T>(
   reply: FastifyReply,
   work: () => WriteResult<T>,
   now: number,
+  rebuild: Rebuild,
 ): T {
   const id = identify(req);
   const result = db
     .transaction((): WriteResult<T> & { replayed: boolean } => {
-      const p = prior<T>(db, id);
+      const p = prior<T>(db, id, rebuild);
       if (p) return { ...p, replayed: true };
       const r = work();
       record(db, id, r, now);
@@ -94,13 +145,15 @@ export async function idempotentAsync<T>(
   reply: FastifyReply,
   work: () => Promise<WriteResult<T>>,
   now: () => number,
+  rebuild: Rebuild,
 ): Promise<T> {
   const id = identify(req);
-  const p = prior<T>(db, id);
+  const p = prior<T>(db, id, rebuild);
   if (p) return answer(reply, p, true);
   const r = await work();
   db.transaction(() => {
-    if (!prior(db, id)) record(db, id, r, now());
+    const seen = db.prepare('SELECT 1 FROM idempotency WHERE scope = ? AND key = ?').get(id.scope, id.key);
+    if (!seen) record(db, id, r, now());
   }).immediate();
   return answer(reply, r, false);
 }

@@ -12,6 +12,7 @@ import { openAlerts } from '../kiosk/alerts.js';
 import type { KioskStation } from '../kiosk/station.js';
 import { asyncWriter, type BusinessDeps, writer } from './deps.js';
 import { ApiError } from './errors.js';
+import { nestedQuoteAnswer, quoteAnswer } from './idempotency.js';
 import { CartParams, Fen, QuoteSchema, SaleParams, TenderResponse, tenderBody } from './schemas.js';
 
 const KioskId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' });
@@ -62,10 +63,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
       write(req, reply, () => {
         const cart = handOffCart(d.db, req.body.cartCode, req.body.kioskId, d.clock());
         d.kiosks?.station(req.body.kioskId)?.adopt(cart.id);
-        return {
-          status: 200,
-          body: quoteCart(d.db, cart.id, { now: d.clock(), timezone: d.store.timezone }),
-        };
+        return quoteAnswer(200, quoteCart(d.db, cart.id, { now: d.clock(), timezone: d.store.timezone }));
       }),
   );
 
@@ -170,11 +168,10 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
       })),
   );
 
-  const providerBody = (r: Awaited<ReturnType<KioskStation['payCard']>>) => ({
-    ...tenderBody(r),
-    status: r.status,
-    reason: r.reason ?? null,
-  });
+  const providerAnswer = (r: Awaited<ReturnType<KioskStation['payCard']>>) => {
+    const { quote, ...rest } = tenderBody(r);
+    return nestedQuoteAnswer(200, quote, { ...rest, status: r.status, reason: r.reason ?? null });
+  };
 
   app.post(
     '/carts/:cartId/payments/card',
@@ -192,7 +189,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
           req.params.cartId,
           req.body.amountFen ?? null,
         );
-        return { status: 200, body: providerBody(r) };
+        return providerAnswer(r);
       }),
   );
 
@@ -213,7 +210,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
       writeAsync(req, reply, async () => {
         const { cartId } = req.params;
         const r = await stationOfCart(cartId).payCode(cartId, req.body.code, req.body.amountFen ?? null);
-        return { status: 200, body: providerBody(r) };
+        return providerAnswer(r);
       }),
   );
 };

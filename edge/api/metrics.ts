@@ -20,10 +20,21 @@ export interface BacklogView {
   freeBytes: number;
 }
 
+/** What housekeeping knows of the database (see edge/housekeeping/part.ts). */
+export interface StorageView {
+  dbBytes: number;
+  walBytes: number;
+  freePages: number;
+  rows: Record<string, number>;
+  lastRun: { at: number; ms: number; longestBatchMs: number; removed: Record<string, number> } | null;
+  removedTotal: Record<string, number>;
+}
+
 export function createMetrics(
   parts: () => PartStatus[],
   devices: () => DeviceStatus[] = () => [],
   backlog: () => BacklogView | null = () => null,
+  storage: () => StorageView | null = () => null,
 ): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'storeedge_' });
@@ -98,5 +109,79 @@ export function createMetrics(
         this.set({ state: s }, b.state === s ? 1 : 0);
     },
   });
+  storageMetrics(registry, storage);
   return { registry, httpRequests, httpDuration };
+}
+
+function storageMetrics(registry: Registry, storage: () => StorageView | null): void {
+  // read once per scrape: a closed database (stopping) leaves the gauges out
+  const read = () => {
+    try {
+      return storage();
+    } catch {
+      return null;
+    }
+  };
+  const gauge = (name: string, help: string, value: (s: StorageView) => number | undefined) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const s = read();
+        const v = s ? value(s) : undefined;
+        if (v !== undefined) this.set(v);
+      },
+    });
+  gauge('storeedge_db_bytes', 'Size of the database file', (s) => s.dbBytes);
+  gauge('storeedge_db_wal_bytes', 'Size of the -wal file', (s) => s.walBytes);
+  gauge('storeedge_db_free_pages', 'Free pages not yet given back by incremental_vacuum', (s) => s.freePages);
+  gauge(
+    'storeedge_housekeeping_last_run_timestamp_seconds',
+    'When housekeeping last ran (store clock)',
+    (s) => (s.lastRun ? s.lastRun.at / 1000 : undefined),
+  );
+  gauge('storeedge_housekeeping_last_run_seconds', 'How long the last housekeeping run took', (s) =>
+    s.lastRun ? s.lastRun.ms / 1000 : undefined,
+  );
+  gauge(
+    'storeedge_housekeeping_longest_batch_seconds',
+    'The longest one pruning batch held the write lock in the last run',
+    (s) => (s.lastRun ? s.lastRun.longestBatchMs / 1000 : undefined),
+  );
+  const labelled = (
+    name: string,
+    help: string,
+    label: string,
+    values: (s: StorageView) => Record<string, number>,
+  ) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: [label],
+      registers: [registry],
+      collect() {
+        this.reset();
+        const s = read();
+        if (s) for (const [k, v] of Object.entries(values(s))) this.set({ [label]: k }, v);
+      },
+    });
+  labelled(
+    'storeedge_db_rows',
+    'Rows per table, counted at the last housekeeping run',
+    'table',
+    (s) => s.rows,
+  );
+  labelled(
+    'storeedge_housekeeping_last_removed',
+    'Rows the last housekeeping run removed',
+    'task',
+    (s) => s.lastRun?.removed ?? {},
+  );
+  labelled(
+    'storeedge_housekeeping_removed_total',
+    'Rows housekeeping removed since start',
+    'task',
+    (s) => s.removedTotal,
+  );
 }

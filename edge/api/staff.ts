@@ -13,6 +13,7 @@ import { notFound } from '../errors.js';
 import { openAlerts, resolveAlert } from '../kiosk/alerts.js';
 import { enrollMember } from '../members/members.js';
 import { type BusinessDeps, writer } from './deps.js';
+import { quoteAnswer } from './idempotency.js';
 import { CartParams, Fen, LineParams, QuoteSchema, Reason, SaleParams, Uuid } from './schemas.js';
 
 const ReasonBody = Type.Object({ reason: Reason }, { additionalProperties: false });
@@ -72,7 +73,7 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
         const staff = d.staffAuth.require(req);
         return write(req, reply, () => {
           run(staff, req.params.cartId, req.params.lineId, req.body as { reason: string; priceFen?: number });
-          return { status: 200, body: quote(req.params.cartId) };
+          return quoteAnswer(200, quote(req.params.cartId));
         });
       },
     );
@@ -106,7 +107,7 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
         cancelCart(d.db, req.params.cartId, staff, req.body.reason, d.clock());
         // the cart's chain coupons are free for another sale again
         for (const h of holds) d.couponGate?.release(h);
-        return { status: 200, body: quote(req.params.cartId) };
+        return quoteAnswer(200, quote(req.params.cartId));
       });
     },
   );

@@ -12,6 +12,9 @@ export interface Migration {
   version: number;
   name: string;
   up(db: Db): void;
+  /** Work that cannot run in a transaction (VACUUM), done before it; it must be safe to
+   * repeat, as a crash before the version bump runs it again at the next start. */
+  before?(db: Db): void;
   /** builds that know only the migrations before this one can still use the database */
   additive?: true;
 }
@@ -61,6 +64,7 @@ export function migrate(db: Db, list: readonly Migration[], target = list.length
   }
   const applied: string[] = [];
   for (const m of list.slice(from, target)) {
+    m.before?.(db);
     db.transaction(() => {
       m.up(db);
       db.pragma(`user_version = ${m.version}`);

@@ -41,3 +41,18 @@ export function openDb(path: string, opts: OpenDbOptions = {}): Db {
     throw err;
   }
 }
+
+/** Switches a database to auto_vacuum=INCREMENTAL, so freed pages can be handed back
+ * while it is in use. An existing file takes it only with a full VACUUM, which needs
+ * about its size again in free disk; when that fails (a full disk) nothing changes and
+ * it is tried again at the next start. Returns whether the file is incremental now. */
+export function switchToIncrementalVacuum(db: Db): boolean {
+  if (db.pragma('auto_vacuum', { simple: true }) === 2) return true;
+  db.pragma('auto_vacuum = INCREMENTAL');
+  try {
+    db.exec('VACUUM');
+  } catch {
+    return false;
+  }
+  return db.pragma('auto_vacuum', { simple: true }) === 2;
+}

@@ -58,3 +58,52 @@ export function readOutbox(db: Db, fromSeq = 0, limit = 1000, unsentOnly = false
     sentAt: r.sent_at,
   }));
 }
+
+/** What housekeeping has deleted from the outbox: only rows the broker acknowledged,
+ * each past its class's retention. `count` rows are gone in all, none above `maxSeq`,
+ * and no row of a class created at or after its `before` time. */
+export interface OutboxPruned {
+  count: number;
+  maxSeq: number;
+  before: Partial<Record<EventClass, number>>;
+}
+
+const PRUNED_KEY = 'outbox.pruned';
+
+export function outboxPruned(db: Db): OutboxPruned {
+  const v = db.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(PRUNED_KEY) as
+    | string
+    | undefined;
+  return v ? (JSON.parse(v) as OutboxPruned) : { count: 0, maxSeq: 0, before: {} };
+}
+
+/** Deletes up to `limit` acknowledged rows of one class sent before `sentBefore`, and
+ * records them, in one transaction. Unsent rows are never touched. */
+export function pruneOutbox(db: Db, cls: EventClass, sentBefore: number, limit: number, now: number): number {
+  return db
+    .transaction(() => {
+      const seqs = db
+        .prepare(
+          'SELECT seq FROM outbox WHERE class = ? AND sent_at IS NOT NULL AND sent_at < ? ORDER BY sent_at LIMIT ?',
+        )
+        .pluck()
+        .all(cls, sentBefore, limit) as number[];
+      if (!seqs.length) return 0;
+      const del = db.prepare('DELETE FROM outbox WHERE seq = ? AND sent_at IS NOT NULL');
+      let n = 0;
+      for (const s of seqs) n += del.run(s).changes;
+      const p = outboxPruned(db);
+      // a row is sent after it is created, so none created at or after sentBefore is gone
+      const next: OutboxPruned = {
+        count: p.count + n,
+        maxSeq: Math.max(p.maxSeq, ...seqs),
+        before: { ...p.before, [cls]: Math.max(p.before[cls] ?? 0, sentBefore) },
+      };
+      db.prepare(
+        `INSERT INTO sync_state (key, value, updated_at) VALUES (?, ?, ?)
+         ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+      ).run(PRUNED_KEY, JSON.stringify(next), now);
+      return n;
+    })
+    .immediate();
+}

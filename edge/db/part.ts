@@ -4,7 +4,7 @@ import type { Part } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { migrations } from './migrations/index.js';
-import { type Db, openDb } from './open.js';
+import { type Db, openDb, switchToIncrementalVacuum } from './open.js';
 
 export interface DbPartOptions {
   path: string;
@@ -35,11 +35,11 @@ export class DbPart implements Part {
           'database migrated',
         );
       }
-      // retries come within minutes; a week of idempotency answers is plenty
-      const pruned = db
-        .prepare('DELETE FROM idempotency WHERE created_at < ?')
-        .run(Date.now() - 7 * 86_400_000).changes;
-      if (pruned) this.opts.log.info({ pruned }, 'old idempotency records pruned');
+      // housekeeping hands free pages back only from an incremental file (migration 15)
+      if (!switchToIncrementalVacuum(db))
+        this.opts.log.warn(
+          'database not switched to incremental vacuum (not enough free disk?): tried again at the next start',
+        );
       if (this.opts.seedFile) {
         for (const r of applySeed(db, loadSeedFile(this.opts.seedFile))) {
           this.opts.log.info(

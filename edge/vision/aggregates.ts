@@ -212,22 +212,6 @@ export class VisionAggregates {
     this.unsent = unsent;
     return rows;
   }
-
-  /** Drops minute and quarter rows past their retention; hours are kept. */
-  prune(retention: { minuteDays: number; quarterDays: number }): void {
-    const db = this.o.db();
-    const now = this.o.now();
-    const day = 86_400_000;
-    db.transaction(() => {
-      for (const table of ['vision_counts', 'vision_dwell'])
-        db.prepare(
-          `DELETE FROM ${table} WHERE (res = '1m' AND bucket < ?) OR (res = '15m' AND bucket < ?)`,
-        ).run(now - retention.minuteDays * day, now - retention.quarterDays * day);
-      db.prepare(`DELETE FROM vision_heatmap WHERE res = '15m' AND bucket < ?`).run(
-        now - retention.quarterDays * day,
-      );
-    })();
-  }
 }
 
 function countsPayload(lines: LineTally[], zones: ZoneTally[]): Record<string, unknown> | undefined {

@@ -93,7 +93,6 @@ export class VisionPart implements Part {
   private readonly runs = new Map<string, CameraRun>();
   private abort = new AbortController();
   private flushTimer: NodeJS.Timeout | null = null;
-  private lastPrune = 0;
   private modelError: string | null = null;
   private modelVersion: number | null = null;
   private installing: Promise<unknown> = Promise.resolve();
@@ -225,11 +224,8 @@ export class VisionPart implements Part {
     const now = this.now();
     for (const run of this.runs.values()) this.takeHeat(run, run.lastFrameAt ?? now);
     try {
+      // old buckets are pruned by housekeeping
       this.aggregates.flush();
-      if (now - this.lastPrune > 3_600_000) {
-        this.aggregates.prune(this.o.vision.retention);
-        this.lastPrune = now;
-      }
     } catch (err) {
       // a full disk refuses the write; the tallies stay in memory for the next try
       this.o.log.error({ err: (err as Error).message }, 'vision aggregates not written');

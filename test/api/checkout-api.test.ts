@@ -127,6 +127,46 @@ describe('idempotent writes', () => {
     expect(q.body.dueFen).toBe(500);
   });
 
+  it('stores what a retry needs, not the quote: a retry gets its line and the cart as it stands', async () => {
+    const cart = await call('POST', '/carts', { channel: 'kiosk' });
+    const id = cart.body.cartId;
+    const url = `/carts/${id}/scans`;
+    const first = await call(
+      'POST',
+      url,
+      { code: gtinOf(db, 'Cola 330ml') },
+      { 'idempotency-key': 'lean-scan-01' },
+    );
+    const stored = db
+      .prepare("SELECT response, rebuild FROM idempotency WHERE key = 'lean-scan-01'")
+      .get() as { response: string; rebuild: string };
+    expect(JSON.parse(stored.response)).toEqual({ lineId: first.body.lineId });
+    expect(JSON.parse(stored.rebuild)).toEqual({ cartId: id, quote: 'nested' });
+    // a second item, then the first request's retry: its line, and the cart with both
+    await call('POST', url, { code: gtinOf(db, 'Cola Zero 330ml') });
+    const again = await call(
+      'POST',
+      url,
+      { code: gtinOf(db, 'Cola 330ml') },
+      { 'idempotency-key': 'lean-scan-01' },
+    );
+    expect(again.status).toBe(201);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.body.lineId).toBe(first.body.lineId);
+    expect(again.body.quote).toEqual((await call('GET', `/carts/${id}`)).body);
+    expect(again.body.quote.lines).toHaveLength(2);
+    // a whole sale's answers: a few hundred bytes in all, where whole quotes took ~10 KB
+    await call('POST', `/carts/${id}/checkout`, {});
+    await call('POST', `/carts/${id}/tenders`, { kind: 'cash', tenderedFen: 10_000 });
+    const answers = db
+      .prepare(
+        "SELECT count(*) AS n, sum(length(response) + length(rebuild)) AS bytes FROM idempotency WHERE json_extract(rebuild, '$.cartId') = ?",
+      )
+      .get(id) as { n: number; bytes: number };
+    expect(answers.n).toBe(5); // the cart, two scans, checkout, the tender
+    expect(answers.bytes).toBeLessThan(1000);
+  });
+
   it('a write without a key is refused and changes nothing', async () => {
     const r = await app.inject({
       method: 'POST',

@@ -76,6 +76,12 @@ const sampleData: Record<number, (db: Db) => void> = {
   14: () => {
     // a new column with a default: the upgrade path is covered by migration 3's sample rows
   },
+  15: (db) => {
+    db.prepare(
+      `INSERT INTO idempotency (scope, key, request_hash, status, response, created_at, rebuild)
+       VALUES ('POST /x', 'k15-key-1', 'h', 200, '{}', 0, '{"cartId":"c","quote":"merged"}')`,
+    ).run();
+  },
   13: (db) => {
     db.prepare(
       `INSERT INTO peer_keys (kid, store_id, public_key, created_at) VALUES ('k13', 's', 'AAAA', 0)`,
@@ -131,6 +137,7 @@ describe('database', () => {
       '0012_chain_coupons',
       '0013_peer_keys',
       '0014_offline_spends',
+      '0015_housekeeping',
     ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();
@@ -158,6 +165,8 @@ describe('database', () => {
       expect(result.from).toBe(from);
       expect(result.to).toBe(migrations.length);
       expect(schemaOf(db)).toEqual(latestSchema);
+      // migration 15 switched the file to incremental vacuum with a full VACUUM
+      expect(db.pragma('auto_vacuum', { simple: true })).toBe(2);
       expect(db.prepare('SELECT price_fen FROM prices').pluck().get()).toBe(200);
       // tables rebuilt by later migrations keep their rows
       if (from >= 4)
@@ -192,7 +201,7 @@ describe('database', () => {
     const path = freshPath();
     let db = openDb(path);
     migrate(db, [...migrations, additive]);
-    expect(lastCompatible(db)).toBe(migrations.length);
+    expect(lastCompatible(db)).toBe(compatibleFloor(migrations));
     db.close();
     db = openDb(path);
     // the previous build: nothing applied, nothing refused
@@ -203,9 +212,9 @@ describe('database', () => {
     });
     migrate(db, [...migrations, additive, breaking]);
     expect(lastCompatible(db)).toBe(migrations.length + 2);
-    expect(() => migrate(db, migrations)).toThrow(/not readable by it \(needs v16\)/);
+    expect(() => migrate(db, migrations)).toThrow(`not readable by it (needs v${migrations.length + 2})`);
     expect(() => migrate(db, [...migrations, additive])).toThrow(/newer than this build knows/);
-    expect(compatibleFloor([...migrations, additive])).toBe(migrations.length);
+    expect(compatibleFloor([...migrations, additive])).toBe(compatibleFloor(migrations));
     db.close();
   });
 

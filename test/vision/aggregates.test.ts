@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../edge/db/open.js';
+import { tasks as housekeepingTasks } from '../../edge/housekeeping/tasks.js';
 import { VisionAggregates } from '../../edge/vision/aggregates.js';
 import { startOfLocalDay } from '../../edge/vision/buckets.js';
 import {
@@ -213,16 +214,24 @@ describe('vision aggregates', () => {
     expect(zone(['cleaning']).units).toBe(0);
   });
 
-  it('prunes minute and quarter rows past retention, keeps hours', () => {
-    const { db, agg, at } = setup();
+  it('housekeeping prunes minute and quarter rows past retention, keeps hours within theirs', () => {
+    const { db, agg } = setup();
     agg.crossing('door', 'entrance', true, 'in', T0);
     agg.flush();
-    at(T0 + 40 * 86_400_000);
-    agg.prune({ minuteDays: 2, quarterDays: 35 });
+    const vision = housekeepingTasks({
+      idempotencyHours: 48,
+      outbox: { moneyDays: 30, stateDays: 7, telemetryDays: 3 },
+      abandonedCartHours: 24,
+      cancelledCartDays: 7,
+      resolvedAlertDays: 30,
+      vision: { minuteDays: 2, quarterDays: 35, hourDays: 400 },
+    }).find((t) => t.name === 'vision')!;
+    expect(vision.batch(db, T0 + 40 * 86_400_000, 100)).toBe(2);
     const res = (db.prepare('SELECT res FROM vision_counts ORDER BY res').all() as { res: string }[]).map(
       (r) => r.res,
     );
     expect(res).toEqual(['1h']);
+    expect(vision.batch(db, T0 + 401 * 86_400_000, 100)).toBe(1);
   });
 
   it('the local day starts at midnight in the store’s time zone', () => {

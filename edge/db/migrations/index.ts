@@ -14,6 +14,7 @@ import { m0011MemberReplica } from './0011_member_replica.js';
 import { m0012ChainCoupons } from './0012_chain_coupons.js';
 import { m0013PeerKeys } from './0013_peer_keys.js';
 import { m0014OfflineSpends } from './0014_offline_spends.js';
+import { m0015Housekeeping } from './0015_housekeeping.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -30,4 +31,5 @@ export const migrations: readonly Migration[] = [
   m0012ChainCoupons,
   m0013PeerKeys,
   m0014OfflineSpends,
+  m0015Housekeeping,
 ];
