@@ -130,6 +130,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
   // always present: without a broker it still guards the outbox's backlog and the disk
   const sync = new SyncPart({
     mqtt: config.mqtt,
+    now: clock,
     outbox: config.outbox,
     dataDir: dirname(config.db.path),
     storeId: config.store.id,

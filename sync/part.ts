@@ -25,6 +25,8 @@ import { Topics } from './topics.js';
 
 export interface SyncPartOptions {
   mqtt: Config['mqtt'];
+  /** the store's clock: when an event counts as sent (housekeeping keeps it from then on) */
+  now?: () => number;
   outbox?: Config['outbox'];
   /** the database's folder: free space is measured there and the reserve file lives there */
   dataDir?: string;
@@ -119,7 +121,14 @@ export class SyncPart implements Part {
       log,
     });
     this.link = link;
-    this.publisher = new OutboxPublisher({ db, link, topics: t, log, ratePerSecond: m.drainPerSecond });
+    this.publisher = new OutboxPublisher({
+      db,
+      link,
+      topics: t,
+      log,
+      ratePerSecond: m.drainPerSecond,
+      ...(this.o.now ? { now: this.o.now } : {}),
+    });
     link.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) =>
       this.onMessage(topic, payload, packet),
     );
