@@ -169,8 +169,6 @@ describe('sixty days on one box', () => {
           120_000,
         );
       }
-      const staff = (await call('POST', '/staff/sessions', { staffId: 'sup-1', pin: '5678' }))
-        .token as string;
       for (let s = 0; s < SALES_PER_DAY; s++) {
         now = opening + 9 * HOUR + (s * 15 * 60_000) / 2;
         const cart = await call('POST', '/carts', { channel: 'kiosk' });
