@@ -1,5 +1,5 @@
 // The composition root: which parts the daemon has, in start order
-// (config → db → devices → vision → sync → http), wired with plain values.
+// (config → db → devices → vision → sync → housekeeping → http), wired with plain values.
 
 import { dirname } from 'node:path';
 import { overlayPath } from '../config/hq-overlay.js';

@@ -51,6 +51,10 @@ export const opsRoutes: FastifyPluginAsync<OpsDeps> = async (app, deps) => {
         properties: { source: { type: 'string' }, sha256: { type: ['string', 'null'] } },
       },
       parts: { type: 'array', items: PartSchema },
+      memory: {
+        type: 'object',
+        properties: { rssBytes: { type: 'number' }, heapUsedBytes: { type: 'number' } },
+      },
     },
   } as const;
   app.get(
@@ -66,6 +70,8 @@ export const opsRoutes: FastifyPluginAsync<OpsDeps> = async (app, deps) => {
         version: deps.info.version,
         config: { source: deps.info.configSource, sha256: deps.info.configSha256 },
         parts,
+        // for the staff dashboard's health panel; /metrics has the full set
+        memory: { rssBytes: process.memoryUsage.rss(), heapUsedBytes: process.memoryUsage().heapUsed },
       };
     },
   );

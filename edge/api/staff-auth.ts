@@ -15,12 +15,32 @@ export interface StaffAuthOptions {
   sessionTtlMs?: number;
   maxFailures?: number;
   lockoutMs?: number;
+  /** sessions held and ids with failed PINs remembered, at most (each, default 1000) */
+  maxRemembered?: number;
   clock: () => number;
+}
+
+/** Drops the oldest entries (a Map keeps insertion order) down to `max`. */
+function trim<K, V>(m: Map<K, V>, max: number): void {
+  for (const k of m.keys()) {
+    if (m.size <= max) return;
+    m.delete(k);
+  }
 }
 
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
 
+// A box runs for months: sessions and failed-PIN records are bounded, expired sessions
+// dropped at each sign-in, and the failures of ids tried longest ago forgotten first
+// (sign-ins with made-up ids must not grow memory).
+const MAX_REMEMBERED = 1000;
+
 export class StaffAuth {
+  /** how many sign-ins are held, and ids with failed PINs remembered (for tests and metrics) */
+  get sizes(): { sessions: number; failures: number } {
+    return { sessions: this.sessions.size, failures: this.failures.size };
+  }
+
   private readonly sessions = new Map<string, { staff: Staff; expiresAt: number }>();
   private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
 
@@ -42,17 +62,21 @@ export class StaffAuth {
     if (!ok) {
       const count = (f?.count ?? 0) + 1;
       const locked = count >= (this.opts.maxFailures ?? 5);
+      this.failures.delete(staffId); // re-inserted last: the newest
       this.failures.set(staffId, {
         count: locked ? 0 : count,
         lockedUntil: locked ? now + (this.opts.lockoutMs ?? 300_000) : 0,
       });
+      trim(this.failures, this.opts.maxRemembered ?? MAX_REMEMBERED);
       throw new ApiError(401, 'STAFF_AUTH_FAILED', 'unknown staff id or wrong PIN');
     }
     this.failures.delete(staffId);
     const token = randomBytes(24).toString('base64url');
     const staff: Staff = { id: rec.id, name: rec.name, role: rec.role };
     const expiresAt = now + (this.opts.sessionTtlMs ?? 8 * 3_600_000);
+    for (const [k, v] of this.sessions) if (v.expiresAt <= now) this.sessions.delete(k);
     this.sessions.set(sha(token), { staff, expiresAt });
+    trim(this.sessions, this.opts.maxRemembered ?? MAX_REMEMBERED);
     return { token, staff, expiresAt };
   }
 

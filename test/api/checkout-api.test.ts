@@ -141,7 +141,7 @@ describe('idempotent writes', () => {
       .prepare("SELECT response, rebuild FROM idempotency WHERE key = 'lean-scan-01'")
       .get() as { response: string; rebuild: string };
     expect(JSON.parse(stored.response)).toEqual({ lineId: first.body.lineId });
-    expect(JSON.parse(stored.rebuild)).toEqual({ cartId: id, quote: 'nested' });
+    expect(JSON.parse(stored.rebuild)).toEqual(['nested', id]);
     // a second item, then the first request's retry: its line, and the cart with both
     await call('POST', url, { code: gtinOf(db, 'Cola Zero 330ml') });
     const again = await call(
@@ -160,7 +160,7 @@ describe('idempotent writes', () => {
     await call('POST', `/carts/${id}/tenders`, { kind: 'cash', tenderedFen: 10_000 });
     const answers = db
       .prepare(
-        "SELECT count(*) AS n, sum(length(response) + length(rebuild)) AS bytes FROM idempotency WHERE json_extract(rebuild, '$.cartId') = ?",
+        "SELECT count(*) AS n, sum(length(response) + length(rebuild)) AS bytes FROM idempotency WHERE json_extract(rebuild, '$[1]') = ?",
       )
       .get(id) as { n: number; bytes: number };
     expect(answers.n).toBe(5); // the cart, two scans, checkout, the tender

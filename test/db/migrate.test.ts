@@ -79,7 +79,7 @@ const sampleData: Record<number, (db: Db) => void> = {
   15: (db) => {
     db.prepare(
       `INSERT INTO idempotency (scope, key, request_hash, status, response, created_at, rebuild)
-       VALUES ('POST /x', 'k15-key-1', 'h', 200, '{}', 0, '{"cartId":"c","quote":"merged"}')`,
+       VALUES ('POST /x', 'k15-key-1', 'h', 200, '{}', 0, '["merged","c"]')`,
     ).run();
   },
   13: (db) => {

@@ -34,6 +34,7 @@ describe('daemon process', () => {
         ['devices', 'ready'],
         ['vision', 'ready'],
         ['sync', 'ready'],
+        ['housekeeping', 'ready'],
         ['http', 'ready'],
       ]);
       expect(body.parts[0]?.details).toMatchObject({

@@ -72,6 +72,11 @@ describe('staff dashboard', () => {
     expect(await page.locator('#dwell-rows').textContent()).toContain('lamp-post');
     await page.locator('#zone-sales-rows tr', { hasText: 'lamp-post (dairy)' }).waitFor();
     await page.locator('#device-rows', { hasText: 'k1-printer' }).waitFor();
+    // the health panel: database, WAL and memory, from /readyz
+    const storage = page.getByTestId('storage');
+    await storage.filter({ hasText: 'MB' }).waitFor();
+    expect(await storage.textContent()).toMatch(/数据库[\d.]+ MB/);
+    expect(await storage.textContent()).toMatch(/内存[\d.]+ MB \(heap [\d.]+ MB\)/);
     expect(await page.locator('#link').textContent()).toContain('离线');
 
     const help = page.locator('#help-list li', { hasText: 'kiosk-1' });

@@ -6,7 +6,8 @@ import { switchToIncrementalVacuum } from '../open.js';
 // once, here, before the store opens for business; a disk too full for it
 // leaves it for a later start). Indexes let each pruning batch find
 // its rows without a scan. An idempotency answer may now be stored compact: `rebuild`
-// says how to rebuild the rest (the cart's quote as it is now) from what the store keeps.
+// (["merged" | "nested", cartId]) says how to rebuild the rest, the cart's quote as it
+// is now, from what the store keeps.
 // Additive: an older build ignores the column and the indexes; on a compact row it would
 // replay only the kept part (a line id without its quote), which its clients refetch.
 export const m0015Housekeeping: Migration = {

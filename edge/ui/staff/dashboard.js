@@ -147,6 +147,25 @@ async function loadHeatmap() {
   }
 }
 
+const mb = (bytes) => (typeof bytes === 'number' ? `${(bytes / 1048576).toFixed(1)} MB` : '–');
+
+/** Database, WAL and memory, and what the last housekeeping run removed. */
+function showStorage(hk, memory) {
+  const last = hk.lastRun;
+  const removed = last
+    ? Object.entries(last.removed)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ') || t('nothingRemoved')
+    : '–';
+  $('storage-rows').replaceChildren(
+    row([t('database'), mb(hk.dbBytes)]),
+    row(['WAL', mb(hk.walBytes)]),
+    row([t('memory'), `${mb(memory.rssBytes)} (heap ${mb(memory.heapUsedBytes)})`]),
+    row([t('housekeeping'), last ? `${new Date(last.at).toLocaleString()} · ${last.ms} ms` : t('notYet')]),
+    row([t('removed'), removed]),
+  );
+}
+
 async function loadHealth() {
   const res = await fetch('/readyz');
   const body = await res.json();
@@ -165,6 +184,7 @@ async function loadHealth() {
     rows.push(row([`${t('cameras')} ${c.id}`, s]));
   }
   $('device-rows').replaceChildren(...rows);
+  showStorage(part('housekeeping'), body.memory ?? {});
   const sync = part('sync');
   $('backlog').textContent = sync.backlogState?.unsentEvents ?? '–';
   const online = sync.link === 'connected';
