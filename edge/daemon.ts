@@ -13,6 +13,7 @@ import { migrations } from './db/migrations/index.js';
 import { DbPart } from './db/part.js';
 import { DevicesPart } from './devices/part.js';
 import { HousekeepingPart } from './housekeeping/part.js';
+import { retentionOf } from './housekeeping/tasks.js';
 import { openAlertCount } from './kiosk/alerts.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
@@ -164,7 +165,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
     batchRows: hk.batchRows,
     walMaxBytes: hk.walMaxMB * 1024 * 1024,
     vacuumPages: hk.vacuumPages,
-    retention: { ...hk, vision: config.vision.retention },
+    retention: retentionOf(config),
   });
   lifecycle.add(housekeeping);
   if (config.mqtt.enabled) hqOnline = () => sync.hqReachable();

@@ -1,6 +1,7 @@
 // The pruning steps of housekeeping. Each call is one short write transaction over at
 // most `limit` rows and says how many it removed; the part calls it again until a batch
 // comes back short, yielding between batches so a scan or a sale never waits long.
+import type { Config } from '../../config/schema.js';
 import type { Db } from '../db/open.js';
 import { type EventClass, pruneOutbox } from '../db/outbox.js';
 
@@ -16,6 +17,9 @@ export interface Retention {
   vision: { minuteDays: number; quarterDays: number; hourDays: number };
 }
 
+/** The windows a store's config sets (housekeeping, and vision.retention). */
+export const retentionOf = (c: Config): Retention => ({ ...c.housekeeping, vision: c.vision.retention });
+
 export type Batch = (db: Db, now: number, limit: number) => number;
 
 /** One task: a name for the figures and its batch. */
@@ -26,20 +30,19 @@ export interface Task {
 
 const immediate = <T>(db: Db, work: () => T): T => db.transaction(work).immediate();
 
-/** Answers to writes past their retry window. */
-const idempotency =
-  (hours: number): Batch =>
+/** One statement over (cutoff, limit) that deletes at most `limit` rows. */
+const deleteBefore =
+  (sql: string, cutoff: (now: number) => number): Batch =>
   (db, now, limit) =>
-    immediate(
-      db,
-      () =>
-        db
-          .prepare(
-            `DELETE FROM idempotency WHERE (scope, key) IN
-               (SELECT scope, key FROM idempotency WHERE created_at < ? LIMIT ?)`,
-          )
-          .run(now - hours * HOUR, limit).changes,
-    );
+    immediate(db, () => db.prepare(sql).run(cutoff(now), limit).changes);
+
+/** Answers to writes past their retry window. */
+const idempotency = (hours: number): Batch =>
+  deleteBefore(
+    `DELETE FROM idempotency WHERE (scope, key) IN
+       (SELECT scope, key FROM idempotency WHERE created_at < ? LIMIT ?)`,
+    (now) => now - hours * HOUR,
+  );
 
 /** Events the broker acknowledged, kept per class for HQ's resend requests. */
 const outbox =
@@ -94,19 +97,12 @@ const deleteCancelledCarts =
       return n;
     });
 
-const resolvedAlerts =
-  (days: number): Batch =>
-  (db, now, limit) =>
-    immediate(
-      db,
-      () =>
-        db
-          .prepare(
-            `DELETE FROM kiosk_alerts WHERE id IN
-               (SELECT id FROM kiosk_alerts WHERE resolved_at IS NOT NULL AND resolved_at < ? LIMIT ?)`,
-          )
-          .run(now - days * DAY, limit).changes,
-    );
+const resolvedAlerts = (days: number): Batch =>
+  deleteBefore(
+    `DELETE FROM kiosk_alerts WHERE id IN
+       (SELECT id FROM kiosk_alerts WHERE resolved_at IS NOT NULL AND resolved_at < ? LIMIT ?)`,
+    (now) => now - days * DAY,
+  );
 
 /** People-counting rows past their resolution's retention: each event also landed in
  * the coarser buckets when it was written, so the hours still hold what minutes held. */

@@ -5,12 +5,13 @@ import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/load.js';
 import { addScan, createCart } from '../../edge/checkout/carts.js';
 import { payCash, startPayment } from '../../edge/checkout/tenders.js';
 import type { Db } from '../../edge/db/open.js';
 import { appendOutbox, outboxPruned } from '../../edge/db/outbox.js';
 import { HousekeepingPart } from '../../edge/housekeeping/part.js';
-import { type Retention, tasks } from '../../edge/housekeeping/tasks.js';
+import { retentionOf, tasks } from '../../edge/housekeeping/tasks.js';
 import { raiseAlert, resolveAlert } from '../../edge/kiosk/alerts.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { memoryLogger } from '../helpers/log.js';
@@ -21,14 +22,8 @@ const DAY = 24 * HOUR;
 // prices are in effect from the seed on, so trading starts at SEED_NOW and the clock runs on
 const NOW = SEED_NOW + 40 * DAY;
 
-const RETENTION: Retention = {
-  idempotencyHours: 48,
-  outbox: { moneyDays: 30, stateDays: 7, telemetryDays: 3 },
-  abandonedCartHours: 24,
-  cancelledCartDays: 7,
-  resolvedAlertDays: 30,
-  vision: { minuteDays: 2, quarterDays: 35, hourDays: 400 },
-};
+// the defaults a store's config has
+const RETENTION = retentionOf(loadConfig().config);
 
 /** Runs one task's batches to the end, as the part does. */
 function runTask(db: Db, name: string, now: number, limit = 1000): number {

@@ -6,8 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../config/load.js';
 import type { Db } from '../../edge/db/open.js';
-import { tasks as housekeepingTasks } from '../../edge/housekeeping/tasks.js';
+import { tasks as housekeepingTasks, retentionOf } from '../../edge/housekeeping/tasks.js';
 import { VisionAggregates } from '../../edge/vision/aggregates.js';
 import { startOfLocalDay } from '../../edge/vision/buckets.js';
 import {
@@ -218,14 +219,8 @@ describe('vision aggregates', () => {
     const { db, agg } = setup();
     agg.crossing('door', 'entrance', true, 'in', T0);
     agg.flush();
-    const vision = housekeepingTasks({
-      idempotencyHours: 48,
-      outbox: { moneyDays: 30, stateDays: 7, telemetryDays: 3 },
-      abandonedCartHours: 24,
-      cancelledCartDays: 7,
-      resolvedAlertDays: 30,
-      vision: { minuteDays: 2, quarterDays: 35, hourDays: 400 },
-    }).find((t) => t.name === 'vision')!;
+    // the default windows: minutes 2 days, quarters 35, hours 400
+    const vision = housekeepingTasks(retentionOf(loadConfig().config)).find((t) => t.name === 'vision')!;
     expect(vision.batch(db, T0 + 40 * 86_400_000, 100)).toBe(2);
     const res = (db.prepare('SELECT res FROM vision_counts ORDER BY res').all() as { res: string }[]).map(
       (r) => r.res,
