@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import type { Db } from '../db/open.js';
 import type { Part } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
+import { countRowsOffThread } from './count-rows.js';
 import { type Retention, type Task, tasks } from './tasks.js';
 
 export interface HousekeepingOptions {
@@ -192,7 +193,16 @@ export class HousekeepingPart implements Part {
     }
   }
 
+  /** Rows per table, off the daemon's thread for a file (a count reads whole tables). */
   private async countRows(db: Db): Promise<void> {
+    if (this.o.path !== ':memory:') {
+      try {
+        this.rows = await countRowsOffThread(this.o.path);
+      } catch (err) {
+        this.o.log.warn({ err: (err as Error).message }, 'rows per table not counted');
+      }
+      return;
+    }
     const names = db
       .prepare(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
@@ -200,13 +210,11 @@ export class HousekeepingPart implements Part {
       .pluck()
       .all() as string[];
     const rows: Record<string, number> = {};
-    for (const name of names) {
+    for (const name of names)
       rows[name] = db
         .prepare(`SELECT count(*) FROM "${name.replaceAll('"', '""')}"`)
         .pluck()
         .get() as number;
-      await yieldToIo();
-    }
     this.rows = rows;
   }
 
