@@ -5,7 +5,7 @@
 // store back from a long outage does not flood HQ together with thousands of others.
 import type { Logger } from 'pino';
 import type { Db } from '../edge/db/open.js';
-import { type OutboxRow, readOutbox } from '../edge/db/outbox.js';
+import { type OutboxRow, outboxPruned, readOutbox } from '../edge/db/outbox.js';
 import { type Topics, toWire } from './topics.js';
 
 export interface PublisherLink {
@@ -198,6 +198,19 @@ export class OutboxPublisher {
       .run(fromSeq, toSeq).changes;
     if (n && fromSeq < this.nextSeq) this.nextSeq = fromSeq;
     this.o.log.info({ fromSeq, toSeq, rows: n }, 'HQ asked for a resend');
+    // rows housekeeping deleted after their window cannot go again: say so where staff look
+    const pruned = outboxPruned(this.o.db);
+    if (fromSeq <= pruned.maxSeq) {
+      const gone = this.o.db
+        .prepare('SELECT ? - ? + 1 - count(*) FROM outbox WHERE seq BETWEEN ? AND ?')
+        .pluck()
+        .get(Math.min(toSeq, pruned.maxSeq), fromSeq, fromSeq, Math.min(toSeq, pruned.maxSeq)) as number;
+      if (gone > 0)
+        this.o.log.warn(
+          { fromSeq, toSeq, gone, prunedThrough: pruned.maxSeq },
+          'HQ asked for events housekeeping already pruned (acknowledged by the broker, past their retention): they cannot be sent again',
+        );
+    }
     this.kick();
     return n;
   }

@@ -13,6 +13,8 @@ import { appendOutbox, outboxPruned } from '../../edge/db/outbox.js';
 import { HousekeepingPart } from '../../edge/housekeeping/part.js';
 import { retentionOf, tasks } from '../../edge/housekeeping/tasks.js';
 import { raiseAlert, resolveAlert } from '../../edge/kiosk/alerts.js';
+import { OutboxPublisher, type PublisherLink } from '../../sync/publisher.js';
+import { Topics } from '../../sync/topics.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { memoryLogger } from '../helpers/log.js';
 import { cashSale, ctx, demoDb, gtinOf, SEED_NOW, scan } from '../helpers/store.js';
@@ -158,6 +160,37 @@ describe('housekeeping tasks', () => {
     resolveAlert(db, b.id, 'cashier-1', NOW - DAY);
     expect(runTask(db, 'alerts', NOW)).toBe(1);
     expect(count(db, 'SELECT count(*) FROM kiosk_alerts')).toBe(2);
+  });
+});
+
+describe('a resend from HQ after pruning', () => {
+  it('sends again what is left and says which events are gone', () => {
+    const db = demoDb();
+    const base = count(db, 'SELECT coalesce(max(seq), 0) FROM outbox');
+    db.transaction(() => {
+      for (let i = 0; i < 10; i++)
+        appendOutbox(db, { type: 'vision.counts', class: 'telemetry', payload: { i } }, SEED_NOW);
+    })();
+    // the first six of these were sent long ago, the rest lately
+    db.prepare('UPDATE outbox SET sent_at = ? WHERE seq > ?').run(NOW, base);
+    db.prepare('UPDATE outbox SET sent_at = ? WHERE seq BETWEEN ? AND ?').run(
+      SEED_NOW + 1000,
+      base + 1,
+      base + 6,
+    );
+    expect(runTask(db, 'outbox_telemetry', NOW)).toBe(6);
+    const { log, lines } = memoryLogger('info');
+    const link: PublisherLink = { connected: false, publish: async () => undefined, on: () => link };
+    const publisher = new OutboxPublisher({
+      db,
+      link,
+      topics: new Topics('storeedge/v1', 'demo-store-001'),
+      log,
+      ratePerSecond: 100,
+    });
+    expect(publisher.resend(base + 4, base + 8)).toBe(2); // the 7th and 8th are still there
+    const warn = lines().find((l) => l.level === 'warn');
+    expect(warn).toMatchObject({ fromSeq: base + 4, toSeq: base + 8, gone: 3, prunedThrough: base + 6 });
   });
 });
 
