@@ -57,10 +57,15 @@ export async function migratePg(
 }
 
 /** One transaction on a pooled connection: committed when `work` resolves, rolled back when it throws. */
-export async function inTransaction<T>(pool: pg.Pool, work: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(
+  pool: pg.Pool,
+  work: (c: pg.PoolClient) => Promise<T>,
+  /** a read-only snapshot: every query in it sees the same committed data */
+  opts: { snapshot?: boolean } = {},
+): Promise<T> {
   const c = await pool.connect();
   try {
-    await c.query('BEGIN');
+    await c.query(opts.snapshot ? 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY' : 'BEGIN');
     const r = await work(c);
     await c.query('COMMIT');
     return r;

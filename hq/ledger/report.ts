@@ -1,6 +1,7 @@
 // The reconciliation report: every conflict the chain ledger recorded, newest last,
 // with totals by kind and store. Shared by HQ's API and `hq:scale -- conflicts`.
 import type pg from 'pg';
+import { inTransaction } from '../db/pg.js';
 
 export interface ConflictRow {
   id: number;
@@ -26,15 +27,23 @@ export async function conflictReport(
   next: string | null;
 }> {
   const where = '($1::text IS NULL OR kind = $1) AND ($2::text IS NULL OR store_id = $2)';
-  const totals = await pool.query(
-    `SELECT kind, store_id AS "storeId", count(*)::int AS conflicts, sum(amount)::bigint AS amount
-       FROM ledger_conflicts WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`,
-    [q.kind ?? null, q.store ?? null],
-  );
-  const rows = await pool.query(
-    `SELECT id, kind, store_id, seq, sale_id, member_id, coupon_id, campaign_id, amount, others, resolution, detected_at
-       FROM ledger_conflicts WHERE ${where} AND id > $3 ORDER BY id LIMIT $4`,
-    [q.kind ?? null, q.store ?? null, q.after, q.limit],
+  // one snapshot: a conflict committed between the two queries must not be listed
+  // without being counted in the totals
+  const { totals, rows } = await inTransaction(
+    pool,
+    async (c) => ({
+      totals: await c.query(
+        `SELECT kind, store_id AS "storeId", count(*)::int AS conflicts, sum(amount)::bigint AS amount
+           FROM ledger_conflicts WHERE ${where} GROUP BY 1, 2 ORDER BY 1, 2`,
+        [q.kind ?? null, q.store ?? null],
+      ),
+      rows: await c.query(
+        `SELECT id, kind, store_id, seq, sale_id, member_id, coupon_id, campaign_id, amount, others, resolution, detected_at
+           FROM ledger_conflicts WHERE ${where} AND id > $3 ORDER BY id LIMIT $4`,
+        [q.kind ?? null, q.store ?? null, q.after, q.limit],
+      ),
+    }),
+    { snapshot: true },
   );
   const conflicts = rows.rows.map(
     (r): ConflictRow => ({
