@@ -114,13 +114,21 @@ export function createMetrics(
 }
 
 function storageMetrics(registry: Registry, storage: () => StorageView | null): void {
-  // read once per scrape: a closed database (stopping) leaves the gauges out
+  // read once per scrape, not once per gauge (each read stats two files and asks
+  // SQLite three pragmas): a scrape collects its gauges within a second. A closed
+  // database (stopping) leaves the gauges out.
+  let cached: { at: number; view: StorageView | null } | null = null;
   const read = () => {
+    const now = Date.now();
+    if (cached && now - cached.at < 1000) return cached.view;
+    let view: StorageView | null;
     try {
-      return storage();
+      view = storage();
     } catch {
-      return null;
+      view = null;
     }
+    cached = { at: now, view };
+    return view;
   };
   const gauge = (name: string, help: string, value: (s: StorageView) => number | undefined) =>
     new Gauge({
