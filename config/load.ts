@@ -212,6 +212,10 @@ function resolvePaths(c: Config, base: string): Config {
   if (c.seed.catalog) c.seed.catalog = abs(c.seed.catalog);
   if (c.vision.model) c.vision.model = abs(c.vision.model);
   if (c.updates.dir) c.updates.dir = abs(c.updates.dir);
+  for (const key of ['trustedRootsFile', 'certFile', 'keyFile'] as const) {
+    const p = c.tls[key];
+    if (p) c.tls[key] = abs(p);
+  }
   for (const cam of c.cameras)
     if (cam.source.type === 'file' || cam.source.type === 'images') cam.source.url = abs(cam.source.url);
   for (const key of ['caFile', 'certFile', 'keyFile'] as const) {

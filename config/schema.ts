@@ -229,6 +229,78 @@ export const ConfigSchema = Type.Object(
         description: 'requests per minute per address from callers without kiosk or staff credentials',
       }),
     }),
+    tls: Obj(
+      {
+        enabled: Type.Boolean({ default: true }),
+        port: Type.Integer({
+          minimum: 0,
+          maximum: 65535,
+          default: 8443,
+          description: 'HTTPS listener (HTTP/2 and HTTP/1.1); when http.port is 0 (a free port), so is this',
+        }),
+        domain: Type.String({
+          pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$',
+          default: 'stores.example.test',
+          description:
+            "the chain's zone for store names: the store is <store id>.<domain> (HQ's certificates.zone)",
+        }),
+        hostname: Type.Optional(
+          Type.String({
+            pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$',
+            description: 'the name phones open; default <store id>.<domain>',
+          }),
+        ),
+        certFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              'a certificate chain (PEM) installed by hand for the hostname, with keyFile; served while it is newer than what HQ pushed. Relative to the config file',
+          }),
+        ),
+        keyFile: Type.Optional(Type.String({ minLength: 1, description: "certFile's private key (PEM)" })),
+        plainHttp: Type.Enum(['loopback', 'redirect'], {
+          default: 'loopback',
+          description:
+            "plain HTTP on http.port: 'loopback' serves callers on this box (its kiosk browser, probes) and redirects everyone else to HTTPS; 'redirect' redirects all",
+        }),
+        hstsMaxAgeSeconds: Type.Integer({
+          minimum: 0,
+          maximum: 63_072_000,
+          default: 31_536_000,
+          description:
+            'Strict-Transport-Security, sent only while a trusted (not self-signed) certificate is served',
+        }),
+        trustedRootsFile: Type.Optional(
+          Type.String({
+            minLength: 1,
+            description:
+              "PEM roots trusted for pushed certificates besides the system's (a private ACME CA); relative to the config file",
+          }),
+        ),
+        requestWhenLeft: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 0.9,
+          default: 0.25,
+          description:
+            'fraction of its lifetime left when the store sends HQ a new CSR (HQ renews by itself at 1/3 left)',
+        }),
+        alertDays: Type.Number({
+          exclusiveMinimum: 0,
+          maximum: 365,
+          default: 14,
+          description:
+            'a staff alert when the served certificate has less than this left (or 15% of its lifetime)',
+        }),
+        checkSeconds: Type.Number({ minimum: 0.2, maximum: 3600, default: 60 }),
+        csrRetryMinutes: Type.Number({
+          minimum: 0.05,
+          maximum: 10_080,
+          default: 60,
+          description: 'a CSR HQ has not answered with a certificate is sent again after this long',
+        }),
+      },
+      'HTTPS for the pages and API: a self-signed certificate from the first start, then the publicly trusted one HQ obtains (ACME DNS-01) and pushes signed',
+    ),
     db: Obj({
       path: Type.String({
         minLength: 1,

@@ -1,9 +1,10 @@
 // The composition root: which parts the daemon has, in start order
-// (config → db → devices → vision → sync → housekeeping → http), wired with plain values.
+// (config → db → devices → vision → tls → sync → housekeeping → http), wired with plain values.
 
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { overlayPath } from '../config/hq-overlay.js';
 import type { LoadedConfig } from '../config/load.js';
+import { storeHostname } from '../sync/hostnames.js';
 import { SyncPart } from '../sync/part.js';
 import { CartTokens, KioskAuth, MemberSessions } from './api/access.js';
 import { createMetrics } from './api/metrics.js';
@@ -17,6 +18,7 @@ import { retentionOf } from './housekeeping/tasks.js';
 import { openAlertCount } from './kiosk/alerts.js';
 import { Lifecycle } from './lifecycle.js';
 import type { Logger } from './logger.js';
+import { TlsPart } from './tls/part.js';
 import { UpdaterPart } from './updates/part.js';
 import { VERSION } from './version.js';
 import { modelDirFor, VisionPart } from './vision/part.js';
@@ -38,6 +40,8 @@ export interface Daemon {
   vision: VisionPart;
   sync: SyncPart;
   http: HttpPart;
+  /** the HTTPS certificate; null with tls.enabled false */
+  tls: TlsPart | null;
   housekeeping: HousekeepingPart;
   /** software updates from HQ, on an installed box (updates.dir set) */
   updates: UpdaterPart | null;
@@ -128,6 +132,18 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
         })
       : null;
 
+  const tls = config.tls.enabled
+    ? new TlsPart({
+        tls: config.tls,
+        hostname: config.tls.hostname ?? storeHostname(config.store.id, config.tls.domain),
+        dir: config.db.path !== ':memory:' ? join(dirname(config.db.path), 'tls') : null,
+        db: () => db.handle,
+        log: log.child({ component: 'tls' }),
+        now: clock,
+      })
+    : null;
+  if (tls) lifecycle.add(tls);
+
   // always present: without a broker it still guards the outbox's backlog and the disk
   const sync = new SyncPart({
     mqtt: config.mqtt,
@@ -145,6 +161,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
       openAlerts: openAlertCount(db.handle),
     }),
     models: vision,
+    ...(tls ? { certificates: tls } : {}),
     ...(updates ? { software: updates } : {}),
     hqSigningPublicKey: config.security.hqSigningPublicKey,
     ...(config.db.path !== ':memory:'
@@ -179,6 +196,17 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
     log: log.child({ component: 'http' }),
     host: config.http.host,
     port: config.http.port,
+    ...(tls
+      ? {
+          tls: {
+            // a test's free port for plain HTTP means a free one for HTTPS too
+            port: config.http.port === 0 ? 0 : config.tls.port,
+            plainHttp: config.tls.plainHttp,
+            hstsMaxAgeSeconds: config.tls.hstsMaxAgeSeconds,
+            source: tls,
+          },
+        }
+      : {}),
     bodyLimitBytes: config.http.bodyLimitBytes,
     shopperRateLimitPerMinute: config.http.shopperRateLimitPerMinute,
     requestTimeoutMs: config.http.requestTimeoutMs,
@@ -187,6 +215,10 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
       () => devices.status(),
       () => sync.backlog(),
       () => housekeeping.figures(),
+      () => {
+        const f = tls?.facts();
+        return f ? { notAfter: f.notAfter, trusted: tls!.trusted } : null;
+      },
     ),
     parts,
     info: {
@@ -216,5 +248,5 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
   lifecycle.add(http);
   // last: its start means every other part is ready, which a version on trial must show
   if (updates) lifecycle.add(updates);
-  return { lifecycle, db, devices, vision, sync, http, housekeeping, updates };
+  return { lifecycle, db, devices, vision, sync, http, tls, housekeeping, updates };
 }

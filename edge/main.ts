@@ -91,7 +91,14 @@ async function main(): Promise<number> {
     throw err;
   }
   unguard();
-  log.info({ address: daemon.http.address }, 'storeedge ready');
+  log.info(
+    {
+      address: daemon.http.address,
+      secureAddress: daemon.http.secureAddress,
+      publicUrl: daemon.http.publicUrl,
+    },
+    'storeedge ready',
+  );
   // Type=notify: systemd counts the service started only now, with every part ready
   await systemd.ready(`serving on ${daemon.http.address}`);
   const code = await stopped;

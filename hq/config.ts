@@ -50,6 +50,49 @@ export const HqConfigSchema = Obj({
     /** how often running rollouts send their next batch and count failures */
     tickMs: Type.Integer({ minimum: 100, maximum: 60_000, default: 2000 }),
   }),
+  /** each store's publicly trusted HTTPS certificate, by ACME DNS-01 in the chain's zone (see SECURITY.md) */
+  certificates: Obj({
+    enabled: Type.Boolean({ default: false }),
+    /** stores are <store id>.<zone> (the stores' tls.domain) */
+    zone: Type.String({
+      pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$',
+      default: 'stores.example.test',
+    }),
+    directoryUrl: Type.String({
+      pattern: '^https://',
+      default: 'https://acme-staging-v02.api.letsencrypt.org/directory',
+    }),
+    contact: Type.String({ pattern: '^mailto:.+@.+', default: 'mailto:ops@example.test' }),
+    /** CA file of the ACME server's own HTTPS: only for a private or test CA */
+    caFile: Type.Optional(Type.String({ minLength: 1 })),
+    /** where the ACME account key is kept (relative: against the config file's folder) */
+    dir: Type.String({ default: './acme', minLength: 1 }),
+    dns: Type.Union(
+      [
+        Type.Object(
+          { provider: Type.Literal('challtestsrv'), url: Type.String({ pattern: '^https?://' }) },
+          { additionalProperties: false },
+        ),
+        Type.Object(
+          {
+            provider: Type.Literal('exec'),
+            /** called as `<command> set|clear <fqdn> <value>`; exits 0 once the TXT record is visible */
+            command: Type.String({ minLength: 1 }),
+            timeoutSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 300 }),
+          },
+          { additionalProperties: false },
+        ),
+      ],
+      { default: { provider: 'exec', command: '/etc/storeedge-hq/dns-hook', timeoutSeconds: 300 } },
+    ),
+    /** HQ renews a store's certificate once this fraction of its lifetime is left */
+    renewWhenLeft: Type.Number({ exclusiveMinimum: 0, maximum: 0.9, default: 0.34 }),
+    tickMs: Type.Integer({ minimum: 100, maximum: 3_600_000, default: 10_000 }),
+    /** a push no store answer came back for is sent again after this long */
+    resendAfterMinutes: Type.Number({ minimum: 0.01, maximum: 10_080, default: 30 }),
+    /** the first wait after a failed order; it doubles up to 6 h */
+    retryBaseSeconds: Type.Number({ minimum: 0.1, maximum: 86_400, default: 60 }),
+  }),
   /** PEM file of HQ's Ed25519 push key (npm run hq -- keygen); absent: pushes refused */
   signingKeyFile: Type.Optional(Type.String({ minLength: 1 })),
   sessionHours: Type.Integer({ minimum: 1, maximum: 72, default: 8 }),
@@ -77,6 +120,14 @@ export function loadHqConfig(file: string | null, env: NodeJS.ProcessEnv = proce
     const rel = (doc.releases ?? {}) as { dir?: unknown };
     if (typeof rel === 'object' && (rel.dir === undefined || typeof rel.dir === 'string'))
       doc.releases = { ...rel, dir: resolve(dirname(file), (rel.dir as string | undefined) ?? 'releases') };
+    // so does the ACME account key, and a CA file named relative to it
+    const cert = (doc.certificates ?? {}) as { dir?: unknown; caFile?: unknown };
+    if (typeof cert === 'object' && (cert.dir === undefined || typeof cert.dir === 'string'))
+      doc.certificates = {
+        ...cert,
+        dir: resolve(dirname(file), (cert.dir as string | undefined) ?? 'acme'),
+        ...(typeof cert.caFile === 'string' ? { caFile: resolve(dirname(file), cert.caFile) } : {}),
+      };
   }
   if (env.HQ_DB) doc.db = env.HQ_DB;
   if (env.HQ_BROKER) doc.broker = { ...(doc.broker as object), url: env.HQ_BROKER };

@@ -12,6 +12,9 @@ import { hqPrivateKey } from '../sync/signing.js';
 import { buildHqApp } from './api/app.js';
 import { HqAuth, type HqUser } from './api/auth.js';
 import { hqMetrics } from './api/metrics.js';
+import { AcmeIssuer } from './certificates/acme.js';
+import { dnsProvider } from './certificates/dns.js';
+import { CertificatesPart, StoreCertificates } from './certificates/part.js';
 import type { HqConfig } from './config.js';
 import { migratePg, openPgPool } from './db/pg.js';
 import type { HqEventStore } from './ingest/event-store.js';
@@ -132,6 +135,8 @@ export interface HqService {
   lifecycle: Lifecycle;
   http: HttpPart | null;
   ingest: IngestPart;
+  /** the certificate desk, where certificates.enabled */
+  certificates: CertificatesPart | null;
   /** HQ's PostgreSQL pool (open while the service runs); null on SQLite */
   pool: DatabasePart['pool'];
 }
@@ -144,6 +149,7 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
   const ingest = new IngestPart(db, c, o.id, o.log, key);
   lifecycle.add(db).add(ingest);
   let http: HttpPart | null = null;
+  let certificatesPart: CertificatesPart | null = null;
   if (o.http) {
     const pool = db.pool;
     if (!pool) throw new Error("HQ's API needs PostgreSQL: db must be a postgres:// URL");
@@ -162,6 +168,31 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
       c.releases.publicUrl,
       log,
     );
+    const cc = c.certificates;
+    const certificates = cc.enabled
+      ? new CertificatesPart(
+          new StoreCertificates({
+            pool,
+            mqtt: () => broker.client,
+            prefix: c.broker.prefix,
+            key,
+            issuer: new AcmeIssuer({
+              directoryUrl: cc.directoryUrl,
+              contact: cc.contact,
+              dir: cc.dir,
+              caFile: cc.caFile,
+              dns: dnsProvider(cc.dns as Parameters<typeof dnsProvider>[0]),
+            }),
+            zone: cc.zone,
+            renewWhenLeft: cc.renewWhenLeft,
+            resendAfterMs: cc.resendAfterMinutes * 60_000,
+            retryBaseMs: cc.retryBaseSeconds * 1000,
+            log: o.log.child({ component: 'certificates' }),
+          }),
+          cc.tickMs,
+          o.log.child({ component: 'certificates' }),
+        )
+      : null;
     http = new HttpPart(c, () =>
       buildHqApp({
         log: o.log.child({ component: 'http' }),
@@ -170,15 +201,16 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
         pushes,
         bundles,
         rollouts,
+        certificates: certificates?.desk ?? null,
         bodyLimitBytes: c.http.bodyLimitBytes,
         parts: () => lifecycle.status(),
         metrics: hqMetrics(pool, () => ingest.workers),
       }),
     );
-    lifecycle
-      .add(broker)
-      .add(new RolloutsPart(() => rollouts, c.releases.tickMs, log))
-      .add(http);
+    lifecycle.add(broker).add(new RolloutsPart(() => rollouts, c.releases.tickMs, log));
+    if (certificates) lifecycle.add(certificates);
+    lifecycle.add(http);
+    certificatesPart = certificates;
   }
-  return { lifecycle, http, ingest, pool: db.pool };
+  return { lifecycle, http, ingest, pool: db.pool, certificates: certificatesPart };
 }

@@ -115,6 +115,12 @@ export const EVENT_SCHEMAS: Record<string, TSchema> = {
   'push.applied': Type.Object({ dataset: Id, version: Nullable(Type.Integer()) }),
   'push.unchanged': Type.Object({ dataset: Id, version: Nullable(Type.Integer()) }),
   'push.rejected': Type.Object({ dataset: Id, problems: Type.Array(Type.String()) }),
+  // the store's request for its HTTPS certificate: HQ orders it from the CA (hq/certificates/)
+  'tls.csr': Type.Object({
+    hostname: Type.String({ minLength: 3, maxLength: 253 }),
+    csrPem: Type.String({ minLength: 100, maxLength: 8192, pattern: '^-----BEGIN CERTIFICATE REQUEST-----' }),
+    keySha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  }),
   'software.status': Type.Object({
     rollout: Type.Integer({ minimum: 1 }),
     version: Type.String({ minLength: 1, maxLength: 64 }),

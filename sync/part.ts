@@ -20,7 +20,7 @@ import { OutboxPublisher } from './publisher.js';
 import { applyPush, type ConfigTarget, openPush, PUSHABLE, type PushResult, recordPush } from './pushes.js';
 import { answerRequest } from './requests.js';
 import { hqPublicKey } from './signing.js';
-import { writeSyncState } from './state.js';
+import { appliedVersion, writeSyncState } from './state.js';
 import { Topics } from './topics.js';
 
 export interface SyncPartOptions {
@@ -46,6 +46,14 @@ export interface SyncPartOptions {
   /** where HQ's software pushes go (the updater); absent: none accepted (a box run from a checkout) */
   software?: {
     install(rollout: number, body: unknown): Promise<{ status: string; problems?: string[] }>;
+  };
+  /** where HQ's certificate pushes go (the TLS part); absent: none accepted (TLS off) */
+  certificates?: {
+    installCertificate(body: unknown): {
+      status: 'applied' | 'unchanged' | 'rejected';
+      problems?: string[];
+      certificate?: Record<string, unknown>;
+    };
   };
   /** where HQ's model pushes go (the vision part); absent: none accepted */
   models?: {
@@ -309,6 +317,38 @@ export class SyncPart implements Part {
     return result;
   }
 
+  /** A signed certificate push: checked like any push, then by the TLS part (chain, name, dates, key). */
+  private certificatePush(doc: unknown): PushResult {
+    const db = this.o.db();
+    const opened = openPush('certificate', doc, this.hqKey);
+    const result = ((): PushResult => {
+      if ('status' in opened) return opened;
+      const version = opened.version;
+      if (!this.o.certificates)
+        return {
+          dataset: 'certificate',
+          version,
+          status: 'rejected',
+          problems: ['this store serves no HTTPS'],
+        };
+      const applied = appliedVersion(db, 'certificate');
+      if (version <= applied)
+        return version === applied
+          ? { dataset: 'certificate', version, status: 'unchanged' }
+          : {
+              dataset: 'certificate',
+              version,
+              status: 'rejected',
+              problems: [`/version: ${version} is not newer than ${applied}`],
+            };
+      const r = this.o.certificates.installCertificate(opened.body);
+      if (r.status !== 'rejected') writeSyncState(db, 'certificate', { version }, Date.now());
+      return { dataset: 'certificate', version, ...r };
+    })();
+    recordPush(db, result, Date.now());
+    return result;
+  }
+
   /** A signed software push: checked like any push, then handed to the updater, which reports each step. */
   private async softwarePush(doc: unknown): Promise<unknown> {
     const opened = openPush('software', doc, this.hqKey);
@@ -402,6 +442,10 @@ export class SyncPart implements Part {
     }
     if (what.kind === 'cmd' && what.name === 'model') {
       void this.modelPush(body).then(reply);
+      return;
+    }
+    if (what.kind === 'cmd' && what.name === 'certificate') {
+      reply(this.certificatePush(body));
       return;
     }
     if (what.kind === 'cmd' && what.name === 'software') {

@@ -29,6 +29,8 @@ export interface PushResult {
   counts?: Record<string, number>;
   /** config pushes take effect when the daemon next starts */
   restartRequired?: boolean;
+  /** certificate pushes: the certificate now served */
+  certificate?: Record<string, unknown>;
   /** model pushes: the model now in service */
   model?: Record<string, unknown>;
 }

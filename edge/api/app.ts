@@ -28,10 +28,22 @@ export interface AppOptions extends OpsDeps {
   /** routes that drive simulated devices; only for a store with simulated devices */
   demo?: DemoDeps;
   shopperRateLimitPerMinute?: number;
+  /** serve over TLS (HTTP/2 with HTTP/1.1 fallback) with this key and chain */
+  https?: { key: string; cert: string };
+  /** Strict-Transport-Security max-age for HTTPS answers; 0 (e.g. while self-signed): none */
+  hstsMaxAge?: () => number;
+  /** plain HTTP beside HTTPS: callers are sent to HTTPS (those on this box too, unless exceptLoopback) */
+  redirect?: { to: (path: string) => string; exceptLoopback: boolean };
 }
 
+const LOOPBACK = /^(127\.|::1$|::ffff:127\.)/;
+/** a caller on this box itself (its own kiosk browser, probes), by the socket's address */
+export const isLoopback = (address: string | undefined) => LOOPBACK.test(address ?? '');
+
 export function buildApp(opts: AppOptions): FastifyInstance {
-  const app = Fastify({
+  // an HTTP/2 app is typed apart from an HTTP/1 one; the routes use only what both have
+  const app = (Fastify as (o: Record<string, unknown>) => FastifyInstance)({
+    ...(opts.https ? { http2: true, https: { ...opts.https, allowHTTP1: true } } : {}),
     // pino's Logger is a superset of FastifyBaseLogger; the cast only narrows the type
     loggerInstance: opts.log as FastifyBaseLogger,
     // per-request lines would drown the log (kiosks poll); metrics count requests instead
@@ -44,6 +56,19 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     return503OnClosing: true,
   });
   installErrorHandling(app);
+  const redirect = opts.redirect;
+  if (redirect)
+    // a phone on the Wi-Fi that typed http:// goes to HTTPS, before anything is read or answered
+    app.addHook('onRequest', async (req, reply) => {
+      if (redirect.exceptLoopback && isLoopback(req.socket.remoteAddress)) return;
+      return reply.redirect(redirect.to(req.url), req.method === 'GET' || req.method === 'HEAD' ? 301 : 308);
+    });
+  const hsts = opts.hstsMaxAge;
+  if (hsts)
+    app.addHook('onSend', async (_req, reply) => {
+      const age = hsts();
+      if (age > 0) reply.header('strict-transport-security', `max-age=${age}`);
+    });
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
     const labels = { method: req.method, route };

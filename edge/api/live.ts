@@ -22,7 +22,8 @@ export const liveRoutes: FastifyPluginAsync<BusinessDeps> = async (app, d) => {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
-      connection: 'keep-alive',
+      // HTTP/2 forbids connection headers (a stream is never closed by one anyway)
+      ...(req.raw.httpVersionMajor < 2 ? { connection: 'keep-alive' } : {}),
     });
     const send = () => {
       if (d.vision) res.write(`event: occupancy\ndata: ${JSON.stringify(d.vision.occupancy())}\n\n`);

@@ -35,6 +35,7 @@ export function createMetrics(
   devices: () => DeviceStatus[] = () => [],
   backlog: () => BacklogView | null = () => null,
   storage: () => StorageView | null = () => null,
+  certificate: () => { notAfter: number; trusted: boolean } | null = () => null,
 ): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'storeedge_' });
@@ -82,6 +83,24 @@ export function createMetrics(
     collect() {
       this.reset();
       for (const d of devices()) this.set({ device: d.id }, d.reconnects);
+    },
+  });
+  new Gauge({
+    name: 'storeedge_tls_certificate_expiry_timestamp_seconds',
+    help: 'When the served HTTPS certificate expires (Unix seconds)',
+    registers: [registry],
+    collect() {
+      const c = certificate();
+      if (c) this.set(Math.floor(c.notAfter / 1000));
+    },
+  });
+  new Gauge({
+    name: 'storeedge_tls_certificate_trusted',
+    help: '1 while the served certificate is the publicly trusted one from HQ, 0 while self-signed',
+    registers: [registry],
+    collect() {
+      const c = certificate();
+      if (c) this.set(c.trusted ? 1 : 0);
     },
   });
   const backlogGauge = (name: string, help: string, read: (b: BacklogView) => number) =>

@@ -7,10 +7,12 @@ import type { Registry } from 'prom-client';
 import { installErrorHandling } from '../../edge/api/errors.js';
 import type { PartStatus } from '../../edge/lifecycle.js';
 import type { Logger } from '../../edge/logger.js';
+import type { StoreCertificates } from '../certificates/part.js';
 import type { PushSender } from '../pushes.js';
 import type { Bundles } from '../releases/bundles.js';
 import type { Rollouts } from '../releases/rollouts.js';
 import type { HqAuth } from './auth.js';
+import { certificateRoutes } from './certificate-routes.js';
 import { figureRoutes } from './figures-routes.js';
 import { ledgerRoutes } from './ledger-routes.js';
 import { releaseRoutes } from './release-routes.js';
@@ -25,6 +27,7 @@ export interface HqAppOptions {
   pushes: PushSender;
   bundles: Bundles;
   rollouts: Rollouts;
+  certificates?: StoreCertificates | null;
   bodyLimitBytes: number;
   parts: () => PartStatus[];
   metrics: Registry;
@@ -55,6 +58,7 @@ export function buildHqApp(o: HqAppOptions): FastifyInstance {
   app.register(storeRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
   app.register(ledgerRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
   app.register(releaseRoutes, { prefix: '/api/v1', auth: o.auth, bundles: o.bundles, rollouts: o.rollouts });
+  app.register(certificateRoutes, { prefix: '/api/v1', auth: o.auth, certificates: o.certificates ?? null });
   app.register(hqUiRoutes);
   return app;
 }

@@ -437,4 +437,41 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX software_status_rollout ON software_status (rollout, store_id, seq);
     `,
   },
+  {
+    version: 10,
+    name: 'store_certificates',
+    sql: `
+      -- each store's CSRs for its HTTPS certificate (tls.csr events): the newest is ordered
+      CREATE TABLE certificate_requests (
+        store_id    text   NOT NULL,
+        seq         bigint NOT NULL,
+        hostname    text   NOT NULL,
+        csr         text   NOT NULL,
+        key_sha256  text   NOT NULL,
+        at          bigint NOT NULL,
+        PRIMARY KEY (store_id, seq)
+      );
+      -- the certificate HQ obtained for each store (ACME DNS-01) and pushed to it, or why not
+      CREATE TABLE store_certificates (
+        store_id         text        PRIMARY KEY,
+        hostname         text        NOT NULL,
+        request_seq      bigint      NOT NULL,
+        key_sha256       text        NOT NULL,
+        state            text        NOT NULL CHECK (state IN ('issued', 'failed')),
+        serial           text,
+        not_before       timestamptz,
+        not_after        timestamptz,
+        chain_pem        text,
+        -- the certificate push's version at the store (ms when issued: newer each time)
+        push_version     bigint,
+        pushed_at        timestamptz,
+        attempts         int         NOT NULL DEFAULT 0,
+        next_attempt_at  timestamptz,
+        error            text,
+        -- an operator asked for a new certificate now (POST /stores/:id/certificate/renew)
+        renew_asked_at   timestamptz,
+        updated_at       timestamptz NOT NULL DEFAULT now()
+      );
+    `,
+  },
 ];

@@ -137,6 +137,14 @@ function tables(): Record<string, Table> {
       ['status', 'text'],
       ['problems', 'jsonb'],
     ]),
+    csrs: t('certificate_requests', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['hostname', 'text'],
+      ['csr', 'text'],
+      ['key_sha256', 'text'],
+      ['at', 'bigint'],
+    ]),
     software: t('software_status', [
       ['store_id', 'text'],
       ['seq', 'bigint'],
@@ -257,6 +265,9 @@ export function projectionTables(events: WireEvent[]): Table[] {
           e.type.slice('push.'.length),
           JSON.stringify(p.problems ?? []),
         ]);
+        break;
+      case 'tls.csr':
+        t.csrs!.rows.push([...k, p.hostname, p.csrPem, p.keySha256, e.createdAt]);
         break;
       case 'software.status':
         t.software!.rows.push([...k, p.rollout, p.version, p.state, p.reason ?? null, e.createdAt]);

@@ -63,6 +63,8 @@ const SCHEMA = `
     rows INTEGER, cell_m REAL, cells TEXT, PRIMARY KEY (store_id, seq, camera_id, quarter));
   CREATE TABLE IF NOT EXISTS push_results (store_id TEXT, seq INTEGER, dataset TEXT, version INTEGER, status TEXT,
     problems TEXT, PRIMARY KEY (store_id, seq));
+  CREATE TABLE IF NOT EXISTS certificate_requests (store_id TEXT, seq INTEGER, hostname TEXT, csr TEXT,
+    key_sha256 TEXT, at INTEGER, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS software_status (store_id TEXT, seq INTEGER, rollout INTEGER, version TEXT, state TEXT,
     reason TEXT, at INTEGER, PRIMARY KEY (store_id, seq));
 `;

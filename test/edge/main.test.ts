@@ -33,6 +33,7 @@ describe('daemon process', () => {
         ['db', 'ready'],
         ['devices', 'ready'],
         ['vision', 'ready'],
+        ['tls', 'ready'],
         ['sync', 'ready'],
         ['housekeeping', 'ready'],
         ['http', 'ready'],
@@ -44,9 +45,18 @@ describe('daemon process', () => {
       expect(body.parts[1]?.details).toMatchObject({ devices: [], degraded: false });
       // no cameras configured: the vision part loads no model and runs nothing
       expect(body.parts[2]?.details).toMatchObject({ enabled: true, model: null, cameras: [] });
-      expect(body.parts[3]?.details).toMatchObject({ link: 'disabled', backlogState: { state: 'ok' } });
+      // HTTPS from the first start with a self-signed certificate; HQ has been asked for a real one
+      expect(body.parts[3]?.details).toMatchObject({
+        hostname: 'demo-store-001.stores.example.test',
+        trusted: false,
+        daysLeft: 90,
+      });
+      expect(body.parts[3]?.details?.csrPendingSince).toEqual(expect.any(String));
+      expect(body.parts[4]?.details).toMatchObject({ link: 'disabled', backlogState: { state: 'ok' } });
       const metrics = await (await fetch(`${d.address}/metrics`)).text();
       expect(metrics).toContain('storeedge_backlog_state{state="ok"} 1');
+      expect(metrics).toContain('storeedge_tls_certificate_trusted 0');
+      expect(metrics).toMatch(/storeedge_tls_certificate_expiry_timestamp_seconds \d{10}/);
       expect((await fetch(`${d.address}/metrics`)).status).toBe(200);
     } finally {
       expect(await d.stop('SIGINT')).toBe(0);

@@ -68,7 +68,9 @@ export interface TestHq {
   stop(): Promise<void>;
 }
 
-export async function startHq(o: { workers?: number; rolloutTickMs?: number } = {}): Promise<TestHq> {
+export async function startHq(
+  o: { workers?: number; rolloutTickMs?: number; extraYaml?: string } = {},
+): Promise<TestHq> {
   const dir = mkdtempSync(join(tmpdir(), 'storeedge-hq-'));
   const [pg, broker] = await Promise.all([startPostgres(), startMosquitto()]);
   const pushKey = generateKeyPairSync('ed25519');
@@ -85,6 +87,7 @@ users:
   - { id: ana, role: analyst, passwordHash: "${hashPin('ana-password')}" }
   - { id: ops, role: operator, passwordHash: "${hashPin('ops-password')}" }
 logLevel: warn
+${o.extraYaml ?? ''}
 `,
   );
   const hq = hqService(loadHqConfig(join(dir, 'hq.yaml')), {

@@ -6,6 +6,10 @@ import { once } from 'node:events';
 export interface RunningDaemon {
   proc: ChildProcess;
   address: string;
+  /** the HTTPS listener by address (null with tls.enabled false) */
+  secureAddress: string | null;
+  /** https://<store hostname>:<port>, what phones open */
+  publicUrl: string | null;
   logLines: () => Record<string, unknown>[];
   stderr: () => string;
   /** send a signal and wait for the exit code */
@@ -62,6 +66,7 @@ export async function startDaemon(
       .split('\n')
       .filter((l) => l.startsWith('{'))
       .map((l) => JSON.parse(l) as Record<string, unknown>);
+  let ready: Record<string, unknown> = {};
   const address = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
       // a daemon that never got ready must not outlive the caller
@@ -70,10 +75,11 @@ export async function startDaemon(
     }, timeoutMs);
     proc.stdout?.on('data', (d) => {
       stdout += d;
-      const ready = logLines().find((l) => l.msg === 'storeedge ready');
-      if (ready) {
+      const line = logLines().find((l) => l.msg === 'storeedge ready');
+      if (line) {
         clearTimeout(timer);
-        resolve(String(ready.address));
+        ready = line;
+        resolve(String(line.address));
       }
     });
     proc.once('exit', (code) => {
@@ -84,6 +90,8 @@ export async function startDaemon(
   return {
     proc,
     address,
+    secureAddress: (ready.secureAddress as string | null | undefined) ?? null,
+    publicUrl: (ready.publicUrl as string | null | undefined) ?? null,
     logLines,
     stderr: () => stderr,
     async stop(signal = 'SIGINT') {

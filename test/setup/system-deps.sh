@@ -5,12 +5,13 @@
 # decoding for the vision pipeline), chromium and a CJK font (the web pages' tests run
 # in real Chromium, and the pages are in Chinese), postgresql (HQ's database: the HQ
 # tests start a throwaway cluster of their own on a loopback port), systemd (the release
-# tests check the service unit with systemd-analyze verify; nothing is started by it).
+# tests check the service unit with systemd-analyze verify; nothing is started by it),
+# pebble (an RFC 8555 ACME test CA with its challenge DNS: HTTPS certificates for the stores).
 # With arguments, only those (npm start needs socat and ffmpeg). Fails loudly: a suite that
 # needs them must not silently skip.
 set -euo pipefail
 wanted=("$@")
-[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei postgresql systemd)
+[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei postgresql systemd pebble)
 need=()
 for pkg in "${wanted[@]}"; do
   case "$pkg" in

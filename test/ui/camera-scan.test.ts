@@ -1,22 +1,23 @@
 // Scanning with the phone's camera, for real: an EAN-13 barcode drawn by bwip-js is made
 // into a video clip with ffmpeg and played by Chromium as its camera; the shopper page
 // decodes it (zxing: Chromium on Linux has no BarcodeDetector) and opens the product.
+// The page is opened as a phone on the store's Wi-Fi opens it: by the store's hostname,
+// over HTTPS with a certificate from an ACME CA (pebble) — browsers give the camera only
+// to a secure context, and plain http:// by a hostname is not one.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import bwipjs from 'bwip-js/node';
-import type { Browser } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshotDir } from '../helpers/browser.js';
-import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
+import { launchBrowser, screenshotDir, secureContext } from '../helpers/browser.js';
+import { httpsStore, type PageSuite, STORE_HOST, stopHttpsStore } from './store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'storeedge-camera-'));
 const MILK = '6922001001036';
 
-let d: RunningDaemon;
-let browser: Browser;
+let suite: PageSuite;
 
 beforeAll(async () => {
   // the barcode as a shopper holds it up: on a shelf label, off-centre, in a 640×480 frame
@@ -44,28 +45,22 @@ beforeAll(async () => {
     clip,
   ]);
 
-  const file = join(dir, 'store.yaml');
-  writeFileSync(
-    file,
-    `http: { port: 0 }\ndb: { path: ./store.db }\nseed: { catalog: ${resolve('config/demo/catalog.json')} }\n`,
-  );
-  d = await startDaemon(['--config', file]);
-  browser = await launchBrowser({ camera: clip });
+  suite = await httpsStore('', { camera: clip });
+  clipFile = clip;
 }, 60_000);
 
-afterAll(async () => {
-  await browser?.close();
-  if (d) await d.stop('SIGTERM');
-});
+afterAll(() => stopHttpsStore(suite ?? {}));
+let clipFile = '';
 
 describe('scanning with the phone camera', () => {
   it('decodes the barcode in the camera picture and opens the product', async () => {
-    const context = await browser.newContext({
+    const context = await suite.browser.newContext({
       viewport: { width: 390, height: 844 },
       permissions: ['camera'],
     });
     const page = await context.newPage();
-    await page.goto(`${d.address}/ui/shopper/`);
+    await page.goto(`${suite.url}/ui/shopper/`);
+    expect(await secureContext(page)).toEqual([true, true]);
     expect(await page.evaluate(() => 'BarcodeDetector' in globalThis)).toBe(false); // so zxing it is
     await page.getByRole('button', { name: '扫一扫' }).click();
     await page.getByRole('heading', { name: /纯牛奶 1L/ }).waitFor({ timeout: 20_000 });
@@ -73,5 +68,23 @@ describe('scanning with the phone camera', () => {
     expect(await page.locator('#camera').isHidden()).toBe(true); // the camera is released
     await page.screenshot({ path: join(screenshotDir(), 'shopper-camera-scan.png'), fullPage: true });
     await context.close();
+  }, 60_000);
+
+  it('by the same hostname over plain HTTP the page is no secure context, so no camera: why the store serves HTTPS', async () => {
+    // a browser that reaches the box's plain port by name, as a phone that typed http:// would
+    // were it not redirected (the box serves plain HTTP only to itself: loopback)
+    const plain = await launchBrowser({
+      camera: clipFile,
+      trust: { hosts: [STORE_HOST], spki: 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=' },
+    });
+    try {
+      const page = await plain.newPage();
+      await page.goto(`http://${STORE_HOST}:${new URL(suite.daemon.address).port}/ui/shopper/`);
+      expect(await secureContext(page)).toEqual([false, false]);
+      await page.getByRole('button', { name: '扫一扫' }).click();
+      await page.getByText('无法使用摄像头').waitFor({ timeout: 10_000 });
+    } finally {
+      await plain.close();
+    }
   }, 60_000);
 });

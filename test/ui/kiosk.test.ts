@@ -36,7 +36,7 @@ describe('self-checkout kiosk page', () => {
         .campaignId,
     ).toBe('welcome-5');
 
-    await page.goto(`${suite.daemon.address}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
+    await page.goto(`${suite.url}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
     await page.getByText('请扫描第一件商品').waitFor();
     expect(page.url()).not.toContain(KIOSK_TOKEN); // the token is kept, not left in the address bar
     await shot('kiosk-idle-portrait.png');

@@ -45,7 +45,7 @@ describe('scan & go shopper page', () => {
     const sup = (await api('POST', '/staff/sessions', { staffId: 'sup-1', pin: '5678' })).token as string;
     const member = await api('POST', '/staff/members', { name: 'Li' }, { 'x-staff-token': sup });
 
-    await phone.goto(`${suite.daemon.address}/ui/shopper/`);
+    await phone.goto(`${suite.url}/ui/shopper/`);
     await phone.getByLabel('会员登录').fill(member.code);
     await phone.getByRole('button', { name: '确认' }).click();
     await phone.getByText('会员已登录').waitFor();
@@ -81,7 +81,7 @@ describe('scan & go shopper page', () => {
 
     // the kiosk's hardware scanner reads the phone's QR code and takes the cart over
     const kiosk = await suite.browser.newPage({ viewport: { width: 1080, height: 1920 } });
-    await kiosk.goto(`${suite.daemon.address}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
+    await kiosk.goto(`${suite.url}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
     await kiosk.getByText('请扫描第一件商品').waitFor();
     await api('POST', '/demo/kiosks/kiosk-1/scanner', { code: cartQr });
     await kiosk.getByTestId('total').filter({ hasText: total! }).waitFor();
@@ -126,7 +126,7 @@ describe('scan & go shopper page', () => {
     const c = await api('POST', '/carts', { channel: 'phone' });
     await api('POST', `/carts/${c.cartId}/scans`, { code: MILK, qty: 2 }, { 'x-cart-token': c.cartToken });
     const kiosk = await suite.browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    await kiosk.goto(`${suite.daemon.address}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
+    await kiosk.goto(`${suite.url}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
     await kiosk.getByLabel('手机购物车码').fill(c.cartCode);
     await kiosk.getByRole('button', { name: '取出购物车' }).click();
     await kiosk.locator('#lines li', { hasText: '× 2' }).waitFor();

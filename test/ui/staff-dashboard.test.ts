@@ -44,7 +44,7 @@ describe('staff dashboard', () => {
       }),
     ).toBeTruthy();
 
-    await page.goto(`${suite.daemon.address}/ui/staff/`);
+    await page.goto(`${suite.url}/ui/staff/`);
     expect(await page.locator('html').getAttribute('lang')).toBe('zh-CN');
     await page.getByLabel('员工编号').fill('mgr-1');
     await page.getByLabel('密码').fill('0000');

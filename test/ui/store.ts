@@ -5,6 +5,8 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll } from 'vitest';
 import { launchBrowser } from '../helpers/browser.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
+import { type Pebble, startPebble } from '../helpers/pebble.js';
+import { issueStoreCertificate } from '../helpers/store-certificate.js';
 
 // The store the page tests run: kiosk-1 with every device simulated at the protocol
 // level, its kiosk token, the demo PIN hashes for a manager (1234) and a supervisor
@@ -39,16 +41,45 @@ ${extra}`,
   return file;
 }
 
+export const STORE_HOST = 'demo-store-001.stores.example.test';
+
+export interface PageSuite {
+  daemon: RunningDaemon;
+  browser: Browser;
+  /** https://<store hostname>:<port>: the pages are opened there, as a phone on the Wi-Fi opens them */
+  url: string;
+  pebble: Pebble;
+}
+
+/** A store serving HTTPS by its hostname with a certificate pebble issued over ACME, and a
+ * Chromium that resolves the hostname to the box and trusts pebble's CA. */
+export async function httpsStore(extra = '', o: { camera?: string } = {}): Promise<PageSuite> {
+  const pebble = await startPebble();
+  try {
+    const cert = await issueStoreCertificate(pebble, STORE_HOST);
+    const daemon = await startDaemon(['--config', pageTestStore(`${cert.yaml}${extra}`)]);
+    const browser = await launchBrowser({ ...o, trust: { hosts: [STORE_HOST], spki: cert.spki } });
+    if (!daemon.publicUrl?.startsWith(`https://${STORE_HOST}:`))
+      throw new Error(`no HTTPS: ${daemon.publicUrl}`);
+    return { daemon, browser, url: daemon.publicUrl, pebble };
+  } catch (err) {
+    await pebble.stop();
+    throw err;
+  }
+}
+
+export async function stopHttpsStore(s: Partial<PageSuite>): Promise<void> {
+  await s.browser?.close();
+  if (s.daemon) await s.daemon.stop('SIGTERM');
+  await s.pebble?.stop();
+}
+
 /** Starts the store's daemon and a browser before a page test file, stops both after it. */
-export function pageSuite(extra = ''): { daemon: RunningDaemon; browser: Browser } {
-  const suite = {} as { daemon: RunningDaemon; browser: Browser };
+export function pageSuite(extra = ''): PageSuite {
+  const suite = {} as PageSuite;
   beforeAll(async () => {
-    suite.daemon = await startDaemon(['--config', pageTestStore(extra)]);
-    suite.browser = await launchBrowser();
+    Object.assign(suite, await httpsStore(extra));
   }, 60_000);
-  afterAll(async () => {
-    await suite.browser?.close();
-    if (suite.daemon) await suite.daemon.stop('SIGTERM');
-  });
+  afterAll(() => stopHttpsStore(suite));
   return suite;
 }
