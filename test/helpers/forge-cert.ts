@@ -56,3 +56,9 @@ export async function forgeCertificate(s: ForgeSpec): Promise<string> {
   );
   return `${leaf.toString('pem')}\n${caPem}`;
 }
+
+/** The public key a CSR is for. */
+export function csrPublicKey(csrPem: string): KeyObject {
+  const spki = new x509.Pkcs10CertificateRequest(csrPem).publicKey.rawData;
+  return createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+}
