@@ -192,7 +192,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
   const cartTokens = new CartTokens(() => db.handle);
   const memberSessions = new MemberSessions(() => db.handle);
   const parts = () => lifecycle.status();
-  const http = new HttpPart({
+  const http: HttpPart = new HttpPart({
     log: log.child({ component: 'http' }),
     host: config.http.host,
     port: config.http.port,
@@ -242,6 +242,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
       memberSessions,
       kiosks: devices,
       vision,
+      publicUrl: (): string | null => http.publicUrl,
     }),
     ...(config.devices.some((d) => d.simulate) ? { demo: devices } : {}),
   });

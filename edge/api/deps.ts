@@ -29,6 +29,8 @@ export interface BusinessDeps {
   kiosks: KioskDirectory | null;
   /** people counting; null when the daemon runs no vision part */
   vision: VisionView | null;
+  /** https://<store hostname>:<port> once listening: what the entrance and kiosk QR codes open */
+  publicUrl?: () => string | null;
 }
 
 export interface VisionView {

@@ -55,6 +55,24 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
     return identifyMember(d.db, code, d.clock());
   };
 
+  // what a page needs to point a phone at this store: the entrance and kiosk QR codes
+  app.get(
+    '/store',
+    {
+      config: { access: 'public' },
+      schema: {
+        response: {
+          200: Type.Object({ storeId: Type.String(), name: Type.String(), publicUrl: Type.String() }),
+        },
+      },
+    },
+    async () => {
+      const url = d.publicUrl?.();
+      if (!url) throw new ApiError(503, 'NOT_LISTENING', 'the store has no public address yet');
+      return { storeId: d.store.id, name: d.store.name, publicUrl: url };
+    },
+  );
+
   app.post(
     '/members/sessions',
     {

@@ -56,8 +56,10 @@ export interface StationDeps {
 
 const MAX_EVENTS = 100;
 
-/** The QR code a shopper's phone shows to hand its cart to a kiosk. */
-const PHONE_CART_QR = /^storeedge:cart:([2-9A-Za-z]{6})$/;
+/** The QR code a shopper's phone shows to hand its cart to a kiosk: the shopper page's
+ * HTTPS address with the code in the fragment (any phone camera app opens it as a link;
+ * the kiosk's scanner reads the code), or the older `storeedge:cart:` form. */
+const PHONE_CART_QR = /^(?:storeedge:cart:|https:\/\/[^\s#?]+\/ui\/shopper\/#cart=)([2-9A-Za-z]{6})$/;
 
 export class KioskStation {
   private cartId: string | null = null;

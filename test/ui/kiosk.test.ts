@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { withCheckDigit } from '../../edge/catalog/gtin.js';
 import { screenshotDir } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
-import { KIOSK_TOKEN, pageSuite } from './store.js';
+import { openKiosk, pageSuite, readQr } from './store.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
@@ -36,9 +36,19 @@ describe('self-checkout kiosk page', () => {
         .campaignId,
     ).toBe('welcome-5');
 
-    await page.goto(`${suite.url}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
-    await page.getByText('请扫描第一件商品').waitFor();
-    expect(page.url()).not.toContain(KIOSK_TOKEN); // the token is kept, not left in the address bar
+    // a fresh kiosk asks staff for its id and token: a wrong token is refused, nothing kept
+    await page.goto(`${suite.url}/ui/kiosk/`);
+    await page.getByLabel('收银机编号').fill('kiosk-1');
+    await page.getByLabel('收银机令牌').fill('not-the-token-of-kiosk-1');
+    await page.getByRole('button', { name: '保存' }).click();
+    await page.getByText('编号或令牌不正确').waitFor();
+    expect(await page.evaluate(() => localStorage.getItem('storeedge.kiosk'))).toBeNull();
+    await openKiosk(page, suite.url);
+    expect(page.url()).toBe(`${suite.url}/ui/kiosk/`); // no credential in the address, ever
+    // the idle screen's QR opens the shopper page at the store's HTTPS address
+    const shopQr = page.getByTestId('shop-qr');
+    await shopQr.and(page.locator('[src^="data:"]')).waitFor();
+    expect(await readQr((await shopQr.getAttribute('src'))!)).toBe(`${suite.url}/ui/shopper/`);
     await shot('kiosk-idle-portrait.png');
 
     // one item at a time, as a shopper does: the scanner drops a repeat of the same code

@@ -1,36 +1,15 @@
 import { join } from 'node:path';
-import {
-  BinaryBitmap,
-  DecodeHintType,
-  HybridBinarizer,
-  QRCodeReader,
-  RGBLuminanceSource,
-} from '@zxing/library';
 import type { Page } from 'playwright-core';
-import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { screenshotDir } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
-import { KIOSK_TOKEN, pageSuite } from './store.js';
+import { openKiosk, pageSuite, readQr } from './store.js';
 
 const MILK = '6922001001036';
 
 const suite = pageSuite();
 let phone: Page;
 const api = daemonApi(() => suite.daemon);
-
-/** Decodes a QR code image (a data URL) with zxing, from its pixels. */
-async function readQr(dataUrl: string): Promise<string> {
-  const img = Buffer.from(dataUrl.split(',')[1]!, 'base64');
-  const { data, info } = await sharp(img).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
-  const gray = new Uint8ClampedArray(info.width * info.height);
-  for (let i = 0; i < gray.length; i++) gray[i] = data[i * 4]!;
-  const source = new RGBLuminanceSource(gray, info.width, info.height);
-  // a code drawn on the page, straight and unscaled: zxing's pure-barcode mode reads it
-  // exactly (its camera-style detector can misjudge module size on pixel-perfect images)
-  const hints = new Map([[DecodeHintType.PURE_BARCODE, true]]);
-  return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(source)), hints).getText();
-}
 
 beforeAll(async () => {
   phone = await suite.browser.newPage({
@@ -77,11 +56,11 @@ describe('scan & go shopper page', () => {
     await phone.screenshot({ path: join(screenshotDir(), 'shopper-cart-code.png'), fullPage: true });
 
     const cartQr = await readQr((await phone.getByTestId('cart-qr').getAttribute('src'))!);
-    expect(cartQr).toBe(`storeedge:cart:${code}`);
+    expect(cartQr).toBe(`${suite.url}/ui/shopper/#cart=${code}`);
 
     // the kiosk's hardware scanner reads the phone's QR code and takes the cart over
     const kiosk = await suite.browser.newPage({ viewport: { width: 1080, height: 1920 } });
-    await kiosk.goto(`${suite.url}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
+    await openKiosk(kiosk, suite.url);
     await kiosk.getByText('请扫描第一件商品').waitFor();
     await api('POST', '/demo/kiosks/kiosk-1/scanner', { code: cartQr });
     await kiosk.getByTestId('total').filter({ hasText: total! }).waitFor();
@@ -126,11 +105,21 @@ describe('scan & go shopper page', () => {
     const c = await api('POST', '/carts', { channel: 'phone' });
     await api('POST', `/carts/${c.cartId}/scans`, { code: MILK, qty: 2 }, { 'x-cart-token': c.cartToken });
     const kiosk = await suite.browser.newPage({ viewport: { width: 1920, height: 1080 } });
-    await kiosk.goto(`${suite.url}/ui/kiosk/#kiosk=kiosk-1&token=${KIOSK_TOKEN}`);
+    await openKiosk(kiosk, suite.url);
     await kiosk.getByLabel('手机购物车码').fill(c.cartCode);
     await kiosk.getByRole('button', { name: '取出购物车' }).click();
     await kiosk.locator('#lines li', { hasText: '× 2' }).waitFor();
     await kiosk.close();
+  });
+
+  it("the entrance poster's QR opens the shopper page at the store's HTTPS address", async () => {
+    const poster = await suite.browser.newPage();
+    await poster.goto(`${suite.url}/ui/entrance/`);
+    const qr = poster.getByTestId('entrance-qr');
+    await qr.and(poster.locator('[src^="data:"]')).waitFor();
+    expect(await readQr((await qr.getAttribute('src'))!)).toBe(`${suite.url}/ui/shopper/`);
+    await poster.screenshot({ path: join(screenshotDir(), 'entrance-poster.png'), fullPage: true });
+    await poster.close();
   });
 
   it('an unknown barcode says so', async () => {

@@ -1,7 +1,15 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Browser } from 'playwright-core';
+import {
+  BinaryBitmap,
+  DecodeHintType,
+  HybridBinarizer,
+  QRCodeReader,
+  RGBLuminanceSource,
+} from '@zxing/library';
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
 import { afterAll, beforeAll } from 'vitest';
 import { launchBrowser } from '../helpers/browser.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
@@ -82,4 +90,31 @@ export function pageSuite(extra = ''): PageSuite {
   }, 60_000);
   afterAll(() => stopHttpsStore(suite));
   return suite;
+}
+
+/** Decodes a QR code image (a data URL) with zxing, from its pixels. */
+export async function readQr(dataUrl: string): Promise<string> {
+  const img = Buffer.from(dataUrl.split(',')[1]!, 'base64');
+  const { data, info } = await sharp(img).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const gray = new Uint8ClampedArray(info.width * info.height);
+  for (let i = 0; i < gray.length; i++) gray[i] = data[i * 4]!;
+  const source = new RGBLuminanceSource(gray, info.width, info.height);
+  // a code drawn on the page, straight and unscaled: zxing's pure-barcode mode reads it
+  // exactly (its camera-style detector can misjudge module size on pixel-perfect images)
+  const hints = new Map([[DecodeHintType.PURE_BARCODE, true]]);
+  return new QRCodeReader().decode(new BinaryBitmap(new HybridBinarizer(source)), hints).getText();
+}
+
+/** Opens the kiosk page and, on a fresh device, provisions it on its setup screen as staff would. */
+export async function openKiosk(page: Page, url: string, token = KIOSK_TOKEN): Promise<void> {
+  await page.goto(`${url}/ui/kiosk/`);
+  const setup = page.getByRole('heading', { name: '设置本机（店员）' });
+  const idle = page.getByText('请扫描第一件商品');
+  await setup.or(idle).first().waitFor();
+  if (await setup.isVisible()) {
+    await page.getByLabel('收银机编号').fill('kiosk-1');
+    await page.getByLabel('收银机令牌').fill(token);
+    await page.getByRole('button', { name: '保存' }).click();
+  }
+  await idle.waitFor();
 }

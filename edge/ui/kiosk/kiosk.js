@@ -5,18 +5,12 @@
 // (age check, remove a line, change a price) after a staff PIN.
 import { call } from '../shared/api.js';
 import { localName as name, t, toggleLocale, translate, yuan } from '../shared/i18n.js';
+import qrcode from '../vendor/qrcode/qrcode.mjs';
 
 const $ = (id) => document.getElementById(id);
 
-// The kiosk's identity is provisioned once: /ui/kiosk/#kiosk=kiosk-1&token=…
-const setup = new URLSearchParams(location.hash.slice(1));
-if (setup.get('kiosk') && setup.get('token')) {
-  localStorage.setItem(
-    'storeedge.kiosk',
-    JSON.stringify({ id: setup.get('kiosk'), token: setup.get('token') }),
-  );
-  history.replaceState(null, '', location.pathname);
-}
+// The kiosk's identity is provisioned once by staff on its setup screen and kept on the
+// device; a credential never goes in a URL (history, logs, shoulder-surfing).
 const kiosk = JSON.parse(localStorage.getItem('storeedge.kiosk') ?? 'null');
 const auth = () => ({ authorization: `Bearer ${kiosk?.token}` });
 const staffAuth = () => ({ 'x-staff-token': sessionStorage.getItem('storeedge.attendant') ?? '' });
@@ -29,7 +23,8 @@ let paying = false;
 let helpCalled = false;
 
 function show(screen) {
-  for (const id of ['idle', 'cart', 'done', 'attendant']) $(id).classList.toggle('hidden', id !== screen);
+  for (const id of ['setup', 'idle', 'cart', 'done', 'attendant'])
+    $(id).classList.toggle('hidden', id !== screen);
 }
 
 function banners(devices, alerts) {
@@ -355,10 +350,42 @@ $('lang').onclick = () => {
   render();
 };
 
+$('setup-form').addEventListener('submit', async (e) => {
+  e.preventDefault();
+  const id = $('setup-id').value.trim();
+  const token = $('setup-token').value;
+  try {
+    // kept only once the daemon accepts the pair
+    await call('GET', `/kiosk/stations/${encodeURIComponent(id)}?since=0`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+  } catch {
+    $('setup-error').textContent = t('kioskSetupFailed');
+    return;
+  }
+  localStorage.setItem('storeedge.kiosk', JSON.stringify({ id, token }));
+  location.reload();
+});
+
+/** The entrance QR on the idle screen: the shopper page at the store's HTTPS address. */
+async function shopQr() {
+  try {
+    const s = await call('GET', '/store');
+    const qr = qrcode(0, 'M');
+    qr.addData(`${s.publicUrl}/ui/shopper/`);
+    qr.make();
+    $('shop-qr').src = qr.createDataURL(5, 2);
+    $('shop-qr').dataset.url = `${s.publicUrl}/ui/shopper/`;
+    $('shop-qr').alt = `${t('scanToShop')}: ${s.publicUrl}/ui/shopper/`;
+  } catch {
+    // no QR is better than a wrong one; the kiosk works without it
+  }
+}
+
 translate();
-if (!kiosk)
-  document.body.textContent = 'This kiosk is not provisioned: open /ui/kiosk/#kiosk=<id>&token=<token> once.';
+if (!kiosk) show('setup');
 else {
+  void shopQr();
   void pollHealth();
   setInterval(pollHealth, 5000);
   void poll();

@@ -255,7 +255,8 @@ $('pay-kiosk').onclick = () => {
   if (!cart || cart.done) return;
   $('cart-code').textContent = cart.cartCode;
   // the kiosk's scanner reads the QR code; the six characters are for typing at its screen
-  $('cart-qr').src = qrDataUrl(`storeedge:cart:${cart.cartCode}`);
+  // the page's own HTTPS address: a link any phone opens, and the kiosk's scanner reads the code
+  $('cart-qr').src = qrDataUrl(`${location.origin}/ui/shopper/#cart=${cart.cartCode}`);
   $('cart-qr').alt = `${t('phoneCart')} ${cart.cartCode}`;
   $('handoff').classList.remove('hidden');
   clearInterval(watch);
