@@ -62,15 +62,16 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
       config: { access: 'public' },
       schema: {
         response: {
-          200: Type.Object({ storeId: Type.String(), name: Type.String(), publicUrl: Type.String() }),
+          // null: not listening (an app driven in-process)
+          200: Type.Object({
+            storeId: Type.String(),
+            name: Type.String(),
+            publicUrl: Type.Union([Type.String(), Type.Null()]),
+          }),
         },
       },
     },
-    async () => {
-      const url = d.publicUrl?.();
-      if (!url) throw new ApiError(503, 'NOT_LISTENING', 'the store has no public address yet');
-      return { storeId: d.store.id, name: d.store.name, publicUrl: url };
-    },
+    async () => ({ storeId: d.store.id, name: d.store.name, publicUrl: d.publicUrl?.() ?? null }),
   );
 
   app.post(

@@ -9,6 +9,7 @@ const $ = (id) => document.getElementById(id);
 async function draw() {
   try {
     const s = await call('GET', '/store');
+    if (!s.publicUrl) return;
     const url = `${s.publicUrl}/ui/shopper/`;
     const qr = qrcode(0, 'M');
     qr.addData(url);

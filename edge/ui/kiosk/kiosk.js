@@ -371,6 +371,7 @@ $('setup-form').addEventListener('submit', async (e) => {
 async function shopQr() {
   try {
     const s = await call('GET', '/store');
+    if (!s.publicUrl) return;
     const qr = qrcode(0, 'M');
     qr.addData(`${s.publicUrl}/ui/shopper/`);
     qr.make();
