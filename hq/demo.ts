@@ -13,6 +13,7 @@ import { hashPin } from '../edge/checkout/staff.js';
 import { createLogger } from '../edge/logger.js';
 import { startDaemon } from '../test/helpers/daemon.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
+import { startPebble } from '../test/helpers/pebble.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { loadHqConfig } from './config.js';
 import { Fleet } from './fleet/fleet.js';
@@ -66,11 +67,14 @@ const stops: (() => Promise<unknown>)[] = [];
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'storeedge-hq-demo-'));
-  const [pg, broker] = await Promise.all([startPostgres(), startMosquitto()]);
+  // pebble: an ACME CA on loopback, so HQ gets the camera store a certificate as it would from a public CA
+  const [pg, broker, pebble] = await Promise.all([startPostgres(), startMosquitto(), startPebble()]);
   stops.push(
     () => pg.stop(),
     () => broker.stop(),
+    () => pebble.stop(),
   );
+  writeFileSync(join(dir, 'pebble-root.pem'), await pebble.rootPem());
   const keys = generateKeyPairSync('ed25519');
   writeFileSync(join(dir, 'hq-push.key.pem'), keys.privateKey.export({ type: 'pkcs8', format: 'pem' }), {
     mode: 0o600,
@@ -82,6 +86,13 @@ broker: { url: ${broker.url} }
 http: { port: ${PORT} }
 ingest: { workers: 2 }
 signingKeyFile: ./hq-push.key.pem
+certificates:
+  enabled: true
+  zone: stores.example.test
+  directoryUrl: ${pebble.directoryUrl}
+  caFile: ${pebble.apiCaFile}
+  dns: { provider: challtestsrv, url: "${pebble.dnsManagementUrl}" }
+  tickMs: 2000
 users:
   - { id: analyst, role: analyst, passwordHash: "${hashPin('analyst-demo')}" }
   - { id: operator, role: operator, passwordHash: "${hashPin('operator-demo')}" }
@@ -115,6 +126,7 @@ http: { port: 0 }
 db: { path: ./store.db }
 seed: { catalog: ${resolve('config/demo/catalog.json')} }
 mqtt: { enabled: true, url: "${broker.url}" }
+tls: { trustedRootsFile: ./pebble-root.pem, checkSeconds: 5 }
 security:
   hqSigningPublicKey: ${JSON.stringify(keys.publicKey.export({ type: 'spki', format: 'pem' }).toString())}
 cameras:
@@ -138,7 +150,10 @@ cameras:
   );
   console.log(`HQ demo: ${STORES} virtual stores trading and ${visionStore} counting people on the sample clip
   HQ's page   ${api}/   sign in as analyst / analyst-demo (sees), or operator / operator-demo (also rolls out)
-              heatmaps reach HQ as each quarter hour closes; ${visionStore}'s own staff page: ${daemon.address}/
+              heatmaps reach HQ as each quarter hour closes; ${visionStore}'s own staff page: ${daemon.address}/ui/staff/
+  HTTPS       ${daemon.publicUrl}/ui/staff/   with the certificate HQ ordered from pebble over ACME DNS-01 (seconds after start):
+              curl --cacert ${join(dir, 'pebble-root.pem')} --resolve ${daemon.publicUrl ? new URL(daemon.publicUrl).host : ''}:127.0.0.1 ${daemon.publicUrl}/healthz
+              GET ${api}/api/v1/certificates                 every store's certificate as HQ holds it
   PostgreSQL  ${pg.url}   (psql "${pg.url}")
   mosquitto   ${broker.url}
   sign in     curl -s -XPOST ${api}/api/v1/sessions -H 'content-type: application/json' -d '{"userId":"analyst","password":"analyst-demo"}'
