@@ -13,7 +13,7 @@ import { hashPin } from '../edge/checkout/staff.js';
 import { createLogger } from '../edge/logger.js';
 import { startDaemon } from '../test/helpers/daemon.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
-import { startPebble } from '../test/helpers/pebble.js';
+import { hqCertificatesYaml, startPebble } from '../test/helpers/pebble.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { loadHqConfig } from './config.js';
 import { Fleet } from './fleet/fleet.js';
@@ -86,14 +86,7 @@ broker: { url: ${broker.url} }
 http: { port: ${PORT} }
 ingest: { workers: 2 }
 signingKeyFile: ./hq-push.key.pem
-certificates:
-  enabled: true
-  zone: stores.example.test
-  directoryUrl: ${pebble.directoryUrl}
-  caFile: ${pebble.apiCaFile}
-  dns: { provider: challtestsrv, url: "${pebble.dnsManagementUrl}" }
-  tickMs: 2000
-users:
+${hqCertificatesYaml(pebble, { tickMs: 2000 })}users:
   - { id: analyst, role: analyst, passwordHash: "${hashPin('analyst-demo')}" }
   - { id: operator, role: operator, passwordHash: "${hashPin('operator-demo')}" }
 logLevel: warn

@@ -169,3 +169,17 @@ export function spkiHash(pem: string): string {
   const der = new X509Certificate(pem).publicKey.export({ type: 'spki', format: 'der' });
   return createHash('sha256').update(der).digest('base64');
 }
+
+/** HQ's `certificates:` settings (YAML) for ordering from this pebble; `extra` are more lines of it. */
+export function hqCertificatesYaml(p: Pebble, extra: Record<string, number> = {}): string {
+  return [
+    'certificates:',
+    '  enabled: true',
+    '  zone: stores.example.test',
+    `  directoryUrl: ${p.directoryUrl}`,
+    `  caFile: ${p.apiCaFile}`,
+    `  dns: { provider: challtestsrv, url: "${p.dnsManagementUrl}" }`,
+    ...Object.entries(extra).map(([k, v]) => `  ${k}: ${v}`),
+    '',
+  ].join('\n');
+}

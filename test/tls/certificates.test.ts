@@ -21,7 +21,7 @@ import { makePki } from '../helpers/certs.js';
 import { startHq, type TestHq } from '../helpers/chain.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { forgeCertificate } from '../helpers/forge-cert.js';
-import { type Pebble, startPebble } from '../helpers/pebble.js';
+import { hqCertificatesYaml, type Pebble, startPebble } from '../helpers/pebble.js';
 import { waitFor } from '../helpers/ports.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in end-to-end tests
@@ -90,17 +90,12 @@ beforeAll(async () => {
   pebble = await startPebble({ validitySeconds: LIFETIME_S });
   rootPem = await pebble.rootPem();
   hq = await startHq({
-    extraYaml: `certificates:
-  enabled: true
-  zone: stores.example.test
-  directoryUrl: ${pebble.directoryUrl}
-  caFile: ${pebble.apiCaFile}
-  dns: { provider: challtestsrv, url: "${pebble.dnsManagementUrl}" }
-  tickMs: 250
-  renewWhenLeft: 0.5
-  resendAfterMinutes: 0.05
-  retryBaseSeconds: 0.5
-`,
+    extraYaml: hqCertificatesYaml(pebble, {
+      tickMs: 250,
+      renewWhenLeft: 0.5,
+      resendAfterMinutes: 0.05,
+      retryBaseSeconds: 0.5,
+    }),
   });
   const dir = mkdtempSync(join(tmpdir(), 'storeedge-tls-'));
   writeFileSync(join(dir, 'roots.pem'), `${rootPem}\n${readFileSync(ownCa.ca, 'utf8')}`);
