@@ -137,6 +137,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
         tls: config.tls,
         hostname: config.tls.hostname ?? storeHostname(config.store.id, config.tls.domain),
         dir: config.db.path !== ':memory:' ? join(dirname(config.db.path), 'tls') : null,
+        askHq: config.mqtt.enabled,
         db: () => db.handle,
         log: log.child({ component: 'tls' }),
         now: clock,

@@ -33,6 +33,8 @@ export interface TlsPartOptions {
   hostname: string;
   /** where the key and certificate are kept; null: memory only (a store on :memory:) */
   dir: string | null;
+  /** whether there is an HQ to ask (mqtt.enabled); without one the box stays self-signed or hand-installed */
+  askHq: boolean;
   db: () => Db;
   log: Logger;
   now?: () => number;
@@ -43,6 +45,8 @@ interface Pending {
   csrPem: string;
   keySha256: string;
   sentAt: number;
+  /** the outbox row that carries it: not sent again while that row still waits for the broker */
+  seq: number;
 }
 
 export interface CertificateInstall {
@@ -197,10 +201,11 @@ export class TlsPart implements Part {
     const lifetime = Math.max(1, c.notAfter - c.notBefore);
     const left = c.notAfter - now;
     if (c.selfSigned && left < lifetime / 4) await this.bootstrap();
-    const wanted = c.selfSigned || left < lifetime * this.o.tls.requestWhenLeft;
+    const wanted = this.o.askHq && (c.selfSigned || left < lifetime * this.o.tls.requestWhenLeft);
     if (wanted) {
       if (!this.pending) await this.newRequest();
-      else if (now - this.pending.sentAt >= this.o.tls.csrRetryMinutes * 60_000) this.send(this.pending);
+      else if (now - this.pending.sentAt >= this.o.tls.csrRetryMinutes * 60_000 && !this.queued(this.pending))
+        this.send(this.pending);
     }
     if (!c.selfSigned && left < Math.min(this.o.tls.alertDays * DAY, lifetime * 0.15)) {
       raiseAlert(
@@ -244,7 +249,7 @@ export class TlsPart implements Part {
   private async newRequest(): Promise<void> {
     const key = newKey();
     const csrPem = await csrFor(this.o.hostname, key);
-    const p: Pending = { key, csrPem, keySha256: keySha256(key), sentAt: 0 };
+    const p: Pending = { key, csrPem, keySha256: keySha256(key), sentAt: 0, seq: 0 };
     this.write('pending-key.pem', keyPem(key), 0o600);
     this.pending = p;
     this.send(p);
@@ -254,7 +259,7 @@ export class TlsPart implements Part {
   private send(p: Pending): void {
     const db = this.o.db();
     const now = this.now();
-    db.transaction(() =>
+    const { seq } = db.transaction(() =>
       appendOutbox(
         db,
         {
@@ -266,8 +271,21 @@ export class TlsPart implements Part {
       ),
     )();
     p.sentAt = now;
-    this.write('csr.json', JSON.stringify({ csrPem: p.csrPem, sentAt: now }), 0o644);
+    p.seq = seq;
+    this.write(
+      'csr.json',
+      JSON.stringify({ hostname: this.o.hostname, csrPem: p.csrPem, sentAt: now, seq }),
+      0o644,
+    );
     this.o.log.info({ hostname: this.o.hostname }, 'certificate request (CSR) queued for HQ');
+  }
+
+  /** the CSR's event still waits in the outbox (the link is down): sending it again adds nothing */
+  private queued(p: Pending): boolean {
+    const row = this.o.db().prepare('SELECT sent_at FROM outbox WHERE seq = ?').get(p.seq) as
+      | { sent_at: number | null }
+      | undefined;
+    return row !== undefined && row.sent_at === null;
   }
 
   private dropPending(): void {
@@ -303,11 +321,15 @@ export class TlsPart implements Part {
     try {
       if (existsSync(file('pending-key.pem')) && existsSync(file('csr.json'))) {
         const key = createPrivateKey(readFileSync(file('pending-key.pem')));
-        const { csrPem, sentAt } = JSON.parse(readFileSync(file('csr.json'), 'utf8')) as {
+        const { hostname, csrPem, sentAt, seq } = JSON.parse(readFileSync(file('csr.json'), 'utf8')) as {
+          hostname?: string;
           csrPem: string;
           sentAt: number;
+          seq?: number;
         };
-        this.pending = { key, csrPem, keySha256: keySha256(key), sentAt };
+        // a request for the name the store had before its config changed is not asked again
+        if (hostname !== this.o.hostname) throw new Error('CSR for another hostname');
+        this.pending = { key, csrPem, keySha256: keySha256(key), sentAt, seq: seq ?? 0 };
       }
     } catch {
       this.dropPending();

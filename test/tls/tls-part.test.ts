@@ -36,12 +36,21 @@ function tlsConfig(extra: Record<string, unknown> = {}) {
   return c.tls;
 }
 
-function part(o: { dir?: string | null; db?: Db; now?: () => number; extra?: Record<string, unknown> } = {}) {
+function part(
+  o: {
+    dir?: string | null;
+    db?: Db;
+    now?: () => number;
+    extra?: Record<string, unknown>;
+    askHq?: boolean;
+  } = {},
+) {
   const db = o.db ?? demoDb();
   const p = new TlsPart({
     tls: tlsConfig(o.extra),
     hostname: HOST,
     dir: o.dir === undefined ? mkdtempSync(join(tmpdir(), 'storeedge-tls-unit-')) : o.dir,
+    askHq: o.askHq ?? true,
     db: () => db,
     log,
     ...(o.now ? { now: o.now } : {}),
@@ -83,9 +92,20 @@ describe('the TLS part', () => {
     await p.check();
     expect(csrEvents(db)).toHaveLength(1);
     now += 11 * 60_000;
+    await p.check(); // the link is down: the first request still waits in the outbox
+    expect(csrEvents(db)).toHaveLength(1);
+    db.prepare("UPDATE outbox SET sent_at = ? WHERE type = 'tls.csr'").run(now); // HQ got it, said nothing
     await p.check();
     expect(csrEvents(db)).toHaveLength(2);
     expect(csrEvents(db)[1]!.payload).toBe(csrEvents(db)[0]!.payload); // the same key asked again
+  });
+
+  it('asks nothing of an HQ it does not have (mqtt off): self-signed, no CSR piling up', async () => {
+    const { p, db } = part({ askHq: false });
+    await p.start();
+    await p.check();
+    expect(p.trusted).toBe(false);
+    expect(csrEvents(db)).toHaveLength(0);
   });
 
   it('installs a good certificate, keeps it across a restart, and then asks again only when a quarter is left', async () => {
