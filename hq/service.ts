@@ -170,7 +170,9 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
     );
     const cc = c.certificates;
     if (cc.enabled && !key)
-      throw new Error('certificates.enabled needs signingKeyFile: a store takes only a signed certificate push');
+      throw new Error(
+        'certificates.enabled needs signingKeyFile: a store takes only a signed certificate push',
+      );
     const certificates = cc.enabled
       ? new CertificatesPart(
           new StoreCertificates({
