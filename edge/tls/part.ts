@@ -12,13 +12,15 @@ import { rootCertificates } from 'node:tls';
 import type { Config } from '../../config/schema.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
-import { raiseAlert } from '../kiosk/alerts.js';
+import { openAlerts, raiseAlert, resolveAlert } from '../kiosk/alerts.js';
 import type { Part } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { type CertificateFacts, checkChain, factsOf, keySha256, splitPem } from './certificates.js';
 import { csrFor, keyPem, newKey, selfSigned } from './keys.js';
 
 const DAY = 86_400_000;
+/** how the alert for a certificate running short begins; it is resolved when a new one is served */
+const ALERT_PREFIX = 'HTTPS certificate for ';
 const PEM_KEY = /-----BEGIN PRIVATE KEY-----[A-Za-z0-9+/=\s]+?-----END PRIVATE KEY-----/;
 /** the bootstrap certificate's lifetime; it is made again when a quarter is left */
 const SELF_SIGNED_DAYS = 90;
@@ -172,6 +174,7 @@ export class TlsPart implements Part {
       'serving the certificate HQ sent',
     );
     this.emit();
+    this.resolveExpiryAlerts();
     return { status: 'applied', certificate: this.summary(v.facts) };
   }
 
@@ -213,11 +216,19 @@ export class TlsPart implements Part {
         {
           kioskId: 'store',
           kind: 'device',
-          message: `HTTPS certificate for ${this.o.hostname} ${left > 0 ? 'expires' : 'expired'} ${new Date(c.notAfter).toISOString()}: HQ has not sent a new one (is the store offline?)`,
+          message: `${ALERT_PREFIX}${this.o.hostname} ${left > 0 ? 'expires' : 'expired'} ${new Date(c.notAfter).toISOString()}: HQ has not sent a new one (is the store offline?)`,
         },
         now,
       );
     }
+  }
+
+  /** a certificate running short is no longer so: its alert is closed, by the TLS part */
+  private resolveExpiryAlerts(): void {
+    const db = this.o.db();
+    const now = this.now();
+    for (const a of openAlerts(db, 'store'))
+      if (a.kind === 'device' && a.message.startsWith(ALERT_PREFIX)) resolveAlert(db, a.id, 'tls', now);
   }
 
   private summary(f: CertificateFacts): Record<string, unknown> {
