@@ -7,8 +7,9 @@ export const CHROMIUM = process.env.STOREEDGE_CHROMIUM ?? '/usr/bin/chromium';
 
 /** `camera`: a .y4m clip Chromium plays as the device camera (its fake capture device).
  * `trust`: the store's hostnames, resolved to loopback as the store's DNS would resolve
- * them to the box, and the SPKI hash of a root Chromium is to trust (pebble's), as a
- * phone trusts the public CA that signed the store's certificate. */
+ * them to the box, and the SPKI hashes (comma-separated) of the CA certificates Chromium
+ * is to trust (pebble's root and intermediate), as a phone trusts the public CA that
+ * signed the store's certificate. */
 export async function launchBrowser(
   opts: { camera?: string; trust?: { hosts: string[]; spki: string } } = {},
 ): Promise<Browser> {

@@ -62,16 +62,16 @@ export interface PageSuite {
 /** A store serving HTTPS by its hostname with a certificate pebble issued over ACME, and a
  * Chromium that resolves the hostname to the box and trusts pebble's CA. */
 export async function httpsStore(extra = '', o: { camera?: string } = {}): Promise<PageSuite> {
-  const pebble = await startPebble();
+  const started: Partial<PageSuite> = { pebble: await startPebble() };
   try {
-    const cert = await issueStoreCertificate(pebble, STORE_HOST);
-    const daemon = await startDaemon(['--config', pageTestStore(`${cert.yaml}${extra}`)]);
-    const browser = await launchBrowser({ ...o, trust: { hosts: [STORE_HOST], spki: cert.spki } });
-    if (!daemon.publicUrl?.startsWith(`https://${STORE_HOST}:`))
-      throw new Error(`no HTTPS: ${daemon.publicUrl}`);
-    return { daemon, browser, url: daemon.publicUrl, pebble };
+    const cert = await issueStoreCertificate(started.pebble!, STORE_HOST);
+    started.daemon = await startDaemon(['--config', pageTestStore(`${cert.yaml}${extra}`)]);
+    started.browser = await launchBrowser({ ...o, trust: { hosts: [STORE_HOST], spki: cert.spki } });
+    const url = started.daemon.publicUrl;
+    if (!url?.startsWith(`https://${STORE_HOST}:`)) throw new Error(`no HTTPS: ${url}`);
+    return { ...(started as Omit<PageSuite, 'url'>), url };
   } catch (err) {
-    await pebble.stop();
+    await stopHttpsStore(started); // nothing started is left running
     throw err;
   }
 }
