@@ -17,7 +17,15 @@ import { BacklogGuard, type BacklogStatus } from './backlog.js';
 import { MqttLink } from './link.js';
 import { PendingReplies } from './pending-replies.js';
 import { OutboxPublisher } from './publisher.js';
-import { applyPush, type ConfigTarget, openPush, PUSHABLE, type PushResult, recordPush } from './pushes.js';
+import {
+  applyPush,
+  type ConfigTarget,
+  notNewer,
+  openPush,
+  PUSHABLE,
+  type PushResult,
+  recordPush,
+} from './pushes.js';
 import { answerRequest } from './requests.js';
 import { hqPublicKey } from './signing.js';
 import { appliedVersion, writeSyncState } from './state.js';
@@ -331,16 +339,8 @@ export class SyncPart implements Part {
           status: 'rejected',
           problems: ['this store serves no HTTPS'],
         };
-      const applied = appliedVersion(db, 'certificate');
-      if (version <= applied)
-        return version === applied
-          ? { dataset: 'certificate', version, status: 'unchanged' }
-          : {
-              dataset: 'certificate',
-              version,
-              status: 'rejected',
-              problems: [`/version: ${version} is not newer than ${applied}`],
-            };
+      const stale = notNewer('certificate', version, appliedVersion(db, 'certificate'));
+      if (stale) return stale;
       const r = this.o.certificates.installCertificate(opened.body);
       if (r.status !== 'rejected') writeSyncState(db, 'certificate', { version }, Date.now());
       return { dataset: 'certificate', version, ...r };

@@ -70,7 +70,7 @@ function configPush(
 }
 
 /** The same version again is unchanged; an older one is refused; a newer one goes on (null). */
-function notNewer(dataset: string, version: number, applied: number): PushResult | null {
+export function notNewer(dataset: string, version: number, applied: number): PushResult | null {
   if (version === applied) return { dataset, version, status: 'unchanged' };
   if (version < applied)
     return {

@@ -29,6 +29,9 @@ export function splitPem(text: string): string[] {
   return text.match(PEM_CERT) ?? [];
 }
 
+/** Certificates as one PEM text, leaf first: what a TLS server is given. */
+export const joinPem = (blocks: readonly string[]) => `${blocks.join('\n')}\n`;
+
 /** SHA-256 (hex) of a key's public half in SPKI DER form. */
 export function keySha256(key: KeyObject): string {
   const pub = key.type === 'private' ? createPublicKey(key) : key;
@@ -55,8 +58,8 @@ export interface ChainCheck {
   hostname: string;
   /** the private keys the store holds (current and pending), in that order */
   keys: KeyObject[];
-  /** PEM roots the store trusts: the system's, and any configured for a private CA */
-  roots: readonly string[];
+  /** the roots the store trusts (the system's, and any configured for a private CA), parsed once */
+  roots: readonly X509Certificate[];
   now: number;
 }
 
@@ -99,15 +102,11 @@ export function checkChain(chainPem: unknown, c: ChainCheck): ChainVerdict {
     if (Date.parse(parent.validTo) <= c.now) problems.push(`chain certificate ${i + 2} expired`);
   }
   const top = certs[certs.length - 1]!;
-  const anchored = c.roots.some((pem) => {
-    try {
-      const root = new X509Certificate(pem);
-      if (root.fingerprint256 === top.fingerprint256) return true;
-      return root.ca && top.checkIssued(root) && top.verify(root.publicKey);
-    } catch {
-      return false;
-    }
-  });
+  const anchored = c.roots.some(
+    (root) =>
+      root.fingerprint256 === top.fingerprint256 ||
+      (root.ca && top.checkIssued(root) && top.verify(root.publicKey)),
+  );
   if (!anchored) problems.push('chain does not lead to a root this store trusts');
   if (problems.length || !key) return { ok: false, problems };
   return { ok: true, facts: factsOf(leaf, c.hostname), key, chain: blocks };

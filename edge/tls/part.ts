@@ -15,7 +15,7 @@ import { appendOutbox } from '../db/outbox.js';
 import { openAlerts, raiseAlert, resolveAlert } from '../kiosk/alerts.js';
 import type { Part } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
-import { type CertificateFacts, checkChain, factsOf, keySha256, splitPem } from './certificates.js';
+import { type CertificateFacts, checkChain, factsOf, joinPem, keySha256, splitPem } from './certificates.js';
 import { csrFor, keyPem, newKey, selfSigned } from './keys.js';
 
 const DAY = 86_400_000;
@@ -63,7 +63,7 @@ export class TlsPart implements Part {
   private chain = '';
   private current: CertificateFacts | null = null;
   private pending: Pending | null = null;
-  private roots: string[] = [];
+  private roots: X509Certificate[] = [];
   private timer: NodeJS.Timeout | null = null;
   private readonly listeners = new Set<(pems: SecureContextPems) => void>();
   private lastRefusal: { at: number; problems: string[] } | null = null;
@@ -79,12 +79,14 @@ export class TlsPart implements Part {
 
   async start(): Promise<void> {
     const t = this.o.tls;
-    this.roots = [...rootCertificates];
+    const roots = [...rootCertificates];
     if (t.trustedRootsFile) {
       const extra = splitPem(readFileSync(t.trustedRootsFile, 'utf8'));
       if (!extra.length) throw new Error(`tls.trustedRootsFile ${t.trustedRootsFile} holds no certificate`);
-      this.roots.push(...extra);
+      roots.push(...extra);
     }
+    // parsed once here, not at every certificate check
+    this.roots = roots.map((pem) => new X509Certificate(pem));
     if (this.o.dir) mkdirSync(this.o.dir, { recursive: true, mode: 0o700 });
     this.load();
     if (t.certFile || t.keyFile) this.installed(t.certFile, t.keyFile);
@@ -163,7 +165,7 @@ export class TlsPart implements Part {
     if (!v.ok) return refuse(v.problems);
     if (this.current && v.facts.fingerprint256 === this.current.fingerprint256)
       return { status: 'unchanged', certificate: this.summary(v.facts) };
-    const chain = `${v.chain.join('\n')}\n`;
+    const chain = joinPem(v.chain);
     this.write('served.pem', keyPem(v.key) + chain, 0o600);
     if (this.pending && keySha256(this.pending.key) === v.facts.keySha256) this.dropPending();
     this.key = v.key;
@@ -192,7 +194,7 @@ export class TlsPart implements Part {
     const c = this.current;
     if (c && !c.selfSigned && c.hostname === this.o.hostname && c.notAfter >= v.facts.notAfter) return;
     this.key = key;
-    this.chain = `${v.chain.join('\n')}\n`;
+    this.chain = joinPem(v.chain);
     this.current = v.facts;
   }
 
@@ -315,7 +317,7 @@ export class TlsPart implements Part {
       if (existsSync(file('served.pem'))) {
         const text = readFileSync(file('served.pem'), 'utf8');
         const key = createPrivateKey(text.match(PEM_KEY)?.[0] ?? '');
-        const chain = `${splitPem(text).join('\n')}\n`;
+        const chain = joinPem(splitPem(text));
         const leaf = new X509Certificate(splitPem(chain)[0] ?? '');
         if (keySha256(leaf.publicKey) !== keySha256(key)) throw new Error('key and certificate do not match');
         this.key = key;
