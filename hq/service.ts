@@ -149,7 +149,7 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
   const ingest = new IngestPart(db, c, o.id, o.log, key);
   lifecycle.add(db).add(ingest);
   let http: HttpPart | null = null;
-  let certificatesPart: CertificatesPart | null = null;
+  let certificates: CertificatesPart | null = null;
   if (o.http) {
     const pool = db.pool;
     if (!pool) throw new Error("HQ's API needs PostgreSQL: db must be a postgres:// URL");
@@ -173,7 +173,7 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
       throw new Error(
         'certificates.enabled needs signingKeyFile: a store takes only a signed certificate push',
       );
-    const certificates = cc.enabled
+    certificates = cc.enabled
       ? new CertificatesPart(
           new StoreCertificates({
             pool,
@@ -214,7 +214,6 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
     lifecycle.add(broker).add(new RolloutsPart(() => rollouts, c.releases.tickMs, log));
     if (certificates) lifecycle.add(certificates);
     lifecycle.add(http);
-    certificatesPart = certificates;
   }
-  return { lifecycle, http, ingest, pool: db.pool, certificates: certificatesPart };
+  return { lifecycle, http, ingest, pool: db.pool, certificates };
 }

@@ -123,19 +123,18 @@ export class StoreCertificates {
       return;
     }
     const leaf = new X509Certificate(chain);
-    const prev = await this.o.pool.query('SELECT push_version FROM store_certificates WHERE store_id = $1', [
-      d.store_id,
-    ]);
-    const version = Math.max(Date.now(), Number(prev.rows[0]?.push_version ?? 0) + 1);
-    await this.o.pool.query(
+    // the push's version: when it was issued (ms), and always past the one before
+    const saved = await this.o.pool.query<{ push_version: string }>(
       `INSERT INTO store_certificates (store_id, hostname, request_seq, key_sha256, state, serial, not_before,
          not_after, chain_pem, push_version, attempts)
        VALUES ($1, $2, $3, $4, 'issued', $5, $6, $7, $8, $9, 0)
        ON CONFLICT (store_id) DO UPDATE SET hostname = EXCLUDED.hostname, request_seq = EXCLUDED.request_seq,
          key_sha256 = EXCLUDED.key_sha256, state = 'issued', serial = EXCLUDED.serial,
          not_before = EXCLUDED.not_before, not_after = EXCLUDED.not_after, chain_pem = EXCLUDED.chain_pem,
-         push_version = EXCLUDED.push_version, pushed_at = NULL, attempts = 0, next_attempt_at = NULL,
-         error = NULL, renew_asked_at = NULL, updated_at = now()`,
+         push_version = GREATEST(EXCLUDED.push_version, COALESCE(store_certificates.push_version, 0) + 1),
+         pushed_at = NULL, attempts = 0, next_attempt_at = NULL,
+         error = NULL, renew_asked_at = NULL, updated_at = now()
+       RETURNING push_version`,
       [
         d.store_id,
         expected,
@@ -145,9 +144,10 @@ export class StoreCertificates {
         new Date(leaf.validFrom),
         new Date(leaf.validTo),
         chain,
-        version,
+        Date.now(),
       ],
     );
+    const version = Number(saved.rows[0]!.push_version);
     log.info({ serial: leaf.serialNumber, notAfter: leaf.validTo }, 'certificate issued');
     await this.push(d.store_id, expected, chain, version);
   }

@@ -5,7 +5,7 @@
 // (age check, remove a line, change a price) after a staff PIN.
 import { call } from '../shared/api.js';
 import { localName as name, t, toggleLocale, translate, yuan } from '../shared/i18n.js';
-import qrcode from '../vendor/qrcode/qrcode.mjs';
+import { qrDataUrl, shopperLink } from '../shared/qr.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -370,14 +370,10 @@ $('setup-form').addEventListener('submit', async (e) => {
 /** The entrance QR on the idle screen: the shopper page at the store's HTTPS address. */
 async function shopQr() {
   try {
-    const s = await call('GET', '/store');
-    if (!s.publicUrl) return;
-    const qr = qrcode(0, 'M');
-    qr.addData(`${s.publicUrl}/ui/shopper/`);
-    qr.make();
-    $('shop-qr').src = qr.createDataURL(5, 2);
-    $('shop-qr').dataset.url = `${s.publicUrl}/ui/shopper/`;
-    $('shop-qr').alt = `${t('scanToShop')}: ${s.publicUrl}/ui/shopper/`;
+    const { url } = await shopperLink();
+    if (!url) return;
+    $('shop-qr').src = qrDataUrl(url, 5, 2);
+    $('shop-qr').alt = `${t('scanToShop')}: ${url}`;
   } catch {
     // no QR is better than a wrong one; the kiosk works without it
   }

@@ -5,7 +5,7 @@
 
 import { call } from '../shared/api.js';
 import { localName as name, t, toggleLocale, translate, yuan } from '../shared/i18n.js';
-import qrcode from '../vendor/qrcode/qrcode.mjs';
+import { qrDataUrl } from '../shared/qr.js';
 
 const $ = (id) => document.getElementById(id);
 const store = {
@@ -154,13 +154,6 @@ async function paid(saleId) {
   $('pay-kiosk').classList.add('hidden');
   store.set('cart', null);
   cart = { ...cart, done: true };
-}
-
-function qrDataUrl(text) {
-  const qr = qrcode(0, 'M');
-  qr.addData(text);
-  qr.make();
-  return qr.createDataURL(6, 4);
 }
 
 async function showWallet() {
