@@ -7,16 +7,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { csrFor, keyPem, newKey } from '../../edge/tls/keys.js';
 import { AcmeIssuer } from '../../hq/certificates/acme.js';
-import { ChalltestsrvDns } from '../../hq/certificates/dns.js';
+import { ChalltestsrvDns, type DnsProvider } from '../../hq/certificates/dns.js';
 import type { Pebble } from './pebble.js';
 
-export function pebbleIssuer(pebble: Pebble): AcmeIssuer {
+/** HQ's ACME client against this pebble, with a fresh account; DNS-01 through pebble's test DNS unless told otherwise. */
+export function pebbleIssuer(
+  pebble: Pebble,
+  dns: DnsProvider = new ChalltestsrvDns(pebble.dnsManagementUrl),
+): AcmeIssuer {
   return new AcmeIssuer({
     directoryUrl: pebble.directoryUrl,
     contact: 'mailto:ops@example.test',
     dir: mkdtempSync(join(tmpdir(), 'storeedge-acme-')),
     caFile: pebble.apiCaFile,
-    dns: new ChalltestsrvDns(pebble.dnsManagementUrl),
+    dns,
   });
 }
 

@@ -9,12 +9,12 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keySha256 } from '../../edge/tls/certificates.js';
 import { csrFor, newKey } from '../../edge/tls/keys.js';
-import { AcmeIssuer } from '../../hq/certificates/acme.js';
 import { ExecDns } from '../../hq/certificates/dns.js';
 import { StoreCertificates } from '../../hq/certificates/part.js';
 import { migratePg, openPgPool } from '../../hq/db/pg.js';
 import { type Pebble, startPebble } from '../helpers/pebble.js';
 import { type Postgres, startPostgres } from '../helpers/postgres.js';
+import { pebbleIssuer } from '../helpers/store-certificate.js';
 
 const ZONE = 'stores.example.test';
 let pg: Postgres;
@@ -37,13 +37,7 @@ function desk(command: string, retryBaseMs = 200) {
     mqtt: () => null,
     prefix: 'storeedge/v1',
     key: null,
-    issuer: new AcmeIssuer({
-      directoryUrl: pebble.directoryUrl,
-      contact: 'mailto:ops@example.test',
-      dir: mkdtempSync(join(tmpdir(), 'storeedge-acme-')),
-      caFile: pebble.apiCaFile,
-      dns: new ExecDns(command, 10_000),
-    }),
+    issuer: pebbleIssuer(pebble, new ExecDns(command, 10_000)),
     zone: ZONE,
     renewWhenLeft: 0.34,
     resendAfterMs: 60_000,
