@@ -382,6 +382,7 @@ async function shopQr() {
 translate();
 if (!kiosk) show('setup');
 else {
+  show('idle');
   void shopQr();
   void pollHealth();
   setInterval(pollHealth, 5000);
