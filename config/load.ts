@@ -154,6 +154,10 @@ function crossChecks(c: Config): string[] {
     if (!d.simulate && !d.path) problems.push(`/devices/${i}/path: required unless "simulate" is true`);
     problems.push(...deviceProblems(d, `/devices/${i}`));
   });
+  const w = c.payments.wallet;
+  if (w.enabled && !w.simulate)
+    for (const k of ['merchantKeyFile', 'platformKeyFile'] as const)
+      if (!w[k]) problems.push(`/payments/wallet/${k}: required unless "simulate" is true`);
   if (c.mqtt.reconnect.baseMs > c.mqtt.reconnect.capMs)
     problems.push('/mqtt/reconnect/baseMs: must not exceed capMs');
   if (c.outbox.lowWaterMB >= c.outbox.highWaterMB)
@@ -215,6 +219,10 @@ function resolvePaths(c: Config, base: string): Config {
   for (const key of ['trustedRootsFile', 'certFile', 'keyFile'] as const) {
     const p = c.tls[key];
     if (p) c.tls[key] = abs(p);
+  }
+  for (const key of ['merchantKeyFile', 'platformKeyFile'] as const) {
+    const p = c.payments.wallet[key];
+    if (p) c.payments.wallet[key] = abs(p);
   }
   for (const cam of c.cameras)
     if (cam.source.type === 'file' || cam.source.type === 'images') cam.source.url = abs(cam.source.url);

@@ -434,6 +434,58 @@ export const ConfigSchema = Type.Object(
         },
         "the acquirer's payment-code (wallet) gateway",
       ),
+      wallet: Obj(
+        {
+          enabled: Type.Boolean({ default: false }),
+          url: Type.String({ pattern: '^https?://', default: 'http://127.0.0.1:8089/' }),
+          appId: Type.String({ pattern: '^[A-Za-z0-9_]{1,32}$', default: 'wxdemo00000000001' }),
+          merchantId: Type.String({ pattern: '^[0-9A-Za-z_]{1,32}$', default: '1900000001' }),
+          merchantSerial: Type.String({
+            minLength: 1,
+            maxLength: 64,
+            default: 'DEMO-MERCHANT-SERIAL',
+            description: "the serial of the merchant's API certificate, named in every request",
+          }),
+          merchantKeyFile: Type.String({
+            default: '',
+            description: "the merchant's RSA private key (PEM) that signs requests and pay parameters",
+          }),
+          platformKeyFile: Type.String({
+            default: '',
+            description:
+              "the gateway's RSA public key or certificate (PEM) that signs answers and notifications",
+          }),
+          apiV3Key: Type.String({
+            minLength: 32,
+            maxLength: 32,
+            default: 'demo-api-v3-key-0123456789abcdef',
+            description: '32 characters: notifications are encrypted with it (AEAD_AES_256_GCM)',
+          }),
+          notifyUrl: Type.String({
+            pattern: '^(https?://.+)?$',
+            default: '',
+            description:
+              "where the gateway sends payment notifications; empty: this daemon's own plain-HTTP address (a gateway on the box)",
+          }),
+          payMinutes: Type.Integer({
+            minimum: 1,
+            maximum: 120,
+            default: 5,
+            description: 'how long the shopper has to confirm in the wallet before the order is closed',
+          }),
+          description: Type.String({ minLength: 1, maxLength: 127, default: 'storeedge scan & go' }),
+          simulate: Type.Boolean({
+            default: false,
+            description: 'run the gateway simulator on a loopback port, with keys made at start',
+          }),
+          simulatedWallet: Type.Boolean({
+            default: false,
+            description:
+              'the shopper page offers a simulated wallet (demo and tests: no real wallet app on the phone)',
+          }),
+        },
+        "the wallet's in-app payment on the shopper's phone (JSAPI)",
+      ),
     }),
     outbox: Obj(
       {

@@ -90,6 +90,9 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
   const devices = new DevicesPart({
     devices: config.devices,
     codeGateway: config.payments.codeGateway,
+    wallet: config.payments.wallet,
+    // a gateway on the box reaches the plain listener (loopback callers are served there)
+    walletNotifyUrl: () => `${http.address ?? ''}/api/v1/payments/wallet/notify`,
     currency: config.store.currency,
     db: () => db.handle,
     log: log.child({ component: 'devices' }),
@@ -244,6 +247,9 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
       kiosks: devices,
       vision,
       publicUrl: (): string | null => http.publicUrl,
+      wallet: devices.wallet,
+      walletDemo: devices.walletDemo(),
+      providerRefunds: devices.refunds,
     }),
     ...(config.devices.some((d) => d.simulate) ? { demo: devices } : {}),
   });

@@ -17,6 +17,7 @@ import { shopperRoutes } from './shopper.js';
 import { staffRoutes } from './staff.js';
 import { uiRoutes } from './ui.js';
 import { visionRoutes } from './vision.js';
+import { walletRoutes } from './wallet.js';
 
 export interface AppOptions extends OpsDeps {
   log: Logger;
@@ -99,6 +100,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         await api.register(visionRoutes, business);
         await api.register(liveRoutes, business);
         await api.register(exitPassRoutes, business);
+        await api.register(walletRoutes, business);
         if (opts.demo) await api.register(demoRoutes, opts.demo);
       },
       { prefix: '/api/v1' },

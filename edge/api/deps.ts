@@ -7,6 +7,7 @@ import type { CheckoutContext } from '../checkout/sale.js';
 import type { CouponGate } from '../coupons/chain.js';
 import type { Db } from '../db/open.js';
 import type { KioskStation } from '../kiosk/station.js';
+import type { WalletPayments } from '../payments/wallet-payments.js';
 import type { CartTokens, KioskAuth, MemberSessions } from './access.js';
 import { idempotent, idempotentAsync, type WriteResult } from './idempotency.js';
 import type { StaffAuth } from './staff-auth.js';
@@ -31,6 +32,14 @@ export interface BusinessDeps {
   vision: VisionView | null;
   /** https://<store hostname>:<port> once listening: what the entrance and kiosk QR codes open */
   publicUrl?: () => string | null;
+  /** paying on the phone; absent when no wallet gateway is configured */
+  wallet?: WalletPayments | null;
+  /** the demo's simulated wallet app: pays an order's pay parameters at the simulated gateway */
+  walletDemo?:
+    | ((params: Record<string, unknown>) => Promise<{ result: 'paid' | 'refused'; reason?: string }>)
+    | null;
+  /** refunds paid back through a provider: told when a refund queued one */
+  providerRefunds?: { kick(): void } | null;
 }
 
 export interface VisionView {

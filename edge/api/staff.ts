@@ -196,7 +196,7 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
     },
     async (req, reply) => {
       const staff = d.staffAuth.require(req);
-      return write(req, reply, () => ({
+      const answer = write(req, reply, () => ({
         status: 201,
         body: refundSale(d.db, req.params.saleId, {
           lines: req.body.lines,
@@ -206,6 +206,8 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
           fenPerPoint: d.loyalty.fenPerPoint,
         }),
       }));
+      d.providerRefunds?.kick(); // a wallet share goes back through the gateway now
+      return answer;
     },
   );
 

@@ -15,7 +15,7 @@ export interface QuoteLine extends PricedCartLine {
 
 export interface PaymentSummary {
   id: string;
-  kind: 'cash' | 'points' | 'card' | 'payment_code';
+  kind: 'cash' | 'points' | 'card' | 'payment_code' | 'wallet';
   amountFen: number;
   tenderedFen: number;
   status: 'pending' | 'approved' | 'declined' | 'unknown' | 'reversed';

@@ -161,6 +161,7 @@ const KIND: Record<string, string> = {
   points: '积分 Points',
   card: '银行卡 Card',
   payment_code: '付款码 Pay code',
+  wallet: '手机支付 Phone pay',
 };
 
 /** The receipt as lines of text for a printer of `width` columns (42 for 80 mm paper). */

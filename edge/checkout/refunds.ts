@@ -90,9 +90,15 @@ export function refundSale(
       // back to the tenders it was paid with, in proportion (cash change excluded)
       const pays = db
         .prepare(
-          `SELECT kind, amount_fen, reference FROM payments WHERE cart_id = ? AND status = 'approved' ORDER BY created_at, id`,
+          `SELECT id, kind, amount_fen, reference, provider FROM payments WHERE cart_id = ? AND status = 'approved' ORDER BY created_at, id`,
         )
-        .all(sale.cart_id) as { kind: string; amount_fen: number; reference: string }[];
+        .all(sale.cart_id) as {
+        id: string;
+        kind: string;
+        amount_fen: number;
+        reference: string;
+        provider: string | null;
+      }[];
       const shares = allocate(
         amountFen,
         pays.map((p) => p.amount_fen),
@@ -100,6 +106,9 @@ export function refundSale(
       const tenders = pays
         .map((p, i) => ({ kind: p.kind, amountFen: shares[i]!, reference: p.reference }))
         .filter((t) => t.amountFen > 0);
+      const walletShares = pays
+        .map((p, i) => ({ ...p, share: shares[i]! }))
+        .filter((p) => p.kind === 'wallet' && p.share > 0 && p.provider);
 
       const refundId = randomUUID();
       const refundedBefore = db
@@ -164,6 +173,14 @@ export function refundSale(
         JSON.stringify(tenders),
         req.now,
       );
+      // a wallet share goes back through the gateway: queued here, in the refund's
+      // transaction, and driven to a final state by the provider refunds worker
+      walletShares.forEach((p, i) => {
+        db.prepare(
+          `INSERT INTO provider_refunds (refund_no, refund_id, payment_id, provider, amount_fen, status, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
+        ).run(`RF-${refundId}-${i + 1}`, refundId, p.id, p.provider, p.share, req.now, req.now);
+      });
       const insLine = db.prepare(
         'INSERT INTO refund_lines (refund_id, sale_id, line_no, qty, amount_fen) VALUES (?, ?, ?, ?, ?)',
       );

@@ -11,6 +11,10 @@ import { getCart, requireStatus } from './carts.js';
 import { type Quote, quoteCart } from './quote.js';
 import { type CheckoutContext, completeSale, type SaleResult } from './sale.js';
 
+/** Tenders taken through a provider: a card terminal, the payment-code gateway, the
+ * wallet's in-app payment on the shopper's phone. */
+export type ProviderKind = 'card' | 'payment_code' | 'wallet';
+
 export interface TenderResult {
   paymentId: string;
   quote: Quote;
@@ -42,15 +46,15 @@ export function startPayment(db: Db, cartId: string, ctx: CheckoutContext): Quot
     .immediate();
 }
 
-/** Back to shopping. Cash and points taken so far are handed back; a card or payment-code
- * payment already approved must be refunded through its provider first. */
+/** Back to shopping. Cash and points taken so far are handed back; a card, payment-code
+ * or wallet payment approved or in flight must be settled through its provider first. */
 export function cancelPayment(db: Db, cartId: string, ctx: CheckoutContext): Quote {
   return db
     .transaction(() => {
       requireStatus(getCart(db, cartId), 'paying');
       const held = db
         .prepare(
-          `SELECT count(*) FROM payments WHERE cart_id = ? AND kind IN ('card', 'payment_code') AND status IN ('approved', 'pending', 'unknown')`,
+          `SELECT count(*) FROM payments WHERE cart_id = ? AND kind IN ('card', 'payment_code', 'wallet') AND status IN ('approved', 'pending', 'unknown')`,
         )
         .pluck()
         .get(cartId) as number;
@@ -189,7 +193,7 @@ export function settleProviderPayment(
 export function openProviderPayment(
   db: Db,
   cartId: string,
-  kind: 'card' | 'payment_code',
+  kind: ProviderKind,
   amountFen: number | null,
   provider: string,
   ctx: CheckoutContext,
@@ -209,7 +213,11 @@ export function openProviderPayment(
         throw new DomainError('invalid', 'AMOUNT_INVALID', `amount must be 1 to ${q.dueFen} fen`);
       }
       const id = randomUUID();
-      const reference = `${ctx.storeId}-${id.slice(0, 8)}-${ctx.now.toString(36)}`;
+      // a wallet order number (out_trade_no) is at most 32 characters
+      const reference =
+        kind === 'wallet'
+          ? `${ctx.storeId.slice(0, 12)}-${id.replaceAll('-', '').slice(0, 19)}`
+          : `${ctx.storeId}-${id.slice(0, 8)}-${ctx.now.toString(36)}`;
       db.prepare(
         `INSERT INTO payments (id, cart_id, kind, amount_fen, tendered_fen, status, reference, provider, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?)`,

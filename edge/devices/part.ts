@@ -1,8 +1,10 @@
 // The devices part of the daemon: builds every configured device (and simulator),
 // keeps them connected through the supervisor, groups them into kiosk stations, and
-// owns card and payment-code payments, including recovering the ones a crash left
-// unsettled. A device that cannot be reached does not stop the daemon: it is retried
+// owns card, payment-code and phone (wallet) payments and wallet refunds, including
+// recovering the ones a crash left unsettled. A device that cannot be reached does not stop the daemon: it is retried
 // with backoff and reported in /readyz and the metrics.
+import type { KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { driverOptions } from '../../config/devices.js';
 import type { Config, DeviceConfig } from '../../config/schema.js';
@@ -11,6 +13,9 @@ import { Supervisor } from '../../device-drivers/core/supervisor.js';
 import { PaymentCodeGateway } from '../../device-drivers/payment/payment-code/gateway.js';
 import { GatewaySimulator } from '../../device-drivers/payment/payment-code/simulator.js';
 import type { PaymentTerminal } from '../../device-drivers/payment/provider.js';
+import { WalletGateway } from '../../device-drivers/payment/wallet/gateway.js';
+import { newRsaKeyPair, rsaPrivateKey, rsaPublicKey } from '../../device-drivers/payment/wallet/signing.js';
+import { WalletGatewaySimulator } from '../../device-drivers/payment/wallet/simulator.js';
 import type { Printer } from '../../device-drivers/printer/printer.js';
 import type { Scale } from '../../device-drivers/scale/scale.js';
 import type { Scanner } from '../../device-drivers/scanner/scanner.js';
@@ -21,11 +26,16 @@ import { BaggingMonitor } from '../kiosk/bagging.js';
 import { KioskStation } from '../kiosk/station.js';
 import type { Part } from '../lifecycle.js';
 import { ProviderPayments } from '../payments/provider-payments.js';
+import { ProviderRefunds } from '../payments/provider-refunds.js';
+import { WalletPayments } from '../payments/wallet-payments.js';
 import { type BuiltDevice, buildDevice, type Simulator } from './build.js';
 
 export interface DevicesPartOptions {
   devices: DeviceConfig[];
   codeGateway: Config['payments']['codeGateway'];
+  wallet: Config['payments']['wallet'];
+  /** this daemon's notification address for the wallet gateway, once it listens */
+  walletNotifyUrl: () => string;
   currency: string;
   db: () => Db;
   log: Logger;
@@ -37,6 +47,7 @@ export interface DevicesPartOptions {
 }
 
 const GATEWAY_ID = 'payment-code-gateway';
+const WALLET_ID = 'wallet-gateway';
 
 const isBaggingScale = (c: DeviceConfig) =>
   c.driver === 'mt-sics' && driverOptions({ ...c, driver: 'mt-sics' }).role === 'bagging';
@@ -48,6 +59,11 @@ export class DevicesPart implements Part {
   private gatewaySim: GatewaySimulator | null = null;
   private readonly kiosks = new Map<string, KioskStation>();
   private payments: ProviderPayments | null = null;
+  private walletSim: WalletGatewaySimulator | null = null;
+  private walletUrl: string | null = null;
+  /** paying on the phone, when a wallet gateway is configured */
+  wallet: WalletPayments | null = null;
+  refunds: ProviderRefunds | null = null;
 
   constructor(private readonly o: DevicesPartOptions) {}
 
@@ -108,6 +124,8 @@ export class DevicesPart implements Part {
       gatewayId = GATEWAY_ID;
     }
 
+    await this.startWallet(db, payments);
+
     const byKiosk = new Map<string, BuiltDevice[]>();
     for (const b of this.built) {
       if (!b.config.kiosk) continue;
@@ -153,16 +171,96 @@ export class DevicesPart implements Part {
     await supervisor.start();
     const unsettled = payments.recoverAll();
     if (unsettled) log.warn({ unsettled }, 'payments left unsettled by the last run: asking their providers');
+    this.refunds?.kick();
+  }
+
+  /** The wallet gateway for paying on the phone: its keys from files, or made fresh for the
+   * simulator. A key that does not load stops the start, with the reason. */
+  private async startWallet(db: Db, payments: ProviderPayments): Promise<void> {
+    const w = this.o.wallet;
+    if (!w.enabled) return;
+    let merchantKey: KeyObject;
+    let platformKey: KeyObject;
+    let url = w.url;
+    if (w.simulate) {
+      const merchant = newRsaKeyPair();
+      merchantKey = merchant.privateKey;
+      this.walletSim = new WalletGatewaySimulator({
+        appId: w.appId,
+        merchantId: w.merchantId,
+        merchantPublicKey: merchant.publicKey,
+        apiV3Key: w.apiV3Key,
+      });
+      url = await this.walletSim.listen();
+      platformKey = this.walletSim.platform.publicKey;
+    } else {
+      const load = (file: string, what: string, parse: (pem: string, what: string) => KeyObject) => {
+        try {
+          return parse(readFileSync(file, 'utf8'), what);
+        } catch (e) {
+          throw new Error(`payments.wallet: ${what} ${file}: ${(e as Error).message}`);
+        }
+      };
+      merchantKey = load(w.merchantKeyFile, 'merchant key', rsaPrivateKey);
+      platformKey = load(w.platformKeyFile, 'gateway public key', rsaPublicKey);
+    }
+    const gateway = new WalletGateway({
+      id: WALLET_ID,
+      baseUrl: url,
+      appId: w.appId,
+      merchantId: w.merchantId,
+      merchantSerial: w.merchantSerial,
+      merchantKey,
+      platformKey,
+      apiV3Key: w.apiV3Key,
+    });
+    payments.register(gateway);
+    this.walletUrl = w.simulate || w.simulatedWallet ? url : null;
+    const log = this.o.log.child({ payments: 'wallet' });
+    this.wallet = new WalletPayments({
+      db,
+      payments,
+      gateway,
+      currency: this.o.currency,
+      context: this.o.context,
+      log,
+      notifyUrl: () => w.notifyUrl || this.o.walletNotifyUrl(),
+      payMs: w.payMinutes * 60_000,
+      description: w.description,
+    });
+    this.refunds = new ProviderRefunds({ db, gateway, log, now: () => this.o.context().now });
+  }
+
+  /** The demo's wallet app: hands the pay parameters to the simulated gateway's wallet side. */
+  walletDemo():
+    | ((params: Record<string, unknown>) => Promise<{ result: 'paid' | 'refused'; reason?: string }>)
+    | null {
+    const url = this.walletUrl;
+    if (!url) return null;
+    return async (params) => {
+      const res = await fetch(new URL('sim/wallet/pay', url), {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(params),
+        signal: AbortSignal.timeout(10_000),
+      });
+      return (await res.json()) as { result: 'paid' | 'refused'; reason?: string };
+    };
   }
 
   async stop(): Promise<void> {
     for (const s of this.kiosks.values()) s.stop();
     this.payments?.stop();
+    this.refunds?.stop();
     await this.supervisor?.stop();
     for (const b of this.built.reverse()) await b.teardown();
     this.built = [];
     await this.gatewaySim?.close();
     this.gatewaySim = null;
+    await this.walletSim?.close();
+    this.walletSim = null;
+    this.wallet = null;
+    this.refunds = null;
   }
 
   details(): Record<string, unknown> {
@@ -177,6 +275,7 @@ export class DevicesPart implements Part {
       })),
       degraded: devices.some((d) => d.state !== 'ready'),
       paymentsAwaitingProvider: this.payments?.unresolved() ?? 0,
+      ...(this.refunds ? { walletRefundsOpen: this.refunds.open() } : {}),
     };
   }
 }

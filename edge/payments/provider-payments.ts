@@ -5,6 +5,9 @@
 // resolved only by asking the provider about that reference: approved → it counts,
 // not found → it never happened, declined → declined. An approval that no longer fits
 // (cart cancelled, wrong amount) is reversed. A payment is never sent twice.
+// A wallet payment on the phone (edge/payments/wallet-payments.ts) stays pending while
+// the shopper confirms: it is settled by the gateway's notification or by asking, and an
+// order still unpaid when its time is up is closed at the gateway before it is declined.
 import type { Logger } from 'pino';
 import {
   PaymentLinkError,
@@ -14,7 +17,12 @@ import {
 } from '../../device-drivers/payment/provider.js';
 import { getCart } from '../checkout/carts.js';
 import type { CheckoutContext } from '../checkout/sale.js';
-import { openProviderPayment, settleProviderPayment, type TenderResult } from '../checkout/tenders.js';
+import {
+  openProviderPayment,
+  type ProviderKind,
+  settleProviderPayment,
+  type TenderResult,
+} from '../checkout/tenders.js';
 import type { Db } from '../db/open.js';
 import { DomainError } from '../errors.js';
 
@@ -28,6 +36,16 @@ export interface ProviderPaymentsOptions {
   maxRetryMs?: number;
 }
 
+/** What settling needs of a provider: asking by reference and undoing; a provider whose
+ * orders wait for the shopper (the wallet) also closes an order that ran out of time. */
+export interface Settling {
+  readonly id: string;
+  status(reference: string): Promise<PaymentStatus>;
+  reverse(reference: string, amountFen: number): Promise<boolean>;
+  /** closes an unpaid order: 'paid' when it was paid first */
+  closeOrder?(reference: string): Promise<'closed' | 'paid'>;
+}
+
 interface Unsettled {
   id: string;
   cart_id: string;
@@ -35,6 +53,7 @@ interface Unsettled {
   reference: string;
   provider: string | null;
   status: 'pending' | 'unknown';
+  detail?: string | null;
 }
 
 export type ProviderPayResult = TenderResult & {
@@ -43,26 +62,26 @@ export type ProviderPayResult = TenderResult & {
 };
 
 export class ProviderPayments {
-  private readonly providers = new Map<string, PaymentProvider>();
+  private readonly providers = new Map<string, Settling>();
   private readonly retries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
   private stopped = false;
 
   constructor(private readonly o: ProviderPaymentsOptions) {}
 
-  register(provider: PaymentProvider): void {
+  register(provider: Settling): void {
     this.providers.set(provider.id, provider);
   }
 
   /** Pays what is due (or `amountFen`) through a provider, as one tender of the cart. */
   async pay(
     cartId: string,
-    kind: 'card' | 'payment_code',
+    kind: Exclude<ProviderKind, 'wallet'>,
     providerId: string,
     amountFen: number | null,
     extra: { paymentCode?: string } = {},
   ): Promise<ProviderPayResult> {
-    const provider = this.providers.get(providerId);
-    if (!provider)
+    const provider = this.providers.get(providerId) as PaymentProvider | undefined;
+    if (!provider || typeof provider.pay !== 'function')
       throw new DomainError('conflict', 'PROVIDER_UNAVAILABLE', `no payment provider ${providerId}`);
     const open = openProviderPayment(this.o.db, cartId, kind, amountFen, providerId, this.o.context());
     this.o.log.info({ paymentId: open.paymentId, reference: open.reference, providerId }, 'payment sent');
@@ -111,6 +130,63 @@ export class ProviderPayments {
     return settled;
   }
 
+  /** Starts asking about a payment that waits on the shopper (a wallet order), `delayMs` from now. */
+  watch(paymentId: string, delayMs = 0): void {
+    if (this.stopped) return;
+    const prev = this.retries.get(paymentId);
+    if (prev) clearTimeout(prev.timer);
+    const timer = setTimeout(() => void this.resolveLogged(paymentId, 1), delayMs);
+    timer.unref();
+    this.retries.set(paymentId, { timer, attempt: 1 });
+  }
+
+  /** Asks now about every unsettled payment of one provider (after a notification that could
+   * not be trusted: whatever it claimed, only the provider's own answer counts). */
+  askAll(providerId: string): number {
+    const rows = this.o.db
+      .prepare(`SELECT id FROM payments WHERE status IN ('pending', 'unknown') AND provider = ?`)
+      .pluck()
+      .all(providerId) as string[];
+    for (const id of rows) this.schedule(id, 0);
+    return rows.length;
+  }
+
+  /** Settles a payment from what its provider reported unasked (a verified notification).
+   * A payment already settled is left as it is; money reported taken for a payment this
+   * store declined, or for a sale that cannot use it, is given back. */
+  async settle(paymentId: string, outcome: PaymentOutcome): Promise<'settled' | 'already'> {
+    const row = this.o.db
+      .prepare(
+        'SELECT id, cart_id, amount_fen, reference, provider, status, detail FROM payments WHERE id = ?',
+      )
+      .get(paymentId) as (Omit<Unsettled, 'status'> & { status: string }) | undefined;
+    if (!row) throw new DomainError('not_found', 'PAYMENT_NOT_FOUND', `payment ${paymentId} not found`);
+    const provider = row.provider ? this.providers.get(row.provider) : undefined;
+    if (!provider)
+      throw new DomainError('conflict', 'PROVIDER_UNAVAILABLE', `no payment provider ${row.provider}`);
+    if (row.status === 'pending' || row.status === 'unknown') {
+      const prev = this.retries.get(paymentId);
+      if (prev) clearTimeout(prev.timer);
+      this.retries.delete(paymentId);
+      await this.apply(row as Unsettled, outcome, provider);
+      return 'settled';
+    }
+    if (outcome.result === 'approved' && row.status === 'declined') {
+      this.o.log.error(
+        { paymentId, reference: row.reference },
+        'paid at the provider after it was declined here: reversing',
+      );
+      await provider.reverse(row.reference, outcome.amountFen);
+      settleProviderPayment(
+        this.o.db,
+        paymentId,
+        { status: 'reversed', providerRef: outcome.providerRef, detail: { paidAfterDecline: true } },
+        this.o.context(),
+      );
+    }
+    return 'already';
+  }
+
   /** Resolves every payment left pending or unknown (at start, after a crash). */
   recoverAll(): number {
     const rows = this.o.db
@@ -138,24 +214,24 @@ export class ProviderPayments {
     if (prev) clearTimeout(prev.timer);
     const base = this.o.retryMs ?? 500;
     const delay = attempt === 0 ? 0 : Math.min(this.o.maxRetryMs ?? 30_000, base * 2 ** (attempt - 1));
-    const timer = setTimeout(
-      () =>
-        void this.resolve(paymentId, attempt).catch((e: unknown) => {
-          // never lose track of a payment over an unexpected error: log it and ask again later
-          this.o.log.error({ paymentId, err: e }, 'settling a payment failed; retrying');
-          this.schedule(paymentId, attempt + 1);
-        }),
-      delay,
-    );
+    const timer = setTimeout(() => void this.resolveLogged(paymentId, attempt), delay);
     timer.unref();
     this.retries.set(paymentId, { timer, attempt });
+  }
+
+  private resolveLogged(paymentId: string, attempt: number): Promise<unknown> {
+    return this.resolve(paymentId, attempt).catch((e: unknown) => {
+      // never lose track of a payment over an unexpected error: log it and ask again later
+      this.o.log.error({ paymentId, err: e }, 'settling a payment failed; retrying');
+      this.schedule(paymentId, attempt + 1);
+    });
   }
 
   /** Asks the provider what became of one payment, and settles it when it knows. */
   async resolve(paymentId: string, attempt = 0): Promise<'settled' | 'waiting'> {
     const row = this.o.db
       .prepare(
-        `SELECT id, cart_id, amount_fen, reference, provider, status FROM payments WHERE id = ? AND status IN ('pending', 'unknown')`,
+        `SELECT id, cart_id, amount_fen, reference, provider, status, detail FROM payments WHERE id = ? AND status IN ('pending', 'unknown')`,
       )
       .get(paymentId) as Unsettled | undefined;
     if (!row) {
@@ -173,8 +249,25 @@ export class ProviderPayments {
       return 'waiting';
     }
     if (status.result === 'in_progress') {
-      this.schedule(paymentId, attempt + 1);
-      return 'waiting';
+      if (provider?.closeOrder && timeIsUp(row, this.o.context().now)) {
+        // the shopper's time is up: close the order, so it cannot be paid after this answer
+        try {
+          if ((await provider.closeOrder(row.reference)) === 'closed')
+            status = { result: 'declined', reason: 'ORDER_CLOSED_TIMEOUT' };
+          else status = await provider.status(row.reference);
+        } catch (e) {
+          this.o.log.warn(
+            { paymentId, err: (e as Error).message },
+            'closing an expired order failed; retrying',
+          );
+          this.schedule(paymentId, attempt + 1);
+          return 'waiting';
+        }
+      }
+      if (status.result === 'in_progress') {
+        this.schedule(paymentId, attempt + 1);
+        return 'waiting';
+      }
     }
     this.retries.delete(paymentId);
     if (status.result === 'not_found') {
@@ -194,7 +287,7 @@ export class ProviderPayments {
   private async apply(
     row: Unsettled,
     outcome: PaymentOutcome,
-    provider: PaymentProvider,
+    provider: Settling,
   ): Promise<ProviderPayResult> {
     const ctx = this.o.context();
     if (outcome.result === 'declined') {
@@ -240,4 +333,17 @@ export class ProviderPayments {
     this.o.log.info({ paymentId: row.id, saleId: r.sale?.saleId }, 'payment approved');
     return { ...r, status: 'approved' };
   }
+}
+
+/** A payment waiting on the shopper whose order has run out of time; one without a
+ * recorded expiry (the daemon died before the gateway's answer was kept) never reached
+ * the shopper, so its time is up at once. */
+function timeIsUp(row: Unsettled, now: number): boolean {
+  let expiresAt: unknown;
+  try {
+    expiresAt = row.detail ? (JSON.parse(row.detail) as { expiresAt?: unknown }).expiresAt : undefined;
+  } catch {
+    expiresAt = undefined;
+  }
+  return typeof expiresAt !== 'number' || now >= expiresAt;
 }

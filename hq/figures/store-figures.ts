@@ -76,9 +76,9 @@ const QUERIES: Record<string, string> = {
     SELECT s.store_id, ${msBucket('s.sold_at')} AS bucket,
            coalesce(sum(p.amount_fen) FILTER (WHERE p.kind = 'cash'), 0) AS cash,
            coalesce(sum(p.amount_fen) FILTER (WHERE p.kind = 'card'), 0) AS card,
-           coalesce(sum(p.amount_fen) FILTER (WHERE p.kind = 'payment_code'), 0) AS wallet,
+           coalesce(sum(p.amount_fen) FILTER (WHERE p.kind IN ('payment_code', 'wallet')), 0) AS wallet,
            coalesce(sum(p.amount_fen) FILTER (WHERE p.kind = 'points'), 0) AS points,
-           coalesce(sum(p.amount_fen) FILTER (WHERE p.kind NOT IN ('cash', 'card', 'payment_code', 'points')), 0) AS other
+           coalesce(sum(p.amount_fen) FILTER (WHERE p.kind NOT IN ('cash', 'card', 'payment_code', 'wallet', 'points')), 0) AS other
       FROM sales s JOIN sale_payments p ON p.store_id = s.store_id AND p.seq = s.seq
      WHERE ${inStores('s.store_id')} AND ${inMs('s.sold_at')}
      GROUP BY 1, 2`,

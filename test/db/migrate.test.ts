@@ -58,6 +58,11 @@ const sampleData: Record<number, (db: Db) => void> = {
     db.prepare(
       `INSERT INTO kiosk_alerts (id, kiosk_id, kind, message, created_at) VALUES ('a1', 'kiosk-1', 'help', 'help', 0)`,
     ).run();
+    // a card payment with its provider: migration 16 rebuilds the payments table around it
+    db.prepare(
+      `INSERT INTO payments (id, cart_id, kind, amount_fen, tendered_fen, status, reference, provider, detail, created_at, updated_at)
+       VALUES ('p4', 'c1', 'card', 100, 100, 'unknown', 'ref-p4', 'k1-terminal', '{"lost":"TIMEOUT"}', 0, 0)`,
+    ).run();
   },
   5: (db) => {
     db.prepare(`INSERT INTO sync_state (key, value, updated_at) VALUES ('clock', '{"offsetMs":0}', 0)`).run();
@@ -75,6 +80,12 @@ const sampleData: Record<number, (db: Db) => void> = {
   },
   14: () => {
     // a new column with a default: the upgrade path is covered by migration 3's sample rows
+  },
+  16: (db) => {
+    db.prepare(
+      `INSERT INTO payments (id, cart_id, kind, amount_fen, tendered_fen, status, reference, provider, created_at, updated_at)
+       VALUES ('p16', 'c1', 'wallet', 100, 100, 'pending', 'ref-p16', 'wallet-gateway', 0, 0)`,
+    ).run();
   },
   15: (db) => {
     db.prepare(
@@ -138,6 +149,7 @@ describe('database', () => {
       '0013_peer_keys',
       '0014_offline_spends',
       '0015_housekeeping',
+      '0016_wallet_payments',
     ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();
