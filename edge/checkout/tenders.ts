@@ -171,6 +171,9 @@ export function settleProviderPayment(
         | { cart_id: string; status: string }
         | undefined;
       if (!p) throw new DomainError('not_found', 'PAYMENT_NOT_FOUND', `payment ${paymentId} not found`);
+      // an approval is final here: only a refund (its own record) gives that money back
+      if (p.status === 'approved' && outcome.status !== 'approved')
+        throw new DomainError('conflict', 'PAYMENT_SETTLED', `payment ${paymentId} is already approved`);
       db.prepare(
         'UPDATE payments SET status = ?, provider_ref = coalesce(?, provider_ref), detail = coalesce(?, detail), updated_at = ? WHERE id = ?',
       ).run(

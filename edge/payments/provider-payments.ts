@@ -16,6 +16,7 @@ import {
   type PaymentStatus,
 } from '../../device-drivers/payment/provider.js';
 import { getCart } from '../checkout/carts.js';
+import { quoteCart } from '../checkout/quote.js';
 import type { CheckoutContext } from '../checkout/sale.js';
 import {
   openProviderPayment,
@@ -64,6 +65,8 @@ export type ProviderPayResult = TenderResult & {
 export class ProviderPayments {
   private readonly providers = new Map<string, Settling>();
   private readonly retries = new Map<string, { timer: NodeJS.Timeout; attempt: number }>();
+  /** payments being settled now (an outcome applied, a reversal awaited) */
+  private readonly applying = new Set<string>();
   private stopped = false;
 
   constructor(private readonly o: ProviderPaymentsOptions) {}
@@ -284,7 +287,45 @@ export class ProviderPayments {
     return 'settled';
   }
 
+  /** Settles a payment by its provider's outcome. Several paths may learn it at once (a
+   * notification, the poll, the page asking): the first one settles, and the others see
+   * the payment as that one left it. The check and the settling commit run without a
+   * pause between them; a reversal in between is fenced by `applying`. */
   private async apply(
+    row: Unsettled,
+    outcome: PaymentOutcome,
+    provider: Settling,
+  ): Promise<ProviderPayResult> {
+    const status = this.o.db.prepare('SELECT status FROM payments WHERE id = ?').pluck().get(row.id);
+    if ((status !== 'pending' && status !== 'unknown') || this.applying.has(row.id)) return this.asIs(row);
+    this.applying.add(row.id);
+    try {
+      return await this.applyOnce(row, outcome, provider);
+    } finally {
+      this.applying.delete(row.id);
+    }
+  }
+
+  private asIs(row: Unsettled): ProviderPayResult {
+    const status = this.o.db
+      .prepare('SELECT status FROM payments WHERE id = ?')
+      .pluck()
+      .get(row.id) as string;
+    const quote = quoteCart(this.o.db, row.cart_id, this.o.context());
+    return {
+      paymentId: row.id,
+      quote,
+      sale: null,
+      status:
+        status === 'approved'
+          ? 'approved'
+          : status === 'pending' || status === 'unknown'
+            ? 'unknown'
+            : 'declined',
+    };
+  }
+
+  private async applyOnce(
     row: Unsettled,
     outcome: PaymentOutcome,
     provider: Settling,

@@ -126,6 +126,12 @@ export class WalletGatewaySimulator {
     return this.orders.get(reference)?.state ?? null;
   }
 
+  /** The order created last (a test's view of what the phone is about to pay). */
+  latestOrder(): { reference: string; amountFen: number; state: Order['state'] } | null {
+    const o = [...this.orders.values()].at(-1);
+    return o ? { reference: o.reference, amountFen: o.amountFen, state: o.state } : null;
+  }
+
   /** The open order a prepay_id belongs to (what the wallet shows before the shopper confirms). */
   orderFor(prepayId: string): { reference: string; amountFen: number } | null {
     const o = this.orders.get(this.prepays.get(prepayId) ?? '');

@@ -1,7 +1,8 @@
 // Scan & go on the shopper's phone: look a product up by its barcode (typed for now),
 // see its price, promotions, related products and coupons to claim; keep a phone cart;
-// hand the cart to a self-checkout kiosk by its cart code and see it paid; the wallet
-// of coupons and points. Member sign-in is the member's own code, kept on their phone.
+// pay for it on the phone with the wallet's in-app payment, or hand it to a
+// self-checkout kiosk by its cart code and see it paid there; the wallet of coupons and
+// points. Member sign-in is the member's own code, kept on their phone.
 
 import { call } from '../shared/api.js';
 import { localName as name, t, toggleLocale, translate, yuan } from '../shared/i18n.js';
@@ -97,7 +98,7 @@ async function ensureCart() {
   // a paid cart is finished: the next item starts a new one
   $('paid').classList.add('hidden');
   $('handoff').classList.add('hidden');
-  $('pay-kiosk').classList.remove('hidden');
+  showPayChoices(true);
   const c = await call('POST', '/carts', { body: { channel: 'phone' } });
   cart = { cartId: c.cartId, cartToken: c.cartToken, cartCode: c.cartCode };
   store.set('cart', cart);
@@ -139,6 +140,11 @@ async function showCart() {
   );
   $('cart-total').textContent = yuan(q.totalFen);
   if (q.status === 'paid' && q.saleId) await paid(q.saleId);
+  // back on the page while the wallet order is open (a reload, the wallet app returning)
+  else if (q.payments.some((p) => p.kind === 'wallet' && p.status === 'pending') && payRun === 0) {
+    showPayChoices(false);
+    void settleOnPhone();
+  }
 }
 
 async function paid(saleId) {
@@ -151,7 +157,8 @@ async function paid(saleId) {
   $('exit-qr').dataset.payload = pass.payload;
   $('paid').classList.remove('hidden');
   $('handoff').classList.add('hidden');
-  $('pay-kiosk').classList.add('hidden');
+  $('paying').classList.add('hidden');
+  showPayChoices(false);
   store.set('cart', null);
   cart = { ...cart, done: true };
 }
@@ -244,6 +251,118 @@ $('code-form').addEventListener('submit', (e) => {
   void lookUp($('code').value.trim());
 });
 $('p-add').onclick = () => add();
+function showPayChoices(on) {
+  $('pay-phone').classList.toggle('hidden', !on);
+  $('pay-kiosk').classList.toggle('hidden', !on);
+}
+
+// ---- paying on the phone: the store makes the wallet order, the wallet pays it ----
+
+/** The wallet app pays: WeChat's bridge inside its browser; in the demo, a simulated wallet. */
+function walletPay(order) {
+  if (window.WeixinJSBridge)
+    return new Promise((resolve) =>
+      window.WeixinJSBridge.invoke('getBrandWCPayRequest', order.payParams, (res) =>
+        resolve(
+          res.err_msg === 'get_brand_wcpay_request:ok'
+            ? 'ok'
+            : res.err_msg === 'get_brand_wcpay_request:cancel'
+              ? 'cancel'
+              : 'fail',
+        ),
+      ),
+    );
+  if (!order.simulatedWallet) return Promise.resolve('fail');
+  return new Promise((resolve) => {
+    const sheet = $('wallet-sheet');
+    $('wallet-merchant').textContent = storeName ?? document.title;
+    $('wallet-amount').textContent = yuan(order.amountFen);
+    $('wallet-error').textContent = '';
+    sheet.classList.remove('hidden');
+    $('wallet-confirm').focus();
+    const done = (outcome) => {
+      sheet.classList.add('hidden');
+      resolve(outcome);
+    };
+    $('wallet-cancel').onclick = () => done('cancel');
+    $('wallet-confirm').onclick = async () => {
+      $('wallet-confirm').disabled = true;
+      try {
+        const r = await call('POST', '/demo/wallet/pay', { body: order.payParams });
+        if (r.result === 'paid') done('ok');
+        else $('wallet-error').textContent = r.reason ?? 'refused';
+      } catch (err) {
+        $('wallet-error').textContent = err.message;
+      } finally {
+        $('wallet-confirm').disabled = false;
+      }
+    };
+  });
+}
+
+/** Asks the store how the payment went until it knows; the store asks the gateway. */
+let payRun = 0;
+/** the store's name, shown as the payee in the wallet */
+let storeName = null;
+call('GET', '/store')
+  .then((s) => {
+    storeName = s.name;
+  })
+  .catch(() => undefined);
+async function settleOnPhone() {
+  const run = ++payRun;
+  $('paying').classList.remove('hidden');
+  const until = Date.now() + 120_000;
+  while (Date.now() < until && !cart.done && run === payRun) {
+    const r = await call('GET', `/carts/${cart.cartId}/payments/wallet`, { headers: cartHeaders() }).catch(
+      () => null,
+    );
+    if (r?.status === 'approved' && r.saleId) return paid(r.saleId);
+    if (r?.status === 'declined') return notPaid();
+    await new Promise((res) => setTimeout(res, 1000));
+  }
+}
+
+/** The order is closed at the store's gateway and the cart opens again for shopping. */
+async function notPaid(message = t('payNotDone')) {
+  payRun++;
+  const r = await call('POST', `/carts/${cart.cartId}/payments/wallet/cancel`, {
+    body: {},
+    headers: cartHeaders(),
+  }).catch((err) => {
+    $('pay-error').textContent = err.message;
+    return null;
+  });
+  if (r?.status === 'approved' && r.saleId) return paid(r.saleId);
+  $('paying').classList.add('hidden');
+  if (r) $('pay-error').textContent = message;
+  showPayChoices(true);
+}
+
+$('pay-phone').onclick = async () => {
+  if (!cart || cart.done) return;
+  $('pay-error').textContent = '';
+  $('handoff').classList.add('hidden');
+  clearInterval(watch);
+  let order;
+  try {
+    order = await call('POST', `/carts/${cart.cartId}/payments/wallet`, { body: {}, headers: cartHeaders() });
+  } catch (err) {
+    $('pay-error').textContent = err.message;
+    // the store cannot reach the wallet gateway: the kiosk takes the cart instead
+    if (err.code === 'WALLET_UNAVAILABLE') {
+      await notPaid(t('walletUnavailable'));
+      $('pay-kiosk').click();
+    }
+    return;
+  }
+  showPayChoices(false);
+  const outcome = await walletPay(order);
+  if (outcome === 'cancel') return notPaid();
+  await settleOnPhone();
+};
+$('pay-cancel').onclick = () => void notPaid();
+
 $('pay-kiosk').onclick = () => {
   if (!cart || cart.done) return;
   $('cart-code').textContent = cart.cartCode;
