@@ -16,15 +16,15 @@ const Id = Type.String({
 });
 const Point = Type.Tuple([Type.Number(), Type.Number()], { description: '[x, y]' });
 
-export const DeviceKind = Type.Enum(['scanner', 'scale', 'printer', 'payment-terminal']);
+export const DeviceKind = Type.Enum(['scanner', 'scale', 'printer', 'payment-terminal', 'face-pay']);
 
 export const DeviceConfig = Type.Object(
   {
     id: Id,
     kind: DeviceKind,
-    driver: Type.Enum(['serial-scanner', 'evdev-scanner', 'mt-sics', 'escpos', 'nexo'], {
+    driver: Type.Enum(['serial-scanner', 'evdev-scanner', 'mt-sics', 'escpos', 'nexo', 'facepay'], {
       description:
-        'protocol: serial-scanner and evdev-scanner (scanner), mt-sics (scale), escpos (printer, TCP 9100), nexo (payment terminal, TCP)',
+        'protocol: serial-scanner and evdev-scanner (scanner), mt-sics (scale), escpos (printer, TCP 9100), nexo (payment terminal, TCP), facepay (face-pay device, serial JSON lines)',
     }),
     kiosk: Type.Optional(Id),
     path: Type.Optional(
@@ -73,6 +73,15 @@ export const DriverOptions = {
     paymentTimeoutMs: Ms(90_000, 'how long the shopper has to present a card'),
     requestTimeoutMs: Ms(10_000, 'status and reversal answers'),
   }),
+  facepay: Strict({
+    baudRate: Type.Integer({ minimum: 1200, maximum: 921_600, default: 115_200 }),
+    merchantId: Type.String({
+      minLength: 1,
+      default: 'demo-merchant',
+      description: "the merchant the device's face codes are for (the payment-code gateway's)",
+    }),
+    confirmTimeoutMs: Ms(60_000, 'how long the shopper has at the face-pay device'),
+  }),
 } as const;
 
 export const DRIVER_KIND: Record<keyof typeof DriverOptions, Static<typeof DeviceKind>> = {
@@ -81,6 +90,7 @@ export const DRIVER_KIND: Record<keyof typeof DriverOptions, Static<typeof Devic
   'mt-sics': 'scale',
   escpos: 'printer',
   nexo: 'payment-terminal',
+  facepay: 'face-pay',
 };
 
 const Fraction = (def: number, description: string, max = 1) =>

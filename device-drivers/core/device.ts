@@ -3,7 +3,7 @@
 import type { EventEmitter } from 'node:events';
 
 export type DeviceState = 'connecting' | 'ready' | 'disconnected' | 'failed' | 'closed';
-export type DeviceKind = 'scanner' | 'scale' | 'printer' | 'payment-terminal';
+export type DeviceKind = 'scanner' | 'scale' | 'printer' | 'payment-terminal' | 'face-pay';
 
 export interface DeviceStatus {
   id: string;

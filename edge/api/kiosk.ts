@@ -1,6 +1,7 @@
 // Kiosk routes: taking over a shopper's phone cart by its code, the kiosk's station
-// (its cart, devices, alerts, events), card and payment-code tenders through the
-// kiosk's terminal and the store's gateway, help calls and receipt reprints.
+// (its cart, devices, alerts, events), card, payment-code and face-pay tenders through
+// the kiosk's terminal, face-pay device and the store's gateway, help calls and receipt
+// reprints.
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -86,6 +87,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
               scale: DeviceRef,
               printer: DeviceRef,
               terminal: DeviceRef,
+              facePay: DeviceRef,
             }),
             alerts: Type.Array(
               Type.Object({
@@ -190,6 +192,23 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
           req.body.amountFen ?? null,
         );
         return providerAnswer(r);
+      }),
+  );
+
+  app.post(
+    '/carts/:cartId/payments/face',
+    {
+      config: { access: 'kiosk-cart' },
+      schema: {
+        params: CartParams,
+        body: Type.Object({ amountFen: Type.Optional(Fen) }, { additionalProperties: false }),
+        response: { 200: ProviderTender },
+      },
+    },
+    async (req, reply) =>
+      writeAsync(req, reply, async () => {
+        const { cartId } = req.params;
+        return providerAnswer(await stationOfCart(cartId).payFace(cartId, req.body.amountFen ?? null));
       }),
   );
 

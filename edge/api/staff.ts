@@ -129,6 +129,17 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
             totalFen: Type.Integer(),
             refundedFen: Type.Integer(),
             createdAt: Type.Integer(),
+            // what can still be refunded, line by line (a partial refund names lines and units)
+            lines: Type.Array(
+              Type.Object({
+                lineNo: Type.Integer(),
+                gtin: Type.String(),
+                name: Type.Object({ zh: Type.String(), en: Type.String() }),
+                qty: Type.Integer(),
+                refundedQty: Type.Integer(),
+                netFen: Type.Integer(),
+              }),
+            ),
           }),
         },
       },
@@ -145,12 +156,33 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
         | { id: string; receipt_no: string; total_fen: number; created_at: number; refunded: number }
         | undefined;
       if (!s) throw notFound('receipt', req.params.receiptNo);
+      const lines = d.db
+        .prepare(
+          'SELECT line_no, gtin, name_zh, name_en, qty, refunded_qty, net_fen FROM sale_lines WHERE sale_id = ? ORDER BY line_no',
+        )
+        .all(s.id) as {
+        line_no: number;
+        gtin: string;
+        name_zh: string;
+        name_en: string;
+        qty: number;
+        refunded_qty: number;
+        net_fen: number;
+      }[];
       return {
         saleId: s.id,
         receiptNo: s.receipt_no,
         totalFen: s.total_fen,
         refundedFen: s.refunded,
         createdAt: s.created_at,
+        lines: lines.map((l) => ({
+          lineNo: l.line_no,
+          gtin: l.gtin,
+          name: { zh: l.name_zh, en: l.name_en },
+          qty: l.qty,
+          refundedQty: l.refunded_qty,
+          netFen: l.net_fen,
+        })),
       };
     },
   );

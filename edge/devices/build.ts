@@ -5,6 +5,8 @@ import { driverOptions } from '../../config/devices.js';
 import type { DeviceConfig } from '../../config/schema.js';
 import type { Device } from '../../device-drivers/core/device.js';
 import { openPtyPair, type PtyPair } from '../../device-drivers/core/pty-pair.js';
+import { SerialFacePay } from '../../device-drivers/facepay/serial-face-pay.js';
+import { FacePaySimulator } from '../../device-drivers/facepay/simulator.js';
 import { NexoTerminal } from '../../device-drivers/payment/nexo/nexo-terminal.js';
 import { NexoTerminalSimulator } from '../../device-drivers/payment/nexo/simulator.js';
 import { EscPosPrinter } from '../../device-drivers/printer/escpos-printer.js';
@@ -19,7 +21,8 @@ export type Simulator =
   | { kind: 'scanner'; sim: ScannerSimulator }
   | { kind: 'scale'; sim: ScaleSimulator; role: 'weigh' | 'bagging' }
   | { kind: 'printer'; sim: PrinterSimulator }
-  | { kind: 'payment-terminal'; sim: NexoTerminalSimulator };
+  | { kind: 'payment-terminal'; sim: NexoTerminalSimulator }
+  | { kind: 'face-pay'; sim: FacePaySimulator };
 
 export interface BuiltDevice {
   config: DeviceConfig;
@@ -125,6 +128,25 @@ export async function buildDevice(c: DeviceConfig): Promise<BuiltDevice> {
           paymentTimeoutMs: o.paymentTimeoutMs,
           requestTimeoutMs: o.requestTimeoutMs,
         });
+        return { config: c, device, simulator, teardown };
+      }
+      case 'facepay': {
+        const o = driverOptions({ ...c, driver: c.driver });
+        const path = await serialPath();
+        const device = new SerialFacePay({
+          id: c.id,
+          path,
+          baudRate: o.baudRate,
+          merchantId: o.merchantId,
+          confirmTimeoutMs: o.confirmTimeoutMs,
+        });
+        let simulator: Simulator | null = null;
+        if (pty) {
+          const sim = new FacePaySimulator((pty as PtyPair).b, o.baudRate);
+          await sim.open();
+          closers.push(() => sim.close());
+          simulator = { kind: 'face-pay', sim };
+        }
         return { config: c, device, simulator, teardown };
       }
     }

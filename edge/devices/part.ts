@@ -10,6 +10,7 @@ import { driverOptions } from '../../config/devices.js';
 import type { Config, DeviceConfig } from '../../config/schema.js';
 import type { DeviceStatus } from '../../device-drivers/core/device.js';
 import { Supervisor } from '../../device-drivers/core/supervisor.js';
+import type { FacePay } from '../../device-drivers/facepay/face-pay.js';
 import { PaymentCodeGateway } from '../../device-drivers/payment/payment-code/gateway.js';
 import { GatewaySimulator } from '../../device-drivers/payment/payment-code/simulator.js';
 import type { PaymentTerminal } from '../../device-drivers/payment/provider.js';
@@ -150,6 +151,7 @@ export class DevicesPart implements Part {
         scale: of<Scale>('scale'),
         printer: of<Printer>('printer'),
         terminal: of<PaymentTerminal>('payment-terminal'),
+        facePay: of<FacePay>('face-pay'),
         gatewayId,
         bagging:
           baggingDevice && baggingOpts

@@ -5,6 +5,7 @@
 // terminal → other tenders, no scale → weighed items need a labelled pack or staff.
 import type { Logger } from 'pino';
 import type { DeviceState } from '../../device-drivers/core/device.js';
+import type { FacePay } from '../../device-drivers/facepay/face-pay.js';
 import { paymentCodeWallet } from '../../device-drivers/payment/payment-code/codes.js';
 import type { PaymentTerminal } from '../../device-drivers/payment/provider.js';
 import type { Printer } from '../../device-drivers/printer/printer.js';
@@ -49,6 +50,7 @@ export interface StationDeps {
   scale?: Scale | undefined;
   printer?: Printer | undefined;
   terminal?: PaymentTerminal | undefined;
+  facePay?: FacePay | undefined;
   gatewayId?: string | undefined;
   /** the bagging-area security scale and its check */
   bagging?: { scale: Scale; monitor: BaggingMonitor; pollMs: number } | undefined;
@@ -142,7 +144,7 @@ export class KioskStation {
   }
 
   deviceState(): Record<
-    'scanner' | 'scale' | 'printer' | 'terminal',
+    'scanner' | 'scale' | 'printer' | 'terminal' | 'facePay',
     { id: string; state: DeviceState } | null
   > {
     const s = (d: { id: string; state: DeviceState } | undefined) =>
@@ -152,6 +154,7 @@ export class KioskStation {
       scale: s(this.d.scale),
       printer: s(this.d.printer),
       terminal: s(this.d.terminal),
+      facePay: s(this.d.facePay),
     };
   }
 
@@ -244,6 +247,23 @@ export class KioskStation {
       throw new DomainError('invalid', 'NOT_A_PAYMENT_CODE', 'not a wallet payment code');
     return this.finish(
       await this.d.payments.pay(cartId, 'payment_code', this.d.gatewayId, amountFen, { paymentCode: code }),
+    );
+  }
+
+  /** Face pay: the kiosk's face-pay device makes a one-time code for this payment's
+   * reference and amount (the face part stays on the device), charged at the gateway. */
+  async payFace(cartId: string, amountFen: number | null): Promise<ProviderPayResult> {
+    const f = this.d.facePay;
+    if (!this.d.gatewayId || f?.state !== 'ready')
+      throw new DomainError('conflict', 'DEVICE_UNAVAILABLE', 'face pay is not available: pay another way');
+    return this.finish(
+      await this.d.payments.pay(cartId, 'payment_code', this.d.gatewayId, amountFen, {
+        codeFrom: async (reference, amount) => {
+          const r = await f.faceCode({ reference, amountFen: amount });
+          if (r.result === 'code') return { code: r.paymentCode };
+          return { declined: r.result === 'cancelled' ? 'FACE_PAY_CANCELLED' : `FACE_PAY_${r.reason}` };
+        },
+      }),
     );
   }
 

@@ -81,12 +81,37 @@ export class ProviderPayments {
     kind: Exclude<ProviderKind, 'wallet'>,
     providerId: string,
     amountFen: number | null,
-    extra: { paymentCode?: string } = {},
+    extra: {
+      paymentCode?: string;
+      /** a device that makes the code for this payment's reference and amount (face pay):
+       * asked after the pending row is written; no code, and nothing is sent to the provider */
+      codeFrom?: (reference: string, amountFen: number) => Promise<{ code: string } | { declined: string }>;
+    } = {},
   ): Promise<ProviderPayResult> {
     const provider = this.providers.get(providerId) as PaymentProvider | undefined;
     if (!provider || typeof provider.pay !== 'function')
       throw new DomainError('conflict', 'PROVIDER_UNAVAILABLE', `no payment provider ${providerId}`);
     const open = openProviderPayment(this.o.db, cartId, kind, amountFen, providerId, this.o.context());
+    let paymentCode = extra.paymentCode;
+    if (extra.codeFrom) {
+      const c = await extra.codeFrom(open.reference, open.amountFen).catch((e: unknown) => {
+        this.o.log.warn(
+          { paymentId: open.paymentId, err: (e as Error).message },
+          'payment code device failed',
+        );
+        return { declined: 'DEVICE_ERROR' };
+      });
+      if ('declined' in c) {
+        const r = settleProviderPayment(
+          this.o.db,
+          open.paymentId,
+          { status: 'declined', detail: { reason: c.declined } },
+          this.o.context(),
+        );
+        return { ...r, status: 'declined', reason: c.declined };
+      }
+      paymentCode = c.code;
+    }
     this.o.log.info({ paymentId: open.paymentId, reference: open.reference, providerId }, 'payment sent');
     let outcome: PaymentOutcome;
     try {
@@ -94,7 +119,7 @@ export class ProviderPayments {
         reference: open.reference,
         amountFen: open.amountFen,
         currency: this.o.currency,
-        ...(extra.paymentCode ? { paymentCode: extra.paymentCode } : {}),
+        ...(paymentCode ? { paymentCode } : {}),
       });
     } catch (e) {
       // whatever went wrong, the provider may have taken the money: only it can say

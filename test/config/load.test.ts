@@ -63,7 +63,7 @@ describe('config loading', () => {
     expect(problems).toContain('/http/port: must be <= 65535 (got 99999)');
     expect(problems).toContain('/http/prot: unknown setting (check its spelling and section)');
     expect(problems).toContain(
-      '/devices/0/kind: must be one of "scanner", "scale", "printer", "payment-terminal" (got "toaster")',
+      '/devices/0/kind: must be one of "scanner", "scale", "printer", "payment-terminal", "face-pay" (got "toaster")',
     );
     expect(problems.some((p) => p.startsWith('/logging/level: must be one of'))).toBe(true);
   });

@@ -38,6 +38,7 @@ devices:
   - { id: k1-scale, kind: scale, driver: mt-sics, kiosk: kiosk-1, simulate: true }
   - { id: k1-printer, kind: printer, driver: escpos, kiosk: kiosk-1, simulate: true }
   - { id: k1-terminal, kind: payment-terminal, driver: nexo, kiosk: kiosk-1, simulate: true }
+  - { id: k1-face, kind: face-pay, driver: facepay, kiosk: kiosk-1, simulate: true }
 security:
   kioskTokens:
     - { kioskId: kiosk-1, token: ${KIOSK_TOKEN} }

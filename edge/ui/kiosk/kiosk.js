@@ -1,6 +1,6 @@
 // The self-checkout kiosk screen. The hardware does the scanning and weighing (the
 // daemon's kiosk station reads the scanner and scale); this page shows the station's
-// cart as it changes, takes the member code, starts card or payment-code payment,
+// cart as it changes, takes the member code, starts card, payment-code or face payment,
 // shows the receipt and the coupon offer, calls an attendant, and hosts attendant mode
 // (age check, remove a line, change a price) after a staff PIN.
 import { call } from '../shared/api.js';
@@ -105,6 +105,7 @@ function render() {
   const needsAttendant = quote.ageChecksPending.length > 0 || quote.labelChecksPending.length > 0;
   $('pay-card').disabled = paying || needsAttendant;
   $('pay-code').disabled = paying || needsAttendant;
+  $('pay-face').disabled = paying || needsAttendant;
   if (!$('attendant').classList.contains('hidden')) renderAttendant();
 }
 
@@ -119,12 +120,18 @@ async function pollHealth() {
   }
 }
 
+let polling = false;
 async function poll() {
+  // one poll at a time: two in flight would both deliver the same events (a finished
+  // sale shown again after the shopper pressed done)
+  if (polling) return;
+  polling = true;
   try {
     const s = await call('GET', `/kiosk/stations/${kiosk.id}?since=${seq}`, { headers: auth() });
     const changed = s.events.length > 0 || s.cartId !== cartId;
     for (const e of s.events) {
-      seq = Math.max(seq, e.seq);
+      if (e.seq <= seq) continue;
+      seq = e.seq;
       if (e.type === 'payment' && e.detail.status === 'approved' && e.detail.saleId)
         void finished(e.detail.saleId);
       if (e.type === 'receipt-printed') $('receipt-state').textContent = t('receiptPrinted');
@@ -135,14 +142,21 @@ async function poll() {
     cartId = s.cartId;
     if (changed || paying) quote = cartId ? await call('GET', `/carts/${cartId}`, { headers: auth() }) : null;
     banners(s.devices, s.alerts);
+    // face pay is offered where the kiosk has a face-pay device that is up
+    $('pay-face').classList.toggle('hidden', s.devices.facePay?.state !== 'ready');
     render();
   } catch {
     /* the next poll tries again; the daemon is on this machine */
+  } finally {
+    polling = false;
   }
 }
 
+let lastSaleId = null;
 async function finished(saleId) {
-  if (sale) return;
+  // a sale is shown once: the payment's answer and its station event both announce it
+  if (sale || saleId === lastSaleId) return;
+  lastSaleId = saleId;
   paying = false;
   const paidQuote = quote ?? (await call('GET', `/carts/${cartId}`, { headers: auth() }));
   sale = { saleId, cartId, totalFen: paidQuote.totalFen };
@@ -176,8 +190,11 @@ async function pay(kind) {
       $('pay-status').textContent = t('payCodeHint');
       return; // the station pays when the shopper's code is scanned; its event ends the sale
     }
-    $('pay-status').textContent = t('paying');
-    const r = await call('POST', `/carts/${cartId}/payments/card`, { body: {}, headers: auth() });
+    $('pay-status').textContent = t(kind === 'face' ? 'payFaceHint' : 'paying');
+    const r = await call('POST', `/carts/${cartId}/payments/${kind === 'face' ? 'face' : 'card'}`, {
+      body: {},
+      headers: auth(),
+    });
     if (r.status === 'approved' && r.sale) {
       quote = r.quote;
       await finished(r.sale.saleId);
@@ -266,7 +283,7 @@ $('att-signin').addEventListener('submit', async (e) => {
 });
 
 // a refund at the kiosk: the attendant finds the sale by its receipt number and refunds it
-// whole to the tenders it was paid with (partial refunds are at the staffed till)
+// whole, or some units of some lines, to the tenders it was paid with
 $('refund-form').addEventListener('submit', async (e) => {
   e.preventDefault();
   $('refund-result').textContent = '';
@@ -281,17 +298,48 @@ $('refund-form').addEventListener('submit', async (e) => {
     $('refund-info').textContent = `${s.receiptNo} · ${yuan(s.totalFen)}`;
     $('refund-sale').classList.remove('hidden');
     $('refund-go').disabled = s.refundedFen > 0;
-    $('refund-go').onclick = async () => {
+    const refund = async (lines) => {
       $('refund-go').disabled = true;
+      $('refund-lines-go').disabled = true;
       try {
         const r = await call('POST', `/staff/sales/${s.saleId}/refunds`, {
-          body: { reason: 'refund at kiosk' },
+          body: { reason: 'refund at kiosk', ...(lines ? { lines } : {}) },
           headers: staffAuth(),
         });
         $('refund-result').textContent = `${t('refunded')} ${yuan(r.amountFen)}`;
       } catch (err) {
         $('refund-result').textContent = err.message;
+        $('refund-lines-go').disabled = false;
       }
+    };
+    $('refund-go').onclick = () => refund(null);
+    // one number per line still refundable: how many of its units go back
+    const inputs = [];
+    $('refund-lines').replaceChildren(
+      ...s.lines
+        .filter((l) => l.qty > l.refundedQty)
+        .map((l) => {
+          const li = document.createElement('li');
+          const label = document.createElement('label');
+          const input = document.createElement('input');
+          input.type = 'number';
+          input.min = '0';
+          input.max = String(l.qty - l.refundedQty);
+          input.value = '0';
+          input.id = `refund-line-${l.lineNo}`;
+          label.htmlFor = input.id;
+          label.textContent = `${name(l.name)} (${l.qty - l.refundedQty}/${l.qty}) · ${yuan(l.netFen)}`;
+          inputs.push({ lineNo: l.lineNo, input });
+          li.append(label, input);
+          return li;
+        }),
+    );
+    $('refund-lines-go').disabled = inputs.length === 0;
+    $('refund-lines-go').onclick = () => {
+      const lines = inputs
+        .map(({ lineNo, input }) => ({ lineNo, qty: Number(input.value) }))
+        .filter((l) => Number.isInteger(l.qty) && l.qty > 0);
+      if (lines.length) void refund(lines);
     };
   } catch (err) {
     $('refund-sale').classList.add('hidden');
@@ -330,6 +378,7 @@ $('handoff-form').addEventListener('submit', async (e) => {
 });
 $('pay-card').onclick = () => pay('card');
 $('pay-code').onclick = () => pay('code');
+$('pay-face').onclick = () => pay('face');
 $('help').onclick = async () => {
   await call('POST', `/kiosk/stations/${kiosk.id}/help`, { headers: auth() });
   helpCalled = true;

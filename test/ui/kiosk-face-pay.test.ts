@@ -1,0 +1,76 @@
+// Face pay at the self-checkout kiosk, in Chromium: the kiosk's face-pay device (its
+// simulator on a pty, speaking the device's serial protocol) makes a one-time code for
+// the payment, charged at the payment-code gateway (simulated on loopback). Then the
+// shopper comes back with one carton: the attendant refunds that one line at the kiosk.
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { screenshotDir } from '../helpers/browser.js';
+import { daemonApi } from '../helpers/daemon.js';
+import { openKiosk, pageSuite } from './store.js';
+
+const MILK = '6922001001036'; // ¥12.90
+const COLA = '6911003001045'; // ¥2.50
+
+const suite = pageSuite(`payments:
+  codeGateway: { enabled: true, simulate: true }
+`);
+const api = daemonApi(() => suite.daemon);
+const scan = (code: string) => api('POST', '/demo/kiosks/kiosk-1/scanner', { code });
+let page: Page;
+
+beforeAll(async () => {
+  page = await suite.browser.newPage({ viewport: { width: 1080, height: 1920 } });
+});
+
+describe('face pay and a partial refund at the kiosk', () => {
+  it('pays by face, then refunds one carton of two at the kiosk', async () => {
+    await openKiosk(page, suite.url);
+    await scan(MILK);
+    await page.locator('#lines li', { hasText: '× 1' }).waitFor();
+    await new Promise((r) => setTimeout(r, 1100)); // past the scanner's double-read window
+    await scan(MILK);
+    await page.locator('#lines li', { hasText: '× 2' }).waitFor();
+    await scan(COLA);
+    await page.locator('#lines li', { hasText: '冰峰' }).waitFor();
+    const total = (await page.getByTestId('total').textContent())!;
+
+    const face = page.getByRole('button', { name: '刷脸支付' });
+    await face.waitFor(); // offered: the kiosk's face-pay device is up
+    await face.click();
+    await page.getByText('请看向刷脸设备，并在设备上确认付款').waitFor();
+    await page.getByRole('heading', { name: '支付成功' }).waitFor({ timeout: 20_000 });
+    expect(await page.locator('#paid-total').textContent()).toBe(total);
+    const receiptNo = (await page.getByTestId('receipt-no').textContent())!;
+    await page.getByRole('button', { name: '完成' }).click();
+    await page.getByText('请扫描第一件商品').waitFor();
+
+    // what the store recorded: one payment-code tender for the whole amount
+    const sup = (await api('POST', '/staff/sessions', { staffId: 'sup-1', pin: '5678' })).token as string;
+    const staff = { 'x-staff-token': sup };
+    const sale = await api('GET', `/staff/sales/by-receipt/${receiptNo}`, undefined, staff);
+    expect(`¥${(sale.totalFen / 100).toFixed(2)}`).toBe(total);
+    const milk = sale.lines.find((l: { gtin: string }) => l.gtin.endsWith(MILK));
+    expect(milk.qty).toBe(2);
+
+    // the attendant refunds one of the two cartons, by receipt number, at the kiosk
+    await page.getByRole('button', { name: '店员模式' }).click();
+    await page.getByLabel('员工编号').fill('sup-1');
+    await page.getByLabel('密码').fill('5678');
+    await page.getByRole('button', { name: '登录' }).click();
+    await page.getByLabel('退货：小票号').fill(receiptNo);
+    await page.getByRole('button', { name: '查找' }).click();
+    await page.getByLabel(/纯牛奶.*\(2\/2\)/).fill('1');
+    await page.screenshot({ path: join(screenshotDir(), 'kiosk-partial-refund.png'), fullPage: true });
+    await page.getByRole('button', { name: '退所选商品' }).click();
+    const half = milk.netFen / 2;
+    await page.getByText(`已退款 ¥${(half / 100).toFixed(2)}`).waitFor();
+    const after = await api('GET', `/staff/sales/by-receipt/${receiptNo}`, undefined, staff);
+    expect(after.refundedFen).toBe(half);
+    expect(after.lines.find((l: { gtin: string }) => l.gtin.endsWith(MILK)).refundedQty).toBe(1);
+    // the rest stays refundable: found again, the carton left is offered as 1 of 2
+    await page.getByRole('button', { name: '查找' }).click();
+    await page.getByLabel(/纯牛奶.*\(1\/2\)/).waitFor();
+    await page.getByRole('button', { name: '退出店员模式' }).click();
+  }, 90_000);
+});
