@@ -425,6 +425,39 @@ export const ConfigSchema = Type.Object(
       },
       'on-device people counting: counts, dwell and heatmaps leave the store, images never do',
     ),
+    exitAudit: Obj(
+      {
+        enabled: Type.Boolean({ default: true }),
+        baseRate: Fraction(0.05, 'chance a scan & go sale with no risk signal is checked at the exit'),
+        maxRate: Fraction(0.8, 'the highest chance, whatever the signals'),
+        linesToCheck: Type.Integer({
+          minimum: 0,
+          maximum: 50,
+          default: 3,
+          description: 'random lines a partial check shows; 0: every line',
+        }),
+        highValueFen: Type.Integer({
+          minimum: 1,
+          default: 20_000,
+          description: 'a cart worth this much is a signal',
+        }),
+        fastScanMs: Ms(1500, 'a median time between scanned items below this is very fast scanning'),
+        newMemberDays: Type.Integer({ minimum: 0, maximum: 365, default: 30 }),
+        factors: Obj(
+          {
+            high_value: Type.Number({ minimum: 1, maximum: 100, default: 3 }),
+            weighed_items: Type.Number({ minimum: 1, maximum: 100, default: 2 }),
+            age_restricted: Type.Number({ minimum: 1, maximum: 100, default: 1.5 }),
+            removed_lines: Type.Number({ minimum: 1, maximum: 100, default: 2 }),
+            new_member: Type.Number({ minimum: 1, maximum: 100, default: 1.5 }),
+            fast_scanning: Type.Number({ minimum: 1, maximum: 100, default: 2 }),
+            first_scan_and_go: Type.Number({ minimum: 1, maximum: 100, default: 2 }),
+          },
+          'what each risk signal multiplies the base rate by',
+        ),
+      },
+      'exit checks of scan & go sales: decided at payment, shown to staff at the exit only',
+    ),
     payments: Obj({
       codeGateway: Obj(
         {

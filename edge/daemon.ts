@@ -86,6 +86,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
     storeId: store.id,
     loyalty: config.loyalty,
     hqOnline: hqOnline(),
+    exitAudit: config.exitAudit,
   });
   const devices = new DevicesPart({
     devices: config.devices,
@@ -237,6 +238,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
       clock,
       store,
       loyalty: config.loyalty,
+      exitAudit: config.exitAudit,
       hqOnline: () => hqOnline(),
       ...(config.mqtt.enabled ? { couponGate: sync.couponGate } : {}),
       scanOptions,

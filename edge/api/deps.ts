@@ -2,6 +2,7 @@
 // store's settings. Built once in the composition root.
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ScanOptions } from '../catalog/barcode.js';
+import type { AuditPolicy } from '../checkout/exit-audit.js';
 import { quoteCart } from '../checkout/quote.js';
 import type { CheckoutContext } from '../checkout/sale.js';
 import type { CouponGate } from '../coupons/chain.js';
@@ -38,6 +39,8 @@ export interface BusinessDeps {
   walletDemo?:
     | ((params: Record<string, unknown>) => Promise<{ result: 'paid' | 'refused'; reason?: string }>)
     | null;
+  /** exit checks of scan & go sales, decided as they are paid */
+  exitAudit?: AuditPolicy;
   /** refunds paid back through a provider: told when a refund queued one */
   providerRefunds?: { kick(): void } | null;
 }
@@ -62,6 +65,7 @@ export function checkoutContext(d: BusinessDeps): CheckoutContext {
     storeId: d.store.id,
     loyalty: d.loyalty,
     ...(d.hqOnline ? { hqOnline: d.hqOnline() } : {}),
+    ...(d.exitAudit ? { exitAudit: d.exitAudit } : {}),
   };
 }
 

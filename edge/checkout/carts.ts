@@ -503,9 +503,9 @@ export function handOffCart(db: Db, code: string, kioskId: string, now: number):
     }
     // the cart is the kiosk's now: kiosk rules (attendant for removals) apply from here
     db.prepare(
-      `UPDATE carts SET kiosk_id = ?, channel = 'kiosk',
+      `UPDATE carts SET kiosk_id = ?, channel = 'kiosk', handed_off_at = coalesce(handed_off_at, ?),
          status = CASE status WHEN 'suspended' THEN 'open' ELSE status END, updated_at = ? WHERE id = ?`,
-    ).run(kioskId, now, cart.id);
+    ).run(kioskId, now, now, cart.id);
     return getCart(db, cart.id);
   })();
 }

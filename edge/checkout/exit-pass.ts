@@ -57,7 +57,13 @@ export function issueExitPass(db: Db, key: Buffer, saleId: string, now: number):
 
 export type ExitCheck =
   | { valid: true; saleId: string; receiptNo: string; itemCount: number; totalFen: number }
-  | { valid: false; reason: 'FORGED' | 'EXPIRED' | 'ALREADY_USED' | 'NOT_A_PASS'; checkedAt?: number };
+  | {
+      valid: false;
+      reason: 'FORGED' | 'EXPIRED' | 'ALREADY_USED' | 'NOT_A_PASS';
+      checkedAt?: number;
+      /** an authentic pass already used: its sale (an audit may still be in progress) */
+      saleId?: string;
+    };
 
 /** Checks a scanned pass; a valid one is marked used in the same transaction. */
 export function checkExitPass(db: Db, key: Buffer, payload: string, staffId: string, now: number): ExitCheck {
@@ -74,7 +80,7 @@ export function checkExitPass(db: Db, key: Buffer, payload: string, staffId: str
         .prepare('SELECT checked_at FROM exit_pass_checks WHERE sale_id = ?')
         .pluck()
         .get(saleId) as number | undefined;
-      if (used !== undefined) return { valid: false, reason: 'ALREADY_USED', checkedAt: used };
+      if (used !== undefined) return { valid: false, reason: 'ALREADY_USED', checkedAt: used, saleId };
       const s = sale(db, saleId);
       if (!s) return { valid: false, reason: 'FORGED' };
       db.prepare('INSERT INTO exit_pass_checks (sale_id, checked_at, checked_by) VALUES (?, ?, ?)').run(

@@ -8,6 +8,7 @@ import { appendOutbox } from '../db/outbox.js';
 import { DomainError } from '../errors.js';
 import { localIsoDate } from '../local-day.js';
 import { movePoints, pointsEarned } from '../members/members.js';
+import { type AuditPolicy, decideAudit } from './exit-audit.js';
 import { type Quote, quoteCart } from './quote.js';
 
 export interface CheckoutContext {
@@ -17,6 +18,8 @@ export interface CheckoutContext {
   loyalty: { pointsPerYuan: number; fenPerPoint: number; offlineSpendCapPerDay?: number };
   /** false while the store's link to HQ is down: points spending falls under the offline cap */
   hqOnline?: boolean;
+  /** scan & go sales get their exit-audit decision as they complete */
+  exitAudit?: AuditPolicy;
 }
 
 export interface SaleResult {
@@ -67,9 +70,10 @@ export function completeSale(db: Db, cartId: string, ctx: CheckoutContext, quote
     (db.prepare('SELECT count(*) FROM sales WHERE receipt_no LIKE ?').pluck().get(`R${date}-%`) as number) +
     1;
   const receiptNo = `R${date}-${String(n).padStart(5, '0')}`;
-  const cart = db.prepare('SELECT channel, kiosk_id FROM carts WHERE id = ?').get(cartId) as {
+  const cart = db.prepare('SELECT channel, kiosk_id, handed_off_at FROM carts WHERE id = ?').get(cartId) as {
     channel: string;
     kiosk_id: string | null;
+    handed_off_at: number | null;
   };
 
   const pointsPaidFen = approved.filter((p) => p.kind === 'points').reduce((a, p) => a + p.amountFen, 0);
@@ -213,5 +217,19 @@ export function completeSale(db: Db, cartId: string, ctx: CheckoutContext, quote
     },
     ctx.now,
   );
+  // scan & go: scanned on the shopper's phone, paid there or at a kiosk that took the cart over
+  if (ctx.exitAudit && (cart.channel === 'phone' || cart.handed_off_at !== null))
+    decideAudit(
+      db,
+      {
+        saleId,
+        cartId,
+        memberId: quote.memberId,
+        totalFen: quote.totalFen,
+        lineCount: quote.lines.length,
+        now: ctx.now,
+      },
+      ctx.exitAudit,
+    );
   return { saleId, receiptNo, quote: { ...quote, status: 'paid', saleId }, changeFen, pointsEarned: earned };
 }

@@ -149,7 +149,7 @@ describe('database', () => {
       '0013_peer_keys',
       '0014_offline_spends',
       '0015_housekeeping',
-      '0016_wallet_payments',
+      '0016_scan_and_go',
     ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();

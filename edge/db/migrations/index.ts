@@ -15,7 +15,7 @@ import { m0012ChainCoupons } from './0012_chain_coupons.js';
 import { m0013PeerKeys } from './0013_peer_keys.js';
 import { m0014OfflineSpends } from './0014_offline_spends.js';
 import { m0015Housekeeping } from './0015_housekeeping.js';
-import { m0016WalletPayments } from './0016_wallet_payments.js';
+import { m0016ScanAndGo } from './0016_scan_and_go.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -33,5 +33,5 @@ export const migrations: readonly Migration[] = [
   m0013PeerKeys,
   m0014OfflineSpends,
   m0015Housekeeping,
-  m0016WalletPayments,
+  m0016ScanAndGo,
 ];

@@ -5,6 +5,7 @@
 // points. Member sign-in is the member's own code, kept on their phone.
 
 import { call } from '../shared/api.js';
+import { scanWithCamera } from '../shared/camera-scan.js';
 import { localName as name, t, toggleLocale, translate, yuan } from '../shared/i18n.js';
 import { qrDataUrl } from '../shared/qr.js';
 
@@ -186,61 +187,29 @@ $('member-form').addEventListener('submit', async (e) => {
     $('scan-error').textContent = err.message;
   }
 });
-// ---- camera scanning: the browser's BarcodeDetector where it has one, zxing otherwise ----
+// ---- camera scanning ----
 
 /** The scan in progress: how to end it. */
 let stopScan = null;
 
 async function startScan() {
   $('scan-error').textContent = '';
-  const video = $('camera');
-  let stream;
-  try {
-    stream = await navigator.mediaDevices.getUserMedia({
-      video: { facingMode: 'environment' },
-      audio: false,
-    });
-  } catch {
+  const stop = await scanWithCamera($('camera'), (text) => {
+    stopScan = null;
+    $('scan-stop').classList.add('hidden');
+    $('code').value = text;
+    void lookUp(text);
+  });
+  if (!stop) {
     $('scan-error').textContent = t('noCamera');
     return;
   }
-  video.srcObject = stream;
-  video.classList.remove('hidden');
   $('scan-stop').classList.remove('hidden');
-  await video.play();
-  const reader = 'BarcodeDetector' in window ? null : new window.ZXing.BrowserMultiFormatReader();
-  let live = true;
   stopScan = () => {
-    live = false;
-    reader?.reset();
-    for (const track of stream.getTracks()) track.stop();
-    video.classList.add('hidden');
+    stop();
     $('scan-stop').classList.add('hidden');
     stopScan = null;
   };
-  const found = (text) => {
-    stopScan?.();
-    $('code').value = text;
-    void lookUp(text);
-  };
-  if (!reader) {
-    const detector = new window.BarcodeDetector({
-      formats: ['ean_13', 'ean_8', 'upc_a', 'code_128', 'qr_code'],
-    });
-    const tick = async () => {
-      if (!live) return;
-      const codes = await detector.detect(video).catch(() => []);
-      if (codes[0]) found(codes[0].rawValue);
-      else requestAnimationFrame(tick);
-    };
-    void tick();
-    return;
-  }
-  // zxing reads frames until it finds a code, or until reset() by stopScan
-  reader
-    .decodeOnceFromStream(stream, video)
-    .then((result) => live && found(result.getText()))
-    .catch(() => undefined);
 }
 
 $('scan-start').onclick = () => void startScan();

@@ -166,6 +166,16 @@ function showStorage(hk, memory) {
   );
 }
 
+const pct = (x) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+
+/** Today's exit checks of scan & go sales: how many were audited, found something, recovered. */
+async function loadAudits() {
+  const f = await call('GET', '/staff/exit-audits/figures', { headers: auth() });
+  $('audit-rate').textContent = `${pct(f.auditRate)} (${f.audited}/${f.scanAndGoSales})`;
+  $('hit-rate').textContent = `${pct(f.hitRate)} (${f.hits}/${f.checked})`;
+  $('recovered-fen').textContent = yuan(f.recoveredFen);
+}
+
 async function loadHealth() {
   const res = await fetch('/readyz');
   const body = await res.json();
@@ -213,7 +223,7 @@ function showBoard() {
     },
     live.signal,
   ).catch(signOut);
-  const refresh = () => Promise.all([loadCounts(), loadHealth()]).catch(() => undefined);
+  const refresh = () => Promise.all([loadCounts(), loadHealth(), loadAudits()]).catch(() => undefined);
   void refresh();
   setInterval(refresh, 5000);
   setInterval(loadHeatmap, 60_000);
