@@ -15,7 +15,9 @@ import {
   claimAfterPurchase,
   claimableCampaigns,
   claimCoupon,
+  claimOfferTicket,
   offerAfterPurchase,
+  offerTicket,
   recordOfferShown,
   walletOf,
 } from '../coupons/wallet.js';
@@ -270,14 +272,46 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
       config: { access: 'sale' },
       schema: {
         params: SaleParams,
-        response: { 200: Type.Object({ offer: Type.Union([CampaignSummary, Type.Null()]) }) },
+        response: {
+          200: Type.Object({
+            offer: Type.Union([CampaignSummary, Type.Null()]),
+            // a sale paid without a member: the ticket a phone claims it with later (a QR code)
+            ticket: Type.Union([Type.String(), Type.Null()]),
+          }),
+        },
       },
     },
     async (req) => {
-      const offer = offerAfterPurchase(d.db, req.params.saleId, d.clock());
-      if (offer) recordOfferShown(d.db, req.params.saleId, offer.id, d.clock());
-      return { offer: offer ? campaignSummary(offer) : null };
+      const now = d.clock();
+      const offer = offerAfterPurchase(d.db, req.params.saleId, now);
+      if (offer) recordOfferShown(d.db, req.params.saleId, offer.id, now);
+      const anonymous =
+        d.db.prepare('SELECT member_id FROM sales WHERE id = ?').pluck().get(req.params.saleId) === null;
+      return {
+        offer: offer ? campaignSummary(offer) : null,
+        ticket: offer && anonymous ? offerTicket(d.db, req.params.saleId, offer.id, now) : null,
+      };
     },
+  );
+
+  app.post(
+    '/offers/claim',
+    {
+      config: { access: 'member' },
+      schema: {
+        headers: MemberHeader,
+        body: Type.Object(
+          { ticket: Type.String({ minLength: 1, maxLength: 600 }) },
+          { additionalProperties: false },
+        ),
+        response: { 201: CouponSchema },
+      },
+    },
+    async (req, reply) =>
+      write(req, reply, () => {
+        const memberId = member(req.headers['x-member-code'], req.headers['x-member-session']).id;
+        return { status: 201, body: claimOfferTicket(d.db, req.body.ticket, memberId, d.clock()) };
+      }),
   );
 
   app.post(

@@ -13,8 +13,9 @@ import {
 import type { Db } from '../db/open.js';
 import { DomainError } from '../errors.js';
 
-export type CodeKind = 'coupon' | 'member';
-const PREFIX: Record<CodeKind, string> = { coupon: 'SEC1', member: 'SEM1' };
+/** coupon and member codes; offer: a ticket to claim a sale's post-purchase offer later */
+export type CodeKind = 'coupon' | 'member' | 'offer';
+const PREFIX: Record<CodeKind, string> = { coupon: 'SEC1', member: 'SEM1', offer: 'SEO1' };
 const MAX_CODE = 600;
 
 const b64u = (b: Buffer) => b.toString('base64url');

@@ -51,9 +51,17 @@ function inWindow(c: CouponCampaign, now: number): boolean {
 }
 
 /** Why a member cannot get a coupon of this campaign now, or null if they can. */
-function refusal(db: Db, c: CouponCampaign, memberId: string | null, now: number): string | null {
+/** Why `memberId` cannot get a coupon of `c` now, or null; `laterByAMember`: nobody is
+ * named yet, but whoever claims will be a signed-in member (an offer's QR ticket). */
+function refusal(
+  db: Db,
+  c: CouponCampaign,
+  memberId: string | null,
+  now: number,
+  laterByAMember = false,
+): string | null {
   if (!inWindow(c, now)) return 'campaign is not running';
-  if (c.memberOnly && !memberId) return 'campaign is for members';
+  if (c.memberOnly && !memberId && !laterByAMember) return 'campaign is for members';
   if (c.totalQuota !== undefined) {
     const issued = db
       .prepare('SELECT count(*) FROM coupons WHERE campaign_id = ?')
@@ -161,7 +169,12 @@ export function offerAfterPurchase(db: Db, saleId: string, now: number): CouponC
   const offers = (db.prepare('SELECT definition FROM coupon_campaigns').pluck().all() as string[])
     .map((d) => JSON.parse(d) as CouponCampaign)
     .filter((c) => c.issuance.trigger === 'after_purchase')
-    .filter((c) => qualifyingSpend(db, c, saleId) > 0 && refusal(db, c, sale.member_id, now) === null)
+    // a sale paid without a member is offered what a member claiming it by its QR ticket may get
+    .filter(
+      (c) =>
+        qualifyingSpend(db, c, saleId) > 0 &&
+        refusal(db, c, sale.member_id, now, sale.member_id === null) === null,
+    )
     .filter(
       (c) =>
         !db.prepare('SELECT 1 FROM coupons WHERE campaign_id = ? AND source_sale_id = ?').get(c.id, saleId),
@@ -315,4 +328,45 @@ export function presentCoupon(
       throw new DomainError('conflict', 'COUPON_REDEEMED', 'coupon was already redeemed');
     return w;
   })();
+}
+
+/** How long a shopper who paid without a member has to claim the sale's offer by its QR code. */
+const OFFER_TICKET_MS = 24 * 3_600_000;
+
+/** A ticket for the sale's post-purchase offer, for a shopper who paid without a member:
+ * the result page shows it as a QR code their phone opens, to claim it into their wallet. */
+export function offerTicket(db: Db, saleId: string, campaignId: string, now: number): string {
+  return signCode(db, 'offer', { s: saleId, c: campaignId, e: now + OFFER_TICKET_MS }, now);
+}
+
+/** The member signed in on the phone claims the offer a ticket names: once per sale, only
+ * for a sale paid without a member, while the ticket holds. */
+export function claimOfferTicket(db: Db, ticket: string, memberId: string, now: number): IssuedCoupon {
+  const t = verifyCode(db, ticket, 'offer');
+  if (typeof t.s !== 'string' || typeof t.c !== 'string' || typeof t.e !== 'number')
+    throw new DomainError('invalid', 'CODE_INVALID', 'offer ticket is malformed');
+  if (now > t.e) throw new DomainError('conflict', 'OFFER_EXPIRED', 'this offer has expired');
+  const { s: saleId, c: campaignId } = t;
+  return db
+    .transaction(() => {
+      const c = campaign(db, campaignId);
+      const sale = db.prepare('SELECT member_id FROM sales WHERE id = ?').get(saleId) as
+        | { member_id: string | null }
+        | undefined;
+      if (!sale) throw notFound('sale', saleId);
+      if (sale.member_id && sale.member_id !== memberId)
+        throw new DomainError(
+          'forbidden',
+          'NOT_YOUR_OFFER',
+          "this offer belongs to another member's purchase",
+        );
+      if (qualifyingSpend(db, c, saleId) === 0)
+        throw new DomainError('conflict', 'COUPON_UNAVAILABLE', 'this sale does not qualify');
+      if (db.prepare('SELECT 1 FROM coupons WHERE campaign_id = ? AND source_sale_id = ?').get(c.id, saleId))
+        throw new DomainError('conflict', 'COUPON_ALREADY_CLAIMED', 'this sale already got this coupon');
+      const why = refusal(db, c, memberId, now);
+      if (why) throw new DomainError('conflict', 'COUPON_UNAVAILABLE', why);
+      return issue(db, c, memberId, 'after_purchase', saleId, now);
+    })
+    .immediate();
 }

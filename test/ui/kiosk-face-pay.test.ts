@@ -1,13 +1,15 @@
 // Face pay at the self-checkout kiosk, in Chromium: the kiosk's face-pay device (its
 // simulator on a pty, speaking the device's serial protocol) makes a one-time code for
 // the payment, charged at the payment-code gateway (simulated on loopback). Then the
-// shopper comes back with one carton: the attendant refunds that one line at the kiosk.
+// shopper, who paid without a member, claims the sale's coupon offer on their phone by
+// the QR code on the result screen; then comes back with one carton: the attendant
+// refunds that one line at the kiosk.
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { screenshotDir } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
-import { openKiosk, pageSuite } from './store.js';
+import { openKiosk, pageSuite, readQr } from './store.js';
 
 const MILK = '6922001001036'; // ¥12.90
 const COLA = '6911003001045'; // ¥2.50
@@ -42,6 +44,34 @@ describe('face pay and a partial refund at the kiosk', () => {
     await page.getByRole('heading', { name: '支付成功' }).waitFor({ timeout: 20_000 });
     expect(await page.locator('#paid-total').textContent()).toBe(total);
     const receiptNo = (await page.getByTestId('receipt-no').textContent())!;
+
+    // paid without a member: the dairy offer is a QR code the shopper's phone claims into a wallet
+    const offerQr = page.getByTestId('offer-qr');
+    await offerQr.and(page.locator('[src^="data:"]')).waitFor();
+    expect(await page.getByRole('button', { name: '一键领取' }).isHidden()).toBe(true);
+    const link = await readQr((await offerQr.getAttribute('src'))!);
+    expect(link.startsWith(`${suite.url}/ui/shopper/#offer=SEO1.`)).toBe(true);
+    const supToken = (await api('POST', '/staff/sessions', { staffId: 'sup-1', pin: '5678' }))
+      .token as string;
+    const member = await api('POST', '/staff/members', { name: 'Chen' }, { 'x-staff-token': supToken });
+    const phone = await suite.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+    await phone.goto(link);
+    await phone.getByText('请先登录会员，即可领取购物后赠送的优惠券').waitFor();
+    await phone.getByLabel('会员登录').fill(member.code);
+    await phone.getByRole('button', { name: '确认' }).click();
+    await phone.getByTestId('offer-claimed').filter({ hasText: '乳制品回购券' }).waitFor();
+    const wallet = await api('GET', '/wallet', undefined, { 'x-member-code': member.code });
+    expect(wallet.coupons.map((c: { campaignId: string }) => c.campaignId)).toEqual(['dairy-repurchase']);
+    // the ticket claims once
+    const again = await api(
+      'POST',
+      '/offers/claim',
+      { ticket: link.split('#offer=')[1] },
+      { 'x-member-code': member.code },
+    );
+    expect(again.error.code).toBe('COUPON_ALREADY_CLAIMED');
+    await phone.close();
+
     await page.getByRole('button', { name: '完成' }).click();
     await page.getByText('请扫描第一件商品').waitFor();
 

@@ -163,11 +163,20 @@ async function finished(saleId) {
   const receipt = await call('GET', `/sales/${saleId}/receipt`, { headers: auth() }).catch(() => null);
   $('receipt-no').textContent = receipt?.receipt?.receiptNo ?? saleId.slice(0, 8);
   $('paid-total').textContent = yuan(sale.totalFen);
-  const { offer } = await call('GET', `/sales/${saleId}/offer`, { headers: auth() }).catch(() => ({
+  const { offer, ticket } = await call('GET', `/sales/${saleId}/offer`, { headers: auth() }).catch(() => ({
     offer: null,
+    ticket: null,
   }));
   $('offer').classList.toggle('hidden', !offer);
-  if (offer) {
+  // paid without a member: the offer goes to the shopper's phone by a QR code, claimed there
+  const { url } = ticket ? await shopperLink() : { url: null };
+  $('offer-scan').classList.toggle('hidden', !(ticket && url));
+  $('offer-claim').classList.toggle('hidden', Boolean(ticket && url));
+  if (ticket && url) {
+    $('offer-name').textContent = name(offer.name);
+    $('offer-qr').src = qrDataUrl(`${url}#offer=${ticket}`, 4, 2);
+    $('offer-qr').alt = `${t('offerScanHint')}: ${name(offer.name)}`;
+  } else if (offer) {
     $('offer-name').textContent = name(offer.name);
     $('offer-claim').disabled = false;
     $('offer-claim').onclick = async () => {

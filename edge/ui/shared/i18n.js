@@ -4,6 +4,8 @@
 const TEXT = {
   'zh-CN': {
     exitCheck: '出口核查',
+    offerScanHint: '用手机扫码，领取到您的会员卡包',
+    offerSignIn: '请先登录会员，即可领取购物后赠送的优惠券',
     scanExitPass: '扫描出门凭证',
     checkPass: '核验',
     passValid: '凭证有效',
@@ -176,6 +178,8 @@ const TEXT = {
   },
   en: {
     exitCheck: 'Exit check',
+    offerScanHint: 'Scan with your phone to put it in your member wallet',
+    offerSignIn: 'Sign in as a member to claim the coupon from your purchase',
     scanExitPass: 'Scan the exit pass',
     checkPass: 'Check',
     passValid: 'Pass valid',

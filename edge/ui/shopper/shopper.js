@@ -183,6 +183,7 @@ $('member-form').addEventListener('submit', async (e) => {
     $('member-code').value = '';
     showMember();
     if (cart) await call('POST', `/carts/${cart.cartId}/member`, { body: { code }, headers: cartHeaders() });
+    await claimOffer();
   } catch (err) {
     $('scan-error').textContent = err.message;
   }
@@ -356,6 +357,31 @@ function showMember() {
   $('member-state').classList.toggle('hidden', !member);
 }
 
+// ---- a post-purchase offer from a kiosk's result screen (paid without a member) ----
+
+let offerTicket = location.hash.startsWith('#offer=') ? location.hash.slice('#offer='.length) : null;
+
+async function claimOffer() {
+  if (!offerTicket) return;
+  if (!member) {
+    $('scan-error').textContent = t('offerSignIn');
+    return;
+  }
+  try {
+    const c = await call('POST', '/offers/claim', {
+      body: { ticket: offerTicket },
+      headers: memberHeaders(),
+    });
+    $('offer-claimed').textContent = `${t('claimed')}: ${name(c.name)}`;
+    offerTicket = null;
+    history.replaceState(null, '', location.pathname);
+    tab('wallet');
+  } catch (err) {
+    $('scan-error').textContent = err.message;
+  }
+}
+
 translate();
 showMember();
 tab('scan');
+void claimOffer();
