@@ -101,37 +101,52 @@ export class SerialFacePay extends SerialDevice implements FacePay {
   }
 
   private onLine(line: string): void {
-    if (line.length > MAX_LINE) {
+    const a = parseFaceAnswer(line);
+    if (!a) {
       this.badFrames++;
       return;
     }
-    let m: unknown;
-    try {
-      m = JSON.parse(line);
-    } catch {
-      this.badFrames++;
-      return;
-    }
-    if (!m || typeof m !== 'object') {
-      this.badFrames++;
-      return;
-    }
-    const {
-      id,
-      return_code: returnCode,
-      face_code: faceCode,
-      return_msg: message,
-      model,
-    } = m as Record<string, unknown>;
     const p = this.pending;
-    if (!p || id !== p.id || typeof returnCode !== 'string') return; // late, or not ours
+    if (!p || a.id !== p.id) return; // late, or not ours
     this.pending = null;
     clearTimeout(p.timer);
-    if (typeof model === 'string') this.model = model.slice(0, 64);
-    p.resolve({
-      returnCode: returnCode.slice(0, 32),
-      faceCode: typeof faceCode === 'string' && FACE_CODE.test(faceCode) ? faceCode : null,
-      message: typeof message === 'string' ? message.slice(0, 200) : null,
-    });
+    if (a.model) this.model = a.model;
+    p.resolve(a);
   }
+}
+
+export interface FaceAnswer {
+  id: number;
+  returnCode: string;
+  faceCode: string | null;
+  message: string | null;
+  model: string | null;
+}
+
+/** One line from the device as an answer, or null for a bad frame. Only these fields are
+ * ever taken from it; anything else the line holds is dropped here. */
+export function parseFaceAnswer(line: string): FaceAnswer | null {
+  if (line.length > MAX_LINE) return null;
+  let m: unknown;
+  try {
+    m = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  if (!m || typeof m !== 'object' || Array.isArray(m)) return null;
+  const {
+    id,
+    return_code: returnCode,
+    face_code: faceCode,
+    return_msg: message,
+    model,
+  } = m as Record<string, unknown>;
+  if (!Number.isSafeInteger(id) || typeof returnCode !== 'string') return null;
+  return {
+    id: id as number,
+    returnCode: returnCode.slice(0, 32),
+    faceCode: typeof faceCode === 'string' && FACE_CODE.test(faceCode) ? faceCode : null,
+    message: typeof message === 'string' ? message.slice(0, 200) : null,
+    model: typeof model === 'string' ? model.slice(0, 64) : null,
+  };
 }

@@ -283,10 +283,11 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
     },
     async (req) => {
       const now = d.clock();
-      const offer = offerAfterPurchase(d.db, req.params.saleId, now);
-      if (offer) recordOfferShown(d.db, req.params.saleId, offer.id, now);
+      // paid without a member: what a member may claim with the offer's QR ticket
       const anonymous =
         d.db.prepare('SELECT member_id FROM sales WHERE id = ?').pluck().get(req.params.saleId) === null;
+      const offer = offerAfterPurchase(d.db, req.params.saleId, now, anonymous);
+      if (offer) recordOfferShown(d.db, req.params.saleId, offer.id, now);
       return {
         offer: offer ? campaignSummary(offer) : null,
         ticket: offer && anonymous ? offerTicket(d.db, req.params.saleId, offer.id, now) : null,

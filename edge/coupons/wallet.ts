@@ -161,7 +161,13 @@ function qualifyingSpend(db: Db, c: CouponCampaign, saleId: string): number {
 
 /** The coupon to offer on the result page after a sale: the post-purchase campaign the
  * sale qualifies for with the largest face value, that this member can still get. */
-export function offerAfterPurchase(db: Db, saleId: string, now: number): CouponCampaign | null {
+export function offerAfterPurchase(
+  db: Db,
+  saleId: string,
+  now: number,
+  /** a sale paid without a member, to be claimed by a member with the offer's QR ticket */
+  byTicket = false,
+): CouponCampaign | null {
   const sale = db.prepare('SELECT member_id FROM sales WHERE id = ?').get(saleId) as
     | { member_id: string | null }
     | undefined;
@@ -169,11 +175,10 @@ export function offerAfterPurchase(db: Db, saleId: string, now: number): CouponC
   const offers = (db.prepare('SELECT definition FROM coupon_campaigns').pluck().all() as string[])
     .map((d) => JSON.parse(d) as CouponCampaign)
     .filter((c) => c.issuance.trigger === 'after_purchase')
-    // a sale paid without a member is offered what a member claiming it by its QR ticket may get
     .filter(
       (c) =>
         qualifyingSpend(db, c, saleId) > 0 &&
-        refusal(db, c, sale.member_id, now, sale.member_id === null) === null,
+        refusal(db, c, sale.member_id, now, byTicket && sale.member_id === null) === null,
     )
     .filter(
       (c) =>

@@ -61,7 +61,12 @@ interface WalletRow {
   detail: string | null;
 }
 
+/** Refused notifications make the store ask about its open orders at most this often. */
+const ASK_ALL_MS = 2000;
+
 export class WalletPayments {
+  private askedAllAt = 0;
+
   constructor(private readonly o: WalletPaymentsOptions) {}
 
   get providerId(): string {
@@ -185,7 +190,14 @@ export class WalletPayments {
       t = this.o.gateway.openNotification(headers, body);
     } catch (e) {
       if (!(e instanceof NotificationRefused)) throw e;
-      const asked = this.o.payments.askAll(this.o.gateway.id);
+      // at most once per ASK_ALL_MS: a flood of forged notifications must not become a
+      // flood of queries at the gateway
+      const now = Date.now();
+      let asked = 0;
+      if (now - this.askedAllAt >= ASK_ALL_MS) {
+        this.askedAllAt = now;
+        asked = this.o.payments.askAll(this.o.gateway.id);
+      }
       this.o.log.warn({ err: e.message, asked }, 'wallet notification refused; asking the gateway instead');
       throw new DomainError('forbidden', 'NOTIFICATION_REFUSED', e.message);
     }

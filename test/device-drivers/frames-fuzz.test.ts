@@ -2,6 +2,7 @@
 // never hang, and keep bounded buffers.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { parseFaceAnswer } from '../../device-drivers/facepay/serial-face-pay.js';
 import { FrameError, FrameReader, MAX_FRAME } from '../../device-drivers/payment/nexo/framing.js';
 import { asRequest, asResponse } from '../../device-drivers/payment/nexo/messages.js';
 import { decodeStatus, isStatusByte } from '../../device-drivers/printer/escpos.js';
@@ -30,6 +31,30 @@ describe('device frame parsers on arbitrary bytes', () => {
         expect(pending).toBeLessThanOrEqual(MAX_FRAME + 4 + 4096);
       }),
       { numRuns: 300, seed: 4 },
+    );
+  });
+
+  it('face-pay answers: any line is an answer of known fields only, or a bad frame', () => {
+    const line = fc.oneof(
+      fc.string({ maxLength: 5000 }),
+      fc.jsonValue().map((v) => JSON.stringify(v)),
+      fc
+        .record({
+          id: fc.oneof(fc.integer(), fc.string()),
+          return_code: fc.oneof(fc.string(), fc.integer()),
+          face_code: fc.oneof(fc.string(), fc.stringMatching(/^1[0-5]\d{16}$/)),
+          face_image: fc.string(),
+        })
+        .map((v) => JSON.stringify(v)),
+    );
+    fc.assert(
+      fc.property(line, (l) => {
+        const a = parseFaceAnswer(l);
+        if (!a) return;
+        expect(Object.keys(a).sort()).toEqual(['faceCode', 'id', 'message', 'model', 'returnCode']);
+        if (a.faceCode !== null) expect(a.faceCode).toMatch(/^1[0-5]\d{16}$/);
+      }),
+      { numRuns: 500, seed: 16 },
     );
   });
 

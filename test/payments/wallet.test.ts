@@ -2,7 +2,7 @@
 // the store's notification endpoint is a real HTTP server in front of WalletPayments.
 import { createServer, type Server } from 'node:http';
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { listenLoopback } from '../../device-drivers/core/sim-io.js';
 import { WalletGateway } from '../../device-drivers/payment/wallet/gateway.js';
 import {
@@ -219,7 +219,7 @@ describe('paying on the phone (JSAPI)', () => {
   });
 
   it('a forged notification is refused, the gateway is asked instead, and nothing is sold', async () => {
-    const { db, sim, wallet, refusals } = await rig();
+    const { db, sim, wallet, refusals, payments } = await rig();
     const cart = phoneCart(db);
     const order = await wallet.open(cart);
     const before = sim.queries.get(order.reference) ?? 0;
@@ -230,6 +230,12 @@ describe('paying on the phone (JSAPI)', () => {
     );
     expect(sales(db, cart)).toBe(0);
     expect(getCart(db, cart).status).toBe('paying');
+    // a flood of forged notifications is not a flood of queries at the gateway: the open
+    // orders are asked about at most once in two seconds
+    const askAll = vi.spyOn(payments, 'askAll');
+    for (let i = 0; i < 20; i++) expect(await sim.forge(order.reference)).toBe(401);
+    expect(askAll.mock.calls.length).toBeLessThanOrEqual(1);
+    askAll.mockRestore();
     // the shopper then really pays
     sim.pay(order.payParams);
     await paidSoon(db, cart);
