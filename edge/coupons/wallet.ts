@@ -204,8 +204,16 @@ export function recordOfferShown(db: Db, saleId: string, campaignId: string, now
   })();
 }
 
-/** The shopper takes the offered post-purchase coupon (one tap or a QR on the result page). */
-export function claimAfterPurchase(db: Db, campaignId: string, saleId: string, now: number): IssuedCoupon {
+/** The shopper takes the offered post-purchase coupon: with one tap on the result page
+ * (for the sale's member), or later on their phone by the offer's QR ticket (`claimant`:
+ * the member signed in there, for a sale paid without a member). */
+export function claimAfterPurchase(
+  db: Db,
+  campaignId: string,
+  saleId: string,
+  now: number,
+  claimant?: string,
+): IssuedCoupon {
   return db
     .transaction(() => {
       const c = campaign(db, campaignId);
@@ -213,6 +221,12 @@ export function claimAfterPurchase(db: Db, campaignId: string, saleId: string, n
         | { member_id: string | null }
         | undefined;
       if (!sale) throw notFound('sale', saleId);
+      if (claimant && sale.member_id && sale.member_id !== claimant)
+        throw new DomainError(
+          'forbidden',
+          'NOT_YOUR_OFFER',
+          "this offer belongs to another member's purchase",
+        );
       if (qualifyingSpend(db, c, saleId) === 0)
         throw new DomainError('conflict', 'COUPON_UNAVAILABLE', 'this sale does not qualify');
       if (
@@ -220,9 +234,10 @@ export function claimAfterPurchase(db: Db, campaignId: string, saleId: string, n
       ) {
         throw new DomainError('conflict', 'COUPON_ALREADY_CLAIMED', 'this sale already got this coupon');
       }
-      const why = refusal(db, c, sale.member_id, now);
+      const memberId = claimant ?? sale.member_id;
+      const why = refusal(db, c, memberId, now);
       if (why) throw new DomainError('conflict', 'COUPON_UNAVAILABLE', why);
-      return issue(db, c, sale.member_id, 'after_purchase', saleId, now);
+      return issue(db, c, memberId, 'after_purchase', saleId, now);
     })
     .immediate();
 }
@@ -345,33 +360,11 @@ export function offerTicket(db: Db, saleId: string, campaignId: string, now: num
 }
 
 /** The member signed in on the phone claims the offer a ticket names: once per sale, only
- * for a sale paid without a member, while the ticket holds. */
+ * for a sale paid without a member (or by that member), while the ticket holds. */
 export function claimOfferTicket(db: Db, ticket: string, memberId: string, now: number): IssuedCoupon {
   const t = verifyCode(db, ticket, 'offer');
   if (typeof t.s !== 'string' || typeof t.c !== 'string' || typeof t.e !== 'number')
     throw new DomainError('invalid', 'CODE_INVALID', 'offer ticket is malformed');
   if (now > t.e) throw new DomainError('conflict', 'OFFER_EXPIRED', 'this offer has expired');
-  const { s: saleId, c: campaignId } = t;
-  return db
-    .transaction(() => {
-      const c = campaign(db, campaignId);
-      const sale = db.prepare('SELECT member_id FROM sales WHERE id = ?').get(saleId) as
-        | { member_id: string | null }
-        | undefined;
-      if (!sale) throw notFound('sale', saleId);
-      if (sale.member_id && sale.member_id !== memberId)
-        throw new DomainError(
-          'forbidden',
-          'NOT_YOUR_OFFER',
-          "this offer belongs to another member's purchase",
-        );
-      if (qualifyingSpend(db, c, saleId) === 0)
-        throw new DomainError('conflict', 'COUPON_UNAVAILABLE', 'this sale does not qualify');
-      if (db.prepare('SELECT 1 FROM coupons WHERE campaign_id = ? AND source_sale_id = ?').get(c.id, saleId))
-        throw new DomainError('conflict', 'COUPON_ALREADY_CLAIMED', 'this sale already got this coupon');
-      const why = refusal(db, c, memberId, now);
-      if (why) throw new DomainError('conflict', 'COUPON_UNAVAILABLE', why);
-      return issue(db, c, memberId, 'after_purchase', saleId, now);
-    })
-    .immediate();
+  return claimAfterPurchase(db, t.c, t.s, now, memberId);
 }

@@ -5,6 +5,7 @@
 // are JSON signed with HMAC-SHA256 over the body, both ways; an unsigned or mis-signed
 // answer is treated as no answer.
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { gatewayExchange } from '../http-exchange.js';
 import {
   PaymentLinkError,
   type PaymentOutcome,
@@ -51,24 +52,17 @@ export class PaymentCodeGateway implements PaymentProvider {
 
   private async call(path: string, payload: Record<string, unknown>): Promise<GatewayAnswer> {
     const body = JSON.stringify({ mch_id: this.o.merchantId, ...payload });
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(new URL(path, this.o.baseUrl), {
+    const { res, text } = await gatewayExchange(
+      this.id,
+      new URL(path, this.o.baseUrl),
+      {
         method: 'POST',
         headers: { 'content-type': 'application/json', 'x-signature': sign(this.o.key, body) },
         body,
-        signal: AbortSignal.timeout(this.o.requestTimeoutMs ?? 10_000),
-      });
-      text = await res.text();
-    } catch (e) {
-      const timeout = (e as Error).name === 'TimeoutError';
-      throw new PaymentLinkError(
-        `${this.id}: ${path}: ${(e as Error).message}`,
-        timeout ? 'TIMEOUT' : 'OFFLINE',
-      );
-    }
-    if (res.status >= 500) throw new PaymentLinkError(`${this.id}: ${path}: HTTP ${res.status}`, 'OFFLINE');
+      },
+      this.o.requestTimeoutMs ?? 10_000,
+      path,
+    );
     if (!verify(this.o.key, text, res.headers.get('x-signature')))
       throw new PaymentLinkError(`${this.id}: ${path}: answer signature invalid`, 'BAD_FRAME');
     try {

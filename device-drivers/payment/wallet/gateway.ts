@@ -8,6 +8,7 @@
 // Requests carry the merchant's RSA signature; an answer without a valid gateway
 // signature is treated as no answer at all.
 import type { KeyObject } from 'node:crypto';
+import { gatewayExchange } from '../http-exchange.js';
 import { PaymentLinkError, type PaymentOutcome, type PaymentStatus } from '../provider.js';
 import { decryptResource, type EncryptedResource, nonce, signParts, verifyParts } from './signing.js';
 
@@ -91,10 +92,10 @@ export class WalletGateway {
     const n = nonce();
     const signature = signParts(this.o.merchantKey, [method, path, ts, n, body]);
     const authorization = `WECHATPAY2-SHA256-RSA2048 mchid="${this.o.merchantId}",nonce_str="${n}",signature="${signature}",timestamp="${ts}",serial_no="${this.o.merchantSerial}"`;
-    let res: Response;
-    let text: string;
-    try {
-      res = await fetch(new URL(path.slice(1), this.o.baseUrl), {
+    const { res, text } = await gatewayExchange(
+      this.id,
+      new URL(path.slice(1), this.o.baseUrl),
+      {
         method,
         headers: {
           accept: 'application/json',
@@ -102,17 +103,10 @@ export class WalletGateway {
           ...(payload ? { 'content-type': 'application/json' } : {}),
         },
         ...(payload ? { body } : {}),
-        signal: AbortSignal.timeout(this.o.requestTimeoutMs ?? 10_000),
-      });
-      text = await res.text();
-    } catch (e) {
-      const timeout = (e as Error).name === 'TimeoutError';
-      throw new PaymentLinkError(
-        `${this.id}: ${path}: ${(e as Error).message}`,
-        timeout ? 'TIMEOUT' : 'OFFLINE',
-      );
-    }
-    if (res.status >= 500) throw new PaymentLinkError(`${this.id}: ${path}: HTTP ${res.status}`, 'OFFLINE');
+      },
+      this.o.requestTimeoutMs ?? 10_000,
+      path,
+    );
     const h = (name: string) => res.headers.get(name) ?? '';
     if (
       !verifyParts(

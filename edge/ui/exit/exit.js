@@ -5,10 +5,11 @@
 import { call } from '../shared/api.js';
 import { scanWithCamera } from '../shared/camera-scan.js';
 import { localName as name, t, toggleLocale, translate, yuan } from '../shared/i18n.js';
+import { bindStaffSignIn, staffHeaders, staffToken } from '../shared/staff-session.js';
 
 const $ = (id) => document.getElementById(id);
-const token = () => sessionStorage.getItem('storeedge.staffToken');
-const auth = () => ({ 'x-staff-token': token() });
+const token = staffToken;
+const auth = staffHeaders;
 
 let saleId = null;
 let missing = [];
@@ -77,20 +78,7 @@ async function result(body) {
   return r;
 }
 
-$('signin').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  try {
-    const s = await call('POST', '/staff/sessions', {
-      body: { staffId: $('staffId').value, pin: $('pin').value },
-    });
-    sessionStorage.setItem('storeedge.staffToken', s.token);
-    $('signin-error').classList.add('hidden');
-    $('pin').value = '';
-    showSignedIn();
-  } catch {
-    $('signin-error').classList.remove('hidden');
-  }
-});
+bindStaffSignIn($('signin'), showSignedIn);
 
 $('pass-form').addEventListener('submit', (e) => {
   e.preventDefault();

@@ -3,10 +3,11 @@
 // the sync backlog from /readyz. Numbers and grids only; no camera image exists here.
 import { call, subscribe } from '../shared/api.js';
 import { t, toggleLocale, translate, yuan } from '../shared/i18n.js';
+import { bindStaffSignIn, forgetStaffSession, staffHeaders, staffToken } from '../shared/staff-session.js';
 
 const $ = (id) => document.getElementById(id);
-const token = () => sessionStorage.getItem('storeedge.staffToken');
-const auth = () => ({ 'x-staff-token': token() });
+const token = staffToken;
+const auth = staffHeaders;
 let live = null;
 
 function startOfToday() {
@@ -230,23 +231,11 @@ function showBoard() {
 }
 
 function signOut() {
-  sessionStorage.removeItem('storeedge.staffToken');
+  forgetStaffSession();
   location.reload();
 }
 
-$('signin').addEventListener('submit', async (e) => {
-  e.preventDefault();
-  try {
-    const s = await call('POST', '/staff/sessions', {
-      body: { staffId: $('staffId').value, pin: $('pin').value },
-    });
-    sessionStorage.setItem('storeedge.staffToken', s.token);
-    $('signin-error').classList.add('hidden');
-    showBoard();
-  } catch {
-    $('signin-error').classList.remove('hidden');
-  }
-});
+bindStaffSignIn($('signin'), showBoard);
 $('signout').addEventListener('click', signOut);
 $('lang').addEventListener('click', () => {
   toggleLocale();
