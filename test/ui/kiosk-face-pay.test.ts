@@ -9,7 +9,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { screenshotDir } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
-import { openKiosk, pageSuite, readQr } from './store.js';
+import { attendantFindsSale, openKiosk, pageSuite, readQr } from './store.js';
 
 const MILK = '6922001001036'; // ¥12.90
 const COLA = '6911003001045'; // ¥2.50
@@ -84,12 +84,7 @@ describe('face pay and a partial refund at the kiosk', () => {
     expect(milk.qty).toBe(2);
 
     // the attendant refunds one of the two cartons, by receipt number, at the kiosk
-    await page.getByRole('button', { name: '店员模式' }).click();
-    await page.getByLabel('员工编号').fill('sup-1');
-    await page.getByLabel('密码').fill('5678');
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.getByLabel('退货：小票号').fill(receiptNo);
-    await page.getByRole('button', { name: '查找' }).click();
+    await attendantFindsSale(page, receiptNo);
     await page.getByLabel(/纯牛奶.*\(2\/2\)/).fill('1');
     await page.screenshot({ path: join(screenshotDir(), 'kiosk-partial-refund.png'), fullPage: true });
     await page.getByRole('button', { name: '退所选商品' }).click();

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { withCheckDigit } from '../../edge/catalog/gtin.js';
 import { screenshotDir } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
-import { openKiosk, pageSuite, readQr } from './store.js';
+import { attendantFindsSale, openKiosk, pageSuite, readQr } from './store.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
@@ -113,12 +113,7 @@ describe('self-checkout kiosk page', () => {
       .at(-1)
       .qr[0].split(':')
       .at(-1);
-    await page.getByRole('button', { name: '店员模式' }).click();
-    await page.getByLabel('员工编号').fill('sup-1');
-    await page.getByLabel('密码').fill('5678');
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.getByLabel('退货：小票号').fill(receiptNo);
-    await page.getByRole('button', { name: '查找' }).click();
+    await attendantFindsSale(page, receiptNo);
     await page.getByRole('button', { name: '全额退款' }).click();
     await page.getByText(`已退款 ${total}`).waitFor();
     await shot('kiosk-attendant-refund.png');

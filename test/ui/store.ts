@@ -119,3 +119,13 @@ export async function openKiosk(page: Page, url: string, token = KIOSK_TOKEN): P
   }
   await idle.waitFor();
 }
+
+/** At the kiosk: attendant mode, the supervisor signs in, and finds a sale to refund by its receipt number. */
+export async function attendantFindsSale(page: Page, receiptNo: string): Promise<void> {
+  await page.getByRole('button', { name: '店员模式' }).click();
+  await page.getByLabel('员工编号').fill('sup-1');
+  await page.getByLabel('密码').fill('5678');
+  await page.getByRole('button', { name: '登录' }).click();
+  await page.getByLabel('退货：小票号').fill(receiptNo);
+  await page.getByRole('button', { name: '查找' }).click();
+}
