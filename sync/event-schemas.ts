@@ -121,6 +121,24 @@ export const EVENT_SCHEMAS: Record<string, TSchema> = {
     csrPem: Type.String({ minLength: 100, maxLength: 8192, pattern: '^-----BEGIN CERTIFICATE REQUEST-----' }),
     keySha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
   }),
+  // scan & go exit checks: the decision at payment (every scan & go sale), then the result
+  'exit_audit.decided': Type.Object({
+    saleId: Id,
+    selected: Type.Boolean(),
+    probability: Type.Number({ minimum: 0, maximum: 1 }),
+    signals: Type.Array(Id, { maxItems: 16 }),
+  }),
+  'exit_audit.completed': Type.Object({
+    saleId: Id,
+    probability: Type.Number({ minimum: 0, maximum: 1 }),
+    signals: Type.Array(Id, { maxItems: 16 }),
+    fullCheck: Type.Boolean(),
+    result: Type.Enum(['ok', 'recovered', 'refused']),
+    missing: Type.Array(Type.Object({ gtin: Gtin, qty: Type.Integer({ minimum: 1 }) }), { maxItems: 50 }),
+    recoverySaleId: Nullable(Id),
+    recoveredFen: Fen,
+    at: Ms,
+  }),
   'software.status': Type.Object({
     rollout: Type.Integer({ minimum: 1 }),
     version: Type.String({ minLength: 1, maxLength: 64 }),

@@ -3,8 +3,8 @@
 // risk signals; the shopper sees nothing of it until the exit. An audited pass shows
 // staff N random lines to check (or all). Staff record the result: ok; missing items,
 // added to a recovery sale and paid there; or refused. A partial check that finds a
-// problem turns into a full check. The result goes to HQ as an event, and the audit
-// rate, hit rate and recovered value are figures for the staff dashboard.
+// problem turns into a full check. The decision and the result go to HQ as events, and
+// the audit rate, hit rate and recovered value are figures for the staff dashboard.
 import { randomInt } from 'node:crypto';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
@@ -149,6 +149,16 @@ export function decideAudit(
     JSON.stringify(lines),
     n === o.lineCount ? 1 : 0,
     selected ? 'pending' : 'not_selected',
+    o.now,
+  );
+  // HQ learns of every decision (its audit rate), not only of the checks made
+  appendOutbox(
+    db,
+    {
+      type: 'exit_audit.decided',
+      class: 'state',
+      payload: { saleId: o.saleId, selected, probability, signals },
+    },
     o.now,
   );
 }

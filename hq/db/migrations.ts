@@ -474,4 +474,43 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       );
     `,
   },
+  {
+    version: 11,
+    name: 'exit_audits',
+    sql: `
+      -- scan & go exit checks: every sale's decision (exit_audit.decided), and the checks
+      -- made (exit_audit.completed); events a store sent before HQ knew them are projected here
+      CREATE TABLE exit_audit_decisions (
+        store_id     text    NOT NULL,
+        seq          bigint  NOT NULL,
+        sale_id      text    NOT NULL,
+        selected     boolean NOT NULL,
+        probability  real    NOT NULL,
+        signals      jsonb   NOT NULL,
+        at           bigint  NOT NULL,
+        PRIMARY KEY (store_id, seq)
+      );
+      CREATE TABLE exit_audit_results (
+        store_id       text    NOT NULL,
+        seq            bigint  NOT NULL,
+        sale_id        text    NOT NULL,
+        result         text    NOT NULL,
+        full_check     boolean NOT NULL,
+        recovered_fen  bigint  NOT NULL,
+        missing        jsonb   NOT NULL,
+        at             bigint  NOT NULL,
+        PRIMARY KEY (store_id, seq)
+      );
+      INSERT INTO exit_audit_decisions
+        SELECT store_id, seq, payload->>'saleId', (payload->>'selected')::boolean,
+               (payload->>'probability')::real, payload->'signals', created_at
+          FROM events WHERE type = 'exit_audit.decided'
+        ON CONFLICT DO NOTHING;
+      INSERT INTO exit_audit_results
+        SELECT store_id, seq, payload->>'saleId', payload->>'result', (payload->>'fullCheck')::boolean,
+               (payload->>'recoveredFen')::bigint, payload->'missing', (payload->>'at')::bigint
+          FROM events WHERE type = 'exit_audit.completed'
+        ON CONFLICT DO NOTHING;
+    `,
+  },
 ];

@@ -42,6 +42,14 @@ export interface StoreFigures {
   pointsSpent: number;
   footfall: number;
   conversion: number | null;
+  /** scan & go exit checks: sales decided, audits chosen, checks made, items found */
+  scanAndGoSales: number;
+  audits: number;
+  auditsChecked: number;
+  auditHits: number;
+  recoveredFen: number;
+  auditRate: number | null;
+  hitRate: number | null;
 }
 
 export const ratio = (a: number, b: number, digits = 4): number | null =>
@@ -112,6 +120,14 @@ const QUERIES: Record<string, string> = {
            coalesce(sum(delta) FILTER (WHERE reason IN ('earn', 'refund_earn')), 0) AS points_issued,
            coalesce(-sum(delta) FILTER (WHERE reason IN ('spend', 'refund_spend')), 0) AS points_spent
       FROM points_movements WHERE ${inStores()} AND ${inMs('at')} GROUP BY 1, 2`,
+  auditDecisions: `
+    SELECT store_id, ${msBucket('at')} AS bucket, count(*) AS scan_and_go_sales,
+           count(*) FILTER (WHERE selected) AS audits
+      FROM exit_audit_decisions WHERE ${inStores()} AND ${inMs('at')} GROUP BY 1, 2`,
+  auditResults: `
+    SELECT store_id, ${msBucket('at')} AS bucket, count(*) AS audits_checked,
+           count(*) FILTER (WHERE result = 'recovered') AS audit_hits, sum(recovered_fen) AS recovered_fen
+      FROM exit_audit_results WHERE ${inStores()} AND ${inMs('at')} GROUP BY 1, 2`,
   footfall: `
     WITH layout AS (
       SELECT DISTINCT ON (store_id) store_id, layout FROM store_layouts WHERE ${inStores()}
@@ -171,6 +187,10 @@ function figuresOf(r: Record<string, unknown>): StoreFigures {
   const couponsIssued = n(r.coupons_issued);
   const couponsIssuedRedeemed = n(r.coupons_issued_redeemed);
   const footfall = n(r.footfall);
+  const scanAndGoSales = n(r.scan_and_go_sales);
+  const audits = n(r.audits);
+  const auditsChecked = n(r.audits_checked);
+  const auditHits = n(r.audit_hits);
   return {
     storeId: String(r.store_id),
     bucket: String(r.bucket),
@@ -198,6 +218,13 @@ function figuresOf(r: Record<string, unknown>): StoreFigures {
     pointsSpent: n(r.points_spent),
     footfall,
     conversion: ratio(tickets, footfall),
+    scanAndGoSales,
+    audits,
+    auditsChecked,
+    auditHits,
+    recoveredFen: n(r.recovered_fen),
+    auditRate: ratio(audits, scanAndGoSales),
+    hitRate: ratio(auditHits, auditsChecked),
   };
 }
 
@@ -218,5 +245,8 @@ export const RANKABLE = [
   'pointsSpent',
   'footfall',
   'conversion',
+  'auditRate',
+  'hitRate',
+  'recoveredFen',
 ] as const;
 export type Rankable = (typeof RANKABLE)[number];

@@ -145,6 +145,25 @@ function tables(): Record<string, Table> {
       ['key_sha256', 'text'],
       ['at', 'bigint'],
     ]),
+    auditDecisions: t('exit_audit_decisions', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['sale_id', 'text'],
+      ['selected', 'boolean'],
+      ['probability', 'real'],
+      ['signals', 'jsonb'],
+      ['at', 'bigint'],
+    ]),
+    auditResults: t('exit_audit_results', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['sale_id', 'text'],
+      ['result', 'text'],
+      ['full_check', 'boolean'],
+      ['recovered_fen', 'bigint'],
+      ['missing', 'jsonb'],
+      ['at', 'bigint'],
+    ]),
     software: t('software_status', [
       ['store_id', 'text'],
       ['seq', 'bigint'],
@@ -268,6 +287,28 @@ export function projectionTables(events: WireEvent[]): Table[] {
         break;
       case 'tls.csr':
         t.csrs!.rows.push([...k, p.hostname, p.csrPem, p.keySha256, e.createdAt]);
+        break;
+      case 'exit_audit.decided':
+        // booleans as 1/0: PostgreSQL reads them as boolean, SQLite (the lab) binds no booleans
+        t.auditDecisions!.rows.push([
+          ...k,
+          p.saleId,
+          p.selected ? 1 : 0,
+          p.probability,
+          JSON.stringify(p.signals),
+          e.createdAt,
+        ]);
+        break;
+      case 'exit_audit.completed':
+        t.auditResults!.rows.push([
+          ...k,
+          p.saleId,
+          p.result,
+          p.fullCheck ? 1 : 0,
+          p.recoveredFen,
+          JSON.stringify(p.missing),
+          p.at,
+        ]);
         break;
       case 'software.status':
         t.software!.rows.push([...k, p.rollout, p.version, p.state, p.reason ?? null, e.createdAt]);

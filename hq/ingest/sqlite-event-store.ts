@@ -67,6 +67,10 @@ const SCHEMA = `
     key_sha256 TEXT, at INTEGER, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS software_status (store_id TEXT, seq INTEGER, rollout INTEGER, version TEXT, state TEXT,
     reason TEXT, at INTEGER, PRIMARY KEY (store_id, seq));
+  CREATE TABLE IF NOT EXISTS exit_audit_decisions (store_id TEXT, seq INTEGER, sale_id TEXT, selected INTEGER,
+    probability REAL, signals TEXT, at INTEGER, PRIMARY KEY (store_id, seq));
+  CREATE TABLE IF NOT EXISTS exit_audit_results (store_id TEXT, seq INTEGER, sale_id TEXT, result TEXT,
+    full_check INTEGER, recovered_fen INTEGER, missing TEXT, at INTEGER, PRIMARY KEY (store_id, seq));
 `;
 
 const ADDED_COLUMNS = [

@@ -59,6 +59,9 @@ const FIGURES = {
   pointsSpent: num,
   footfall: num,
   conversion: pct,
+  auditRate: pct,
+  hitRate: pct,
+  recoveredFen: money,
 };
 const figureColumns = (keys) => keys.map((k) => ({ key: k, label: t(k), format: FIGURES[k] ?? num }));
 
@@ -336,6 +339,9 @@ const loadStore = latestOnly(async (stale) => {
         'offersClaimed',
         'pointsIssued',
         'pointsSpent',
+        'auditRate',
+        'hitRate',
+        'recoveredFen',
       ]),
     ],
     hours.rows,

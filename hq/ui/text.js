@@ -135,6 +135,9 @@ const TEXT = {
     pointsSpent: '使用积分',
     footfall: '进店人数',
     conversion: '转化率',
+    auditRate: '出口抽查率',
+    hitRate: '抽查查出率',
+    recoveredFen: '抽查追回金额',
   },
   en: {
     appHq: 'Chain HQ',
@@ -267,6 +270,9 @@ const TEXT = {
     pointsSpent: 'Points spent',
     footfall: 'Footfall',
     conversion: 'Conversion',
+    auditRate: 'Exit audit rate',
+    hitRate: 'Audit hit rate',
+    recoveredFen: 'Recovered at exit checks',
   },
 };
 

@@ -16,6 +16,7 @@ import {
 import { payCash, startPayment } from '../../edge/checkout/tenders.js';
 import type { Db } from '../../edge/db/open.js';
 import { enrollMember } from '../../edge/members/members.js';
+import { payloadProblems } from '../../sync/event-schemas.js';
 import { ctx, demoDb, errorCode, gtinOf, SEED_NOW, scan } from '../helpers/store.js';
 
 const policy = (o: Partial<AuditPolicy> = {}): AuditPolicy => ({
@@ -162,6 +163,16 @@ describe('exit audits', () => {
     expect(events.map((e) => JSON.parse(e))).toEqual([
       expect.objectContaining({ saleId: s.saleId, result: 'recovered', recoveredFen: 250, fullCheck: true }),
     ]);
+    // the decision went too, and every event keeps to the wire contract HQ enforces
+    const rows = db
+      .prepare(`SELECT type, payload FROM outbox WHERE type LIKE 'exit_audit.%' ORDER BY seq`)
+      .all() as {
+      type: string;
+      payload: string;
+    }[];
+    expect(rows.map((r) => r.type)).toEqual(['exit_audit.decided', 'exit_audit.completed']);
+    expect(JSON.parse(rows[0]!.payload)).toMatchObject({ saleId: s.saleId, selected: true, probability: 1 });
+    for (const r of rows) expect(payloadProblems(r.type, JSON.parse(r.payload)), r.type).toEqual([]);
   });
 
   it("the day's figures: audit rate, hit rate, recovered value", () => {

@@ -212,6 +212,30 @@ const EVENTS: WireEvent[] = [
       },
     },
   }),
+  // exit checks of two scan & go sales: S1 audited, a missing item found and paid; S2 not chosen
+  ev('store-a', 'exit_audit.decided', '10:05', {
+    saleId: 'S1',
+    selected: true,
+    probability: 0.2,
+    signals: ['weighed_items', 'first_scan_and_go'],
+  }),
+  ev('store-a', 'exit_audit.completed', '10:07', {
+    saleId: 'S1',
+    probability: 0.2,
+    signals: ['weighed_items', 'first_scan_and_go'],
+    fullCheck: true,
+    result: 'recovered',
+    missing: [{ gtin: `0${A}`, qty: 1 }],
+    recoverySaleId: 'S9',
+    recoveredFen: 250,
+    at: at('10:07'),
+  }),
+  ev('store-a', 'exit_audit.decided', '10:20', {
+    saleId: 'S2',
+    selected: false,
+    probability: 0.05,
+    signals: [],
+  }),
   // store B: no layout; a coupon redeemed and given back by a refund
   ev('store-b', 'coupon.issued', '10:00', {
     couponId: 'C9',
@@ -321,6 +345,13 @@ describe('HQ figures on a hand-computed fixture', () => {
       pointsSpent: 500,
       footfall: 8, // door 5 + 3; the aisle line is not an entrance
       conversion: 0.375, // 3 tickets / 8 entries
+      scanAndGoSales: 2, // S1 and S2 had their exit-audit decision
+      audits: 1, // S1
+      auditsChecked: 1,
+      auditHits: 1, // an item not scanned found in S1's bag
+      recoveredFen: 250,
+      auditRate: 0.5,
+      hitRate: 1,
     });
     // store B: no layout sent, so its one line counts as an entrance; the coupon given back
     expect(b).toMatchObject({
