@@ -103,6 +103,32 @@ export function refundSale(
         amountFen,
         pays.map((p) => p.amount_fen),
       );
+      // no tender gives back more than it took over all the sale's refunds: a share that
+      // rounding pushed past what is left of its tender moves to a tender with room (a
+      // wallet gateway refuses a refund beyond its order)
+      const given = new Map<string, number>();
+      for (const json of db
+        .prepare('SELECT tenders FROM refunds WHERE sale_id = ?')
+        .pluck()
+        .all(saleId) as string[])
+        for (const t of JSON.parse(json) as { reference: string; amountFen: number }[])
+          given.set(t.reference, (given.get(t.reference) ?? 0) + t.amountFen);
+      const room = pays.map((p) => p.amount_fen - (given.get(p.reference) ?? 0));
+      let excess = 0;
+      shares.forEach((v, i) => {
+        const over = v - Math.max(0, room[i]!);
+        if (over > 0) {
+          shares[i] = v - over;
+          excess += over;
+        }
+      });
+      for (let i = 0; i < shares.length && excess > 0; i++) {
+        const take = Math.min(excess, room[i]! - shares[i]!);
+        if (take > 0) {
+          shares[i] = shares[i]! + take;
+          excess -= take;
+        }
+      }
       const tenders = pays
         .map((p, i) => ({ kind: p.kind, amountFen: shares[i]!, reference: p.reference }))
         .filter((t) => t.amountFen > 0);

@@ -341,6 +341,49 @@ describe('paying on the phone (JSAPI)', () => {
     sim.offline = false;
   });
 
+  it('refunds unit by unit over a split tender never ask the wallet for more than it paid', async () => {
+    const { db, sim, wallet, refunds } = await rig();
+    const cart = createCart(db, { channel: 'phone', now: Date.now() });
+    for (let i = 0; i < 3; i++)
+      addScan(db, cart.id, { scan: scan(gtinOf(db, 'Cola 330ml')), now: Date.now() });
+    const q = startPayment(db, cart.id, now());
+    // a third in cash at a till, the rest on the phone
+    const cash = Math.round(q.totalFen / 3);
+    payCash(db, cart.id, cash, now());
+    const o = await wallet.open(cart.id);
+    expect(o.amountFen).toBe(q.totalFen - cash);
+    sim.pay(o.payParams);
+    await paidSoon(db, cart.id);
+    const saleId = db.prepare('SELECT id FROM sales WHERE cart_id = ?').pluck().get(cart.id) as string;
+    const staff = { id: 'sup-1', name: 'Wang', role: 'supervisor' as const };
+    const qty = db
+      .prepare('SELECT qty FROM sale_lines WHERE sale_id = ? AND line_no = 1')
+      .pluck()
+      .get(saleId) as number;
+    expect(qty).toBe(3);
+    for (let i = 0; i < 3; i++)
+      refundSale(db, saleId, {
+        lines: [{ lineNo: 1, qty: 1 }],
+        staff,
+        reason: 'one can back',
+        now: Date.now(),
+        fenPerPoint: 1,
+      });
+    refunds.kick();
+    await waitFor('the refunds final', () => (refunds.open() === 0 ? true : undefined), 8000);
+    expect(db.prepare(`SELECT DISTINCT status FROM provider_refunds`).pluck().all()).toEqual(['success']);
+    expect(sim.refunded()).toEqual(new Map([[o.reference, o.amountFen]]));
+    const back = (db.prepare('SELECT tenders FROM refunds WHERE sale_id = ?').pluck().all(saleId) as string[])
+      .flatMap((t) => JSON.parse(t) as { kind: string; amountFen: number }[])
+      .reduce((m, t) => m.set(t.kind, (m.get(t.kind) ?? 0) + t.amountFen), new Map<string, number>());
+    expect(back).toEqual(
+      new Map([
+        ['cash', cash],
+        ['wallet', o.amountFen],
+      ]),
+    );
+  });
+
   it('a refund of one line goes back through the gateway and is asked about until final', async () => {
     const { db, sim, wallet, refunds } = await rig();
     const cart = phoneCart(db, ['Cola 330ml', 'Cola 330ml']);
