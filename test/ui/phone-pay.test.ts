@@ -166,6 +166,59 @@ describe('paying on the phone', () => {
     await phone.close();
   });
 
+  it("inside the wallet's own browser: the page pays through WeixinJSBridge, and a cancel there closes the order", async () => {
+    // what the WeChat client puts in its web view, standing in here: it hands the pay
+    // parameters to the wallet (the simulated gateway's wallet side) and answers as WeChat does
+    const bridged = async (answer: 'ok' | 'cancel') => {
+      const phone = await suite.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true });
+      await phone.addInitScript((a) => {
+        (globalThis as unknown as Record<string, unknown>).WeixinJSBridge = {
+          invoke(name: string, params: Record<string, unknown>, cb: (r: { err_msg: string }) => void) {
+            (globalThis as unknown as Record<string, unknown>).bridgeCalls = [name, params];
+            if (a === 'cancel') return cb({ err_msg: 'get_brand_wcpay_request:cancel' });
+            void fetch('/api/v1/demo/wallet/pay', {
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify(params),
+            }).then(() => cb({ err_msg: 'get_brand_wcpay_request:ok' }));
+          },
+        };
+      }, answer);
+      await phone.goto(`${suite.url}/ui/shopper/`);
+      await phone.getByLabel('输入商品条码').fill(MILK);
+      await phone.getByRole('button', { name: '查询' }).last().click();
+      await phone.getByRole('button', { name: '加入购物车' }).click();
+      await phone.getByTestId('cart-count').filter({ hasText: '(1)' }).waitFor();
+      await phone.locator('[data-tab="cart"]').click();
+      await phone.getByRole('button', { name: '在手机上付款' }).click();
+      return phone;
+    };
+    const paying = await bridged('ok');
+    await paying
+      .getByTestId('paid-receipt')
+      .filter({ hasText: /^R\d{8}-\d{5}$/ })
+      .waitFor({ timeout: 20_000 });
+    const [name, params] = (await paying.evaluate(
+      () => (globalThis as unknown as Record<string, unknown>).bridgeCalls,
+    )) as [string, Record<string, string>];
+    expect(name).toBe('getBrandWCPayRequest');
+    expect(Object.keys(params).sort()).toEqual([
+      'appId',
+      'nonceStr',
+      'package',
+      'paySign',
+      'signType',
+      'timeStamp',
+    ]);
+    expect(await paying.getByRole('dialog').count()).toBe(0); // no simulated sheet: the bridge paid
+    await paying.close();
+
+    const cancelling = await bridged('cancel');
+    await cancelling.getByText('付款未完成，购物车可继续使用').waitFor();
+    expect(wallet.sim.latestOrder()?.state).toBe('CLOSED');
+    await cancelling.close();
+  });
+
   it('the gateway out of reach: the phone is told to pay at a kiosk and shown its cart code', async () => {
     const phone = await phoneWithMilk();
     wallet.sim.offline = true;
