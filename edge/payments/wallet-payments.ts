@@ -104,7 +104,8 @@ export class WalletPayments {
       });
     } catch (e) {
       // no prepay_id reached the phone, so the order (if the gateway made one) cannot be
-      // paid: the payment is declined here and the order closed when the gateway is back
+      // paid: the payment is declined here; one try closes the order, and an order the
+      // gateway never hears about again expires at its time_expire
       const reason = e instanceof WalletRefusal ? e.code : e instanceof PaymentLinkError ? e.code : 'ERROR';
       settleProviderPayment(
         db,
@@ -182,8 +183,8 @@ export class WalletPayments {
     return this.answer(cartId);
   }
 
-  /** A payment notification as it came (raw body, headers). Refused unless the gateway
-   * signed it; then the open orders are asked about, whatever it claimed. */
+  /** A payment notification as it came (raw body, headers). One the gateway did not sign
+   * (or stale, or not decrypting) is refused, and the open orders are asked about instead. */
   async notify(headers: Record<string, string | string[] | undefined>, body: string): Promise<void> {
     let t: ReturnType<WalletGateway['openNotification']>;
     try {
