@@ -7,7 +7,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import {
   existsSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -15,7 +14,6 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
@@ -27,6 +25,7 @@ import { startDaemon } from '../helpers/daemon.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 import { dpkgInstall, notifySocket, sh, throwawayRoot } from '../helpers/release.js';
 import { Supervisor, unitRestartPolicy } from '../helpers/supervisor.js';
+import { tempDir } from '../helpers/temp.js';
 
 const UNIT = '/usr/lib/systemd/system/storeedge.service';
 let out: string;
@@ -34,7 +33,7 @@ let release: Release;
 let root: string;
 
 beforeAll(async () => {
-  out = mkdtempSync(join(tmpdir(), 'storeedge-release-'));
+  out = tempDir('storeedge-release-');
   release = await buildRelease({ out, log: () => undefined });
   root = throwawayRoot();
   dpkgInstall(root, release.deb!);
