@@ -1,11 +1,12 @@
 // Kill a busy till with SIGKILL at random moments, many times over, and check after each
 // kill that the database holds only whole business events.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { openDb } from '../../edge/db/open.js';
 import { checkInvariants } from '../helpers/invariants.js';
-import { tempDir } from '../helpers/temp.js';
 
 const ROUNDS = 12;
 
@@ -38,7 +39,7 @@ function runUntilKilled(dbPath: string, seed: number, killAfterMs: number): Prom
 
 describe('crash safety', () => {
   it(`SIGKILL at ${ROUNDS} random points of many sales never leaves a half-written sale`, async () => {
-    const dbPath = join(tempDir('storeedge-crash-'), 'store.db');
+    const dbPath = join(mkdtempSync(join(tmpdir(), 'storeedge-crash-')), 'store.db');
     let reported = 0;
     for (let round = 1; round <= ROUNDS; round++) {
       const killAfter = 30 + Math.floor(Math.random() * 400);

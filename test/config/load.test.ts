@@ -1,10 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, validateConfig } from '../../config/load.js';
-import { tempDir } from '../helpers/temp.js';
 
-const dir = tempDir('storeedge-config-');
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-config-'));
 function file(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);

@@ -1,3 +1,5 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,9 +12,8 @@ import {
 } from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import { type Db, openDb } from '../../edge/db/open.js';
-import { tempDir } from '../helpers/temp.js';
 
-const dir = tempDir('storeedge-db-');
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-db-'));
 let n = 0;
 const freshPath = () => join(dir, `t${n++}.db`);
 

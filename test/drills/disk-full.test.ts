@@ -4,7 +4,8 @@
 // written; when the disk is truly full a sale is refused whole and the database stays
 // consistent; when space returns, selling resumes.
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,10 +13,9 @@ import type { Db } from '../../edge/db/open.js';
 import { BacklogGuard } from '../../sync/backlog.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { cashSale, demoDb, SEED_NOW, sellableCodes } from '../helpers/store.js';
-import { tempDir } from '../helpers/temp.js';
 
 const MB = 1024 * 1024;
-const mnt = tempDir('storeedge-tmpfs-');
+const mnt = mkdtempSync(join(tmpdir(), 'storeedge-tmpfs-'));
 execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=24m', 'tmpfs', mnt]);
 let db: Db | null = null;
 afterAll(() => {

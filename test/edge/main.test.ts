@@ -1,12 +1,12 @@
 // The daemon as an operator runs it: a real process, a config file, signals.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { migrations } from '../../edge/db/migrations/index.js';
 import { runDaemon, startDaemon } from '../helpers/daemon.js';
-import { tempDir } from '../helpers/temp.js';
 
-const dir = tempDir('storeedge-main-');
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-main-'));
 function config(name: string, text: string): string {
   const p = join(dir, name);
   writeFileSync(p, text);

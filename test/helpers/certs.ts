@@ -1,9 +1,9 @@
 // A throwaway PKI for TLS tests, made with the openssl command line: a CA, a server
 // certificate for 127.0.0.1, and a client certificate.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, readdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tempDir } from './temp.js';
 
 export interface TestPki {
   dir: string;
@@ -43,7 +43,7 @@ function issue(dir: string, name: string, subject: string, ext: string): void {
 }
 
 export function makePki(): TestPki {
-  const dir = tempDir('storeedge-pki-');
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-pki-'));
   ssl(
     dir,
     'req',

@@ -2,7 +2,8 @@
 // (ingest workers with HQ's push key, and its API), and real store daemons, each
 // reaching the broker through its own TCP proxy so a test can cut one store off.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import pino from 'pino';
@@ -16,7 +17,6 @@ import { type Broker, startMosquitto } from './mosquitto.js';
 import { waitFor } from './ports.js';
 import { type Postgres, startPostgres } from './postgres.js';
 import { startProxy, type Proxy as TcpProxy } from './proxy.js';
-import { tempDir } from './temp.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in end-to-end tests
 type J = any;
@@ -71,7 +71,7 @@ export interface TestHq {
 export async function startHq(
   o: { workers?: number; rolloutTickMs?: number; extraYaml?: string } = {},
 ): Promise<TestHq> {
-  const dir = tempDir('storeedge-hq-');
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-hq-'));
   const [pg, broker] = await Promise.all([startPostgres(), startMosquitto()]);
   const pushKey = generateKeyPairSync('ed25519');
   writeFileSync(join(dir, 'hq.key.pem'), pushKey.privateKey.export({ type: 'pkcs8', format: 'pem' }));
@@ -123,7 +123,7 @@ export async function startChain(
   ids: string[],
   o: { hqRequestTimeoutMs?: number; offlineCap?: number } = {},
 ): Promise<Chain> {
-  const dir = tempDir('storeedge-chain-');
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-chain-'));
   const base = await startHq();
   const { pg, broker, hq, pushKey } = base;
   const proxies: Record<string, TcpProxy> = {};

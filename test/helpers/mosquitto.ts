@@ -1,11 +1,11 @@
 // A real mosquitto broker on a free loopback port, for suites that talk MQTT. It
 // throws (the suite fails) when mosquitto is missing: tests never skip a real part.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from './ports.js';
-import { tempDir } from './temp.js';
 
 const BIN = ['/usr/sbin/mosquitto', '/usr/bin/mosquitto'].find((p) => existsSync(p));
 
@@ -20,7 +20,7 @@ export interface Broker {
 
 export async function startMosquitto(extraConf = ''): Promise<Broker> {
   if (!BIN) throw new Error('mosquitto is not installed: run test/setup/system-deps.sh');
-  const dir = tempDir('storeedge-mqtt-');
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-mqtt-'));
   const port = await freePort();
   const conf = join(dir, 'mosquitto.conf');
   writeFileSync(

@@ -5,12 +5,12 @@
 // suite fails) when pebble is missing: tests never skip a real part.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makePki } from './certs.js';
 import { freePort, waitFor } from './ports.js';
-import { tempDir } from './temp.js';
 
 export interface Pebble {
   /** the ACME directory URL */
@@ -56,7 +56,7 @@ function get(url: string, agent: Agent): Promise<{ status: number; body: string 
 export async function startPebble(opts: { validitySeconds?: number } = {}): Promise<Pebble> {
   if (!existsSync(BIN) || !existsSync(DNS_BIN))
     throw new Error('pebble is not installed: run test/setup/system-deps.sh');
-  const dir = tempDir('storeedge-pebble-');
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-pebble-'));
   const pki = makePki();
   const [acmePort, mgmtPort, dnsPort, dnsMgmtPort] = [
     await freePort(),

@@ -3,11 +3,11 @@
 // user when the tests run as root (PostgreSQL refuses to run as root). It throws (the
 // suite fails) when PostgreSQL is missing: tests never skip a real part.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, waitFor } from './ports.js';
-import { tempDir } from './temp.js';
 
 const BIN = (() => {
   const root = '/usr/lib/postgresql';
@@ -38,7 +38,7 @@ function runAs(): { uid: number; gid: number } | null {
 export async function startPostgres(): Promise<Postgres> {
   if (!BIN) throw new Error('PostgreSQL is not installed: run test/setup/system-deps.sh');
   const bin = BIN;
-  const dir = tempDir('storeedge-pg-');
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-pg-'));
   const user = runAs();
   if (user) chownSync(dir, user.uid, user.gid);
   const data = join(dir, 'data');

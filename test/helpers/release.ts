@@ -4,10 +4,18 @@
 // $DPKG_ROOT set and touch nothing outside it).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './ports.js';
-import { tempDir } from './temp.js';
 
 export function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', env: { ...process.env, ...env } });
@@ -17,7 +25,7 @@ export function sh(cmd: string, args: string[], env: NodeJS.ProcessEnv = {}): st
 
 /** A fresh root with an empty dpkg database, this machine's users and groups, and systemd's units. */
 export function throwawayRoot(): string {
-  const root = tempDir('storeedge-root-');
+  const root = mkdtempSync(join(tmpdir(), 'storeedge-root-'));
   for (const d of [
     'var/lib/dpkg/info',
     'var/lib/dpkg/updates',

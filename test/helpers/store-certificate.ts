@@ -2,13 +2,13 @@
 // HQ's ACME client (acme-client) orders it from pebble through a DNS-01 challenge in
 // pebble's test DNS. The files are what a store's tls.certFile / keyFile / trustedRootsFile
 // name; the SPKI hash is what Chromium is told to trust, as a phone trusts a public CA.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { csrFor, keyPem, newKey } from '../../edge/tls/keys.js';
 import { AcmeIssuer } from '../../hq/certificates/acme.js';
 import { ChalltestsrvDns, type DnsProvider } from '../../hq/certificates/dns.js';
 import type { Pebble } from './pebble.js';
-import { tempDir } from './temp.js';
 
 /** HQ's ACME client against this pebble, with a fresh account; DNS-01 through pebble's test DNS unless told otherwise. */
 export function pebbleIssuer(
@@ -18,7 +18,7 @@ export function pebbleIssuer(
   return new AcmeIssuer({
     directoryUrl: pebble.directoryUrl,
     contact: 'mailto:ops@example.test',
-    dir: tempDir('storeedge-acme-'),
+    dir: mkdtempSync(join(tmpdir(), 'storeedge-acme-')),
     caFile: pebble.apiCaFile,
     dns,
   });
@@ -37,7 +37,7 @@ export async function issueStoreCertificate(
   pebble: Pebble,
   hostname: string,
 ): Promise<StoreCertificateFiles> {
-  const dir = tempDir('storeedge-cert-');
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-cert-'));
   const key = newKey();
   const chain = await pebbleIssuer(pebble).issue(await csrFor(hostname, key), hostname);
   const files = {

@@ -1,10 +1,10 @@
 // A wallet gateway simulator in the test process, as the real gateway is outside the
 // store: its keys written where the daemon's config points, and the config lines.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newRsaKeyPair } from '../../device-drivers/payment/wallet/signing.js';
 import { WalletGatewaySimulator } from '../../device-drivers/payment/wallet/simulator.js';
-import { tempDir } from './temp.js';
 
 export const WALLET_APP_ID = 'wxpagetest0000001';
 export const WALLET_MCH_ID = '1900000109';
@@ -20,7 +20,7 @@ export interface WalletRig {
 export async function startWalletGateway(
   o: { retryScale?: number; simulatedWallet?: boolean } = {},
 ): Promise<WalletRig> {
-  const dir = tempDir('storeedge-wallet-');
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-wallet-'));
   const merchant = newRsaKeyPair();
   const sim = new WalletGatewaySimulator({
     appId: WALLET_APP_ID,

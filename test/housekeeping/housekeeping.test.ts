@@ -1,7 +1,8 @@
 // Housekeeping's pruning steps and its part, on a demo database: what goes, what stays
 // (nothing unsent, nothing inside its window, nothing money is still waiting on), the
 // invariants afterwards, and a file that shrinks when rows go.
-import { statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
@@ -17,7 +18,6 @@ import { Topics } from '../../sync/topics.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { memoryLogger } from '../helpers/log.js';
 import { cashSale, ctx, demoDb, gtinOf, SEED_NOW, scan } from '../helpers/store.js';
-import { tempDir } from '../helpers/temp.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -196,7 +196,7 @@ describe('a resend from HQ after pruning', () => {
 
 describe('the housekeeping part', () => {
   it('prunes in small batches, gives the pages back and keeps the WAL bounded', async () => {
-    const dir = tempDir('storeedge-hk-');
+    const dir = mkdtempSync(join(tmpdir(), 'storeedge-hk-'));
     const path = join(dir, 'store.db');
     const db = demoDb(path);
     expect(db.pragma('auto_vacuum', { simple: true })).toBe(2);

@@ -3,7 +3,8 @@
 // a real mosquitto that goes away for ten days in the middle (HQ out of reach) and comes
 // back, and housekeeping once a day. The database must level off, nothing unsent or
 // inside its window may go, and the crash test's invariants hold at the end.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
@@ -15,7 +16,6 @@ import { checkInvariants } from '../helpers/invariants.js';
 import { memoryLogger } from '../helpers/log.js';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
-import { tempDir } from '../helpers/temp.js';
 
 const DAYS = 60;
 const SALES_PER_DAY = 40;
@@ -51,7 +51,7 @@ async function call(method: string, path: string, body?: unknown, staff?: string
 
 beforeAll(async () => {
   broker = await startMosquitto();
-  const dir = tempDir('storeedge-60d-');
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-60d-'));
   const file = join(dir, 'store.yaml');
   writeFileSync(
     file,

@@ -4,7 +4,8 @@
 // all with each store's own answer; then every route fuzzed: never a 5xx, and a refused
 // request changes nothing.
 import { generateKeyPairSync } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import mqtt from 'mqtt';
@@ -18,12 +19,11 @@ import { type HqService, hqService } from '../../hq/service.js';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
 import { type Postgres, startPostgres } from '../helpers/postgres.js';
-import { tempDir } from '../helpers/temp.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in tests
 type J = any;
 
-const dir = tempDir('storeedge-hq-api-');
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-hq-api-'));
 let pgs: Postgres;
 let broker: Broker;
 let svc: HqService;

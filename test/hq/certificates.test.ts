@@ -2,7 +2,8 @@
 // the name a store may have, answers DNS-01 through a hook command as a chain's DNS
 // would be driven, retries a failed order with a doubling wait, and renews on request.
 import { X509Certificate } from 'node:crypto';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,13 +15,12 @@ import { migratePg, openPgPool } from '../../hq/db/pg.js';
 import { type Pebble, startPebble } from '../helpers/pebble.js';
 import { type Postgres, startPostgres } from '../helpers/postgres.js';
 import { pebbleIssuer } from '../helpers/store-certificate.js';
-import { tempDir } from '../helpers/temp.js';
 
 const ZONE = 'stores.example.test';
 let pg: Postgres;
 let pool: ReturnType<typeof openPgPool>;
 let pebble: Pebble;
-const dir = tempDir('storeedge-hq-certs-');
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-hq-certs-'));
 
 /** A DNS hook as a chain would write one for its provider: here it drives pebble's test DNS. */
 function hook(name: string, body: string): string {

@@ -7,7 +7,8 @@
 // does not verify there) and the reason shown; tables export as CSV; screenshots are
 // saved under test-results/ui. Bad input to the new routes gets a clear 4xx.
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
@@ -20,13 +21,12 @@ import { startHq, type TestHq } from '../helpers/chain.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import type { Broker } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
-import { tempDir } from '../helpers/temp.js';
 import { vtestCameraYaml } from '../models/fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
 
-const dir = tempDir('storeedge-hq-page-');
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-hq-page-'));
 const SEED = resolve('config/demo/catalog.json');
 let hqKeys: TestHq['pushKey'];
 let t: TestHq;

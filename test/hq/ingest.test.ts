@@ -4,6 +4,8 @@
 // bad input quarantined with its reason (never half-applied, never stopping a worker),
 // and a gap asked for once by one of the workers, from the database's watermark.
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
@@ -17,7 +19,6 @@ import type { WireEvent } from '../../sync/topics.js';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
 import { type Postgres, startPostgres } from '../helpers/postgres.js';
-import { tempDir } from '../helpers/temp.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: rows are read loosely in tests
 type J = any;
@@ -95,7 +96,7 @@ describe.each(['PostgreSQL', 'SQLite'])('HQ ingest on %s', (engine) => {
       rows = async (sql, args = []) => (await pool.query(sql, args)).rows;
       close = () => pool.end();
     } else {
-      const lite = new SqliteEventStore(join(tempDir('storeedge-hq-lite-'), 'hq.db'));
+      const lite = new SqliteEventStore(join(mkdtempSync(join(tmpdir(), 'storeedge-hq-lite-')), 'hq.db'));
       store = lite;
       // the same SQL, with SQLite's placeholders
       rows = async (sql, args = []) => lite.db.prepare(sql.replace(/\$\d+/g, '?')).all(...args) as J[];

@@ -7,7 +7,9 @@
 // reported; the report is served by the API and the CLI.
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { resolve } from 'node:path';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseScan } from '../../edge/catalog/barcode.js';
@@ -24,12 +26,11 @@ import { startHq, type TestHq } from '../helpers/chain.js';
 import type { Broker } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
 import type { Postgres } from '../helpers/postgres.js';
-import { tempDir } from '../helpers/temp.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in tests
 type J = any;
 
-const _dir = tempDir('storeedge-hq-ledger-');
+const _dir = mkdtempSync(join(tmpdir(), 'storeedge-hq-ledger-'));
 const SEED = resolve('config/demo/catalog.json');
 let PUB = '';
 let t: TestHq;

@@ -6,7 +6,8 @@
 // test/release/release.test.ts.
 
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +16,6 @@ import { VirtualStore } from '../../hq/fleet/virtual-store.js';
 import { launchBrowser, screenshotDir } from '../helpers/browser.js';
 import { startHq, type TestHq } from '../helpers/chain.js';
 import { waitFor } from '../helpers/ports.js';
-import { tempDir } from '../helpers/temp.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in end-to-end tests
 type J = any;
@@ -46,7 +46,7 @@ const api = async (
 
 /** The smallest bundle HQ takes: one folder whose RELEASE.json names it. */
 function tinyBundle(version: string): Buffer {
-  const dir = tempDir('storeedge-tiny-');
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-tiny-'));
   const name = `storeedge-${version}-linux-x64`;
   execFileSync('mkdir', ['-p', join(dir, name)]);
   writeFileSync(join(dir, name, 'RELEASE.json'), JSON.stringify({ version, arch: 'x64' }));

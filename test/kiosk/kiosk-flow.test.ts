@@ -2,14 +2,14 @@
 // ptys, printer and terminal on loopback TCP, the wallet gateway over HTTP. Scans go in
 // as bytes on the scanner's serial line; receipts are read back from what the printer
 // simulator decoded.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/ports.js';
-import { tempDir } from '../helpers/temp.js';
 
-const dir = tempDir('storeedge-kiosk-');
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-kiosk-'));
 const seed = resolve('config/demo/catalog.json');
 const STAFF_PIN_HASH =
   'scrypt$16384$8$1$ukQq8eNyELlCEHKfakXrhA==$VBMG/Hq41EqSyiJ+PqhdXn0DaQB8d9FGA1EEM0jp//A=';

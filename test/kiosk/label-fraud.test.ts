@@ -2,7 +2,8 @@
 // real serial scanner (its simulator on a socat pty) and through phone carts, each
 // ending at the catalog price or refused, with a staff alert and an event that reaches
 // HQ over a real mosquitto; and a store-scale label that still prices the demo apples.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckDigit } from '../../edge/catalog/gtin.js';
@@ -11,12 +12,11 @@ import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
 import { labIngest } from '../helpers/sync.js';
-import { tempDir } from '../helpers/temp.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
 
-const dir = tempDir('storeedge-labels-');
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-labels-'));
 const STAFF_PIN_HASH =
   'scrypt$16384$8$1$ukQq8eNyELlCEHKfakXrhA==$VBMG/Hq41EqSyiJ+PqhdXn0DaQB8d9FGA1EEM0jp//A=';
 const KIOSK = 'kiosk-1-label-test-token-77';

@@ -3,16 +3,16 @@
 // real one on the LAN) charges the card after the daemon is gone. The restarted daemon
 // finds the pending payment in SQLite, asks the terminal by its reference, and completes
 // the sale: charged once, sold once.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NexoTerminalSimulator } from '../../device-drivers/payment/nexo/simulator.js';
 import { openDb } from '../../edge/db/open.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/ports.js';
-import { tempDir } from '../helpers/temp.js';
 
-const dir = tempDir('storeedge-paycrash-');
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-paycrash-'));
 const sim = new NexoTerminalSimulator({ poiId: 'POI-LANE1' });
 const running: RunningDaemon[] = [];
 

@@ -1,4 +1,5 @@
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,7 +7,6 @@ import { PersonDetector } from '../../models/detector/detector.js';
 import { ModelRejectedError } from '../../models/detector/manifest.js';
 import { iou } from '../../models/detector/nms.js';
 import { DetectorSlot } from '../../models/detector/slot.js';
-import { tempDir } from '../helpers/temp.js';
 import { MODEL_MANIFEST, visionFixture } from './fixtures.js';
 
 // The real NanoDet model on real photographs (darknet's sample images from Debian).
@@ -57,7 +57,7 @@ describe('person detector (NanoDet-m, ONNX)', () => {
 });
 
 describe('model files are verified before use', () => {
-  const dir = tempDir('storeedge-model-');
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-model-'));
   const manifest = JSON.parse(readFileSync(MODEL_MANIFEST, 'utf8'));
   function copy(name: string, mutate: (bytes: Buffer, m: typeof manifest) => void): string {
     const bytes = readFileSync(join(dirname(MODEL_MANIFEST), manifest.file));

@@ -1,16 +1,16 @@
 // Frame sources against real peers: an HTTP MJPEG camera (a multipart/x-mixed-replace
 // server on loopback serving JPEGs made by sharp) that goes away and comes back, and
 // a folder of still images with a broken file among them.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { FfmpegSource, ffmpegArgs, redactUrl } from '../../models/sources/ffmpeg-source.js';
 import { FolderSource } from '../../models/sources/folder-source.js';
 import { waitFor } from '../helpers/ports.js';
-import { tempDir } from '../helpers/temp.js';
 
 const jpeg = (r: number) =>
   sharp({ create: { width: 160, height: 120, channels: 3, background: { r, g: 40, b: 90 } } })
@@ -124,7 +124,7 @@ describe('ffmpeg frame source', () => {
 
 describe('folder source', () => {
   it('reads images in name order at the camera size, skipping one that is not an image', async () => {
-    const dir = tempDir('storeedge-folder-');
+    const dir = mkdtempSync(join(tmpdir(), 'storeedge-folder-'));
     writeFileSync(join(dir, 'a.jpg'), await jpeg(10));
     writeFileSync(join(dir, 'b.jpg'), Buffer.from('not a jpeg'));
     writeFileSync(

@@ -4,16 +4,16 @@
 // restarted daemon finds the pending payment in SQLite, asks the gateway by its order
 // number, and completes the sale; the retried notification that arrives later changes
 // nothing. One sale, one charge.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../edge/db/open.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { freePort, waitFor } from '../helpers/ports.js';
-import { tempDir } from '../helpers/temp.js';
 import { startWalletGateway, type WalletRig } from '../helpers/wallet.js';
 
-const dir = tempDir('storeedge-walletcrash-');
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-walletcrash-'));
 const running: RunningDaemon[] = [];
 let wallet: WalletRig | null = null;
 

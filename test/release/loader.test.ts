@@ -7,15 +7,16 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
+  mkdtempSync,
   readFileSync,
   readlinkSync,
   symlinkSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MAX_STARTS, ReleaseSlots } from '../../edge/updates/slots.js';
-import { tempDir } from '../helpers/temp.js';
 
 /** A state folder with versions a (installed by the package), b and c; each launcher prints its name. */
 function box(): {
@@ -23,7 +24,7 @@ function box(): {
   start: string;
   run: () => { out: string; err: string; code: number | null };
 } {
-  const root = tempDir('storeedge-loader-');
+  const root = mkdtempSync(join(tmpdir(), 'storeedge-loader-'));
   const state = join(root, 'state');
   for (const v of ['a', 'b', 'c']) {
     const dir = v === 'a' ? join(root, 'opt', 'a') : join(state, 'releases', v);

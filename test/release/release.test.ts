@@ -7,6 +7,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import {
   existsSync,
+  mkdtempSync,
   readdirSync,
   readFileSync,
   readlinkSync,
@@ -14,6 +15,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
@@ -25,7 +27,6 @@ import { startDaemon } from '../helpers/daemon.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 import { dpkgInstall, notifySocket, sh, throwawayRoot } from '../helpers/release.js';
 import { Supervisor, unitRestartPolicy } from '../helpers/supervisor.js';
-import { tempDir } from '../helpers/temp.js';
 
 const UNIT = '/usr/lib/systemd/system/storeedge.service';
 let out: string;
@@ -33,7 +34,7 @@ let release: Release;
 let root: string;
 
 beforeAll(async () => {
-  out = tempDir('storeedge-release-');
+  out = mkdtempSync(join(tmpdir(), 'storeedge-release-'));
   release = await buildRelease({ out, log: () => undefined });
   root = throwawayRoot();
   dpkgInstall(root, release.deb!);

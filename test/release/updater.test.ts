@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCart } from '../../edge/checkout/carts.js';
@@ -18,9 +19,8 @@ import { readOutbox } from '../../edge/db/outbox.js';
 import { type ReleaseManifest, UpdaterPart } from '../../edge/updates/part.js';
 import { memoryLogger } from '../helpers/log.js';
 import { waitFor } from '../helpers/ports.js';
-import { tempDir } from '../helpers/temp.js';
 
-const work = tempDir('storeedge-updater-');
+const work = mkdtempSync(join(tmpdir(), 'storeedge-updater-'));
 const files = new Map<string, Buffer>();
 let server: Server;
 let base = '';

@@ -1,6 +1,7 @@
 // The backlog guard: telemetry rolls up and then drops under pressure, money never does,
 // sequence numbers stay whole for HQ, and a filling disk is a designed state.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
@@ -8,7 +9,6 @@ import type { Db } from '../../edge/db/open.js';
 import { appendOutbox } from '../../edge/db/outbox.js';
 import { BacklogGuard } from '../../sync/backlog.js';
 import { demoDb } from '../helpers/store.js';
-import { tempDir } from '../helpers/temp.js';
 
 const T0 = Date.UTC(2026, 10, 20, 1, 0);
 
@@ -43,7 +43,7 @@ const rows = (db: Db) =>
   }[];
 
 function guard(db: Db, o: Partial<ConstructorParameters<typeof BacklogGuard>[0]> = {}) {
-  const dir = tempDir('storeedge-backlog-');
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-backlog-'));
   return new BacklogGuard({
     db,
     log: pino({ level: 'silent' }),
@@ -87,7 +87,7 @@ describe('backlog guard', () => {
   it('low disk stops telemetry; a nearly full disk releases the reserve and raises the alarm state', () => {
     const db = demoDb();
     let free = 5000;
-    const dir = tempDir('storeedge-reserve-');
+    const dir = mkdtempSync(join(tmpdir(), 'storeedge-reserve-'));
     const reserve = join(dir, 'storeedge.reserve');
     const g = guard(db, { freeBytes: () => free, reserveFile: { path: reserve, bytes: 64 * 1024 } });
     g.prepare();

@@ -1,7 +1,8 @@
 // The daemon process publishing its outbox to a real mosquitto is killed with SIGKILL
 // mid-drain, then restarted on the same database: HQ ends with every event once, in
 // sequence, no gap. Also a 100k-event backlog drained through the same path.
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../edge/db/migrate.js';
@@ -12,7 +13,6 @@ import { startDaemon } from '../helpers/daemon.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
 import { labIngest } from '../helpers/sync.js';
-import { tempDir } from '../helpers/temp.js';
 
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -33,7 +33,7 @@ function fill(db: Db, n: number): void {
 
 describe('daemon to HQ', () => {
   it('SIGKILL mid-drain, restart: HQ holds every event once, in sequence', async () => {
-    const dir = tempDir('storeedge-daemon-sync-');
+    const dir = mkdtempSync(join(tmpdir(), 'storeedge-daemon-sync-'));
     const broker = await startMosquitto();
     cleanup.push(() => broker.stop());
     const ingest = await labIngest(broker.url, join(dir, 'hq.db'));

@@ -1,15 +1,15 @@
 // HQ's command line against a store on a real mosquitto: key generation, a signed push
 // from a file, and pulls.
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { demoDb } from '../helpers/store.js';
 import { online, syncStore } from '../helpers/sync.js';
-import { tempDir } from '../helpers/temp.js';
 
-const dir = tempDir('storeedge-hqcli-');
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-hqcli-'));
 // async, so the store in this process keeps answering while the CLI runs
 const hq = (...args: string[]) =>
   new Promise<{ code: number | null; out: string; err: string }>((resolve) =>

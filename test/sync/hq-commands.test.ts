@@ -2,7 +2,8 @@
 // acknowledged, forged, altered, stale and malformed pushes refused with the last good
 // version kept, and HQ's pulls (events from a sequence, paged; health) answered.
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { overlayPath } from '../../config/hq-overlay.js';
@@ -15,7 +16,6 @@ import { startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
 import { demoDb } from '../helpers/store.js';
 import { online, syncStore } from '../helpers/sync.js';
-import { tempDir } from '../helpers/temp.js';
 
 const cleanup: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -139,7 +139,7 @@ describe('HQ pushes', () => {
 
 describe('HQ config pushes', () => {
   it('keeps an allowed, valid config push next to the database; it applies at the next start', async () => {
-    const dir = tempDir('storeedge-hqconfig-');
+    const dir = mkdtempSync(join(tmpdir(), 'storeedge-hqconfig-'));
     const file = join(dir, 'store.yaml');
     writeFileSync(file, 'db: { path: ./store.db }\nloyalty: { pointsPerYuan: 1 }\n');
     const loaded = loadConfig({ file });

@@ -1,6 +1,8 @@
 // The store's outbox reaching HQ through a real mosquitto on a loopback port, with the
 // reference HQ ingest on the other side. The final check of every test: HQ holds
 // exactly the store's events, once each, in sequence, with no gap.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -13,14 +15,13 @@ import { waitFor } from '../helpers/ports.js';
 import { startProxy } from '../helpers/proxy.js';
 import { cashSale, demoDb, sellableCodes } from '../helpers/store.js';
 import { syncStore } from '../helpers/sync.js';
-import { tempDir } from '../helpers/temp.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
 const silent = pino({ level: 'silent' });
-const dir = tempDir('storeedge-sync-');
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-sync-'));
 
 function addEvents(db: Db, n: number, kind: 'money' | 'telemetry' = 'money'): void {
   const tx = db.transaction((count: number) => {

@@ -6,8 +6,9 @@
 // renewal drill (short-lived certificates renewed twice while a shopper keeps shopping),
 // and the attacks: forged, expired, wrong-name, mismatched-key and untrusted pushes.
 import { generateKeyPairSync, type KeyObject, X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect as http2Connect } from 'node:http2';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import mqtt from 'mqtt';
@@ -22,7 +23,6 @@ import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { forgeCertificate } from '../helpers/forge-cert.js';
 import { hqCertificatesYaml, type Pebble, startPebble } from '../helpers/pebble.js';
 import { waitFor } from '../helpers/ports.js';
-import { tempDir } from '../helpers/temp.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in end-to-end tests
 type J = any;
@@ -97,7 +97,7 @@ beforeAll(async () => {
       retryBaseSeconds: 0.5,
     }),
   });
-  const dir = tempDir('storeedge-tls-');
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-tls-'));
   writeFileSync(join(dir, 'roots.pem'), `${rootPem}\n${readFileSync(ownCa.ca, 'utf8')}`);
   writeFileSync(
     join(dir, 'store.yaml'),

@@ -1,7 +1,8 @@
 // The store's side of HTTPS, part by part: the TLS part's files, its CSRs, its alert and
 // its refusals; the HTTP part's redirect, HSTS and hot reload on real sockets.
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import pino from 'pino';
@@ -16,7 +17,6 @@ import { TlsPart } from '../../edge/tls/part.js';
 import { makePki } from '../helpers/certs.js';
 import { csrPublicKey, forgeCertificate } from '../helpers/forge-cert.js';
 import { demoDb } from '../helpers/store.js';
-import { tempDir } from '../helpers/temp.js';
 
 const HOST = 's9.stores.example.test';
 const HOUR = 3_600_000;
@@ -49,7 +49,7 @@ function part(
   const p = new TlsPart({
     tls: tlsConfig(o.extra),
     hostname: HOST,
-    dir: o.dir === undefined ? tempDir('storeedge-tls-unit-') : o.dir,
+    dir: o.dir === undefined ? mkdtempSync(join(tmpdir(), 'storeedge-tls-unit-')) : o.dir,
     askHq: o.askHq ?? true,
     db: () => db,
     log,
@@ -109,7 +109,7 @@ describe('the TLS part', () => {
   });
 
   it('installs a good certificate, keeps it across a restart, and then asks again only when a quarter is left', async () => {
-    const dir = tempDir('storeedge-tls-unit-');
+    const dir = mkdtempSync(join(tmpdir(), 'storeedge-tls-unit-'));
     let now = Date.now();
     const db = demoDb();
     const first = part({ dir, db, now: () => now });
@@ -153,7 +153,7 @@ describe('the TLS part', () => {
   });
 
   it('refuses a bad stored file with a clear log and starts self-signed; refuses a bad certFile outright', async () => {
-    const dir = tempDir('storeedge-tls-unit-');
+    const dir = mkdtempSync(join(tmpdir(), 'storeedge-tls-unit-'));
     writeFileSync(join(dir, 'served.pem'), 'garbage');
     const { p } = part({ dir });
     await p.start();

@@ -5,16 +5,16 @@
 // over HTTPS with a certificate from an ACME CA (pebble) — browsers give the camera only
 // to a secure context, and plain http:// by a hostname is not one.
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bwipjs from 'bwip-js/node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshotDir, secureContext } from '../helpers/browser.js';
-import { tempDir } from '../helpers/temp.js';
 import { httpsStore, type PageSuite, STORE_HOST, stopHttpsStore } from './store.js';
 
-const dir = tempDir('storeedge-camera-');
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-camera-'));
 const MILK = '6922001001036';
 
 let suite: PageSuite;

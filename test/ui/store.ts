@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import {
   BinaryBitmap,
@@ -14,7 +15,6 @@ import { launchBrowser } from '../helpers/browser.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { type Pebble, startPebble } from '../helpers/pebble.js';
 import { issueStoreCertificate } from '../helpers/store-certificate.js';
-import { tempDir } from '../helpers/temp.js';
 
 // The store the page tests run: kiosk-1 with every device simulated at the protocol
 // level, its kiosk token, the demo PIN hashes for a manager (1234) and a supervisor
@@ -26,7 +26,7 @@ const SUP_PIN_5678 = 'scrypt$16384$8$1$sb7zMIw9PxaDyUMgwpLgww==$cWyWGeZ9K4hqW6n5
 
 /** Writes the store's config into a fresh folder; returns its path. */
 export function pageTestStore(extra = ''): string {
-  const dir = tempDir('storeedge-pages-');
+  const dir = mkdtempSync(join(tmpdir(), 'storeedge-pages-'));
   const file = join(dir, 'store.yaml');
   writeFileSync(
     file,

@@ -1,6 +1,9 @@
 // People-counting aggregates: one write per flush into minute, quarter and hour
 // buckets with its outbox rows; roll-up-safe payloads; low disk stops telemetry but
 // not the store's own figures; retention.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
@@ -18,7 +21,6 @@ import {
 } from '../../edge/vision/queries.js';
 import { BacklogGuard } from '../../sync/backlog.js';
 import { cashSale, demoDb } from '../helpers/store.js';
-import { tempDir } from '../helpers/temp.js';
 
 const gtinOfSnack = (db: Db) =>
   (
@@ -112,7 +114,7 @@ describe('vision aggregates', () => {
       log: pino({ level: 'silent' }),
       highWaterBytes: Math.floor(bytes * 0.95),
       lowWaterBytes: Math.floor(bytes * 0.9),
-      dataDir: tempDir('vision-backlog-'),
+      dataDir: mkdtempSync(join(tmpdir(), 'vision-backlog-')),
       diskLowBytes: 10,
       diskCriticalBytes: 5,
       freeBytes: () => 1e9,

@@ -3,7 +3,8 @@
 // pulls; and HQ's model pushes: a corrupt model refused with the running one kept, a
 // good one put in service and still in service after a restart.
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HqClient } from '../../sync/hq/client.js';
@@ -12,13 +13,12 @@ import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
 import { labIngest } from '../helpers/sync.js';
-import { tempDir } from '../helpers/temp.js';
 import { MODEL_MANIFEST, vtestCameraYaml } from '../models/fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
 
-const dir = tempDir('storeedge-vision-');
+const dir = mkdtempSync(join(tmpdir(), 'storeedge-vision-'));
 const STAFF_PIN_HASH =
   'scrypt$16384$8$1$ukQq8eNyELlCEHKfakXrhA==$VBMG/Hq41EqSyiJ+PqhdXn0DaQB8d9FGA1EEM0jp//A=';
 const hqKeys = generateKeyPairSync('ed25519');
