@@ -175,42 +175,31 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
     return nestedQuoteAnswer(200, quote, { ...rest, status: r.status, reason: r.reason ?? null });
   };
 
-  app.post(
-    '/carts/:cartId/payments/card',
-    {
-      config: { access: 'kiosk-cart' },
-      schema: {
-        params: CartParams,
-        body: Type.Object({ amountFen: Type.Optional(Fen) }, { additionalProperties: false }),
-        response: { 200: ProviderTender },
+  // the kiosk's own devices: its card terminal, its face-pay device
+  const devicePayments: [
+    string,
+    (s: KioskStation, cartId: string, amountFen: number | null) => ReturnType<KioskStation['payCard']>,
+  ][] = [
+    ['card', (s, cartId, amountFen) => s.payCard(cartId, amountFen)],
+    ['face', (s, cartId, amountFen) => s.payFace(cartId, amountFen)],
+  ];
+  for (const [path, pay] of devicePayments)
+    app.post(
+      `/carts/:cartId/payments/${path}`,
+      {
+        config: { access: 'kiosk-cart' },
+        schema: {
+          params: CartParams,
+          body: Type.Object({ amountFen: Type.Optional(Fen) }, { additionalProperties: false }),
+          response: { 200: ProviderTender },
+        },
       },
-    },
-    async (req, reply) =>
-      writeAsync(req, reply, async () => {
-        const r = await stationOfCart(req.params.cartId).payCard(
-          req.params.cartId,
-          req.body.amountFen ?? null,
-        );
-        return providerAnswer(r);
-      }),
-  );
-
-  app.post(
-    '/carts/:cartId/payments/face',
-    {
-      config: { access: 'kiosk-cart' },
-      schema: {
-        params: CartParams,
-        body: Type.Object({ amountFen: Type.Optional(Fen) }, { additionalProperties: false }),
-        response: { 200: ProviderTender },
-      },
-    },
-    async (req, reply) =>
-      writeAsync(req, reply, async () => {
-        const { cartId } = req.params;
-        return providerAnswer(await stationOfCart(cartId).payFace(cartId, req.body.amountFen ?? null));
-      }),
-  );
+      async (req, reply) =>
+        writeAsync(req, reply, async () => {
+          const { cartId } = req.params;
+          return providerAnswer(await pay(stationOfCart(cartId), cartId, req.body.amountFen ?? null));
+        }),
+    );
 
   app.post(
     '/carts/:cartId/payments/payment-code',

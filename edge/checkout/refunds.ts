@@ -132,9 +132,6 @@ export function refundSale(
       const tenders = pays
         .map((p, i) => ({ kind: p.kind, amountFen: shares[i]!, reference: p.reference }))
         .filter((t) => t.amountFen > 0);
-      const walletShares = pays
-        .map((p, i) => ({ ...p, share: shares[i]! }))
-        .filter((p) => p.kind === 'wallet' && p.share > 0 && p.provider);
 
       const refundId = randomUUID();
       const refundedBefore = db
@@ -201,11 +198,14 @@ export function refundSale(
       );
       // a wallet share goes back through the gateway: queued here, in the refund's
       // transaction, and driven to a final state by the provider refunds worker
-      walletShares.forEach((p, i) => {
-        db.prepare(
-          `INSERT INTO provider_refunds (refund_no, refund_id, payment_id, provider, amount_fen, status, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
-        ).run(`RF-${refundId}-${i + 1}`, refundId, p.id, p.provider, p.share, req.now, req.now);
+      const queue = db.prepare(
+        `INSERT INTO provider_refunds (refund_no, refund_id, payment_id, provider, amount_fen, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)`,
+      );
+      let n = 0;
+      pays.forEach((p, i) => {
+        if (p.kind === 'wallet' && p.provider && shares[i]! > 0)
+          queue.run(`RF-${refundId}-${++n}`, refundId, p.id, p.provider, shares[i], req.now, req.now);
       });
       const insLine = db.prepare(
         'INSERT INTO refund_lines (refund_id, sale_id, line_no, qty, amount_fen) VALUES (?, ?, ?, ?, ?)',

@@ -69,10 +69,6 @@ export class WalletPayments {
 
   constructor(private readonly o: WalletPaymentsOptions) {}
 
-  get providerId(): string {
-    return this.o.gateway.id;
-  }
-
   /** Opens (or, for a page reloaded while paying, hands out again) the wallet order for
    * what the cart owes. The cart must be checked out (paying). */
   async open(cartId: string): Promise<WalletOrder> {

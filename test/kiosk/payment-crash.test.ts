@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NexoTerminalSimulator } from '../../device-drivers/payment/nexo/simulator.js';
 import { openDb } from '../../edge/db/open.js';
+import { expectOneSaleOneCharge } from '../helpers/crash-recovery.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/ports.js';
 
@@ -74,24 +75,7 @@ devices:
       async () => ((await call(second, 'GET', `/carts/${cartId}`)).status === 'paid' ? true : undefined),
       15_000,
     );
-    const check = openDb(join(dir, 'store.db'));
-    const payments = check
-      .prepare('SELECT reference, status, amount_fen FROM payments WHERE cart_id = ?')
-      .all(cartId) as {
-      reference: string;
-      status: string;
-      amount_fen: number;
-    }[];
-    expect(payments).toHaveLength(1);
-    expect(payments[0]?.status).toBe('approved');
-    expect(sim.charges()).toEqual(new Map([[payments[0]!.reference, payments[0]!.amount_fen]]));
-    expect(check.prepare('SELECT count(*) FROM sales WHERE cart_id = ?').pluck().get(cartId)).toBe(1);
-    check.close();
-    expect(
-      second
-        .logLines()
-        .some((l) => l.msg === 'payments left unsettled by the last run: asking their providers'),
-    ).toBe(true);
+    expectOneSaleOneCharge(second, join(dir, 'store.db'), cartId, sim.charges());
     expect(await second.stop('SIGTERM')).toBe(0);
   }, 60_000);
 });

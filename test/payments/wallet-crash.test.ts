@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../edge/db/open.js';
+import { expectOneSaleOneCharge } from '../helpers/crash-recovery.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 import { startWalletGateway, type WalletRig } from '../helpers/wallet.js';
@@ -88,19 +89,7 @@ ${wallet.yaml}`,
       () => (wallet!.sim.deliveries.some((d) => d.status === 204) ? true : undefined),
       20_000,
     );
-    const check = openDb(join(dir, 'store.db'));
-    const payments = check
-      .prepare('SELECT reference, status, amount_fen FROM payments WHERE cart_id = ?')
-      .all(cart.cartId) as { reference: string; status: string; amount_fen: number }[];
-    expect(payments.map((p) => p.status)).toEqual(['approved']);
-    expect(wallet.sim.charges()).toEqual(new Map([[payments[0]!.reference, payments[0]!.amount_fen]]));
-    expect(check.prepare('SELECT count(*) FROM sales WHERE cart_id = ?').pluck().get(cart.cartId)).toBe(1);
-    check.close();
-    expect(
-      second
-        .logLines()
-        .some((l) => l.msg === 'payments left unsettled by the last run: asking their providers'),
-    ).toBe(true);
+    expectOneSaleOneCharge(second, join(dir, 'store.db'), cart.cartId, wallet.sim.charges());
     expect(await second.stop('SIGTERM')).toBe(0);
   }, 60_000);
 });

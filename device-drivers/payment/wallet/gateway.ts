@@ -300,7 +300,7 @@ export class WalletGateway {
   }
 }
 
-export function outcomeOf(t: WalletTransaction): PaymentStatus {
+function outcomeOf(t: WalletTransaction): PaymentStatus {
   switch (t.trade_state) {
     case 'SUCCESS':
     case 'REFUND': // paid, and refunded since: the money was taken

@@ -132,12 +132,6 @@ export class WalletGatewaySimulator {
     return o ? { reference: o.reference, amountFen: o.amountFen, state: o.state } : null;
   }
 
-  /** The open order a prepay_id belongs to (what the wallet shows before the shopper confirms). */
-  orderFor(prepayId: string): { reference: string; amountFen: number } | null {
-    const o = this.orders.get(this.prepays.get(prepayId) ?? '');
-    return o ? { reference: o.reference, amountFen: o.amountFen } : null;
-  }
-
   /** The wallet app pays: checks the merchant's paySign and the prepay, then charges. */
   pay(p: PayParams, opts: { funds?: boolean } = {}): { result: 'paid' | 'refused'; reason?: string } {
     if (p.appId !== this.o.appId) return { result: 'refused', reason: 'APPID_MISMATCH' };

@@ -7,7 +7,7 @@
 import { call } from '../shared/api.js';
 import { scanWithCamera } from '../shared/camera-scan.js';
 import { localName as name, t, toggleLocale, translate, yuan } from '../shared/i18n.js';
-import { qrDataUrl } from '../shared/qr.js';
+import { qrDataUrl, shopperLink } from '../shared/qr.js';
 
 const $ = (id) => document.getElementById(id);
 const store = {
@@ -270,15 +270,18 @@ function walletPay(order) {
   });
 }
 
-/** Asks the store how the payment went until it knows; the store asks the gateway. */
-let payRun = 0;
 /** the store's name, shown as the payee in the wallet */
 let storeName = null;
-call('GET', '/store')
+shopperLink()
   .then((s) => {
     storeName = s.name;
   })
   .catch(() => undefined);
+
+/** bumped to end a wait for the payment (cancel, another try) */
+let payRun = 0;
+
+/** Asks the store how the payment went until it knows; the store asks the gateway. */
 async function settleOnPhone() {
   const run = ++payRun;
   $('paying').classList.remove('hidden');
