@@ -5,8 +5,9 @@
 import type { TSchema } from 'typebox';
 
 export const ENV_PREFIX = 'STOREEDGE_';
-/** Env names that are not settings (the config file's own path). */
-const RESERVED = new Set(['STOREEDGE_CONFIG']);
+/** Env names that are not settings: the config file's own path, and the test suites'
+ * contract check (edge/api/contract-check.ts). */
+const RESERVED = new Set(['STOREEDGE_CONFIG', 'STOREEDGE_CONTRACT_CHECK', 'STOREEDGE_CONTRACT_VIOLATIONS']);
 
 type Json = Record<string, unknown> | unknown[];
 interface SchemaNode {

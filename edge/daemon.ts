@@ -224,6 +224,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
         const f = tls?.facts();
         return f ? { notAfter: f.notAfter, trusted: tls!.trusted } : null;
       },
+      () => ({ clockOffsetMs: sync.clockOffset, visionModelReady: vision.modelReady() }),
     ),
     parts,
     info: {

@@ -33,6 +33,8 @@ export interface BacklogStatus {
   state: BacklogState;
   unsentEvents: number;
   unsentBytes: number;
+  /** when the oldest event still waiting for HQ was written (ms), null with none waiting */
+  oldestUnsentAt: number | null;
   freeBytes: number;
   rolledUp: number;
   dropped: number;
@@ -73,6 +75,7 @@ export class BacklogGuard {
     state: 'ok',
     unsentEvents: 0,
     unsentBytes: 0,
+    oldestUnsentAt: null,
     freeBytes: Number.POSITIVE_INFINITY,
     rolledUp: 0,
     dropped: 0,
@@ -105,12 +108,12 @@ export class BacklogGuard {
     return s.bavail * s.bsize;
   }
 
-  private measure(): { events: number; bytes: number } {
+  private measure(): { events: number; bytes: number; oldest: number | null } {
     return this.o.db
       .prepare(
-        'SELECT count(*) AS events, coalesce(sum(length(payload)), 0) AS bytes FROM outbox WHERE sent_at IS NULL',
+        'SELECT count(*) AS events, coalesce(sum(length(payload)), 0) AS bytes, min(created_at) AS oldest FROM outbox WHERE sent_at IS NULL',
       )
-      .get() as { events: number; bytes: number };
+      .get() as { events: number; bytes: number; oldest: number | null };
   }
 
   /** One check: measure, roll up or drop telemetry if over budget, watch the disk. */
@@ -149,7 +152,14 @@ export class BacklogGuard {
         { state, freeBytes: free, unsentBytes: m.bytes },
         `backlog state ${state}`,
       );
-    this.status_ = { ...s, state, unsentEvents: m.events, unsentBytes: m.bytes, freeBytes: free };
+    this.status_ = {
+      ...s,
+      state,
+      unsentEvents: m.events,
+      unsentBytes: m.bytes,
+      oldestUnsentAt: m.oldest,
+      freeBytes: free,
+    };
     return this.status();
   }
 

@@ -221,6 +221,11 @@ export class SyncPart implements Part {
     this.publisher?.drainAcks();
   }
 
+  /** The store's clock minus HQ's from the last connect, null before one. */
+  get clockOffset(): number | null {
+    return this.clockOffsetMs;
+  }
+
   details(): Record<string, unknown> {
     return {
       link: this.o.mqtt.enabled ? (this.link?.state ?? 'idle') : 'disabled',

@@ -12,9 +12,11 @@ import { exitPassRoutes } from './exit-pass.js';
 import { kioskRoutes } from './kiosk.js';
 import { liveRoutes } from './live.js';
 import type { Metrics } from './metrics.js';
+import { installOpenApi } from './openapi.js';
 import { type OpsDeps, opsRoutes } from './ops.js';
 import { shopperRoutes } from './shopper.js';
 import { staffRoutes } from './staff.js';
+import { storeOpenApi } from './store-openapi.js';
 import { uiRoutes } from './ui.js';
 import { visionRoutes } from './vision.js';
 import { walletRoutes } from './wallet.js';
@@ -77,6 +79,8 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     opts.metrics.httpDuration.observe(labels, reply.elapsedTime / 1000);
     if (reply.statusCode >= 500) req.log.warn({ route, status: reply.statusCode }, 'request failed');
   });
+  // first, so that it sees every route registered after it
+  installOpenApi(app, storeOpenApi);
   app.register(opsRoutes, opts);
   app.register(uiRoutes);
   const business = opts.business;

@@ -38,7 +38,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.post(
     '/carts',
     {
-      config: { access: 'cart-create' },
+      config: { access: 'cart-create', idempotent: true },
       schema: {
         body: Type.Object(
           {
@@ -79,7 +79,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.post(
     '/carts/:cartId/scans',
     {
-      config: { access: 'cart' },
+      config: { access: 'cart', idempotent: true },
       schema: {
         params: CartParams,
         body: Type.Object(
@@ -127,7 +127,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.patch(
     '/carts/:cartId/lines/:lineId',
     {
-      config: { access: 'cart' },
+      config: { access: 'cart', idempotent: true },
       schema: {
         params: LineParams,
         body: Type.Object(
@@ -146,7 +146,10 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
 
   app.delete(
     '/carts/:cartId/lines/:lineId',
-    { config: { access: 'cart' }, schema: { params: LineParams, response: { 200: QuoteSchema } } },
+    {
+      config: { access: 'cart', idempotent: true },
+      schema: { params: LineParams, response: { 200: QuoteSchema } },
+    },
     async (req, reply) =>
       write(req, reply, () => {
         removeLine(d.db, req.params.cartId, req.params.lineId, d.clock());
@@ -157,7 +160,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.post(
     '/carts/:cartId/member',
     {
-      config: { access: 'cart' },
+      config: { access: 'cart', idempotent: true },
       schema: {
         params: CartParams,
         body: Type.Object({ code: Code }, { additionalProperties: false }),
@@ -175,7 +178,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.post(
     '/carts/:cartId/coupons',
     {
-      config: { access: 'cart' },
+      config: { access: 'cart', idempotent: true },
       schema: {
         params: CartParams,
         body: Type.Object({ code: Code }, { additionalProperties: false }),
@@ -216,7 +219,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
     app.post(
       `/carts/:cartId/${path}`,
       {
-        config: { access: 'cart' },
+        config: { access: 'cart', idempotent: true },
         schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } },
       },
       async (req, reply) => write(req, reply, () => quoteAnswer(200, action(req.params.cartId))),
@@ -226,7 +229,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.post(
     '/carts/:cartId/tenders',
     {
-      config: { access: 'cart' },
+      config: { access: 'cart', idempotent: true },
       schema: {
         params: CartParams,
         body: Type.Union([

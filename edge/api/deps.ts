@@ -9,6 +9,7 @@ import type { CouponGate } from '../coupons/chain.js';
 import type { Db } from '../db/open.js';
 import type { KioskStation } from '../kiosk/station.js';
 import type { WalletPayments } from '../payments/wallet-payments.js';
+import type { VisionDetails } from '../vision/part.js';
 import type { CartTokens, KioskAuth, MemberSessions } from './access.js';
 import { idempotent, idempotentAsync, type WriteResult } from './idempotency.js';
 import type { StaffAuth } from './staff-auth.js';
@@ -50,7 +51,7 @@ export interface VisionView {
     store: { ins: number; outs: number; inside: number; since: number };
     cameras: { id: string; visible: number; zones: Record<string, number> }[];
   };
-  details(): Record<string, unknown>;
+  details(): VisionDetails;
   zoneCategories(): { cameraId: string; zoneId: string; categories: string[] }[];
 }
 

@@ -93,7 +93,7 @@ export const exitPassRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, 
   app.post(
     '/staff/exit-audits/:saleId/widen',
     {
-      config: { access: 'staff' },
+      config: { access: 'staff', idempotent: true },
       schema: {
         params: SaleParams,
         body: Type.Optional(Type.Object({}, { additionalProperties: false })),
@@ -109,7 +109,7 @@ export const exitPassRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, 
   app.post(
     '/staff/exit-audits/:saleId/result',
     {
-      config: { access: 'staff' },
+      config: { access: 'staff', idempotent: true },
       schema: {
         params: SaleParams,
         body: Type.Union([

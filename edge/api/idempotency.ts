@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { canonical } from '../canonical-json.js';
 import type { Db } from '../db/open.js';
+import { contractCheckOn } from './contract-check.js';
 import { ApiError } from './errors.js';
 
 export interface WriteResult<T = unknown> {
@@ -56,6 +57,12 @@ interface Identity {
 }
 
 function identify(req: FastifyRequest): Identity {
+  // the published document says which writes need the header (config.idempotent): held
+  // while the suites run, so a route that forgets to say so fails there, not in a store
+  if (!req.routeOptions.config.idempotent && contractCheckOn())
+    throw new Error(
+      `${req.method} ${req.routeOptions.url} writes once per key but does not declare config.idempotent`,
+    );
   const key = req.headers['idempotency-key'];
   if (typeof key !== 'string' || !KEY.test(key)) {
     throw new ApiError(

@@ -51,7 +51,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/kiosk/handoff',
     {
-      config: { access: 'kiosk' },
+      config: { access: 'kiosk', idempotent: true },
       schema: {
         body: Type.Object(
           { cartCode: Type.String({ pattern: '^[2-9A-Za-z]{6}$' }), kioskId: KioskId },
@@ -141,7 +141,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/kiosk/stations/:kioskId/help',
     {
-      config: { access: 'kiosk-station' },
+      config: { access: 'kiosk-station', idempotent: true },
       schema: { params: KioskParams, response: { 202: Type.Object({ called: Type.Boolean() }) } },
     },
     async (req, reply) =>
@@ -154,7 +154,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/kiosk/stations/:kioskId/receipts/:saleId/print',
     {
-      config: { access: 'kiosk-station' },
+      config: { access: 'kiosk-station', idempotent: true },
       schema: {
         params: Type.Object(
           { kioskId: KioskId, saleId: SaleParams.properties.saleId },
@@ -187,7 +187,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
     app.post(
       `/carts/:cartId/payments/${path}`,
       {
-        config: { access: 'kiosk-cart' },
+        config: { access: 'kiosk-cart', idempotent: true },
         schema: {
           params: CartParams,
           body: Type.Object({ amountFen: Type.Optional(Fen) }, { additionalProperties: false }),
@@ -204,7 +204,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/carts/:cartId/payments/payment-code',
     {
-      config: { access: 'kiosk-cart' },
+      config: { access: 'kiosk-cart', idempotent: true },
       schema: {
         params: CartParams,
         body: Type.Object(

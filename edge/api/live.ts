@@ -15,26 +15,34 @@ export const liveRoutes: FastifyPluginAsync<BusinessDeps> = async (app, d) => {
     for (const s of streams) s.end();
   });
 
-  app.get('/staff/live', { config: { access: 'staff' } }, async (req, reply) => {
-    d.staffAuth.require(req);
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store',
-      // HTTP/2 forbids connection headers (a stream is never closed by one anyway)
-      ...(req.raw.httpVersionMajor < 2 ? { connection: 'keep-alive' } : {}),
-    });
-    const send = () => {
-      if (d.vision) res.write(`event: occupancy\ndata: ${JSON.stringify(d.vision.occupancy())}\n\n`);
-      res.write(`event: alerts\ndata: ${JSON.stringify(openAlerts(d.db))}\n\n`);
-    };
-    streams.add(res);
-    send();
-    const timer = setInterval(send, PERIOD_MS);
-    res.on('close', () => {
-      clearInterval(timer);
-      streams.delete(res);
-    });
-  });
+  const stream = {
+    description: 'Server-sent events: `occupancy` and `alerts`, each data line a JSON object, as they change',
+    content: { 'text/event-stream': { schema: { type: 'string' } } },
+  };
+  app.get(
+    '/staff/live',
+    { config: { access: 'staff' }, schema: { response: { 200: stream } } },
+    async (req, reply) => {
+      d.staffAuth.require(req);
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        // HTTP/2 forbids connection headers (a stream is never closed by one anyway)
+        ...(req.raw.httpVersionMajor < 2 ? { connection: 'keep-alive' } : {}),
+      });
+      const send = () => {
+        if (d.vision) res.write(`event: occupancy\ndata: ${JSON.stringify(d.vision.occupancy())}\n\n`);
+        res.write(`event: alerts\ndata: ${JSON.stringify(openAlerts(d.db))}\n\n`);
+      };
+      streams.add(res);
+      send();
+      const timer = setInterval(send, PERIOD_MS);
+      res.on('close', () => {
+        clearInterval(timer);
+        streams.delete(res);
+      });
+    },
+  );
 };

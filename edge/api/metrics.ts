@@ -17,7 +17,16 @@ export interface BacklogView {
   state: string;
   unsentEvents: number;
   unsentBytes: number;
+  oldestUnsentAt?: number | null;
   freeBytes: number;
+}
+
+/** What the alert rules watch beyond devices and the backlog (config/monitoring/). */
+export interface HealthView {
+  /** the store's clock minus HQ's, measured at each connect; null before the first */
+  clockOffsetMs: number | null;
+  /** whether the people-counting model runs; null when the store counts no people */
+  visionModelReady: boolean | null;
 }
 
 /** What housekeeping knows of the database (see edge/housekeeping/part.ts). */
@@ -36,6 +45,7 @@ export function createMetrics(
   backlog: () => BacklogView | null = () => null,
   storage: () => StorageView | null = () => null,
   certificate: () => { notAfter: number; trusted: boolean } | null = () => null,
+  health: () => HealthView = () => ({ clockOffsetMs: null, visionModelReady: null }),
 ): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'storeedge_' });
@@ -116,6 +126,29 @@ export function createMetrics(
   backlogGauge('storeedge_outbox_unsent_events', 'Events waiting for HQ', (b) => b.unsentEvents);
   backlogGauge('storeedge_outbox_unsent_bytes', 'Bytes of events waiting for HQ', (b) => b.unsentBytes);
   backlogGauge('storeedge_disk_free_bytes', 'Free bytes on the data disk', (b) => b.freeBytes);
+  backlogGauge(
+    'storeedge_outbox_oldest_unsent_age_seconds',
+    'Age of the oldest event waiting for HQ (0 with none waiting)',
+    (b) => (b.oldestUnsentAt ? Math.max(0, (Date.now() - b.oldestUnsentAt) / 1000) : 0),
+  );
+  new Gauge({
+    name: 'storeedge_clock_offset_seconds',
+    help: "The store's clock minus HQ's, measured at each connect to HQ (absent before the first)",
+    registers: [registry],
+    collect() {
+      const o = health().clockOffsetMs;
+      if (o !== null) this.set(o / 1000);
+    },
+  });
+  new Gauge({
+    name: 'storeedge_vision_model_ready',
+    help: '1 while the people-counting model runs, 0 when it failed to load (absent without people counting)',
+    registers: [registry],
+    collect() {
+      const r = health().visionModelReady;
+      if (r !== null) this.set(r ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'storeedge_backlog_state',
     help: 'Backlog state (1 for the current one): ok, pressure, disk_low, disk_full (an alarm)',

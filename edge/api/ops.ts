@@ -76,7 +76,8 @@ export const opsRoutes: FastifyPluginAsync<OpsDeps> = async (app, deps) => {
     },
   );
 
-  app.get('/metrics', { schema: { response: { 200: { type: 'string' } } } }, async (_req, reply) => {
+  const prometheusText = { content: { 'text/plain': { schema: { type: 'string' } } } };
+  app.get('/metrics', { schema: { response: { 200: prometheusText } } }, async (_req, reply) => {
     reply.type(deps.metrics.registry.contentType);
     return deps.metrics.registry.metrics();
   });

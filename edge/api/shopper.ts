@@ -222,7 +222,7 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
   app.post(
     '/coupons/claim',
     {
-      config: { access: 'member' },
+      config: { access: 'member', idempotent: true },
       schema: {
         headers: MemberHeader,
         body: Type.Object(
@@ -298,7 +298,7 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
   app.post(
     '/offers/claim',
     {
-      config: { access: 'member' },
+      config: { access: 'member', idempotent: true },
       schema: {
         headers: MemberHeader,
         body: Type.Object(
@@ -318,7 +318,7 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
   app.post(
     '/sales/:saleId/offer/claim',
     {
-      config: { access: 'sale' },
+      config: { access: 'sale', idempotent: true },
       schema: {
         params: SaleParams,
         body: Type.Object(

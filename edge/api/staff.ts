@@ -68,7 +68,10 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   ) =>
     app.post(
       `/staff/carts/:cartId/lines/:lineId/${path}`,
-      { config: { access: 'staff' }, schema: { params: LineParams, body, response: { 200: QuoteSchema } } },
+      {
+        config: { access: 'staff', idempotent: true },
+        schema: { params: LineParams, body, response: { 200: QuoteSchema } },
+      },
       async (req, reply) => {
         const staff = d.staffAuth.require(req);
         return write(req, reply, () => {
@@ -97,7 +100,7 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/staff/carts/:cartId/cancel',
     {
-      config: { access: 'staff' },
+      config: { access: 'staff', idempotent: true },
       schema: { params: CartParams, body: ReasonBody, response: { 200: QuoteSchema } },
     },
     async (req, reply) => {
@@ -190,7 +193,7 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/staff/sales/:saleId/refunds',
     {
-      config: { access: 'staff' },
+      config: { access: 'staff', idempotent: true },
       schema: {
         params: SaleParams,
         body: Type.Object(
@@ -246,7 +249,7 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/staff/members',
     {
-      config: { access: 'staff' },
+      config: { access: 'staff', idempotent: true },
       schema: {
         body: Type.Object(
           { name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) },
@@ -296,7 +299,7 @@ export const staffRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   app.post(
     '/staff/alerts/:alertId/resolve',
     {
-      config: { access: 'staff' },
+      config: { access: 'staff', idempotent: true },
       schema: {
         params: Type.Object({ alertId: Uuid }, { additionalProperties: false }),
         response: { 200: AlertSchema },

@@ -3,8 +3,8 @@
 // no frame or image of a person is ever served.
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyPluginAsync } from 'fastify';
-import Type from 'typebox';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import Type, { type TSchema } from 'typebox';
 import { RESOLUTION_MS } from '../vision/buckets.js';
 import {
   conversionByHour,
@@ -43,6 +43,100 @@ const Occupancy = Type.Object({
   ),
 });
 
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Counts = Type.Object({
+  from: Type.Integer(),
+  to: Type.Integer(),
+  res: Type.String(),
+  lines: Type.Array(
+    Type.Object({
+      cameraId: Type.String(),
+      lineId: Type.String(),
+      bucket: Type.Integer(),
+      footfall: Type.Boolean(),
+      ins: Type.Integer(),
+      outs: Type.Integer(),
+    }),
+  ),
+  zones: Type.Array(
+    Type.Object({
+      cameraId: Type.String(),
+      zoneId: Type.String(),
+      bucket: Type.Integer(),
+      visits: Type.Integer(),
+      dwellMs: Type.Integer(),
+      avgDwellMs: Type.Integer(),
+    }),
+  ),
+});
+const Conversion = Type.Object({
+  from: Type.Integer(),
+  to: Type.Integer(),
+  hours: Type.Array(
+    Type.Object({
+      hour: Type.Integer(),
+      footfall: Type.Integer(),
+      sales: Type.Integer(),
+      conversion: Nullable(Type.Number()),
+    }),
+  ),
+});
+const ZoneSales = Type.Object({
+  from: Type.Integer(),
+  to: Type.Integer(),
+  zones: Type.Array(
+    Type.Object({
+      cameraId: Type.String(),
+      zoneId: Type.String(),
+      categories: Type.Array(Type.String()),
+      visits: Type.Integer(),
+      avgDwellMs: Type.Integer(),
+      units: Type.Integer(),
+      salesFen: Type.Integer(),
+      salesPerVisitFen: Nullable(Type.Integer()),
+    }),
+  ),
+});
+const Heatmap = Type.Object(
+  {
+    cameraId: Type.String(),
+    from: Type.Integer(),
+    to: Type.Integer(),
+    cols: Type.Integer(),
+    rows: Type.Integer(),
+    cellM: Type.Number(),
+    cells: Type.Array(Type.Number(), { description: 'presence-seconds per cell, row-major' }),
+    peopleSeconds: Type.Number(),
+  },
+  { description: 'format=json; format=png answers an image/png drawing of the same grid' },
+);
+const Status = Type.Object({
+  enabled: Type.Boolean(),
+  model: Nullable(
+    Type.Object({
+      id: Type.String(),
+      version: Type.String(),
+      sha256: Type.String(),
+      pushedVersion: Nullable(Type.Integer()),
+    }),
+  ),
+  modelError: Nullable(Type.String()),
+  telemetrySkipped: Type.Integer(),
+  cameras: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      source: Type.String(),
+      state: Type.String(),
+      frames: Type.Integer(),
+      inferred: Type.Integer(),
+      dropped: Type.Integer(),
+      inferMs: Type.Number(),
+      lastFrameAt: Nullable(Type.Integer()),
+      error: Nullable(Type.String()),
+    }),
+  ),
+});
+
 export const visionRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) => {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>();
   const vision = () => {
@@ -76,6 +170,7 @@ export const visionRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d)
           { ...Period, res: Type.Optional(Type.Enum(['1m', '15m', '1h'])), camera: Type.Optional(CameraId) },
           { additionalProperties: false },
         ),
+        response: { 200: Counts },
       },
     },
     async (req) => {
@@ -97,7 +192,10 @@ export const visionRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d)
     '/vision/conversion',
     {
       config: { access: 'staff' },
-      schema: { querystring: Type.Object(Period, { additionalProperties: false }) },
+      schema: {
+        querystring: Type.Object(Period, { additionalProperties: false }),
+        response: { 200: Conversion },
+      },
     },
     async (req) => {
       d.staffAuth.require(req);
@@ -111,7 +209,10 @@ export const visionRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d)
     '/vision/zone-sales',
     {
       config: { access: 'staff' },
-      schema: { querystring: Type.Object(Period, { additionalProperties: false }) },
+      schema: {
+        querystring: Type.Object(Period, { additionalProperties: false }),
+        response: { 200: ZoneSales },
+      },
     },
     async (req) => {
       d.staffAuth.require(req);
@@ -129,6 +230,14 @@ export const visionRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d)
           { ...Period, camera: CameraId, format: Type.Optional(Type.Enum(['json', 'png'])) },
           { additionalProperties: false },
         ),
+        response: {
+          200: {
+            content: {
+              'application/json': { schema: Heatmap },
+              'image/png': { schema: { type: 'string', contentEncoding: 'binary' } },
+            },
+          },
+        },
       },
     },
     async (req, reply) => {
@@ -139,14 +248,19 @@ export const visionRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d)
         throw new ApiError(404, 'NO_HEATMAP', `no heatmap for camera "${req.query.camera}" in that period`);
       if (req.query.format === 'png') {
         reply.type('image/png').header('cache-control', 'no-store');
-        return renderHeatmapPng(grid);
+        // a Buffer goes out as it is; the typed reply knows only the JSON shape
+        return (reply as FastifyReply).send(await renderHeatmapPng(grid));
       }
       return grid;
     },
   );
 
-  app.get('/vision/status', { config: { access: 'staff' } }, async (req) => {
-    d.staffAuth.require(req);
-    return vision().details();
-  });
+  app.get(
+    '/vision/status',
+    { config: { access: 'staff' }, schema: { response: { 200: Status } } },
+    async (req) => {
+      d.staffAuth.require(req);
+      return vision().details();
+    },
+  );
 };

@@ -59,7 +59,7 @@ export const walletRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d)
   app.post(
     '/carts/:cartId/payments/wallet',
     {
-      config: { access: 'cart' },
+      config: { access: 'cart', idempotent: true },
       schema: {
         params: CartParams,
         body: NoBody,
@@ -95,7 +95,7 @@ export const walletRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d)
   app.post(
     '/carts/:cartId/payments/wallet/cancel',
     {
-      config: { access: 'cart' },
+      config: { access: 'cart', idempotent: true },
       schema: { params: CartParams, body: NoBody, response: { 200: WalletAnswer } },
     },
     async (req, reply) =>
@@ -118,8 +118,8 @@ export const walletRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d)
       },
       async (req, reply) => {
         await wallet().notify(req.headers, req.body as string);
-        reply.status(204);
-        return null;
+        // no body at all: the gateway reads any answer body as a failure report
+        return reply.status(204).send();
       },
     );
   });

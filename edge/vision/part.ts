@@ -86,6 +86,25 @@ function analyticsConfig(c: CameraCfg): CameraAnalyticsConfig {
   };
 }
 
+/** What staff and operators see of people counting (GET /api/v1/vision/status, /readyz). */
+export type VisionDetails = {
+  enabled: boolean;
+  model: { id: string; version: string; sha256: string; pushedVersion: number | null } | null;
+  modelError: string | null;
+  telemetrySkipped: number;
+  cameras: {
+    id: string;
+    source: string;
+    state: string;
+    frames: number;
+    inferred: number;
+    dropped: number;
+    inferMs: number;
+    lastFrameAt: number | null;
+    error: string | null;
+  }[];
+};
+
 export class VisionPart implements Part {
   readonly name = 'vision';
   readonly aggregates: VisionAggregates;
@@ -321,7 +340,12 @@ export class VisionPart implements Part {
     }
   }
 
-  details(): Record<string, unknown> {
+  /** Whether a model is in service (null when people counting is off): for the alert rules. */
+  modelReady(): boolean | null {
+    return this.o.vision.enabled ? this.slot.current() !== null : null;
+  }
+
+  details(): VisionDetails {
     const m = this.slot.current()?.manifest;
     return {
       enabled: this.o.vision.enabled,

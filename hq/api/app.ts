@@ -5,6 +5,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
 import { installErrorHandling } from '../../edge/api/errors.js';
+import { installOpenApi } from '../../edge/api/openapi.js';
 import type { PartStatus } from '../../edge/lifecycle.js';
 import type { Logger } from '../../edge/logger.js';
 import type { StoreCertificates } from '../certificates/part.js';
@@ -16,6 +17,7 @@ import { certificateRoutes } from './certificate-routes.js';
 import { figureRoutes } from './figures-routes.js';
 import { ledgerRoutes } from './ledger-routes.js';
 import { releaseRoutes } from './release-routes.js';
+import { hqOpenApi } from './hq-openapi.js';
 import { hqRoutes } from './routes.js';
 import { storeRoutes } from './store-routes.js';
 import { hqUiRoutes } from './ui.js';
@@ -42,16 +44,41 @@ export function buildHqApp(o: HqAppOptions): FastifyInstance {
     return503OnClosing: true,
   });
   installErrorHandling(app);
-  app.get('/healthz', async () => ({ ok: true }));
-  app.get('/readyz', async (_req, reply) => {
-    const parts = o.parts();
-    const ready = parts.every((p) => p.state === 'ready' || p.name === 'http');
-    reply.status(ready ? 200 : 503);
-    return { ready, parts };
+  // first, so that it sees every route registered after it
+  installOpenApi(app, hqOpenApi);
+  app.register(async (ops) => {
+    ops.get(
+      '/healthz',
+      { schema: { response: { 200: { type: 'object', properties: { ok: { type: 'boolean' } } } } } },
+      async () => ({ ok: true }),
+    );
+    const ready = {
+      type: 'object',
+      required: ['ready', 'parts'],
+      properties: {
+        ready: { type: 'boolean' },
+        parts: { type: 'array', items: { type: 'object', additionalProperties: true } },
+      },
+    };
+    ops.get('/readyz', { schema: { response: { 200: ready, 503: ready } } }, async (_req, reply) => {
+      const parts = o.parts();
+      const ok = parts.every((p) => p.state === 'ready' || p.name === 'http');
+      reply.status(ok ? 200 : 503);
+      return { ready: ok, parts };
+    });
+    ops.get(
+      '/metrics',
+      { schema: { response: { 200: { content: { 'text/plain': { schema: { type: 'string' } } } } } } },
+      async (_req, reply) => {
+        reply.header('content-type', o.metrics.contentType);
+        return o.metrics.metrics();
+      },
+    );
   });
-  app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', o.metrics.contentType);
-    return o.metrics.metrics();
+  // every API route says who may call it (documented as its security; see hq-openapi.ts)
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/api/') && !route.config?.role)
+      throw new Error(`HQ route ${route.method} ${route.url} declares no role`);
   });
   app.register(hqRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth, pushes: o.pushes });
   app.register(figureRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });

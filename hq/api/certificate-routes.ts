@@ -8,6 +8,7 @@ import { ApiError } from '../../edge/api/errors.js';
 import type { StoreCertificates } from '../certificates/part.js';
 import type { HqAuth } from './auth.js';
 import { StoreId } from './params.js';
+import * as R from './responses.js';
 
 export interface CertificateRouteDeps {
   auth: HqAuth;
@@ -30,7 +31,9 @@ export const certificateRoutes: FastifyPluginAsync<CertificateRouteDeps> = async
   app.get(
     '/certificates',
     {
+      config: { role: 'analyst' },
       schema: {
+        response: { 200: R.Certificates },
         querystring: Type.Object({ store: Type.Optional(StoreId) }, { additionalProperties: false }),
       },
     },
@@ -42,7 +45,13 @@ export const certificateRoutes: FastifyPluginAsync<CertificateRouteDeps> = async
 
   app.post(
     '/stores/:storeId/certificate/renew',
-    { schema: { params: Type.Object({ storeId: StoreId }, { additionalProperties: false }) } },
+    {
+      config: { role: 'operator' },
+      schema: {
+        response: { 202: R.RenewalAsked },
+        params: Type.Object({ storeId: StoreId }, { additionalProperties: false }),
+      },
+    },
     async (req, reply) => {
       d.auth.require(req, 'operator');
       if (!(await desk().askRenewal(req.params.storeId)))
@@ -52,7 +61,7 @@ export const certificateRoutes: FastifyPluginAsync<CertificateRouteDeps> = async
           `store ${req.params.storeId} has not asked for a certificate yet`,
         );
       reply.status(202);
-      return { storeId: req.params.storeId, renewal: 'asked' };
+      return { storeId: req.params.storeId, renewal: 'asked' as const };
     },
   );
 };

@@ -12,6 +12,7 @@ import { type Bucket, noFigures, RANKABLE, type Rankable, storeFigures } from '.
 import { change, zoneFigures } from '../figures/zones.js';
 import type { HqAuth } from './auth.js';
 import { GroupName, Ms, StoreId, TimeZone, validZone } from './params.js';
+import * as R from './responses.js';
 
 export interface FigureRouteDeps {
   pool: pg.Pool;
@@ -60,7 +61,9 @@ export const figureRoutes: FastifyPluginAsync<FigureRouteDeps> = async (fastify,
   app.get(
     '/figures/stores',
     {
+      config: { role: 'analyst' },
       schema: {
+        response: { 200: R.StoreRanking },
         querystring: Type.Object(
           {
             ...Selection,
@@ -96,7 +99,7 @@ export const figureRoutes: FastifyPluginAsync<FigureRouteDeps> = async (fastify,
       return {
         ...p,
         sort,
-        order: dir === 1 ? 'asc' : 'desc',
+        order: dir === 1 ? ('asc' as const) : ('desc' as const),
         stores: rows.map(({ bucket: _b, ...r }, i) => ({
           rank: i + 1,
           name: names.get(r.storeId) ?? null,
@@ -109,7 +112,9 @@ export const figureRoutes: FastifyPluginAsync<FigureRouteDeps> = async (fastify,
   app.get(
     '/figures/stores/:storeId',
     {
+      config: { role: 'analyst' },
       schema: {
+        response: { 200: R.StoreSeries },
         params: Type.Object({ storeId: StoreId }),
         querystring: Type.Object(
           { ...Period, tz: TimeZone, bucket: Type.Optional(Type.Enum(['total', 'day', 'hour'])) },
@@ -134,7 +139,9 @@ export const figureRoutes: FastifyPluginAsync<FigureRouteDeps> = async (fastify,
   app.get(
     '/figures/zones',
     {
+      config: { role: 'analyst' },
       schema: {
+        response: { 200: R.ZoneFigures },
         querystring: Type.Object(
           { ...Selection, ...Period, zoneType: Type.Optional(ZoneType) },
           { additionalProperties: false },
@@ -153,20 +160,30 @@ export const figureRoutes: FastifyPluginAsync<FigureRouteDeps> = async (fastify,
     },
   );
 
-  app.get('/figures/zone-types', async (req) => {
-    d.auth.require(req, 'analyst');
-    const rows = await d.pool.query(
-      `WITH layout AS (SELECT DISTINCT ON (store_id) store_id, layout FROM store_layouts ORDER BY store_id, seq DESC)
+  app.get(
+    '/figures/zone-types',
+    { config: { role: 'analyst' }, schema: { response: { 200: R.ZoneTypes } } },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      const rows = await d.pool.query(
+        `WITH layout AS (SELECT DISTINCT ON (store_id) store_id, layout FROM store_layouts ORDER BY store_id, seq DESC)
        SELECT z->>'type' AS zone_type, count(DISTINCT l.store_id)::int AS stores
          FROM layout l, jsonb_array_elements(l.layout->'cameras') c, jsonb_array_elements(c->'zones') z
         GROUP BY 1 ORDER BY 1`,
-    );
-    return { zoneTypes: rows.rows.map((r) => ({ zoneType: r.zone_type, stores: r.stores })) };
-  });
+      );
+      return { zoneTypes: rows.rows.map((r) => ({ zoneType: r.zone_type, stores: r.stores })) };
+    },
+  );
 
   app.get(
     '/figures/campaigns',
-    { schema: { querystring: Type.Object({ ...Selection, ...Period }, { additionalProperties: false }) } },
+    {
+      config: { role: 'analyst' },
+      schema: {
+        response: { 200: R.CampaignFigures },
+        querystring: Type.Object({ ...Selection, ...Period }, { additionalProperties: false }),
+      },
+    },
     async (req) => {
       d.auth.require(req, 'analyst');
       const p = periodOf(req.query, 366);
@@ -180,7 +197,9 @@ export const figureRoutes: FastifyPluginAsync<FigureRouteDeps> = async (fastify,
   app.get(
     '/figures/compare',
     {
+      config: { role: 'analyst' },
       schema: {
+        response: { 200: R.Compare },
         querystring: Type.Object(
           {
             store: StoreId,

@@ -9,6 +9,7 @@ import { ApiError } from '../../edge/api/errors.js';
 import { conflictReport } from '../ledger/report.js';
 import type { HqAuth } from './auth.js';
 import { Limit, limitOf, StoreId } from './params.js';
+import * as R from './responses.js';
 
 export interface LedgerRouteDeps {
   pool: pg.Pool;
@@ -23,7 +24,9 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRouteDeps> = async (fastify,
   app.get(
     '/ledger/conflicts',
     {
+      config: { role: 'analyst' },
       schema: {
+        response: { 200: R.Conflicts },
         querystring: Type.Object(
           {
             kind: Type.Optional(Type.Enum(['points_overspend', 'coupon_reuse', 'quota_exceeded'])),
@@ -46,31 +49,38 @@ export const ledgerRoutes: FastifyPluginAsync<LedgerRouteDeps> = async (fastify,
     },
   );
 
-  app.get('/members/:memberId', { schema: { params: Type.Object({ memberId: MemberId }) } }, async (req) => {
-    d.auth.require(req, 'analyst');
-    const m = (
-      await d.pool.query(
-        'SELECT member_id, enrolled_store, enrolled_at, balance FROM ledger_members WHERE member_id = $1',
-        [req.params.memberId],
-      )
-    ).rows[0];
-    if (!m) throw new ApiError(404, 'MEMBER_NOT_FOUND', `HQ knows no member ${req.params.memberId}`);
-    const perStore = await d.pool.query(
-      `SELECT store_id AS "storeId", sum(delta)::bigint AS points, count(*)::int AS movements
+  app.get(
+    '/members/:memberId',
+    {
+      config: { role: 'analyst' },
+      schema: { response: { 200: R.Member }, params: Type.Object({ memberId: MemberId }) },
+    },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      const m = (
+        await d.pool.query(
+          'SELECT member_id, enrolled_store, enrolled_at, balance FROM ledger_members WHERE member_id = $1',
+          [req.params.memberId],
+        )
+      ).rows[0];
+      if (!m) throw new ApiError(404, 'MEMBER_NOT_FOUND', `HQ knows no member ${req.params.memberId}`);
+      const perStore = await d.pool.query(
+        `SELECT store_id AS "storeId", sum(delta)::bigint AS points, count(*)::int AS movements
          FROM points_movements WHERE member_id = $1 GROUP BY 1 ORDER BY 1`,
-      [req.params.memberId],
-    );
-    const conflicts = await d.pool.query(
-      'SELECT id, kind, store_id AS "storeId", sale_id AS "saleId", amount, resolution FROM ledger_conflicts WHERE member_id = $1 ORDER BY id',
-      [req.params.memberId],
-    );
-    return {
-      memberId: m.member_id,
-      enrolledStore: m.enrolled_store,
-      enrolledAt: m.enrolled_at,
-      balance: Number(m.balance),
-      perStore: perStore.rows.map((r) => ({ ...r, points: Number(r.points) })),
-      conflicts: conflicts.rows.map((r) => ({ ...r, amount: Number(r.amount) })),
-    };
-  });
+        [req.params.memberId],
+      );
+      const conflicts = await d.pool.query(
+        'SELECT id, kind, store_id AS "storeId", sale_id AS "saleId", amount, resolution FROM ledger_conflicts WHERE member_id = $1 ORDER BY id',
+        [req.params.memberId],
+      );
+      return {
+        memberId: m.member_id,
+        enrolledStore: m.enrolled_store,
+        enrolledAt: m.enrolled_at,
+        balance: Number(m.balance),
+        perStore: perStore.rows.map((r) => ({ ...r, points: Number(r.points) })),
+        conflicts: conflicts.rows.map((r) => ({ ...r, amount: Number(r.amount) })),
+      };
+    },
+  );
 };

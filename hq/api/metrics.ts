@@ -70,5 +70,17 @@ export function hqMetrics(pool: pg.Pool, workers: () => readonly IngestWorker[])
       this.set({ state: 'behind' }, r.behind);
     },
   });
+  new Gauge({
+    name: 'hq_store_gap_oldest_seconds',
+    help: "how long the oldest open gap in any store's events has been open (0 with none): a stuck watermark",
+    registers: [registry],
+    async collect() {
+      const r = await pool.query(
+        `SELECT coalesce(extract(epoch FROM now() - min(gap_since)), 0)::float8 AS s
+           FROM store_watermarks WHERE gap_since IS NOT NULL`,
+      );
+      this.set(Math.max(0, Number(r.rows[0].s)));
+    },
+  });
   return registry;
 }

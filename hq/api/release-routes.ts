@@ -11,6 +11,7 @@ import { ARCH_PATTERN, type Bundles, VERSION_PATTERN } from '../releases/bundles
 import type { Rollouts } from '../releases/rollouts.js';
 import type { HqAuth } from './auth.js';
 import { GroupName, Limit, limitOf, StoreId } from './params.js';
+import * as R from './responses.js';
 
 export interface ReleaseRouteDeps {
   auth: HqAuth;
@@ -30,35 +31,49 @@ export const releaseRoutes: FastifyPluginAsync<ReleaseRouteDeps> = async (fastif
     done(null, payload),
   );
 
-  app.put('/releases/:version/:arch', { schema: { params: Release } }, async (req, reply) => {
-    const s = d.auth.require(req, 'operator');
-    const bundle = await d.bundles.upload(
-      s.userId,
-      req.params.version,
-      req.params.arch,
-      req.body as Readable,
-    );
-    reply.status(201);
-    return bundle;
-  });
+  app.put(
+    '/releases/:version/:arch',
+    { config: { role: 'operator' }, schema: { response: { 201: R.BundleStored }, params: Release } },
+    async (req, reply) => {
+      const s = d.auth.require(req, 'operator');
+      const bundle = await d.bundles.upload(
+        s.userId,
+        req.params.version,
+        req.params.arch,
+        req.body as Readable,
+      );
+      reply.status(201);
+      return bundle;
+    },
+  );
 
-  app.get('/releases', async (req) => {
-    d.auth.require(req, 'analyst');
-    return { releases: await d.bundles.list() };
-  });
+  app.get(
+    '/releases',
+    { config: { role: 'analyst' }, schema: { response: { 200: R.Releases } } },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      return { releases: await d.bundles.list() };
+    },
+  );
 
-  app.get('/releases/:version/:arch/bundle', { schema: { params: Release } }, async (req, reply) => {
-    const b = await d.bundles.get(req.params.version, req.params.arch);
-    reply.header('content-type', 'application/gzip');
-    reply.header('content-length', String(b.bytes));
-    reply.header('x-content-sha256', b.sha256);
-    return reply.send(createReadStream(d.bundles.file(b.version, b.arch)));
-  });
+  app.get(
+    '/releases/:version/:arch/bundle',
+    { config: { role: 'public' }, schema: { response: { 200: R.gzipBundle }, params: Release } },
+    async (req, reply) => {
+      const b = await d.bundles.get(req.params.version, req.params.arch);
+      reply.header('content-type', 'application/gzip');
+      reply.header('content-length', String(b.bytes));
+      reply.header('x-content-sha256', b.sha256);
+      return reply.send(createReadStream(d.bundles.file(b.version, b.arch)));
+    },
+  );
 
   app.post(
     '/rollouts',
     {
+      config: { role: 'operator' },
       schema: {
+        response: { 202: R.Rollout },
         body: Type.Object(
           {
             version: Type.String({ pattern: VERSION_PATTERN }),
@@ -84,7 +99,13 @@ export const releaseRoutes: FastifyPluginAsync<ReleaseRouteDeps> = async (fastif
 
   app.get(
     '/rollouts',
-    { schema: { querystring: Type.Object({ limit: Limit }, { additionalProperties: false }) } },
+    {
+      config: { role: 'analyst' },
+      schema: {
+        response: { 200: R.Rollouts },
+        querystring: Type.Object({ limit: Limit }, { additionalProperties: false }),
+      },
+    },
     async (req) => {
       d.auth.require(req, 'analyst');
       return { rollouts: await d.rollouts.list(limitOf(req.query.limit, 20)) };
@@ -93,7 +114,13 @@ export const releaseRoutes: FastifyPluginAsync<ReleaseRouteDeps> = async (fastif
 
   app.get(
     '/rollouts/:id',
-    { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,15}$' }) }) } },
+    {
+      config: { role: 'analyst' },
+      schema: {
+        response: { 200: R.Rollout },
+        params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,15}$' }) }),
+      },
+    },
     async (req) => {
       d.auth.require(req, 'analyst');
       return d.rollouts.status(Number(req.params.id));

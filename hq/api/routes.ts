@@ -10,6 +10,7 @@ import type { PushSender } from '../pushes.js';
 import type { HqAuth } from './auth.js';
 import { periodOf } from './figures-routes.js';
 import { Day, GroupName, Limit, limitOf, Ms, StoreId, TimeZone, validDay, validZone } from './params.js';
+import * as R from './responses.js';
 
 /** A store as HQ knows it: its state (from birth, will and heartbeat) and its watermark. */
 const STORES_SQL = `
@@ -43,7 +44,9 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
   app.post(
     '/sessions',
     {
+      config: { role: 'public' },
       schema: {
+        response: { 201: R.Session },
         body: Type.Object(
           {
             userId: Type.String({ minLength: 1, maxLength: 64 }),
@@ -60,15 +63,24 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
     },
   );
 
-  app.delete('/sessions', async (req, reply) => {
-    d.auth.signOut(req);
-    reply.status(204);
-  });
+  app.delete(
+    '/sessions',
+    {
+      config: { role: 'public' },
+      schema: { response: { 204: { description: 'signed out', type: 'null' } } },
+    },
+    async (req, reply) => {
+      d.auth.signOut(req);
+      reply.status(204);
+    },
+  );
 
   app.get(
     '/stores',
     {
+      config: { role: 'analyst' },
       schema: {
+        response: { 200: R.StoreList },
         querystring: Type.Object(
           {
             limit: Limit,
@@ -96,21 +108,33 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
         ],
       );
       const stores = rows.map(storeView);
-      return { stores, next: stores.length === limitOf(req.query.limit) ? stores.at(-1)?.storeId : null };
+      return {
+        stores,
+        next: stores.length === limitOf(req.query.limit) ? (stores.at(-1)?.storeId ?? null) : null,
+      };
     },
   );
 
-  app.get('/stores/:storeId', { schema: { params: Type.Object({ storeId: StoreId }) } }, async (req) => {
-    d.auth.require(req, 'analyst');
-    const rows = await q(`${STORES_SQL} WHERE i.store_id = $1`, [req.params.storeId]);
-    if (!rows.length) throw new ApiError(404, 'STORE_NOT_FOUND', `no store ${req.params.storeId}`);
-    return storeView(rows[0]);
-  });
+  app.get(
+    '/stores/:storeId',
+    {
+      config: { role: 'analyst' },
+      schema: { response: { 200: R.StoreView }, params: Type.Object({ storeId: StoreId }) },
+    },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      const rows = await q(`${STORES_SQL} WHERE i.store_id = $1`, [req.params.storeId]);
+      if (!rows.length) throw new ApiError(404, 'STORE_NOT_FOUND', `no store ${req.params.storeId}`);
+      return storeView(rows[0]);
+    },
+  );
 
   app.get(
     '/stores/:storeId/sales',
     {
+      config: { role: 'analyst' },
       schema: {
+        response: { 200: R.Sales },
         params: Type.Object({ storeId: StoreId }),
         querystring: Type.Object(
           {
@@ -166,7 +190,9 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
   app.get(
     '/stores/:storeId/counts',
     {
+      config: { role: 'analyst' },
       schema: {
+        response: { 200: R.Counts },
         params: Type.Object({ storeId: StoreId }),
         querystring: Type.Object({ from: Ms, to: Ms }, { additionalProperties: false }),
       },
@@ -198,7 +224,9 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
   app.get(
     '/stores/:storeId/heatmap',
     {
+      config: { role: 'analyst' },
       schema: {
+        response: { 200: R.Heatmap },
         params: Type.Object({ storeId: StoreId }),
         querystring: Type.Object(
           { camera: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }), from: Ms, to: Ms },
@@ -245,7 +273,9 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
   app.get(
     '/quarantine',
     {
+      config: { role: 'analyst' },
       schema: {
+        response: { 200: R.Quarantine },
         querystring: Type.Object(
           {
             store: Type.Optional(StoreId),
@@ -271,7 +301,9 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
   app.post(
     '/pushes',
     {
+      config: { role: 'operator' },
       schema: {
+        response: { 202: R.PushAccepted },
         body: Type.Object(
           {
             dataset: Type.String({ minLength: 1, maxLength: 40 }),
@@ -296,7 +328,13 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
 
   app.get(
     '/pushes',
-    { schema: { querystring: Type.Object({ limit: Limit }, { additionalProperties: false }) } },
+    {
+      config: { role: 'analyst' },
+      schema: {
+        response: { 200: R.PushList },
+        querystring: Type.Object({ limit: Limit }, { additionalProperties: false }),
+      },
+    },
     async (req) => {
       d.auth.require(req, 'analyst');
       return { pushes: await d.pushes.list(limitOf(req.query.limit, 20)) };
@@ -305,7 +343,13 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
 
   app.get(
     '/pushes/:id',
-    { schema: { params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,15}$' }) }) } },
+    {
+      config: { role: 'analyst' },
+      schema: {
+        response: { 200: R.PushStatus },
+        params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,15}$' }) }),
+      },
+    },
     async (req) => {
       d.auth.require(req, 'analyst');
       return d.pushes.status(Number(req.params.id));
@@ -313,7 +357,9 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
   );
 };
 
-const camel = (row: Record<string, unknown>) =>
+/** A row with its columns in camelCase; checked against the route's response schema on the way out. */
+// biome-ignore lint/suspicious/noExplicitAny: rows from PostgreSQL are typed by the response schema that serializes them
+const camel = (row: Record<string, unknown>): any =>
   Object.fromEntries(
     Object.entries(row).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
   );

@@ -10,6 +10,7 @@ import Type from 'typebox';
 import { ApiError } from '../../edge/api/errors.js';
 import type { HqAuth } from './auth.js';
 import { GroupName, StoreId, validZone } from './params.js';
+import * as R from './responses.js';
 
 export interface StoreRouteDeps {
   pool: pg.Pool;
@@ -60,7 +61,9 @@ export const storeRoutes: FastifyPluginAsync<StoreRouteDeps> = async (fastify, d
   app.put(
     '/stores/:storeId/profile',
     {
+      config: { role: 'operator' },
       schema: {
+        response: { 200: R.Profile },
         params: Type.Object({ storeId: StoreId }),
         body: Type.Object(
           {
@@ -103,20 +106,28 @@ export const storeRoutes: FastifyPluginAsync<StoreRouteDeps> = async (fastify, d
     },
   );
 
-  app.get('/groups', async (req) => {
-    d.auth.require(req, 'analyst');
-    const groups = await d.pool.query(
-      'SELECT g AS name, count(*)::int AS stores FROM store_profiles, unnest(groups) g GROUP BY 1 ORDER BY 1',
-    );
-    const regions = await d.pool.query(
-      'SELECT region AS name, count(*)::int AS stores FROM store_profiles WHERE region IS NOT NULL GROUP BY 1 ORDER BY 1',
-    );
-    return { groups: groups.rows, regions: regions.rows };
-  });
+  app.get(
+    '/groups',
+    { config: { role: 'analyst' }, schema: { response: { 200: R.Groups } } },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      const groups = await d.pool.query(
+        'SELECT g AS name, count(*)::int AS stores FROM store_profiles, unnest(groups) g GROUP BY 1 ORDER BY 1',
+      );
+      const regions = await d.pool.query(
+        'SELECT region AS name, count(*)::int AS stores FROM store_profiles WHERE region IS NOT NULL GROUP BY 1 ORDER BY 1',
+      );
+      return { groups: groups.rows, regions: regions.rows };
+    },
+  );
 
   app.put(
     '/stores/:storeId/floor-plan',
-    { schema: { params: Type.Object({ storeId: StoreId }) }, bodyLimit: FLOOR_PLAN_MAX_BYTES },
+    {
+      config: { role: 'operator' },
+      schema: { response: { 201: R.FloorPlanStored }, params: Type.Object({ storeId: StoreId }) },
+      bodyLimit: FLOOR_PLAN_MAX_BYTES,
+    },
     async (req, reply) => {
       const s = d.auth.require(req, 'operator');
       if (!Buffer.isBuffer(req.body) || req.body.length === 0)
@@ -136,7 +147,10 @@ export const storeRoutes: FastifyPluginAsync<StoreRouteDeps> = async (fastify, d
 
   app.get(
     '/stores/:storeId/floor-plan',
-    { schema: { params: Type.Object({ storeId: StoreId }) } },
+    {
+      config: { role: 'analyst' },
+      schema: { response: { 200: R.pngImage }, params: Type.Object({ storeId: StoreId }) },
+    },
     async (req, reply) => {
       d.auth.require(req, 'analyst');
       const r = await d.pool.query('SELECT floor_plan FROM store_profiles WHERE store_id = $1', [
@@ -151,7 +165,10 @@ export const storeRoutes: FastifyPluginAsync<StoreRouteDeps> = async (fastify, d
 
   app.get(
     '/stores/:storeId/layout',
-    { schema: { params: Type.Object({ storeId: StoreId }) } },
+    {
+      config: { role: 'analyst' },
+      schema: { response: { 200: R.Layout }, params: Type.Object({ storeId: StoreId }) },
+    },
     async (req) => {
       d.auth.require(req, 'analyst');
       const r = await d.pool.query(

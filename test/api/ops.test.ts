@@ -26,26 +26,30 @@ function makeApp(): FastifyInstance {
     bodyLimitBytes: 2048,
     requestTimeoutMs: 5000,
   });
-  // a route like the business routes: schema-validated body
-  app.post(
-    '/test/echo',
-    {
-      schema: {
-        body: {
-          type: 'object',
-          required: ['qty'],
-          additionalProperties: false,
-          properties: { qty: { type: 'integer', minimum: 1 }, note: { type: 'string', maxLength: 100 } },
+  // routes like the business routes, registered as they are (in a plugin, after the
+  // document's generator) so that the published document has them
+  app.register(async (t) => {
+    // a route like the business routes: schema-validated body
+    t.post(
+      '/test/echo',
+      {
+        schema: {
+          body: {
+            type: 'object',
+            required: ['qty'],
+            additionalProperties: false,
+            properties: { qty: { type: 'integer', minimum: 1 }, note: { type: 'string', maxLength: 100 } },
+          },
         },
       },
-    },
-    async (req) => req.body,
-  );
-  app.get('/test/boom', async () => {
-    throw new Error('secret connection string leaked?');
-  });
-  app.get('/test/conflict', async () => {
-    throw new ApiError(409, 'CART_CLOSED', 'cart is already paid', { cartId: 'c1' });
+      async (req) => req.body,
+    );
+    t.get('/test/boom', async () => {
+      throw new Error('secret connection string leaked?');
+    });
+    t.get('/test/conflict', async () => {
+      throw new ApiError(409, 'CART_CLOSED', 'cart is already paid', { cartId: 'c1' });
+    });
   });
   return app;
 }

@@ -6,12 +6,13 @@
 # in real Chromium, and the pages are in Chinese), postgresql (HQ's database: the HQ
 # tests start a throwaway cluster of their own on a loopback port), systemd (the release
 # tests check the service unit with systemd-analyze verify; nothing is started by it),
-# pebble (an RFC 8555 ACME test CA with its challenge DNS: HTTPS certificates for the stores).
+# pebble (an RFC 8555 ACME test CA with its challenge DNS: HTTPS certificates for the stores),
+# prometheus (its promtool checks and unit-tests the alert rules in config/monitoring).
 # With arguments, only those (npm start needs socat and ffmpeg). Fails loudly: a suite that
 # needs them must not silently skip.
 set -euo pipefail
 wanted=("$@")
-[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei postgresql systemd pebble)
+[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei postgresql systemd pebble prometheus)
 need=()
 for pkg in "${wanted[@]}"; do
   case "$pkg" in
@@ -19,6 +20,7 @@ for pkg in "${wanted[@]}"; do
     fonts-*) dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;
     postgresql) compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql) ;;
     systemd) command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd) ;;
+    prometheus) command -v promtool >/dev/null 2>&1 || need+=(prometheus) ;;
     *) command -v "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;
   esac
 done
@@ -37,7 +39,10 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # Debian starts the packaged broker as a service on :1883; the tests start their own
 # on free loopback ports, so stop it where a service manager runs one.
-if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet mosquitto 2>/dev/null; then
-  $SUDO systemctl stop mosquitto || true
-fi
+# The same for the packaged Prometheus (:9090): only its promtool is used.
+for svc in mosquitto prometheus prometheus-node-exporter; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    $SUDO systemctl stop "$svc" || true
+  fi
+done
 echo "system-deps: installed ${need[*]}"

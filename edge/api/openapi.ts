@@ -1,0 +1,74 @@
+// The HTTP contract as an OpenAPI 3.1 document, generated from the route schemas the
+// routes already validate with (@fastify/swagger), and served with Swagger UI from the
+// installed package (no CDN: the store may be offline). Shared by the store and HQ:
+// each says how a route's declared access maps to its auth schemes.
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { FastifyInstance, RouteOptions } from 'fastify';
+import { contractCheckOn, installContractCheck } from './contract-check.js';
+import { ErrorSchema } from './errors.js';
+
+type SecurityRequirement = Record<string, string[]>;
+
+export interface OpenApiOptions {
+  title: string;
+  description: string;
+  version: string;
+  securitySchemes: Record<string, Record<string, unknown>>;
+  /** the route's auth, from what it declares: [] when anyone may call it */
+  security: (route: RouteOptions) => SecurityRequirement[];
+  /** paths that are not part of the API (static pages, redirects) */
+  hidden: (url: string) => boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** a write that needs an Idempotency-Key header (see idempotency.ts) */
+    idempotent?: boolean;
+  }
+}
+
+export const IDEMPOTENCY_HEADER = {
+  type: 'string',
+  pattern: '^[A-Za-z0-9_.:-]{8,128}$',
+  description:
+    'Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).',
+} as const;
+
+const ERROR_RESPONSE = {
+  description:
+    'An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log',
+  ...ErrorSchema,
+};
+
+/** Registers the document generator and /docs; call before any route is registered. */
+export function installOpenApi(app: FastifyInstance, o: OpenApiOptions): void {
+  // on the root context itself (both are fastify-plugin wrapped), queued before the routes
+  app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: o.title, description: o.description, version: o.version },
+      components: { securitySchemes: o.securitySchemes as never },
+    },
+    transform: ({ schema, url, route }) => {
+      const s = { ...(schema ?? {}) } as Record<string, unknown>;
+      if (o.hidden(url)) return { schema: { ...s, hide: true } as never, url };
+      s.security = o.security(route as RouteOptions);
+      if ((route as RouteOptions).config?.idempotent) {
+        const headers = (s.headers ?? { type: 'object', properties: {} }) as {
+          properties?: Record<string, unknown>;
+          required?: string[];
+        };
+        s.headers = {
+          ...headers,
+          properties: { ...headers.properties, 'idempotency-key': IDEMPOTENCY_HEADER },
+          required: [...(headers.required ?? []), 'idempotency-key'],
+        };
+      }
+      s.response = { ...((s.response as object | undefined) ?? {}), default: ERROR_RESPONSE };
+      return { schema: s as never, url };
+    },
+  });
+  app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  if (contractCheckOn()) installContractCheck(app, () => app.swagger());
+}

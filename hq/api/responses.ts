@@ -1,0 +1,262 @@
+// What HQ's API answers, as schemas: they serialize the answers and publish them in
+// HQ's OpenAPI document (/docs). Rows read from PostgreSQL name their fields here and
+// let further ones through (additionalProperties), so a column added to a query is not
+// silently dropped on the way out; figures are defined in hq/README.md.
+import Type, { type TProperties, type TSchema } from 'typebox';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Row = <P extends TProperties>(p: P, description?: string) =>
+  Type.Object(p, { additionalProperties: true, ...(description ? { description } : {}) });
+const Num = Type.Number();
+const NumOrNull = Nullable(Type.Number());
+const Str = Type.String();
+const Next = Nullable(Type.String({ description: 'pass as `after` for the next page; null on the last' }));
+const Period = { from: Num, to: Num };
+
+export const Session = Type.Object({ token: Str, role: Type.Enum(['analyst', 'operator']), expiresAt: Num });
+
+export const StoreView = Row({
+  storeId: Str,
+  name: Nullable(Str),
+  region: Nullable(Str),
+  groups: Type.Array(Str),
+  timeZone: Str,
+  hasFloorPlan: Type.Boolean(),
+  online: Type.Boolean(),
+  lastSeen: Nullable(Str),
+  lastHeartbeat: Nullable(Str),
+  version: Nullable(Str),
+  model: Nullable(Str),
+  datasets: Type.Record(Type.String(), Type.Number()),
+  backlog: Type.Unknown({ description: "the store's last heartbeat backlog figures" }),
+  openAlerts: NumOrNull,
+  events: Row({
+    contiguousSeq: Num,
+    maxSeq: Num,
+    sentThrough: Num,
+    stored: Num,
+    duplicates: Num,
+    quarantined: Num,
+    resendRequests: Num,
+  }),
+});
+export const StoreList = Type.Object({ stores: Type.Array(StoreView), next: Next });
+
+export const Sales = Type.Object({
+  storeId: Str,
+  day: Str,
+  timeZone: Str,
+  sales: Type.Array(
+    Row({
+      seq: Num,
+      saleId: Str,
+      receiptNo: Str,
+      channel: Str,
+      kioskId: Nullable(Str),
+      memberId: Nullable(Str),
+      grossFen: Num,
+      promoDiscountFen: Num,
+      couponDiscountFen: Num,
+      totalFen: Num,
+      taxFen: Num,
+      pointsEarned: Num,
+      soldAt: Num,
+      lines: Type.Array(
+        Row({
+          lineNo: Num,
+          gtin: Str,
+          qty: Num,
+          weightG: NumOrNull,
+          unitPriceFen: Num,
+          grossFen: Num,
+          finalFen: Num,
+          taxFen: Num,
+        }),
+      ),
+      payments: Type.Array(Row({ kind: Str, amountFen: Num, reference: Nullable(Str) })),
+    }),
+  ),
+  next: Next,
+});
+
+export const Counts = Type.Object({
+  storeId: Str,
+  ...Period,
+  hours: Type.Array(Row({ cameraId: Str, lineId: Str, hour: Type.Unknown(), ins: Num, outs: Num })),
+  zones: Type.Array(Row({ cameraId: Str, zoneId: Str, visits: Num, dwellMs: Num })),
+});
+
+export const Heatmap = Type.Object({
+  storeId: Str,
+  camera: Str,
+  quarters: Num,
+  grid: Nullable(Type.Object({ cols: Num, rows: Num, cellM: Num, cells: Type.Array(Num) })),
+  peopleSeconds: Type.Optional(Num),
+});
+
+export const Quarantine = Type.Object({
+  entries: Type.Array(
+    Row({
+      id: Num,
+      storeId: Nullable(Str),
+      seq: NumOrNull,
+      topic: Str,
+      reason: Str,
+      detail: Str,
+      payload: Str,
+      receivedAt: Type.Unknown(),
+    }),
+  ),
+  next: Next,
+});
+
+export const PushAccepted = Type.Object({ id: Num, targets: Num });
+export const PushStatus = Row({
+  id: Num,
+  dataset: Str,
+  version: Num,
+  createdBy: Str,
+  createdAt: Str,
+  target: Type.Unknown({ description: 'the selection the push was sent to' }),
+  counts: Type.Record(Type.String(), Type.Number()),
+  stores: Type.Array(Row({ storeId: Str, status: Str, problems: Type.Array(Str) })),
+});
+export const PushList = Type.Object({ pushes: Type.Array(PushStatus) });
+
+const StoreFigures = Row({
+  storeId: Str,
+  bucket: Str,
+  salesFen: Num,
+  refundsFen: Num,
+  netSalesFen: Num,
+  tickets: Num,
+  avgTicketFen: NumOrNull,
+  items: Num,
+  itemsPerTicket: NumOrNull,
+  multiItemTickets: Num,
+  multiItemShare: NumOrNull,
+  tenderFen: Row({ cash: Num, card: Num, wallet: Num, points: Num, other: Num }),
+  walletShare: NumOrNull,
+  redemptions: Num,
+  couponCostFen: Num,
+  couponsIssued: Num,
+  couponsIssuedRedeemed: Num,
+  redemptionRate: NumOrNull,
+  offersShown: Num,
+  offersClaimed: Num,
+  offersRedeemed: Num,
+  newMembers: Num,
+  pointsIssued: Num,
+  pointsSpent: Num,
+  footfall: Num,
+  conversion: NumOrNull,
+  scanAndGoSales: Num,
+  audits: Num,
+  auditsChecked: Num,
+  auditHits: Num,
+  recoveredFen: Num,
+  auditRate: NumOrNull,
+  hitRate: NumOrNull,
+});
+export const StoreRanking = Type.Object({
+  ...Period,
+  sort: Str,
+  order: Type.Enum(['asc', 'desc']),
+  stores: Type.Array(
+    Row({ rank: Num, name: Nullable(Str), ...Type.Omit(StoreFigures, ['bucket']).properties }),
+  ),
+});
+export const StoreSeries = Type.Object({
+  storeId: Str,
+  bucket: Str,
+  ...Period,
+  rows: Type.Array(StoreFigures),
+});
+export const ZoneFigures = Type.Object({
+  ...Period,
+  zoneType: Nullable(Str),
+  zones: Type.Array(
+    Row({
+      storeId: Str,
+      cameraId: Str,
+      zoneId: Str,
+      zoneType: Str,
+      categories: Type.Array(Str),
+      visits: Num,
+      dwellMs: Num,
+      avgDwellMs: NumOrNull,
+      units: Num,
+      salesFen: Num,
+      salesPerVisitFen: NumOrNull,
+      visitsPer100Entries: NumOrNull,
+    }),
+  ),
+});
+export const ZoneTypes = Type.Object({ zoneTypes: Type.Array(Type.Object({ zoneType: Str, stores: Num })) });
+export const CampaignFigures = Type.Object({
+  ...Period,
+  campaigns: Type.Array(
+    Row({
+      campaignId: Str,
+      issued: Num,
+      issuedRedeemed: Num,
+      redemptionRate: NumOrNull,
+      redemptions: Num,
+      costFen: Num,
+      offersShown: Num,
+      offersClaimed: Num,
+      offersRedeemed: Num,
+      offerTakeRate: NumOrNull,
+    }),
+  ),
+});
+export const Compare = Row({}, 'a store (or one zone of it) before and after: see hq/README.md');
+
+export const Profile = Type.Object({
+  storeId: Str,
+  name: Nullable(Str),
+  region: Nullable(Str),
+  groups: Type.Array(Str),
+  timeZone: Str,
+});
+export const Groups = Type.Object({
+  groups: Type.Array(Type.Object({ name: Str, stores: Num })),
+  regions: Type.Array(Type.Object({ name: Str, stores: Num })),
+});
+export const FloorPlanStored = Type.Object({ storeId: Str, width: Num, height: Num, bytes: Num });
+export const Layout = Row({ storeId: Str, at: Type.Unknown(), cameras: Type.Array(Type.Unknown()) });
+
+export const Conflicts = Row({}, 'conflicts by kind, store and amount, with what was done (hq/ledger/)');
+export const Member = Type.Object({
+  memberId: Str,
+  enrolledStore: Nullable(Str),
+  enrolledAt: Type.Unknown(),
+  balance: Num,
+  perStore: Type.Array(Row({ storeId: Str, points: Num, movements: Num })),
+  conflicts: Type.Array(
+    Row({
+      id: Num,
+      kind: Str,
+      storeId: Nullable(Str),
+      saleId: Nullable(Str),
+      amount: Num,
+      resolution: Type.Unknown(),
+    }),
+  ),
+});
+
+const Bundle = Row({ version: Str, arch: Str, sha256: Str, bytes: Num });
+export const BundleStored = Bundle;
+export const Releases = Type.Object({ releases: Type.Array(Bundle) });
+export const Rollout = Row({ id: Num }, 'a rollout with its batches and per-store states (hq/releases/)');
+export const Rollouts = Type.Object({ rollouts: Type.Array(Rollout) });
+
+export const Certificates = Type.Object({ certificates: Type.Array(Row({ storeId: Str })) });
+export const RenewalAsked = Type.Object({ storeId: Str, renewal: Type.Literal('asked') });
+
+export const gzipBundle = {
+  content: { 'application/gzip': { schema: { type: 'string', contentEncoding: 'binary' } } },
+};
+export const pngImage = {
+  content: { 'image/png': { schema: { type: 'string', contentEncoding: 'binary' } } },
+};
