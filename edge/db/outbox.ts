@@ -1,6 +1,8 @@
 // Appends business events to the outbox. Callers run this inside the transaction that
-// writes the event itself, so an event exists in the outbox exactly when it happened.
+// writes the event itself, so an event exists in the outbox exactly when it happened;
+// each is checked against its type's wire schema first.
 import { randomUUID } from 'node:crypto';
+import { knownEventType, payloadProblems } from '../../sync/event-schemas.js';
 import type { Db } from './open.js';
 
 export type EventClass = 'money' | 'telemetry' | 'state';
@@ -24,6 +26,13 @@ export interface OutboxRow {
 export function appendOutbox(db: Db, event: OutboxEvent, now: number): { seq: number; eventId: string } {
   if (!db.inTransaction)
     throw new Error('appendOutbox must run inside the transaction that writes the event');
+  // the wire contract (sync/event-schemas.ts) is held where events are made, not only where
+  // HQ reads them: an event that breaks it fails its own transaction here instead of
+  // waiting in HQ's quarantine
+  const problems = knownEventType(event.type)
+    ? payloadProblems(event.type, event.payload)
+    : [`no wire schema for event type "${event.type}" (sync/event-schemas.ts)`];
+  if (problems.length) throw new Error(`event ${event.type} breaks its wire schema: ${problems.join('; ')}`);
   const eventId = randomUUID();
   const r = db
     .prepare('INSERT INTO outbox (event_id, type, class, payload, created_at) VALUES (?, ?, ?, ?, ?)')

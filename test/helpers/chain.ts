@@ -17,6 +17,7 @@ import { type Broker, startMosquitto } from './mosquitto.js';
 import { waitFor } from './ports.js';
 import { type Postgres, startPostgres } from './postgres.js';
 import { startProxy, type Proxy as TcpProxy } from './proxy.js';
+import { idempotencyKey, storeClient } from './typed-client.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in end-to-end tests
 type J = any;
@@ -183,17 +184,29 @@ security:
     call,
     linkUp,
     async cart(store, bottles = 20) {
-      const c = await call(store, 'POST', '/carts', { channel: 'kiosk', kioskId: 'kiosk-1' });
-      expect(c.status).toBe(201);
-      expect(
-        (await call(store, 'POST', `/carts/${c.body.cartId}/scans`, { code: WATER, qty: bottles })).status,
-      ).toBeLessThan(300);
-      return c.body.cartId;
+      // through the typed client: the contract's types check this helper's calls
+      const api = storeClient(stores[store]!.address, { authorization: `Bearer ${KIOSK_TOKEN}` });
+      const c = await api.POST('/api/v1/carts', {
+        params: { header: { 'idempotency-key': idempotencyKey() } },
+        body: { channel: 'kiosk', kioskId: 'kiosk-1' },
+      });
+      expect(c.response.status).toBe(201);
+      const cartId = c.data!.cartId;
+      const scan = await api.POST('/api/v1/carts/{cartId}/scans', {
+        params: { path: { cartId }, header: { 'idempotency-key': idempotencyKey() } },
+        body: { code: WATER, qty: bottles },
+      });
+      expect(scan.response.status).toBeLessThan(300);
+      return cartId;
     },
     async pay(store, cartId, points = 0) {
-      const q = await call(store, 'POST', `/carts/${cartId}/checkout`, {});
-      expect(q.status).toBe(200);
-      let due = q.body.dueFen;
+      const api = storeClient(stores[store]!.address, { authorization: `Bearer ${KIOSK_TOKEN}` });
+      const q = await api.POST('/api/v1/carts/{cartId}/checkout', {
+        params: { path: { cartId }, header: { 'idempotency-key': idempotencyKey() } },
+        body: {},
+      });
+      expect(q.response.status).toBe(200);
+      let due = q.data!.dueFen;
       if (points) {
         const p = await call(store, 'POST', `/carts/${cartId}/tenders`, { kind: 'points', points });
         if (p.status >= 400) return p.body;

@@ -9,7 +9,7 @@ import { loadConfig } from '../../config/load.js';
 import { addScan, createCart } from '../../edge/checkout/carts.js';
 import { payCash, startPayment } from '../../edge/checkout/tenders.js';
 import type { Db } from '../../edge/db/open.js';
-import { appendOutbox, outboxPruned } from '../../edge/db/outbox.js';
+import { outboxPruned } from '../../edge/db/outbox.js';
 import { HousekeepingPart } from '../../edge/housekeeping/part.js';
 import { retentionOf, tasks } from '../../edge/housekeeping/tasks.js';
 import { raiseAlert, resolveAlert } from '../../edge/kiosk/alerts.js';
@@ -17,6 +17,7 @@ import { OutboxPublisher, type PublisherLink } from '../../sync/publisher.js';
 import { Topics } from '../../sync/topics.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { memoryLogger } from '../helpers/log.js';
+import { appendSyntheticEvent } from '../helpers/outbox.js';
 import { cashSale, ctx, demoDb, gtinOf, SEED_NOW, scan } from '../helpers/store.js';
 
 const HOUR = 3_600_000;
@@ -69,8 +70,16 @@ describe('housekeeping tasks', () => {
     for (let i = 0; i < 4; i++) cashSale(db, c, i, NOW - DAY + i);
     db.transaction(() => {
       for (let i = 0; i < 10; i++)
-        appendOutbox(db, { type: 'vision.counts', class: 'telemetry', payload: { i } }, NOW - 5 * DAY);
-      appendOutbox(db, { type: 'vision.counts', class: 'telemetry', payload: { i: 'new' } }, NOW - DAY);
+        appendSyntheticEvent(
+          db,
+          { type: 'vision.counts', class: 'telemetry', payload: { i } },
+          NOW - 5 * DAY,
+        );
+      appendSyntheticEvent(
+        db,
+        { type: 'vision.counts', class: 'telemetry', payload: { i: 'new' } },
+        NOW - DAY,
+      );
     })();
     // all sent when made, except two old sales' events (an outage HQ never saw the end of)
     db.prepare('UPDATE outbox SET sent_at = created_at + 1000').run();
@@ -169,7 +178,7 @@ describe('a resend from HQ after pruning', () => {
     const base = count(db, 'SELECT coalesce(max(seq), 0) FROM outbox');
     db.transaction(() => {
       for (let i = 0; i < 10; i++)
-        appendOutbox(db, { type: 'vision.counts', class: 'telemetry', payload: { i } }, SEED_NOW);
+        appendSyntheticEvent(db, { type: 'vision.counts', class: 'telemetry', payload: { i } }, SEED_NOW);
     })();
     // the first six of these were sent long ago, the rest lately
     db.prepare('UPDATE outbox SET sent_at = ? WHERE seq > ?').run(NOW, base);

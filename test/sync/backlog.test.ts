@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../edge/db/open.js';
-import { appendOutbox } from '../../edge/db/outbox.js';
 import { BacklogGuard } from '../../sync/backlog.js';
+import { appendSyntheticEvent } from '../helpers/outbox.js';
 import { demoDb } from '../helpers/store.js';
 
 const T0 = Date.UTC(2026, 10, 20, 1, 0);
@@ -15,7 +15,7 @@ const T0 = Date.UTC(2026, 10, 20, 1, 0);
 function fill(db: Db) {
   db.transaction(() => {
     for (let m = 0; m < 120; m++) {
-      appendOutbox(
+      appendSyntheticEvent(
         db,
         {
           type: 'footfall.minute',
@@ -25,7 +25,7 @@ function fill(db: Db) {
         T0 + m * 60_000,
       );
       if (m % 10 === 0)
-        appendOutbox(
+        appendSyntheticEvent(
           db,
           { type: 'sale.completed', class: 'money', payload: { totalFen: 100 + m } },
           T0 + m * 60_000,

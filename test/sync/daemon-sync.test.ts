@@ -8,9 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import { type Db, openDb } from '../../edge/db/open.js';
-import { appendOutbox } from '../../edge/db/outbox.js';
 import { startDaemon } from '../helpers/daemon.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
+import { appendSyntheticEvent } from '../helpers/outbox.js';
 import { waitFor } from '../helpers/ports.js';
 import { labIngest } from '../helpers/sync.js';
 
@@ -22,7 +22,7 @@ afterEach(async () => {
 function fill(db: Db, n: number): void {
   const tx = db.transaction((count: number) => {
     for (let i = 0; i < count; i++)
-      appendOutbox(
+      appendSyntheticEvent(
         db,
         { type: 'sale.completed', class: 'money', payload: { i, totalFen: 1000 + i } },
         Date.now(),

@@ -4,9 +4,9 @@
 // The broker-level behaviour is covered against mosquitto in sync.test.ts.
 import pino from 'pino';
 import { expect, it } from 'vitest';
-import { appendOutbox } from '../../edge/db/outbox.js';
 import { OutboxPublisher, type PublisherLink } from '../../sync/publisher.js';
 import { Topics } from '../../sync/topics.js';
+import { appendSyntheticEvent } from '../helpers/outbox.js';
 import { waitFor } from '../helpers/ports.js';
 import { demoDb } from '../helpers/store.js';
 
@@ -25,7 +25,7 @@ it('PUBACKs after stop are marked by drainAcks, and none touches the database af
   const db = demoDb();
   db.transaction(() => {
     for (let i = 0; i < 10; i++)
-      appendOutbox(db, { type: 'sale.completed', class: 'money', payload: { i } }, Date.now());
+      appendSyntheticEvent(db, { type: 'sale.completed', class: 'money', payload: { i } }, Date.now());
   })();
   const { link, pending } = heldLink();
   const publisher = new OutboxPublisher({

@@ -7,10 +7,10 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../edge/db/open.js';
-import { appendOutbox } from '../../edge/db/outbox.js';
 import { HqIngest } from '../../sync/hq/ingest.js';
 import { openHqDb } from '../../sync/hq/store.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
+import { appendSyntheticEvent } from '../helpers/outbox.js';
 import { waitFor } from '../helpers/ports.js';
 import { startProxy } from '../helpers/proxy.js';
 import { cashSale, demoDb, sellableCodes } from '../helpers/store.js';
@@ -26,7 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), 'storeedge-sync-'));
 function addEvents(db: Db, n: number, kind: 'money' | 'telemetry' = 'money'): void {
   const tx = db.transaction((count: number) => {
     for (let i = 0; i < count; i++)
-      appendOutbox(
+      appendSyntheticEvent(
         db,
         {
           type: kind === 'money' ? 'sale.completed' : 'footfall.minute',
