@@ -641,6 +641,12 @@ export const ConfigSchema = Type.Object(
       }),
       topicPrefix: Type.String({ pattern: '^[^#+]+$', default: 'storeedge/v1' }),
       drainPerSecond: Type.Integer({ minimum: 1, default: 500 }),
+      heartbeatSeconds: Type.Integer({
+        minimum: 1,
+        maximum: 3600,
+        default: 30,
+        description: 'how often the store publishes its health and backlog to HQ',
+      }),
       hqRequestTimeoutMs: Type.Integer({
         minimum: 50,
         maximum: 10_000,

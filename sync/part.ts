@@ -159,7 +159,7 @@ export class SyncPart implements Part {
     });
     link.start();
     this.publisher.start();
-    this.heartbeat = setInterval(() => this.beat(), this.o.heartbeatMs ?? 30_000);
+    this.heartbeat = setInterval(() => this.beat(), this.o.heartbeatMs ?? (this.o.mqtt.heartbeatSeconds ?? 30) * 1000);
     this.heartbeat.unref();
   }
 

@@ -19,6 +19,8 @@ export interface OpenApiOptions {
   security: (route: RouteOptions) => SecurityRequirement[];
   /** paths that are not part of the API (static pages, redirects) */
   hidden: (url: string) => boolean;
+  /** the MQTT interface's AsyncAPI document, served beside this one */
+  asyncApi?: () => Record<string, unknown>;
 }
 
 declare module 'fastify' {
@@ -70,5 +72,15 @@ export function installOpenApi(app: FastifyInstance, o: OpenApiOptions): void {
     },
   });
   app.register(swaggerUi, { routePrefix: '/docs', staticCSP: true });
+  const asyncApi = o.asyncApi;
+  if (asyncApi) {
+    let doc: Record<string, unknown> | null = null;
+    app.register(async (docs) => {
+      docs.get('/docs/asyncapi.json', { schema: { hide: true } }, async () => {
+        doc ??= asyncApi();
+        return doc;
+      });
+    });
+  }
   if (contractCheckOn()) installContractCheck(app, () => app.swagger());
 }

@@ -1,6 +1,7 @@
 // The store API's auth schemes, and which of them each declared access accepts (see
 // access.ts for what each access means).
 import type { RouteOptions } from 'fastify';
+import { asyncApiDocument } from '../../sync/asyncapi.js';
 import { VERSION } from '../version.js';
 import type { Access } from './access.js';
 import type { OpenApiOptions } from './openapi.js';
@@ -68,5 +69,6 @@ export const storeOpenApi: OpenApiOptions = {
     const access = route.config?.access;
     return access ? BY_ACCESS[access] : [];
   },
+  asyncApi: asyncApiDocument,
   hidden: (url) => url.startsWith('/ui/') || url === '/',
 };

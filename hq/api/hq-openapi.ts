@@ -1,5 +1,6 @@
 // HQ's API auth scheme, and which sessions each route's declared role takes.
 import type { RouteOptions } from 'fastify';
+import { asyncApiDocument } from '../../sync/asyncapi.js';
 import type { OpenApiOptions } from '../../edge/api/openapi.js';
 import { VERSION } from '../../edge/version.js';
 import type { HqRole } from './auth.js';
@@ -31,5 +32,6 @@ export const hqOpenApi: OpenApiOptions = {
     const role = route.config?.role;
     return role && role !== 'public' ? [{ hqSession: [role] }] : [];
   },
+  asyncApi: asyncApiDocument,
   hidden: (url) => url.startsWith('/ui/') || url === '/' || url === '/ui',
 };

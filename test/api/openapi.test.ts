@@ -133,6 +133,9 @@ describe("HQ's API document", () => {
     ]);
     expect(doc.paths['/api/v1/pushes'].post.security).toEqual([{ hqSession: ['operator'] }]);
     expect(doc.paths['/api/v1/figures/stores'].get.security).toEqual([{ hqSession: ['analyst'] }]);
+    // and the MQTT interface's document beside it
+    const asyncApi = await app.inject({ method: 'GET', url: '/docs/asyncapi.json' });
+    expect(asyncApi.json().asyncapi).toBe('3.1.0');
     await app.close();
     await pool.end();
   });
