@@ -10,6 +10,7 @@ import { ApiError } from '../edge/api/errors.js';
 import { canonicalJson } from '../edge/canonical-json.js';
 import { PUSHABLE } from '../sync/pushes.js';
 import { signPush } from '../sync/signing.js';
+import { pushBodyProblems } from '../sync/wire-check.js';
 import { inTransaction } from './db/pg.js';
 
 /** What a store takes as a push: its datasets and config (sync/pushes.ts) and vision models. */
@@ -53,6 +54,11 @@ export class PushSender {
         'UNKNOWN_DATASET',
         `dataset must be one of ${DATASETS.join(', ')} (software goes out as a rollout: POST /rollouts)`,
       );
+    // the same schema the stores check it by (sync/wire-schemas.ts): a bad body is the
+    // operator's to fix now, not every store's to refuse later
+    const problems = pushBodyProblems(r.dataset, r.body);
+    if (problems.length)
+      throw new ApiError(422, 'INVALID_PUSH', `the ${r.dataset} body breaks its schema`, problems);
     const targets = await this.targets(r);
     const client = this.mqtt();
     if (!client?.connected) throw new ApiError(503, 'BROKER_DOWN', 'HQ is not connected to the broker');

@@ -9,6 +9,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { Lifecycle, type Part } from '../edge/lifecycle.js';
 import type { Logger } from '../edge/logger.js';
 import { hqPrivateKey } from '../sync/signing.js';
+import { holdToContract } from '../sync/wire-check.js';
 import { buildHqApp } from './api/app.js';
 import { HqAuth, type HqUser } from './api/auth.js';
 import { hqMetrics } from './api/metrics.js';
@@ -94,13 +95,19 @@ class BrokerPart implements Part {
   constructor(
     private readonly c: HqConfig,
     private readonly id: string,
+    private readonly log: Logger,
   ) {}
   async start(): Promise<void> {
-    this.client = await mqtt.connectAsync(this.c.broker.url, {
-      protocolVersion: 5,
-      clientId: `hq-api-${this.id}`,
-      reconnectPeriod: 1000,
-    });
+    // in a test run, what HQ pushes is held to the AsyncAPI document
+    this.client = holdToContract(
+      await mqtt.connectAsync(this.c.broker.url, {
+        protocolVersion: 5,
+        clientId: `hq-api-${this.id}`,
+        reconnectPeriod: 1000,
+      }),
+      this.c.broker.prefix,
+      this.log,
+    );
     this.client.on('error', () => undefined); // reconnects by itself; /readyz says so
   }
   async stop(): Promise<void> {
@@ -153,7 +160,7 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
   if (o.http) {
     const pool = db.pool;
     if (!pool) throw new Error("HQ's API needs PostgreSQL: db must be a postgres:// URL");
-    const broker = new BrokerPart(c, o.id);
+    const broker = new BrokerPart(c, o.id, o.log.child({ component: 'broker' }));
     const auth = new HqAuth(c.users as HqUser[], c.sessionHours * 3_600_000);
     const pushes = new PushSender(pool, () => broker.client, c.broker.prefix, key);
     const bundles = new Bundles(pool, c.releases.dir, c.releases.maxBundleMB * 1024 * 1024);

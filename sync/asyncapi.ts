@@ -7,8 +7,8 @@ import { EVENT_SCHEMAS } from './event-schemas.js';
 import { PUSHABLE } from './pushes.js';
 import {
   EventEnvelope,
-  HQ_REQUESTS,
   Health,
+  HQ_REQUESTS,
   PULLS,
   PUSH_BODIES,
   PushResult,
@@ -33,8 +33,10 @@ function optionalDefaults(node: unknown): unknown {
   return n;
 }
 
-/** plain JSON Schema (TypeBox keeps its own marks in symbols, which JSON leaves out) */
-const schema = (s: TSchema): Json => optionalDefaults(JSON.parse(JSON.stringify(s))) as Json;
+/** A schema as it holds on the wire: plain JSON Schema (TypeBox keeps its own marks in
+ * symbols, which JSON leaves out), fields with defaults optional. */
+export const wireSchema = (s: TSchema): Json => optionalDefaults(JSON.parse(JSON.stringify(s))) as Json;
+const schema = wireSchema;
 const ref = (path: string) => ({ $ref: path });
 
 const PREFIX = { description: 'config mqtt.topicPrefix', default: 'storeedge/v1' };
@@ -107,13 +109,15 @@ export function asyncApiDocument(): Json {
     },
     storeState: {
       address: '{prefix}/{storeId}/state',
-      description: 'Retained: the birth at each connect, the last will (or a clean stop) when the store goes.',
+      description:
+        'Retained: the birth at each connect, the last will (or a clean stop) when the store goes.',
       parameters: { prefix: PREFIX, storeId: STORE },
       messages: { state: message('state', { payload: schema(StoreState) }) },
     },
     storeHeartbeat: {
       address: '{prefix}/{storeId}/heartbeat',
-      description: "The store's health and backlog every heartbeat interval (30 s); sentThrough lets HQ notice a lost tail.",
+      description:
+        "The store's health and backlog every heartbeat interval (30 s); sentThrough lets HQ notice a lost tail.",
       parameters: { prefix: PREFIX, storeId: STORE },
       messages: { heartbeat: message('heartbeat', { payload: schema(Health) }) },
     },
@@ -146,7 +150,8 @@ export function asyncApiDocument(): Json {
     },
     storePulls: {
       address: '{prefix}/{storeId}/req/{name}',
-      description: "HQ's pulls: MQTT 5 request/response; the answer goes to the response topic with the correlation data.",
+      description:
+        "HQ's pulls: MQTT 5 request/response; the answer goes to the response topic with the correlation data.",
       parameters: { prefix: PREFIX, storeId: STORE, name: { enum: Object.keys(PULLS) } },
       messages: Object.fromEntries(
         Object.entries(PULLS).map(([n, p]) => [
@@ -193,7 +198,13 @@ export function asyncApiDocument(): Json {
     },
   };
 
-  const op = (action: 'send' | 'receive', channel: string, summary: string, bindings: Json, extra: Json = {}) => ({
+  const op = (
+    action: 'send' | 'receive',
+    channel: string,
+    summary: string,
+    bindings: Json,
+    extra: Json = {},
+  ) => ({
     action,
     channel: ref(`#/channels/${channel}`),
     summary,
@@ -205,13 +216,19 @@ export function asyncApiDocument(): Json {
     sendEvent: op('send', 'storeEvents', 'publish an outbox row; marked sent on its PUBACK', mqtt(1)),
     sendState: op('send', 'storeState', 'birth at connect; the will says offline', mqtt(1, true)),
     sendHeartbeat: op('send', 'storeHeartbeat', 'health every heartbeat interval', mqtt(0)),
-    receiveCommand: op('receive', 'storeCommands', 'apply a push (verified, versioned, all or nothing)', mqtt(1), {
-      reply: {
-        address: { location: '$message.header#/responseTopic' },
-        channel: ref('#/channels/hqReplies'),
-        messages: [ref('#/channels/hqReplies/messages/pushResult')],
+    receiveCommand: op(
+      'receive',
+      'storeCommands',
+      'apply a push (verified, versioned, all or nothing)',
+      mqtt(1),
+      {
+        reply: {
+          address: { location: '$message.header#/responseTopic' },
+          channel: ref('#/channels/hqReplies'),
+          messages: [ref('#/channels/hqReplies/messages/pushResult')],
+        },
       },
-    }),
+    ),
     receiveChainCommand: op('receive', 'chainCommands', 'a push to every store', mqtt(1)),
     receivePull: op('receive', 'storePulls', 'answer a pull from the store’s database', mqtt(1), {
       reply: {

@@ -12,6 +12,7 @@ import mqtt, {
   type MqttClient,
 } from 'mqtt';
 import type { Logger } from 'pino';
+import { holdToContract } from './wire-check.js';
 
 export interface LinkOptions {
   url: string;
@@ -30,6 +31,8 @@ export interface LinkOptions {
   /** retained birth message on each connect */
   birth: () => { topic: string; payload: string };
   subscriptions: string[];
+  /** config mqtt.topicPrefix: what the published contract's topics start with */
+  topicPrefix?: string;
   sessionExpirySeconds?: number;
   backoff?: { baseMs: number; capMs: number };
   log: Logger;
@@ -90,7 +93,8 @@ export class MqttLink extends EventEmitter {
       ...(tls ? { rejectUnauthorized: tls.rejectUnauthorized } : {}),
     };
     this.set('connecting');
-    const client = mqtt.connect(o.url, options);
+    // in a test run, what it publishes is held to the AsyncAPI document
+    const client = holdToContract(mqtt.connect(o.url, options), o.topicPrefix ?? 'storeedge/v1', o.log);
     this.client = client;
     client.on('connect', (connack) => void this.onConnect(client, connack.sessionPresent ?? false));
     client.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) =>

@@ -133,6 +133,7 @@ export class SyncPart implements Part {
         }),
       }),
       subscriptions: [...t.inbound, t.replies],
+      topicPrefix: t.prefix,
       backoff: m.reconnect,
       log,
     });
@@ -159,7 +160,10 @@ export class SyncPart implements Part {
     });
     link.start();
     this.publisher.start();
-    this.heartbeat = setInterval(() => this.beat(), this.o.heartbeatMs ?? (this.o.mqtt.heartbeatSeconds ?? 30) * 1000);
+    this.heartbeat = setInterval(
+      () => this.beat(),
+      this.o.heartbeatMs ?? (this.o.mqtt.heartbeatSeconds ?? 30) * 1000,
+    );
     this.heartbeat.unref();
   }
 

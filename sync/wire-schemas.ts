@@ -66,11 +66,16 @@ export const PUSH_BODIES: Record<string, { body: TSchema; description: string }>
   promotions: { body: PromotionsDataset, description: 'every promotion the store runs' },
   coupon_campaigns: { body: CouponCampaignsDataset, description: 'every coupon campaign' },
   coupon_keys: {
-    body: Open({ keys: Type.Array(Open({ kid: Type.String(), publicKeyBase64: Type.String() }), { minItems: 1 }) }),
+    body: Open({
+      keys: Type.Array(Open({ kid: Type.String(), publicKeyBase64: Type.String() }), { minItems: 1 }),
+    }),
     description: "HQ's coupon-signing public keys (chain coupons read at every store)",
   },
   config: {
-    body: Type.Object({}, { additionalProperties: true, description: 'an overlay of HQ_CONFIGURABLE settings' }),
+    body: Type.Object(
+      {},
+      { additionalProperties: true, description: 'an overlay of HQ_CONFIGURABLE settings' },
+    ),
     description: 'settings HQ owns (config/hq-overlay.ts); takes effect at the next start',
   },
   model: {
@@ -90,7 +95,8 @@ export const PUSH_BODIES: Record<string, { body: TSchema; description: string }>
   },
   certificate: {
     body: Open({ hostname: Type.String(), chainPem: Type.String() }),
-    description: "the store's HTTPS certificate chain, answering its tls.csr; the version is when HQ issued it",
+    description:
+      "the store's HTTPS certificate chain, answering its tls.csr; the version is when HQ issued it",
   },
   member: {
     body: Open({
@@ -207,6 +213,7 @@ export const HQ_REQUESTS: Record<string, { request: TSchema; answer: TSchema; de
   'coupon-quota': {
     request: Open({ storeId: Id, campaignId: Id, couponId: Id, quota: Type.Integer({ minimum: 0 }) }),
     answer: Type.Union([Open({ status: Type.Literal('granted') }), Refused, RequestError]),
-    description: "a grant to issue one coupon of a campaign with a chain-wide quota (idempotent by the coupon's id)",
+    description:
+      "a grant to issue one coupon of a campaign with a chain-wide quota (idempotent by the coupon's id)",
   },
 };

@@ -45,7 +45,10 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
             channel: Type.Enum(['kiosk', 'phone']),
             kioskId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' })),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            examples: [{ channel: 'kiosk', kioskId: 'kiosk-1' }, { channel: 'phone' }],
+          },
         ),
         response: {
           201: Type.Object({
@@ -88,7 +91,12 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
             weightG: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
             qty: Type.Optional(Type.Integer({ minimum: 1, maximum: 999 })),
           },
-          { additionalProperties: false },
+          {
+            additionalProperties: false,
+            description:
+              'a barcode as scanned (GS1 AIM prefix, element string or Digital Link), a member card or a coupon',
+            examples: [{ code: '6911001001016' }, { code: '6911001001016', qty: 6 }],
+          },
         ),
         response: { 201: Type.Object({ lineId: Type.String(), quote: QuoteSchema }) },
       },
@@ -232,13 +240,21 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
       config: { access: 'cart', idempotent: true },
       schema: {
         params: CartParams,
-        body: Type.Union([
-          Type.Object({ kind: Type.Literal('cash'), tenderedFen: Fen }, { additionalProperties: false }),
-          Type.Object(
-            { kind: Type.Literal('points'), points: Type.Integer({ minimum: 1, maximum: 100_000_000 }) },
-            { additionalProperties: false },
-          ),
-        ]),
+        body: Type.Union(
+          [
+            Type.Object({ kind: Type.Literal('cash'), tenderedFen: Fen }, { additionalProperties: false }),
+            Type.Object(
+              { kind: Type.Literal('points'), points: Type.Integer({ minimum: 1, maximum: 100_000_000 }) },
+              { additionalProperties: false },
+            ),
+          ],
+          {
+            examples: [
+              { kind: 'cash', tenderedFen: 5000 },
+              { kind: 'points', points: 200 },
+            ],
+          },
+        ),
         response: { 201: TenderResponse },
       },
     },

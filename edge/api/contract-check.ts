@@ -1,15 +1,12 @@
-// Holds every answer to the published OpenAPI document while the test suites run
-// (STOREEDGE_CONTRACT_CHECK=1, set by the vitest setup for every test process and the
-// daemons they start): an answer whose status the route does not document, or whose
+// Holds every answer to the published OpenAPI document while the test suites run (see
+// edge/contract-mode.ts): an answer whose status the route does not document, or whose
 // body breaks the documented schema, is turned into a 500 CONTRACT_VIOLATION that fails
-// the test making it, and is appended to $STOREEDGE_CONTRACT_VIOLATIONS when set.
+// the test making it, and is recorded as a breach of the run.
 // Off in production: there the routes' own schemas serialize the answers.
-import { appendFileSync } from 'node:fs';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
-
-export const contractCheckOn = (): boolean => process.env.STOREEDGE_CONTRACT_CHECK === '1';
+import { recordBreach } from '../contract-mode.js';
 
 interface MediaType {
   schema?: unknown;
@@ -88,8 +85,7 @@ export function installContractCheck(app: FastifyInstance, document: () => unkno
     if (!problem) return payload;
     const record = { method: req.method, url, status: reply.statusCode, problem };
     req.log.error(record, 'answer breaks the published contract');
-    const file = process.env.STOREEDGE_CONTRACT_VIOLATIONS;
-    if (file) appendFileSync(file, `${JSON.stringify(record)}\n`);
+    recordBreach(record);
     reply.code(500).header('content-type', 'application/json; charset=utf-8');
     return JSON.stringify({
       error: { code: 'CONTRACT_VIOLATION', message: `${req.method} ${url} → ${record.status}: ${problem}` },

@@ -5,8 +5,8 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { canonical } from '../canonical-json.js';
+import { contractCheckOn } from '../contract-mode.js';
 import type { Db } from '../db/open.js';
-import { contractCheckOn } from './contract-check.js';
 import { ApiError } from './errors.js';
 
 export interface WriteResult<T = unknown> {

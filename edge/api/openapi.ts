@@ -5,7 +5,8 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, RouteOptions } from 'fastify';
-import { contractCheckOn, installContractCheck } from './contract-check.js';
+import { contractCheckOn } from '../contract-mode.js';
+import { installContractCheck } from './contract-check.js';
 import { ErrorSchema } from './errors.js';
 
 type SecurityRequirement = Record<string, string[]>;
@@ -33,6 +34,7 @@ declare module 'fastify' {
 export const IDEMPOTENCY_HEADER = {
   type: 'string',
   pattern: '^[A-Za-z0-9_.:-]{8,128}$',
+  examples: ['kiosk-1:cart-7f3a:scan-0003'],
   description:
     'Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).',
 } as const;
@@ -41,6 +43,24 @@ const ERROR_RESPONSE = {
   description:
     'An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log',
   ...ErrorSchema,
+  examples: [
+    {
+      error: {
+        code: 'BAD_BARCODE',
+        message: 'check digit is 6, not 7',
+        details: { reason: 'CHECK_DIGIT' },
+        requestId: 'req-1a',
+      },
+    },
+    {
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: 'body/qty must be >= 1',
+        details: [{ path: 'body/qty', message: 'must be >= 1' }],
+        requestId: 'req-1b',
+      },
+    },
+  ],
 };
 
 /** Registers the document generator and /docs; call before any route is registered. */

@@ -3,9 +3,9 @@
 // Five wrong passwords lock the user for five minutes.
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { contractCheckOn } from '../../edge/api/contract-check.js';
 import { ApiError } from '../../edge/api/errors.js';
 import { verifyPin } from '../../edge/checkout/staff.js';
+import { contractCheckOn } from '../../edge/contract-mode.js';
 
 export type HqRole = 'analyst' | 'operator';
 export interface HqUser {
@@ -59,7 +59,9 @@ export class HqAuth {
   require(req: FastifyRequest, role: HqRole): HqSession {
     // the document publishes each route's role: held to it while the suites run
     if (contractCheckOn() && req.routeOptions.config.role !== role)
-      throw new Error(`${req.routeOptions.url} asks for ${role} but declares ${req.routeOptions.config.role}`);
+      throw new Error(
+        `${req.routeOptions.url} asks for ${role} but declares ${req.routeOptions.config.role}`,
+      );
     const token = bearer(req);
     const s = token ? this.sessions.get(token) : undefined;
     if (!s || s.expiresAt <= this.now()) {

@@ -16,6 +16,7 @@ import mqtt, { type IPublishPacket, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import { answerStoreRequest, replyTo } from '../../sync/hq-requests.js';
 import { signPush } from '../../sync/signing.js';
+import { holdToContract } from '../../sync/wire-check.js';
 import { readQuotaAsk } from '../ledger/quotas.js';
 import { readHold } from '../ledger/reservations.js';
 import { classify, type Quarantined, type StoredEvent } from './classify.js';
@@ -72,13 +73,18 @@ export class IngestWorker {
   async start(): Promise<void> {
     const p = this.o.prefix;
     const share = `$share/${this.o.shareGroup}/`;
-    const client = await mqtt.connectAsync(this.o.url, {
-      protocolVersion: 5,
-      clientId: this.o.clientId,
-      clean: true,
-      reconnectPeriod: 1000,
-      connectTimeout: 5000,
-    });
+    // in a test run, what it publishes (pushes to all, answers) is held to the AsyncAPI document
+    const client = holdToContract(
+      await mqtt.connectAsync(this.o.url, {
+        protocolVersion: 5,
+        clientId: this.o.clientId,
+        clean: true,
+        reconnectPeriod: 1000,
+        connectTimeout: 5000,
+      }),
+      p,
+      this.o.log,
+    );
     this.client = client;
     client.on('message', (topic, payload, packet) => this.onMessage(topic, payload, packet));
     client.on('error', (err) => this.o.log.warn({ err: err.message }, 'broker connection error'));

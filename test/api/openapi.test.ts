@@ -64,6 +64,31 @@ describe('the store API document', () => {
     }
   });
 
+  it('has examples that keep their own schemas', () => {
+    const compile = schemaCompiler();
+    let checked = 0;
+    // media types carry named examples beside their schema, parameters one example
+    const walk = (node: J, where: string) => {
+      if (!node || typeof node !== 'object') return;
+      const values =
+        node.schema && node.examples && typeof node.examples === 'object'
+          ? Object.values(node.examples as Record<string, { value: unknown }>).map((e) => e.value)
+          : node.schema && node.example !== undefined
+            ? [node.example]
+            : [];
+      if (values.length) {
+        const validate = compile(node.schema);
+        for (const v of values) {
+          expect(validate(v), `${where}: ${JSON.stringify(v)} ${JSON.stringify(validate.errors)}`).toBe(true);
+          checked++;
+        }
+      }
+      for (const [k, v] of Object.entries(node)) walk(v, `${where}/${k}`);
+    };
+    walk(doc.paths, '');
+    expect(checked).toBeGreaterThanOrEqual(8);
+  });
+
   it('says who may call what: staff routes need a staff token, cart routes a cart, kiosk or staff', () => {
     const op = (method: string, path: string) => doc.paths[path][method];
     expect(op('post', '/api/v1/staff/sales/{saleId}/refunds').security).toEqual([{ staffToken: [] }]);

@@ -221,7 +221,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path?: never;
@@ -476,7 +479,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -484,6 +490,7 @@ export interface paths {
         };
         cookie?: never;
       };
+      /** @description a barcode as scanned (GS1 AIM prefix, element string or Digital Link), a member card or a coupon */
       requestBody: {
         content: {
           'application/json': {
@@ -613,7 +620,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -726,7 +736,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -854,7 +867,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -985,7 +1001,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -1116,7 +1135,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -1245,7 +1267,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -1374,7 +1399,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -1503,7 +1531,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -1632,7 +1663,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -2078,7 +2112,10 @@ export interface paths {
         header: {
           'x-member-code'?: string;
           'x-member-session'?: string;
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path?: never;
@@ -2279,7 +2316,10 @@ export interface paths {
         header: {
           'x-member-code'?: string;
           'x-member-session'?: string;
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path?: never;
@@ -2353,7 +2393,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -2429,7 +2472,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path?: never;
@@ -2709,7 +2755,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -2767,7 +2816,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -2826,7 +2878,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -2969,7 +3024,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -3112,7 +3170,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -3355,7 +3416,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -3487,7 +3551,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -3619,7 +3686,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -3751,7 +3821,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -3884,7 +3957,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -4085,7 +4161,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -4168,7 +4247,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path?: never;
@@ -4295,7 +4377,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -4971,7 +5056,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -5046,7 +5134,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -5314,7 +5405,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
@@ -5389,7 +5483,10 @@ export interface paths {
       parameters: {
         query?: never;
         header: {
-          /** @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409). */
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
           'idempotency-key': string;
         };
         path: {
