@@ -120,6 +120,21 @@ ${o.extraYaml ?? ''}
   };
 }
 
+/** The demo store (config/demo-store.yaml: simulated devices, the sample clip) on its own
+ * database, synced to a test HQ and trusting HQ's push key. */
+export function startDemoStoreOn(hq: TestHq, env: NodeJS.ProcessEnv = {}): Promise<RunningDaemon> {
+  return startDaemon(['--config', 'config/demo-store.yaml'], {
+    STOREEDGE_HTTP__PORT: '0',
+    STOREEDGE_DB__PATH: join(mkdtempSync(join(tmpdir(), 'storeedge-demo-')), 'store.db'),
+    STOREEDGE_MQTT__ENABLED: 'true',
+    STOREEDGE_MQTT__URL: hq.broker.url,
+    STOREEDGE_SECURITY__HQ_SIGNING_PUBLIC_KEY: hq.pushKey.publicKey
+      .export({ type: 'spki', format: 'pem' })
+      .toString(),
+    ...env,
+  });
+}
+
 export async function startChain(
   ids: string[],
   o: { hqRequestTimeoutMs?: number; offlineCap?: number } = {},

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { startHq, type TestHq } from '../helpers/chain.js';
-import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
+import { startDemoStoreOn, startHq, type TestHq } from '../helpers/chain.js';
+import type { RunningDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/ports.js';
 
 const DIR = 'config/monitoring';
@@ -85,16 +85,7 @@ describe('every metric named in a rule or a dashboard is served', () => {
   let store: RunningDaemon;
   beforeAll(async () => {
     hq = await startHq();
-    const dir = mkdtempSync(join(tmpdir(), 'storeedge-monitoring-'));
-    store = await startDaemon(['--config', 'config/demo-store.yaml'], {
-      STOREEDGE_HTTP__PORT: '0',
-      STOREEDGE_DB__PATH: join(dir, 'store.db'),
-      STOREEDGE_MQTT__ENABLED: 'true',
-      STOREEDGE_MQTT__URL: hq.broker.url,
-      STOREEDGE_SECURITY__HQ_SIGNING_PUBLIC_KEY: hq.pushKey.publicKey
-        .export({ type: 'spki', format: 'pem' })
-        .toString(),
-    });
+    store = await startDemoStoreOn(hq);
   }, 90_000);
   afterAll(async () => {
     await store?.stop();

@@ -3,9 +3,7 @@
 // store and by HQ; and every message of a real session — a demo store daemon synced to
 // HQ, trading, pulled, pushed to and asked to resend — validates against the schema the
 // document gives its topic, as a wire tap on the broker sees it.
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Parser } from '@asyncapi/parser';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
@@ -16,8 +14,8 @@ import { EVENT_SCHEMAS } from '../../sync/event-schemas.js';
 import { signPush } from '../../sync/signing.js';
 import { HQ_REQUESTS, PULLS, PUSH_BODIES } from '../../sync/wire-schemas.js';
 import { testApi } from '../helpers/api.js';
-import { startHq, type TestHq } from '../helpers/chain.js';
-import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
+import { startDemoStoreOn, startHq, type TestHq } from '../helpers/chain.js';
+import type { RunningDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/ports.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: the document and messages are read loosely
@@ -26,6 +24,26 @@ const P = 'storeedge/v1';
 const STORE = 'demo-store-001';
 const KIOSK = { authorization: 'Bearer demo-kiosk-1-token-change-me' };
 const WATER = '6911001001016';
+/** what the session must show, each at least once */
+const MUST_SEE = [
+  'state',
+  'heartbeat',
+  'event.sale.completed',
+  'event.push.applied',
+  'event.push.rejected',
+  'request.time',
+  'answer.time',
+  'request.peer-keys',
+  'answer.peer-keys',
+  'pull.events',
+  'pull-answer.events',
+  'pull-answer.health',
+  'pull-answer.counts',
+  'pull-answer.heatmap',
+  'push.catalog',
+  'push.result',
+  'cmd.resend',
+];
 
 describe('the AsyncAPI document', () => {
   it('parses with @asyncapi/parser, with no error and no warning', async () => {
@@ -86,16 +104,9 @@ describe('every message of a real session matches the document', () => {
         responseTopic: packet.properties?.responseTopic ?? null,
       });
     });
-    store = await startDaemon(['--config', 'config/demo-store.yaml'], {
-      STOREEDGE_HTTP__PORT: '0',
-      STOREEDGE_DB__PATH: join(mkdtempSync(join(tmpdir(), 'storeedge-asyncapi-')), 'store.db'),
-      STOREEDGE_MQTT__ENABLED: 'true',
-      STOREEDGE_MQTT__URL: hq.broker.url,
+    store = await startDemoStoreOn(hq, {
       STOREEDGE_MQTT__HEARTBEAT_SECONDS: '1',
       STOREEDGE_VISION__FLUSH_SECONDS: '1',
-      STOREEDGE_SECURITY__HQ_SIGNING_PUBLIC_KEY: hq.pushKey.publicKey
-        .export({ type: 'spki', format: 'pem' })
-        .toString(),
     });
   }, 90_000);
   afterAll(async () => {
@@ -163,24 +174,7 @@ describe('every message of a real session matches the document', () => {
       'the session’s messages',
       () => {
         const k = kinds();
-        const want = [
-          'state',
-          'heartbeat',
-          'event.sale.completed',
-          'event.push.applied',
-          'event.push.rejected',
-          'request.time',
-          'answer.time',
-          'request.peer-keys',
-          'answer.peer-keys',
-          'pull-answer.events',
-          'pull-answer.health',
-          'pull-answer.counts',
-          'pull-answer.heatmap',
-          'push.result',
-          'cmd.resend',
-        ];
-        return want.every((w) => k.has(w)) ? true : undefined;
+        return MUST_SEE.every((w) => k.has(w)) ? true : undefined;
       },
       30_000,
     ).catch(() => undefined);
@@ -211,26 +205,7 @@ describe('every message of a real session matches the document', () => {
     }
     expect(problems).toEqual([]);
     // what the session must have shown, each at least once
-    for (const k of [
-      'state',
-      'heartbeat',
-      'event.sale.completed',
-      'event.push.applied',
-      'event.push.rejected',
-      'request.time',
-      'answer.time',
-      'request.peer-keys',
-      'answer.peer-keys',
-      'pull.events',
-      'pull-answer.events',
-      'pull-answer.health',
-      'pull-answer.counts',
-      'pull-answer.heatmap',
-      'push.catalog',
-      'push.result',
-      'cmd.resend',
-    ])
-      expect(counted.get(k) ?? 0, k).toBeGreaterThan(0);
+    for (const k of MUST_SEE) expect(counted.get(k) ?? 0, k).toBeGreaterThan(0);
     expect(seen.length).toBeGreaterThan(20);
   }, 90_000);
 
