@@ -224,7 +224,10 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
         const f = tls?.facts();
         return f ? { notAfter: f.notAfter, trusted: tls!.trusted } : null;
       },
-      () => ({ clockOffsetMs: sync.clockOffset, visionModelReady: vision.modelReady() }),
+      () => {
+        const model = vision.modelInService();
+        return { clockOffsetMs: sync.clockOffset, ...(model ? { visionModel: model } : {}) };
+      },
     ),
     parts,
     info: {

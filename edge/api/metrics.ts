@@ -25,8 +25,8 @@ export interface BacklogView {
 export interface HealthView {
   /** the store's clock minus HQ's, measured at each connect; null before the first */
   clockOffsetMs: number | null;
-  /** whether the people-counting model runs; null when the store counts no people */
-  visionModelReady: boolean | null;
+  /** the people-counting model in service (id null: none could be loaded); absent when the store counts no people */
+  visionModel?: { id: string | null };
 }
 
 /** What housekeeping knows of the database (see edge/housekeeping/part.ts). */
@@ -45,7 +45,7 @@ export function createMetrics(
   backlog: () => BacklogView | null = () => null,
   storage: () => StorageView | null = () => null,
   certificate: () => { notAfter: number; trusted: boolean } | null = () => null,
-  health: () => HealthView = () => ({ clockOffsetMs: null, visionModelReady: null }),
+  health: () => HealthView = () => ({ clockOffsetMs: null }),
 ): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'storeedge_' });
@@ -131,22 +131,27 @@ export function createMetrics(
     'Age of the oldest event waiting for HQ (0 with none waiting)',
     (b) => (b.oldestUnsentAt ? Math.max(0, (Date.now() - b.oldestUnsentAt) / 1000) : 0),
   );
+  // labelled, so that an unknown figure is no series at all (an unlabelled gauge reads 0)
   new Gauge({
     name: 'storeedge_clock_offset_seconds',
-    help: "The store's clock minus HQ's, measured at each connect to HQ (absent before the first)",
+    help: "The store's clock minus HQ's, measured at each connect to HQ (no series before the first)",
+    labelNames: ['reference'] as const,
     registers: [registry],
     collect() {
+      this.reset();
       const o = health().clockOffsetMs;
-      if (o !== null) this.set(o / 1000);
+      if (o !== null) this.set({ reference: 'hq' }, o / 1000);
     },
   });
   new Gauge({
     name: 'storeedge_vision_model_ready',
-    help: '1 while the people-counting model runs, 0 when it failed to load (absent without people counting)',
+    help: '1 while a people-counting model runs, 0 (model "none") when none could be loaded; no series without people counting',
+    labelNames: ['model'] as const,
     registers: [registry],
     collect() {
-      const r = health().visionModelReady;
-      if (r !== null) this.set(r ? 1 : 0);
+      this.reset();
+      const m = health().visionModel;
+      if (m) this.set({ model: m.id ?? 'none' }, m.id ? 1 : 0);
     },
   });
   new Gauge({

@@ -340,9 +340,11 @@ export class VisionPart implements Part {
     }
   }
 
-  /** Whether a model is in service (null when people counting is off): for the alert rules. */
-  modelReady(): boolean | null {
-    return this.o.vision.enabled ? this.slot.current() !== null : null;
+  /** The model in service ({id: null}: none could be loaded; undefined when people
+   * counting is off): for the metrics the alert rules watch. */
+  modelInService(): { id: string | null } | undefined {
+    if (!this.o.vision.enabled) return undefined;
+    return { id: this.slot.current()?.manifest.id ?? null };
   }
 
   details(): VisionDetails {

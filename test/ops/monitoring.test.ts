@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { createMetrics, type HealthView } from '../../edge/api/metrics.js';
 import { startDemoStoreOn, startHq, type TestHq } from '../helpers/chain.js';
 import type { RunningDaemon } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/ports.js';
@@ -78,6 +79,26 @@ describe('alert rules', () => {
       for (const p of d.panels) expect(p.targets.length, p.title).toBeGreaterThan(0);
     }
   });
+});
+
+it('an unknown figure is no series at all: no clock alert before HQ answered, no model alert without people counting', async () => {
+  const scrape = async (health: HealthView) =>
+    createMetrics(
+      () => [],
+      () => [],
+      () => null,
+      () => null,
+      () => null,
+      () => health,
+    ).registry.metrics();
+  const unknown = await scrape({ clockOffsetMs: null });
+  expect(unknown).not.toMatch(/^storeedge_clock_offset_seconds/m);
+  expect(unknown).not.toMatch(/^storeedge_vision_model_ready/m);
+  const known = await scrape({ clockOffsetMs: -8000, visionModel: { id: null } });
+  expect(known).toMatch(/^storeedge_clock_offset_seconds\{reference="hq"\} -8$/m);
+  expect(known).toMatch(/^storeedge_vision_model_ready\{model="none"\} 0$/m);
+  const running = await scrape({ clockOffsetMs: 12, visionModel: { id: 'nanodet-m-416' } });
+  expect(running).toMatch(/^storeedge_vision_model_ready\{model="nanodet-m-416"\} 1$/m);
 });
 
 describe('every metric named in a rule or a dashboard is served', () => {
