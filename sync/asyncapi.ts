@@ -36,7 +36,6 @@ function optionalDefaults(node: unknown): unknown {
 /** A schema as it holds on the wire: plain JSON Schema (TypeBox keeps its own marks in
  * symbols, which JSON leaves out), fields with defaults optional. */
 export const wireSchema = (s: TSchema): Json => optionalDefaults(JSON.parse(JSON.stringify(s))) as Json;
-const schema = wireSchema;
 const ref = (path: string) => ({ $ref: path });
 
 const PREFIX = { description: 'config mqtt.topicPrefix', default: 'storeedge/v1' };
@@ -61,38 +60,42 @@ export function asyncApiDocument(): Json {
   };
 
   // events: the envelope with the type's payload
-  const eventRefs = Object.entries(EVENT_SCHEMAS).map(([type, payload]) => {
-    const env = schema(EventEnvelope) as { properties: Json };
-    return message(`event.${type}`, {
-      title: type,
-      payload: {
-        ...env,
-        properties: { ...env.properties, type: { const: type }, payload: schema(payload) },
-      },
-    });
-  });
+  const envelope = wireSchema(EventEnvelope) as { properties: Json };
+  const eventMessages = Object.fromEntries(
+    Object.entries(EVENT_SCHEMAS).map(([type, payload]) => [
+      type,
+      message(`event.${type}`, {
+        title: type,
+        payload: {
+          ...envelope,
+          properties: { ...envelope.properties, type: { const: type }, payload: wireSchema(payload) },
+        },
+      }),
+    ]),
+  );
+  // pushes the store answers, and the two it takes without an answer
   const pushes = [...PUSHABLE, 'model', 'software', 'certificate'];
-  const pushRefs = pushes.map((d) =>
-    message(`push.${d}`, {
-      title: `push ${d}`,
-      summary: PUSH_BODIES[d]!.description,
-      payload: schema(signedPush(d)),
-      bindings: asked,
+  const unanswered = ['member', 'peer_keys'];
+  const pushMessages = Object.fromEntries(
+    [...pushes, ...unanswered].map((d) => {
+      const answered = pushes.includes(d);
+      return [
+        d,
+        message(`push.${d}`, {
+          title: `push ${d}`,
+          summary: `${PUSH_BODIES[d]!.description}${answered ? '' : ' (no answer)'}`,
+          payload: wireSchema(signedPush(d)),
+          ...(answered ? { bindings: asked } : {}),
+        }),
+      ];
     }),
   );
   const pushResult = message('push.result', {
     title: 'push result',
     summary: 'also recorded as push.applied, push.unchanged or push.rejected in the outbox',
-    payload: schema(PushResult),
+    payload: wireSchema(PushResult),
     bindings: answering,
   });
-  const allRefs = ['member', 'peer_keys'].map((d) =>
-    message(`push.${d}`, {
-      title: `push ${d}`,
-      summary: `${PUSH_BODIES[d]!.description} (no answer)`,
-      payload: schema(signedPush(d)),
-    }),
-  );
 
   const channels: Json = {
     storeEvents: {
@@ -105,21 +108,21 @@ export function asyncApiDocument(): Json {
         storeId: STORE,
         type: { description: 'the event type', enum: Object.keys(EVENT_SCHEMAS) },
       },
-      messages: Object.fromEntries(eventRefs.map((r, i) => [Object.keys(EVENT_SCHEMAS)[i]!, r])),
+      messages: eventMessages,
     },
     storeState: {
       address: '{prefix}/{storeId}/state',
       description:
         'Retained: the birth at each connect, the last will (or a clean stop) when the store goes.',
       parameters: { prefix: PREFIX, storeId: STORE },
-      messages: { state: message('state', { payload: schema(StoreState) }) },
+      messages: { state: message('state', { payload: wireSchema(StoreState) }) },
     },
     storeHeartbeat: {
       address: '{prefix}/{storeId}/heartbeat',
       description:
         "The store's health and backlog every heartbeat interval (30 s); sentThrough lets HQ notice a lost tail.",
       parameters: { prefix: PREFIX, storeId: STORE },
-      messages: { heartbeat: message('heartbeat', { payload: schema(Health) }) },
+      messages: { heartbeat: message('heartbeat', { payload: wireSchema(Health) }) },
     },
     storeCommands: {
       address: '{prefix}/{storeId}/cmd/{name}',
@@ -128,25 +131,21 @@ export function asyncApiDocument(): Json {
       parameters: {
         prefix: PREFIX,
         storeId: STORE,
-        name: { enum: [...pushes, 'member', 'peer_keys', 'resend'] },
+        name: { enum: [...pushes, ...unanswered, 'resend'] },
       },
       messages: {
-        ...Object.fromEntries(pushes.map((d, i) => [d, pushRefs[i]])),
-        ...Object.fromEntries(['member', 'peer_keys'].map((d, i) => [d, allRefs[i]])),
+        ...pushMessages,
         resend: message('cmd.resend', {
           summary: 'mark these outbox rows unsent and publish them again (HQ found a gap)',
-          payload: schema(Resend),
+          payload: wireSchema(Resend),
         }),
       },
     },
     chainCommands: {
       address: '{prefix}/all/cmd/{name}',
       description: 'The same pushes, to every store; `member` and `peer_keys` are sent this way.',
-      parameters: { prefix: PREFIX, name: { enum: [...pushes, 'member', 'peer_keys'] } },
-      messages: {
-        ...Object.fromEntries(pushes.map((d, i) => [d, pushRefs[i]])),
-        ...Object.fromEntries(['member', 'peer_keys'].map((d, i) => [d, allRefs[i]])),
-      },
+      parameters: { prefix: PREFIX, name: { enum: [...pushes, ...unanswered] } },
+      messages: pushMessages,
     },
     storePulls: {
       address: '{prefix}/{storeId}/req/{name}',
@@ -156,7 +155,7 @@ export function asyncApiDocument(): Json {
       messages: Object.fromEntries(
         Object.entries(PULLS).map(([n, p]) => [
           n,
-          message(`pull.${n}`, { summary: p.description, payload: schema(p.request), bindings: asked }),
+          message(`pull.${n}`, { summary: p.description, payload: wireSchema(p.request), bindings: asked }),
         ]),
       ),
     },
@@ -168,7 +167,11 @@ export function asyncApiDocument(): Json {
       messages: Object.fromEntries(
         Object.entries(HQ_REQUESTS).map(([n, r]) => [
           n,
-          message(`request.${n}`, { summary: r.description, payload: schema(r.request), bindings: asked }),
+          message(`request.${n}`, {
+            summary: r.description,
+            payload: wireSchema(r.request),
+            bindings: asked,
+          }),
         ]),
       ),
     },
@@ -179,7 +182,7 @@ export function asyncApiDocument(): Json {
       messages: Object.fromEntries(
         Object.entries(HQ_REQUESTS).map(([n, r]) => [
           n,
-          message(`answer.${n}`, { payload: schema(r.answer), bindings: answering }),
+          message(`answer.${n}`, { payload: wireSchema(r.answer), bindings: answering }),
         ]),
       ),
     },
@@ -191,7 +194,7 @@ export function asyncApiDocument(): Json {
         ...Object.fromEntries(
           Object.entries(PULLS).map(([n, p]) => [
             n,
-            message(`pull-answer.${n}`, { payload: schema(p.answer), bindings: answering }),
+            message(`pull-answer.${n}`, { payload: wireSchema(p.answer), bindings: answering }),
           ]),
         ),
       },

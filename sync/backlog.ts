@@ -11,6 +11,7 @@
 import { closeSync, existsSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { Db } from '../edge/db/open.js';
+import { unsentSummary } from '../edge/db/outbox.js';
 
 export interface BacklogOptions {
   db: Db;
@@ -108,24 +109,16 @@ export class BacklogGuard {
     return s.bavail * s.bsize;
   }
 
-  private measure(): { events: number; bytes: number; oldest: number | null } {
-    return this.o.db
-      .prepare(
-        'SELECT count(*) AS events, coalesce(sum(length(payload)), 0) AS bytes, min(created_at) AS oldest FROM outbox WHERE sent_at IS NULL',
-      )
-      .get() as { events: number; bytes: number; oldest: number | null };
-  }
-
   /** One check: measure, roll up or drop telemetry if over budget, watch the disk. */
   check(): BacklogStatus {
-    let m = this.measure();
+    let m = unsentSummary(this.o.db);
     const s = this.status_;
     if (m.bytes > this.o.highWaterBytes) {
       s.rolledUp += this.rollUp();
-      m = this.measure();
+      m = unsentSummary(this.o.db);
       if (m.bytes > this.o.lowWaterBytes) {
         s.dropped += this.dropOldest(m.bytes - this.o.lowWaterBytes);
-        m = this.measure();
+        m = unsentSummary(this.o.db);
       }
       this.o.log.warn(
         { unsentBytes: m.bytes, rolledUp: s.rolledUp, dropped: s.dropped },

@@ -162,7 +162,7 @@ export class SyncPart implements Part {
     this.publisher.start();
     this.heartbeat = setInterval(
       () => this.beat(),
-      this.o.heartbeatMs ?? (this.o.mqtt.heartbeatSeconds ?? 30) * 1000,
+      this.o.heartbeatMs ?? this.o.mqtt.heartbeatSeconds * 1000,
     );
     this.heartbeat.unref();
   }

@@ -5,7 +5,7 @@
 // store back from a long outage does not flood HQ together with thousands of others.
 import type { Logger } from 'pino';
 import type { Db } from '../edge/db/open.js';
-import { type OutboxRow, outboxPruned, readOutbox } from '../edge/db/outbox.js';
+import { type OutboxRow, outboxPruned, readOutbox, unsentSummary } from '../edge/db/outbox.js';
 import { type Topics, toWire } from './topics.js';
 
 export interface PublisherLink {
@@ -98,12 +98,8 @@ export class OutboxPublisher {
 
   /** rows not yet acknowledged by the broker, and their bytes */
   backlog(): { events: number; bytes: number; oldestCreatedAt: number | null } {
-    const r = this.o.db
-      .prepare(
-        'SELECT count(*) AS n, coalesce(sum(length(payload)), 0) AS bytes, min(created_at) AS oldest FROM outbox WHERE sent_at IS NULL',
-      )
-      .get() as { n: number; bytes: number; oldest: number | null };
-    return { events: r.n, bytes: r.bytes, oldestCreatedAt: r.oldest };
+    const r = unsentSummary(this.o.db);
+    return { events: r.events, bytes: r.bytes, oldestCreatedAt: r.oldest };
   }
 
   private refill(): void {

@@ -7,7 +7,7 @@
 // a push's body here before it signs and sends it.
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { contractCheckOn, recordBreach } from '../edge/contract-mode.js';
+import { contractCheckOn, recordBreach, schemaErrors } from '../edge/contract-mode.js';
 import { asyncApiDocument, wireSchema } from './asyncapi.js';
 import { PUSH_BODIES } from './wire-schemas.js';
 
@@ -34,9 +34,6 @@ const compiler = (): Ajv => {
   return ajv;
 };
 
-const errorsOf = (v: ValidateFunction, max = 3) =>
-  (v.errors ?? []).slice(0, max).map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`);
-
 const pushValidators = new Map<string, ValidateFunction>();
 /** What is wrong with a push's body for its dataset, by the published schema (empty: fine). */
 export function pushBodyProblems(dataset: string, body: unknown): string[] {
@@ -47,7 +44,7 @@ export function pushBodyProblems(dataset: string, body: unknown): string[] {
     v = compiler().compile(wireSchema(spec.body));
     pushValidators.set(dataset, v);
   }
-  return v(body) ? [] : errorsOf(v, 10).map((e) => `/body${e.startsWith('/ ') ? e.slice(1) : e}`);
+  return v(body) ? [] : schemaErrors(v.errors, 10).map((e) => `/body${e.startsWith('/ ') ? e.slice(1) : e}`);
 }
 
 let validators: Map<string, ValidateFunction> | null = null;
@@ -73,7 +70,7 @@ export function wireProblem(prefix: string, topic: string, payload: string | Buf
   } catch {
     return 'not JSON';
   }
-  return v(body) ? null : errorsOf(v).join('; ');
+  return v(body) ? null : schemaErrors(v.errors).join('; ');
 }
 
 interface Publisher {

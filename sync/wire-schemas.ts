@@ -197,7 +197,7 @@ export const HQ_REQUESTS: Record<string, { request: TSchema; answer: TSchema; de
   },
   'peer-keys': {
     request: Type.Object({}, { additionalProperties: true }),
-    answer: signed('peer_keys', PUSH_BODIES.peer_keys!.body, PUSH_BODIES.peer_keys!.description),
+    answer: signedPush('peer_keys'),
     description: "every store's member-card key, signed (not answered by an HQ without a push key)",
   },
   'coupon-reserve': {

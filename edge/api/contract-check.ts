@@ -6,7 +6,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 import type { FastifyInstance } from 'fastify';
-import { recordBreach } from '../contract-mode.js';
+import { recordBreach, schemaErrors } from '../contract-mode.js';
 
 interface MediaType {
   schema?: unknown;
@@ -43,11 +43,7 @@ export function answerProblem(
     return 'body is not JSON';
   }
   const validate = compile(entry.schema);
-  if (validate(value)) return null;
-  return (validate.errors ?? [])
-    .slice(0, 3)
-    .map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`)
-    .join('; ');
+  return validate(value) ? null : schemaErrors(validate.errors).join('; ');
 }
 
 export function schemaCompiler(): (s: unknown) => ValidateFunction {

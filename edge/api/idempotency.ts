@@ -47,7 +47,8 @@ export function nestedQuoteAnswer<Q extends { cartId: string }, K extends Record
   return { status, body: { ...keep, quote }, compact: { cartId: quote.cartId, quote: 'nested', keep } };
 }
 
-const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
+/** what an Idempotency-Key may be (the published document says the same: openapi.ts) */
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 const HASH_HEX = 32;
 
 interface Identity {
@@ -64,7 +65,7 @@ function identify(req: FastifyRequest): Identity {
       `${req.method} ${req.routeOptions.url} writes once per key but does not declare config.idempotent`,
     );
   const key = req.headers['idempotency-key'];
-  if (typeof key !== 'string' || !KEY.test(key)) {
+  if (typeof key !== 'string' || !IDEMPOTENCY_KEY.test(key)) {
     throw new ApiError(
       400,
       'IDEMPOTENCY_KEY_REQUIRED',

@@ -8,6 +8,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import { contractCheckOn } from '../contract-mode.js';
 import { installContractCheck } from './contract-check.js';
 import { ErrorSchema } from './errors.js';
+import { IDEMPOTENCY_KEY } from './idempotency.js';
 
 type SecurityRequirement = Record<string, string[]>;
 
@@ -31,13 +32,13 @@ declare module 'fastify' {
   }
 }
 
-export const IDEMPOTENCY_HEADER = {
+const IDEMPOTENCY_HEADER = {
   type: 'string',
-  pattern: '^[A-Za-z0-9_.:-]{8,128}$',
+  pattern: IDEMPOTENCY_KEY.source,
   examples: ['kiosk-1:cart-7f3a:scan-0003'],
   description:
     'Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).',
-} as const;
+};
 
 const ERROR_RESPONSE = {
   description:

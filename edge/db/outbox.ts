@@ -40,6 +40,15 @@ export function appendOutbox(db: Db, event: OutboxEvent, now: number): { seq: nu
   return { seq: Number(r.lastInsertRowid), eventId };
 }
 
+/** What waits for HQ: rows not yet acknowledged, their bytes, and when the oldest was written. */
+export function unsentSummary(db: Db): { events: number; bytes: number; oldest: number | null } {
+  return db
+    .prepare(
+      'SELECT count(*) AS events, coalesce(sum(length(payload)), 0) AS bytes, min(created_at) AS oldest FROM outbox WHERE sent_at IS NULL',
+    )
+    .get() as { events: number; bytes: number; oldest: number | null };
+}
+
 /** Rows from `fromSeq` on, in sequence; `unsentOnly` skips rows HQ already acknowledged. */
 export function readOutbox(db: Db, fromSeq = 0, limit = 1000, unsentOnly = false): OutboxRow[] {
   return (

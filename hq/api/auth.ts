@@ -58,7 +58,7 @@ export class HqAuth {
   /** The caller's session, at least of `role`; 401 without one, 403 below it. */
   require(req: FastifyRequest, role: HqRole): HqSession {
     // the document publishes each route's role: held to it while the suites run
-    if (contractCheckOn() && req.routeOptions.config.role !== role)
+    if (req.routeOptions.config.role !== role && contractCheckOn())
       throw new Error(
         `${req.routeOptions.url} asks for ${role} but declares ${req.routeOptions.config.role}`,
       );

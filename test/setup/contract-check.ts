@@ -6,11 +6,12 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { CONTRACT_ENV } from '../../edge/contract-mode.js';
 
 export default function setup(): () => void {
   const file = join(tmpdir(), 'contract-violations.jsonl');
-  process.env.STOREEDGE_CONTRACT_CHECK = '1';
-  process.env.STOREEDGE_CONTRACT_VIOLATIONS = file;
+  process.env[CONTRACT_ENV.check] = '1';
+  process.env[CONTRACT_ENV.violations] = file;
   return () => {
     if (!existsSync(file)) return;
     const lines = readFileSync(file, 'utf8').trim().split('\n').filter(Boolean);
