@@ -4,16 +4,13 @@
 // and the check that holds every answer of the suites to them does catch a breach.
 import { Validator } from '@seriousme/openapi-schema-validator';
 import Fastify from 'fastify';
-import pg from 'pg';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { answerProblem, installContractCheck, schemaCompiler } from '../../edge/api/contract-check.js';
 import { installErrorHandling } from '../../edge/api/errors.js';
 import { installOpenApi } from '../../edge/api/openapi.js';
 import { storeOpenApi } from '../../edge/api/store-openapi.js';
-import { buildHqApp } from '../../hq/api/app.js';
-import { HqAuth } from '../../hq/api/auth.js';
 import { type TestApi, testApi } from '../helpers/api.js';
+import { hqDocsApp } from '../helpers/contracts/generate.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: documents are read loosely here
 type J = any;
@@ -128,20 +125,8 @@ describe('the store API document', () => {
 
 describe("HQ's API document", () => {
   it('is valid OpenAPI 3.1, and every API route needs an HQ session of its role but sign-in and bundles', async () => {
-    // the document needs no database: the pool is never asked
-    const pool = new pg.Pool({ host: '127.0.0.1', port: 9 });
-    const app = buildHqApp({
-      log: pino({ level: 'silent' }),
-      pool,
-      auth: new HqAuth([]),
-      pushes: {} as never,
-      bundles: {} as never,
-      rollouts: {} as never,
-      bodyLimitBytes: 1024,
-      parts: () => [],
-      metrics: {} as never,
-    });
-    await app.ready();
+    const hq = await hqDocsApp();
+    const { app } = hq;
     const r = await app.inject({ method: 'GET', url: '/docs/json' });
     expect(r.statusCode).toBe(200);
     const doc = r.json();
@@ -161,8 +146,7 @@ describe("HQ's API document", () => {
     // and the MQTT interface's document beside it
     const asyncApi = await app.inject({ method: 'GET', url: '/docs/asyncapi.json' });
     expect(asyncApi.json().asyncapi).toBe('3.1.0');
-    await app.close();
-    await pool.end();
+    await hq.close();
   });
 });
 

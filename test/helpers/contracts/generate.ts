@@ -2,6 +2,7 @@
 // documents with openapi-typescript: the test helpers call the API through them
 // (openapi-fetch), so a route whose schema changes breaks the typecheck of its callers.
 // `npm run contracts` writes them; test/api/contract-types.test.ts fails when they are stale.
+import type { FastifyInstance } from 'fastify';
 import openapiTS, { astToString } from 'openapi-typescript';
 import pg from 'pg';
 import pino from 'pino';
@@ -22,8 +23,8 @@ export async function storeDocument(): Promise<Record<string, unknown>> {
   }
 }
 
-export async function hqDocument(): Promise<Record<string, unknown>> {
-  // the document needs no database: the pool is never asked
+/** HQ's app with no database behind it: enough for its documents, which ask none. */
+export async function hqDocsApp(): Promise<{ app: FastifyInstance; close(): Promise<void> }> {
   const pool = new pg.Pool({ host: '127.0.0.1', port: 9 });
   const app = buildHqApp({
     log: pino({ level: 'silent' }),
@@ -36,12 +37,22 @@ export async function hqDocument(): Promise<Record<string, unknown>> {
     parts: () => [],
     metrics: {} as never,
   });
+  await app.ready();
+  return {
+    app,
+    async close() {
+      await app.close();
+      await pool.end();
+    },
+  };
+}
+
+export async function hqDocument(): Promise<Record<string, unknown>> {
+  const hq = await hqDocsApp();
   try {
-    await app.ready();
-    return (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    return (await hq.app.inject({ method: 'GET', url: '/docs/json' })).json();
   } finally {
-    await app.close();
-    await pool.end();
+    await hq.close();
   }
 }
 
