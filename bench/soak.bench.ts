@@ -5,15 +5,14 @@
 // half, the database bytes per 1,000 sales, and, as the baseline measured in the same
 // run, the bytes the write answers would have taken had they been stored whole (as
 // before compact idempotency answers). Only with a filter: npm run bench -- soak
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { KIOSK_TOKEN, kioskCodes, rssMB, startDaemon, stopDaemon } from './daemon.js';
 
 const MINUTES = Number(process.env.SOAK_MINUTES ?? 30);
 const WORKERS = 8;
 const SAMPLE_MS = 30_000;
-const KIOSK_TOKEN = 'demo-kiosk-1-token-change-me';
 
 interface Sample {
   min: number;
@@ -24,52 +23,6 @@ interface Sample {
   sales: number;
 }
 
-function startDaemon(dbPath: string): Promise<{ proc: ChildProcess; address: string }> {
-  const proc = spawn(
-    process.execPath,
-    ['--import', 'tsx', 'edge/main.ts', '--config', 'config/demo-store.yaml'],
-    {
-      env: {
-        ...process.env,
-        STOREEDGE_DB__PATH: dbPath,
-        STOREEDGE_HTTP__PORT: '0',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => {
-      proc.kill('SIGKILL');
-      reject(new Error(`daemon not ready in 60 s: ${out}`));
-    }, 60_000);
-    const onData = (d: Buffer) => {
-      out += d;
-      const m = /listening on (http:\/\/[0-9.:]+)/.exec(out) ?? /"address":"(http:[^"]+)"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        out = '';
-        // from here on the log is only drained
-        proc.stdout?.off('data', onData);
-        proc.stderr?.off('data', onData);
-        proc.stdout?.resume();
-        proc.stderr?.on('data', (e: Buffer) => process.stderr.write(e));
-        resolve({ proc, address: m[1]! });
-      }
-    };
-    proc.stdout?.on('data', onData);
-    proc.stderr?.on('data', onData);
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`daemon exited (${code}): ${out}`));
-    });
-  });
-}
-
-const rssMB = (pid: number): number => {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
-};
 const fileMB = (p: string) => {
   try {
     return statSync(p).size / 1048576;
@@ -117,13 +70,7 @@ export async function run(): Promise<void> {
     if (res.status >= 300) throw new Error(`${path}: ${res.status} ${text.slice(0, 200)}`);
     return JSON.parse(text);
   };
-  // products sold by the piece, no age check: what a kiosk sells without an attendant
-  const seed = JSON.parse(readFileSync('config/demo/catalog.json', 'utf8')) as {
-    catalog: { products: { gtin: string; soldBy?: string; minAge?: number; label?: unknown }[] };
-  };
-  const pick = seed.catalog.products
-    .filter((p) => (p.soldBy ?? 'each') === 'each' && !p.minAge && !p.label)
-    .map((p) => p.gtin);
+  const pick = kioskCodes();
 
   const worker = async (w: number) => {
     let i = 0;
@@ -172,8 +119,7 @@ export async function run(): Promise<void> {
   await Promise.all(Array.from({ length: WORKERS }, (_, w) => worker(w)));
   clearInterval(ticker);
   await sample();
-  proc.kill('SIGTERM');
-  await new Promise((r) => proc.once('exit', r));
+  await stopDaemon(proc);
 
   const half = samples.filter((s) => s.min >= MINUTES / 2);
   const rssSlope = slope(

@@ -4,9 +4,10 @@
 // harmless because HQ keys events by (store, seq). The drain is rate-limited so a
 // store back from a long outage does not flood HQ together with thousands of others.
 import type { Logger } from 'pino';
+import { lightly } from '../edge/db/durability.js';
 import type { Db } from '../edge/db/open.js';
-import { type OutboxRow, outboxPruned, readOutbox, unsentSummary } from '../edge/db/outbox.js';
-import { type Topics, toWire } from './topics.js';
+import { type OutboxText, outboxPruned, readUnsent, unsentSummary } from '../edge/db/outbox.js';
+import { type Topics, wireText } from './topics.js';
 
 export interface PublisherLink {
   readonly connected: boolean;
@@ -119,7 +120,7 @@ export class OutboxPublisher {
         this.refill();
         const room = Math.min(window - this.inflight, Math.floor(this.tokens));
         if (room < 1) break;
-        const rows = readOutbox(this.o.db, this.nextSeq, room, true);
+        const rows = readUnsent(this.o.db, this.nextSeq, room);
         if (rows.length === 0) break;
         for (const r of rows) this.send(r);
         this.nextSeq = rows.at(-1)!.seq + 1;
@@ -132,13 +133,12 @@ export class OutboxPublisher {
     }
   }
 
-  private send(r: OutboxRow): void {
+  private send(r: OutboxText): void {
     const epoch = this.epoch;
-    const wire = toWire(this.o.topics.storeId, r);
     this.inflight++;
     this.published++;
     this.o.link
-      .publish(this.o.topics.event(r.type), JSON.stringify(wire), {
+      .publish(this.o.topics.event(r.type), wireText(this.o.topics.storeId, r), {
         qos: 1,
         properties: {
           contentType: 'application/json',
@@ -152,27 +152,45 @@ export class OutboxPublisher {
           this.acknowledged++;
           // after stop no timer: the database may close before it fires; drainAcks() marks these
           if (!this.flushTimer && this.running) this.flushTimer = setTimeout(() => this.flush(), 20);
-          if (epoch === this.epoch) this.inflight--;
+          if (epoch === this.epoch) this.freed();
         },
         () => {
-          if (epoch === this.epoch) this.inflight--;
+          if (epoch === this.epoch) this.freed();
         },
       );
   }
 
-  /** Marks acknowledged rows sent, many per transaction. */
+  /** A slot of the window is free again: once half of it is, send the next batch now
+   * rather than at the next tick (a full window would otherwise wait up to 50 ms). */
+  private freed(): void {
+    this.inflight--;
+    if (!this.pumping && this.running && this.inflight <= (this.o.window ?? 256) / 2) this.kick();
+  }
+
+  /** Marks acknowledged rows sent, many per transaction: runs of consecutive sequences
+   * (PUBACKs come back in order) as one range each. A light commit (edge/db/durability.ts):
+   * a mark lost to a power cut only sends those rows again, which HQ absorbs by (store, seq). */
   private flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
     this.flushTimer = null;
     if (!this.acked.length) return;
-    const seqs = this.acked;
+    const seqs = this.acked.sort((a, b) => a - b);
     this.acked = [];
     const now = (this.o.now ?? Date.now)();
-    const mark = this.o.db.prepare('UPDATE outbox SET sent_at = ? WHERE seq = ? AND sent_at IS NULL');
+    const mark = this.o.db.prepare(
+      'UPDATE outbox SET sent_at = ? WHERE seq BETWEEN ? AND ? AND sent_at IS NULL',
+    );
     try {
-      this.o.db.transaction(() => {
-        for (const s of seqs) mark.run(now, s);
-      })();
+      lightly(this.o.db, () =>
+        this.o.db.transaction(() => {
+          for (let i = 0; i < seqs.length; ) {
+            let j = i;
+            while (j + 1 < seqs.length && seqs[j + 1]! <= seqs[j]! + 1) j++;
+            mark.run(now, seqs[i], seqs[j]);
+            i = j + 1;
+          }
+        })(),
+      );
     } catch (e) {
       // not marked means sent again later, which HQ absorbs; try these again shortly
       this.acked.push(...seqs);

@@ -9,7 +9,7 @@
 //   {prefix}/{store}/req/{name}      HQ → store  pulls, MQTT 5 request/response
 //   {prefix}/hq/req/{name}           store → HQ  requests to HQ (time, for the clock offset)
 // Replies go to the request's responseTopic with its correlationData.
-import type { OutboxRow } from '../edge/db/outbox.js';
+import type { OutboxRow, OutboxText } from '../edge/db/outbox.js';
 
 export class Topics {
   constructor(
@@ -73,6 +73,13 @@ export function toWire(storeId: string, r: Omit<OutboxRow, 'sentAt'>): WireEvent
     createdAt: r.createdAt,
     payload: r.payload,
   };
+}
+
+/** The same envelope as JSON text, around a payload that is JSON text already (as the
+ * outbox stores it): the drain publishes without parsing and re-serialising each row.
+ * Same keys in the same order as JSON.stringify(toWire(...)). */
+export function wireText(storeId: string, r: OutboxText): string {
+  return `{"storeId":${JSON.stringify(storeId)},"seq":${r.seq},"eventId":${JSON.stringify(r.eventId)},"type":${JSON.stringify(r.type)},"class":${JSON.stringify(r.class)},"createdAt":${r.createdAt},"payload":${r.payload}}`;
 }
 
 export interface WireEvent {

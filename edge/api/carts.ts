@@ -38,7 +38,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.post(
     '/carts',
     {
-      config: { access: 'cart-create', idempotent: true },
+      config: { access: 'cart-create', idempotent: true, light: true },
       schema: {
         body: Type.Object(
           {
@@ -82,7 +82,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.post(
     '/carts/:cartId/scans',
     {
-      config: { access: 'cart', idempotent: true },
+      config: { access: 'cart', idempotent: true, light: true },
       schema: {
         params: CartParams,
         body: Type.Object(
@@ -135,7 +135,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.patch(
     '/carts/:cartId/lines/:lineId',
     {
-      config: { access: 'cart', idempotent: true },
+      config: { access: 'cart', idempotent: true, light: true },
       schema: {
         params: LineParams,
         body: Type.Object(
@@ -155,7 +155,7 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
   app.delete(
     '/carts/:cartId/lines/:lineId',
     {
-      config: { access: 'cart', idempotent: true },
+      config: { access: 'cart', idempotent: true, light: true },
       schema: { params: LineParams, response: { 200: QuoteSchema } },
     },
     async (req, reply) =>
@@ -204,14 +204,16 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
       }),
   );
 
-  // state changes of a cart that take no body and answer with the quote
-  const transitions: [string, (cartId: string) => Quote][] = [
+  // state changes of a cart that take no body and answer with the quote; light: no
+  // money moves (cancelling a payment hands tenders back, so it waits for the disk)
+  const transitions: [string, (cartId: string) => Quote, boolean][] = [
     [
       'suspend',
       (id) => {
         suspendCart(d.db, id, d.clock());
         return quote(id);
       },
+      true,
     ],
     [
       'resume',
@@ -219,15 +221,16 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
         resumeCart(d.db, id, d.clock());
         return quote(id);
       },
+      true,
     ],
-    ['checkout', (id) => startPayment(d.db, id, checkoutContext(d))],
-    ['checkout/cancel', (id) => cancelPayment(d.db, id, checkoutContext(d))],
+    ['checkout', (id) => startPayment(d.db, id, checkoutContext(d)), true],
+    ['checkout/cancel', (id) => cancelPayment(d.db, id, checkoutContext(d)), false],
   ];
-  for (const [path, action] of transitions) {
+  for (const [path, action, light] of transitions) {
     app.post(
       `/carts/:cartId/${path}`,
       {
-        config: { access: 'cart', idempotent: true },
+        config: { access: 'cart', idempotent: true, light },
         schema: { params: CartParams, body: NoBody, response: { 200: QuoteSchema } },
       },
       async (req, reply) => write(req, reply, () => quoteAnswer(200, action(req.params.cartId))),

@@ -6,6 +6,7 @@ import type { AuditPolicy } from '../checkout/exit-audit.js';
 import { quoteCart } from '../checkout/quote.js';
 import type { CheckoutContext } from '../checkout/sale.js';
 import type { CouponGate } from '../coupons/chain.js';
+import { lightly } from '../db/durability.js';
 import type { Db } from '../db/open.js';
 import type { KioskStation } from '../kiosk/station.js';
 import type { WalletPayments } from '../payments/wallet-payments.js';
@@ -74,11 +75,21 @@ export function checkoutContext(d: BusinessDeps): CheckoutContext {
 const rebuilder = (d: BusinessDeps) => (cartId: string) =>
   quoteCart(d.db, cartId, { now: d.clock(), timezone: d.store.timezone });
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** the write commits without waiting for the disk (edge/db/durability.ts): the steps
+     * of a cart that carry no money, made durable by the commit that takes the payment */
+    light?: boolean;
+  }
+}
+
 /** An idempotent write bound to the store's database and clock. */
 export function writer(d: BusinessDeps) {
   const rebuild = rebuilder(d);
-  return <T>(req: FastifyRequest, reply: FastifyReply, work: () => WriteResult<T>): T =>
-    idempotent(d.db, req, reply, work, d.clock(), rebuild);
+  return <T>(req: FastifyRequest, reply: FastifyReply, work: () => WriteResult<T>): T => {
+    const once = () => idempotent(d.db, req, reply, work, d.clock(), rebuild);
+    return req.routeOptions.config.light ? lightly(d.db, once) : once();
+  };
 }
 
 /** The same for writes that wait on a device or provider. */

@@ -4,6 +4,7 @@ import { randomInt, randomUUID } from 'node:crypto';
 import type { Scan } from '../catalog/barcode.js';
 import { judgeLabel, type LabelRules, labelKey } from '../catalog/label-policy.js';
 import { productForScan } from '../catalog/products.js';
+import { lightly } from '../db/durability.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
 import { DomainError, notFound } from '../errors.js';
@@ -84,6 +85,10 @@ export function createCart(
   db: Db,
   opts: { channel: Channel; kioskId?: string | null; now: number },
 ): CartRow {
+  return lightly(db, () => insertCart(db, opts));
+}
+
+function insertCart(db: Db, opts: { channel: Channel; kioskId?: string | null; now: number }): CartRow {
   const id = randomUUID();
   for (let attempt = 0; ; attempt++) {
     const code = Array.from({ length: 6 }, () => CODE_ALPHABET[randomInt(CODE_ALPHABET.length)]).join('');
@@ -124,6 +129,10 @@ export const DEFAULT_LABEL_RULES: LabelRules = {
  * weight or price is used only as label-policy.ts allows; what it refuses or flags is
  * recorded for staff and HQ, also when the scan itself is then refused. */
 export function addScan(db: Db, cartId: string, input: AddScanInput): CartLineRow {
+  return lightly(db, () => scanInto(db, cartId, input));
+}
+
+function scanInto(db: Db, cartId: string, input: AddScanInput): CartLineRow {
   let finding: LabelFinding | null = null;
   try {
     return db.transaction(() => {
@@ -237,47 +246,53 @@ function getLine(db: Db, cartId: string, lineId: string): CartLineRow {
 
 /** Shopper changes the quantity of an 'each' line (phone carts, and kiosks before payment). */
 export function setQty(db: Db, cartId: string, lineId: string, qty: number, now: number): void {
-  db.transaction(() => {
-    const cart = getCart(db, cartId);
-    requireStatus(cart, 'open');
-    const line = getLine(db, cartId, lineId);
-    if (line.weight_g !== null || line.label_price_fen !== null) {
-      throw new DomainError(
-        'invalid',
-        'QTY_FIXED',
-        'a weighed or price-labelled item has no quantity to change',
-      );
-    }
-    if (!Number.isInteger(qty) || qty < 1 || qty > 999)
-      throw new DomainError('invalid', 'QTY_INVALID', 'quantity must be 1 to 999');
-    if (cart.channel === 'kiosk' && qty < line.qty) {
-      throw new DomainError(
-        'forbidden',
-        'ATTENDANT_REQUIRED',
-        'lowering a quantity at a kiosk needs an attendant',
-      );
-    }
-    db.prepare('UPDATE cart_lines SET qty = ? WHERE id = ?').run(qty, lineId);
-    touch(db, cartId, now);
-  })();
+  lightly(
+    db,
+    db.transaction(() => {
+      const cart = getCart(db, cartId);
+      requireStatus(cart, 'open');
+      const line = getLine(db, cartId, lineId);
+      if (line.weight_g !== null || line.label_price_fen !== null) {
+        throw new DomainError(
+          'invalid',
+          'QTY_FIXED',
+          'a weighed or price-labelled item has no quantity to change',
+        );
+      }
+      if (!Number.isInteger(qty) || qty < 1 || qty > 999)
+        throw new DomainError('invalid', 'QTY_INVALID', 'quantity must be 1 to 999');
+      if (cart.channel === 'kiosk' && qty < line.qty) {
+        throw new DomainError(
+          'forbidden',
+          'ATTENDANT_REQUIRED',
+          'lowering a quantity at a kiosk needs an attendant',
+        );
+      }
+      db.prepare('UPDATE cart_lines SET qty = ? WHERE id = ?').run(qty, lineId);
+      touch(db, cartId, now);
+    }),
+  );
 }
 
 /** A shopper removes an item from their own phone cart. At kiosks removal is a void. */
 export function removeLine(db: Db, cartId: string, lineId: string, now: number): void {
-  db.transaction(() => {
-    const cart = getCart(db, cartId);
-    requireStatus(cart, 'open');
-    if (cart.channel === 'kiosk') {
-      throw new DomainError(
-        'forbidden',
-        'ATTENDANT_REQUIRED',
-        'removing an item at a kiosk needs an attendant (void)',
-      );
-    }
-    getLine(db, cartId, lineId);
-    db.prepare('UPDATE cart_lines SET voided = 1 WHERE id = ?').run(lineId);
-    touch(db, cartId, now);
-  })();
+  lightly(
+    db,
+    db.transaction(() => {
+      const cart = getCart(db, cartId);
+      requireStatus(cart, 'open');
+      if (cart.channel === 'kiosk') {
+        throw new DomainError(
+          'forbidden',
+          'ATTENDANT_REQUIRED',
+          'removing an item at a kiosk needs an attendant (void)',
+        );
+      }
+      getLine(db, cartId, lineId);
+      db.prepare('UPDATE cart_lines SET voided = 1 WHERE id = ?').run(lineId);
+      touch(db, cartId, now);
+    }),
+  );
 }
 
 export function recordAction(

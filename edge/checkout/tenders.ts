@@ -3,6 +3,7 @@
 // state machine in the same payments table. When approved tenders cover the total the
 // sale completes in the same transaction as the last tender.
 import { randomUUID } from 'node:crypto';
+import { lightly } from '../db/durability.js';
 import type { Db } from '../db/open.js';
 import { DomainError } from '../errors.js';
 import { startOfLocalDay } from '../local-day.js';
@@ -21,8 +22,13 @@ export interface TenderResult {
   sale: SaleResult | null;
 }
 
-/** Locks the cart for payment: no more line changes, the quote holds. */
+/** Locks the cart for payment: no more line changes, the quote holds. A light commit
+ * (durability.ts): no money has moved yet, and the first tender's commit makes it durable. */
 export function startPayment(db: Db, cartId: string, ctx: CheckoutContext): Quote {
+  return lightly(db, () => lockForPayment(db, cartId, ctx));
+}
+
+function lockForPayment(db: Db, cartId: string, ctx: CheckoutContext): Quote {
   return db
     .transaction(() => {
       const cart = getCart(db, cartId);

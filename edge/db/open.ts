@@ -2,6 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { cacheStatements } from './statement-cache.js';
 
 export type Db = Database.Database;
 
@@ -35,6 +36,7 @@ export function openDb(path: string, opts: OpenDbOptions = {}): Db {
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
     db.pragma('trusted_schema = OFF');
+    cacheStatements(db);
     return db;
   } catch (err) {
     db.close();

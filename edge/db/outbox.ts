@@ -3,6 +3,7 @@
 // each is checked against its type's wire schema first.
 import { randomUUID } from 'node:crypto';
 import { knownEventType, payloadProblems } from '../../sync/event-schemas.js';
+import { isLight, MoneyInLightCommit } from './durability.js';
 import type { Db } from './open.js';
 
 export type EventClass = 'money' | 'telemetry' | 'state';
@@ -26,6 +27,8 @@ export interface OutboxRow {
 export function appendOutbox(db: Db, event: OutboxEvent, now: number): { seq: number; eventId: string } {
   if (!db.inTransaction)
     throw new Error('appendOutbox must run inside the transaction that writes the event');
+  // a money event is on disk when its transaction returns (durability.ts)
+  if (event.class === 'money' && isLight(db)) throw new MoneyInLightCommit(event.type);
   // the wire contract (sync/event-schemas.ts) is held where events are made, not only where
   // HQ reads them: an event that breaks it fails its own transaction here instead of
   // waiting in HQ's quarantine
@@ -47,6 +50,26 @@ export function unsentSummary(db: Db): { events: number; bytes: number; oldest: 
       'SELECT count(*) AS events, coalesce(sum(length(payload)), 0) AS bytes, min(created_at) AS oldest FROM outbox WHERE sent_at IS NULL',
     )
     .get() as { events: number; bytes: number; oldest: number | null };
+}
+
+/** An outbox row as stored: the payload still JSON text. */
+export interface OutboxText {
+  seq: number;
+  eventId: string;
+  type: string;
+  class: EventClass;
+  payload: string;
+  createdAt: number;
+}
+
+/** Unacknowledged rows from `fromSeq` on, in sequence, payloads unparsed (the drain). */
+export function readUnsent(db: Db, fromSeq: number, limit: number): OutboxText[] {
+  return db
+    .prepare(
+      `SELECT seq, event_id AS eventId, type, class, payload, created_at AS createdAt FROM outbox
+        WHERE seq >= ? AND sent_at IS NULL ORDER BY seq LIMIT ?`,
+    )
+    .all(fromSeq, limit) as OutboxText[];
 }
 
 /** Rows from `fromSeq` on, in sequence; `unsentOnly` skips rows HQ already acknowledged. */

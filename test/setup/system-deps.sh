@@ -7,12 +7,13 @@
 # tests start a throwaway cluster of their own on a loopback port), systemd (the release
 # tests check the service unit with systemd-analyze verify; nothing is started by it),
 # pebble (an RFC 8555 ACME test CA with its challenge DNS: HTTPS certificates for the stores),
-# prometheus (its promtool checks and unit-tests the alert rules in config/monitoring).
+# prometheus (its promtool checks and unit-tests the alert rules in config/monitoring),
+# strace (the durability test counts each sale's fsyncs on its system calls).
 # With arguments, only those (npm start needs socat and ffmpeg). Fails loudly: a suite that
 # needs them must not silently skip.
 set -euo pipefail
 wanted=("$@")
-[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei postgresql systemd pebble prometheus)
+[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei postgresql systemd pebble prometheus strace)
 need=()
 for pkg in "${wanted[@]}"; do
   case "$pkg" in
