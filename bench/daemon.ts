@@ -12,7 +12,8 @@ export function startDaemon(
 ): Promise<{ proc: ChildProcess; address: string }> {
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', 'edge/main.ts', '--config', 'config/demo-store.yaml'],
+    // the young generation the launcher gives it (edge/release/files/storeedge)
+    ['--max-semi-space-size=4', '--import', 'tsx', 'edge/main.ts', '--config', 'config/demo-store.yaml'],
     {
       env: {
         ...process.env,

@@ -1,12 +1,13 @@
 // Vision cost per frame on this machine, on real footage (the OpenCV walking clip):
 //   raw     `session.run` on a prepared tensor: the model alone (the baseline)
-//   detect  letterbox with sharp + run + NanoDet decode + NMS
+//   detect  letterbox + run + NanoDet decode + NMS
 //   full    the camera pipeline: motion gate + detect + tracker + line + zone + heatmap
-// each at 1 and 2 onnxruntime threads; ffmpeg's decode per frame; and how many cameras
-// at 5 fps fit on this machine's cores, computed and then measured with that many
-// pipelines running at once.
-import { availableParallelism } from 'node:os';
-import { type Frame, letterbox } from '../models/detector/letterbox.js';
+// each at 1 and 2 onnxruntime threads, on frames as the daemon decodes them (ffmpeg
+// scales 768×576 to the model's 416×312 as it decodes, so the detector only pads), and
+// the full pipeline also on 768×576 frames, resized in process by sharp. ffmpeg's
+// decode per frame at both sizes. How many cameras fit is measured in the daemon
+// itself: bench/cameras.bench.ts.
+import { type Frame, fitSize, letterbox } from '../models/detector/letterbox.js';
 import { DetectorSlot } from '../models/detector/slot.js';
 import { CameraPipeline } from '../models/pipeline.js';
 import { bundledModelManifest } from '../models/weights/index.js';
@@ -15,8 +16,11 @@ import { vtestSource } from '../test/models/fixtures.js';
 const FRAMES = 120;
 const FPS = 5;
 
-async function decode(n: number): Promise<{ frames: Frame[]; msPerFrame: number }> {
-  const source = vtestSource(10);
+async function decode(
+  n: number,
+  size?: { width: number; height: number },
+): Promise<{ frames: Frame[]; msPerFrame: number }> {
+  const source = vtestSource(10, size);
   const ac = new AbortController();
   const frames: Frame[] = [];
   const t0 = performance.now();
@@ -61,10 +65,11 @@ async function timeIt(n: number, fn: (i: number) => Promise<unknown>): Promise<n
 }
 
 export async function run(): Promise<void> {
-  const { frames, msPerFrame: decodeMs } = await decode(FRAMES);
   const manifest = bundledModelManifest();
+  const fitted = fitSize(768, 576, 416);
+  const { frames: big, msPerFrame: decodeBigMs } = await decode(FRAMES);
+  const { frames, msPerFrame: decodeMs } = await decode(FRAMES, fitted);
   const rows: string[] = [];
-  const results: Record<number, { raw: number; detect: number; full: number }> = {};
   for (const threads of [1, 2]) {
     const slot = new DetectorSlot({ threads, scoreThreshold: 0.2, iouThreshold: 0.6 });
     const det = await slot.load(manifest);
@@ -74,44 +79,19 @@ export async function run(): Promise<void> {
     const detect = await timeIt(FRAMES, (i) => det.detect(frames[i % frames.length]!));
     const p = pipeline(slot, 'bench');
     const full = await timeIt(FRAMES, (i) => p.process({ frame: frames[i % frames.length]!, t: i * 200 }));
-    results[threads] = { raw, detect, full };
+    const q = pipeline(slot, 'bench-big');
+    const fullBig = await timeIt(FRAMES, (i) => q.process({ frame: big[i % big.length]!, t: i * 200 }));
     rows.push(
-      `| ${threads} | ${raw.toFixed(1)} | ${detect.toFixed(1)} | ${full.toFixed(1)} | ${(full / raw).toFixed(2)}× |`,
+      `| ${threads} | ${raw.toFixed(1)} | ${detect.toFixed(1)} | ${full.toFixed(1)} | ${(full / raw).toFixed(2)}× | ${fullBig.toFixed(1)} (${(fullBig / raw).toFixed(2)}×) |`,
     );
     await slot.close();
   }
   console.log(
-    `frames: ${frames.length} of vtest.avi at 768×576; ffmpeg decode ${decodeMs.toFixed(1)} ms/frame`,
+    `frames: ${FRAMES} of vtest.avi; ffmpeg decode ${decodeMs.toFixed(1)} ms/frame at ${fitted.width}×${fitted.height} (the daemon's), ${decodeBigMs.toFixed(1)} at 768×576`,
   );
-  console.log('| ORT threads | raw session.run ms | detect ms | full pipeline ms | full ÷ raw |');
-  console.log('|---|---|---|---|---|');
-  for (const r of rows) console.log(r);
-
-  // Capacity: a camera at 5 fps costs 5 × (pipeline + decode) ms of one core each second.
-  const cores = availableParallelism();
-  const perCamera = FPS * (results[1]!.full + decodeMs);
-  const computed = Math.floor((cores * 1000) / perCamera);
-  // Measured: that many single-thread pipelines at once, each over the same frames.
-  const k = Math.max(1, computed);
-  const slots = await Promise.all(
-    Array.from({ length: k }, async () => {
-      const s = new DetectorSlot({ threads: 1, scoreThreshold: 0.2, iouThreshold: 0.6 });
-      await s.load(manifest);
-      return s;
-    }),
-  );
-  const pipes = slots.map((s, i) => pipeline(s, `cam${i}`));
-  const t0 = performance.now();
-  await Promise.all(
-    pipes.map(async (p) => {
-      for (let i = 0; i < frames.length; i++) await p.process({ frame: frames[i]!, t: i * 200 });
-    }),
-  );
-  const seconds = (performance.now() - t0) / 1000;
-  const aggregateFps = (k * frames.length) / seconds;
-  await Promise.all(slots.map((s) => s.close()));
   console.log(
-    `cameras at ${FPS} fps on ${cores} cores: ${computed} by arithmetic (${perCamera.toFixed(0)} ms of a core per camera-second, decode included); ` +
-      `measured with ${k} pipelines at once: ${aggregateFps.toFixed(1)} frames/s in all = ${(aggregateFps / FPS).toFixed(1)} cameras' worth (decode not included)`,
+    `| ORT threads | raw session.run ms | detect ms | full pipeline ms | full ÷ raw | full pipeline on 768×576 frames, ms (÷ raw) |`,
   );
+  console.log('|---|---|---|---|---|---|');
+  for (const r of rows) console.log(r);
 }

@@ -135,7 +135,8 @@ export const CameraConfig = Type.Object(
       {
         additionalProperties: false,
         default: {},
-        description: 'frames are scaled to this size before analysis',
+        description:
+          'the shape frames are analysed in: each is decoded at this aspect, scaled to fit the detector input (416 × 312 for 4:3 and the bundled model)',
       },
     ),
     lines: Type.Array(

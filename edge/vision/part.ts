@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../../config/schema.js';
+import { fitSize } from '../../models/detector/letterbox.js';
 import { ModelRejectedError } from '../../models/detector/manifest.js';
 import { DetectorSlot } from '../../models/detector/slot.js';
 import { type CameraAnalyticsConfig, CameraPipeline, runCamera } from '../../models/pipeline.js';
@@ -168,7 +169,12 @@ export class VisionPart implements Part {
       if (run) run.error = message;
       this.o.log.warn({ camera: cfg.id, err: message }, 'camera source failed; reconnecting');
     };
-    const { width, height } = cfg.frameSize;
+    // decoded straight at the size the model sees (ffmpeg scales as it decodes), so the
+    // detector only pads; analytics work in the frame's own proportions either way
+    const model = this.slot.current()?.manifest.input.size;
+    const { width, height } = model
+      ? fitSize(cfg.frameSize.width, cfg.frameSize.height, model)
+      : cfg.frameSize;
     if (cfg.source.type === 'images')
       return new FolderSource(cfg.source.url, { fps: cfg.fps, width, height, onError });
     return new FfmpegSource({

@@ -94,33 +94,39 @@ export class FfmpegSource implements FrameSource {
       const kill = () => proc.kill('SIGKILL');
       signal.addEventListener('abort', kill, { once: true });
       try {
-        let pending: Buffer[] = [];
-        let have = 0;
+        // chunks are copied once, straight into the frame they belong to: a frame is one
+        // allocation, not a concatenation of reads and then a copy out of it
+        let cur = Buffer.allocUnsafe(frameBytes);
+        let filled = 0;
+        const ready: Buffer[] = [];
         for await (const chunk of proc.stdout! as AsyncIterable<Buffer>) {
-          pending.push(chunk);
-          have += chunk.length;
-          if (have < frameBytes) continue;
-          const all = Buffer.concat(pending, have);
-          const whole = Math.floor(have / frameBytes);
+          for (let off = 0; off < chunk.length; ) {
+            const n = chunk.copy(cur, filled, off, Math.min(chunk.length, off + frameBytes - filled));
+            off += n;
+            filled += n;
+            if (filled === frameBytes) {
+              ready.push(cur);
+              cur = Buffer.allocUnsafe(frameBytes);
+              filled = 0;
+            }
+          }
+          if (!ready.length) continue;
           // A live camera keeps only its newest frame when the pipeline lags: counting
           // wants the present, not a growing queue.
-          const first = live ? whole - 1 : 0;
+          const first = live ? ready.length - 1 : 0;
           this.skipped += first;
-          for (let k = first; k < whole; k++) {
+          const frames = ready.splice(0);
+          for (let k = first; k < frames.length; k++) {
             this.st = 'streaming';
             attempt = 0;
-            const data = Buffer.from(all.subarray(k * frameBytes, (k + 1) * frameBytes));
             const t =
               !live && this.o.mediaEpoch !== undefined
                 ? this.o.mediaEpoch + (index * 1000) / this.o.fps
                 : Date.now();
             index++;
-            yield { frame: { width: this.o.width, height: this.o.height, data }, t };
+            yield { frame: { width: this.o.width, height: this.o.height, data: frames[k]! }, t };
             if (signal.aborted) return;
           }
-          const rest = all.subarray(whole * frameBytes);
-          pending = rest.length ? [Buffer.from(rest)] : [];
-          have = rest.length;
         }
       } finally {
         signal.removeEventListener('abort', kill);

@@ -14,13 +14,13 @@ export const MODEL_MANIFEST = fileURLToPath(
 );
 
 /** The sample clip as a recording analysed as fast as it decodes, on its own timeline (t = 0 at its start). */
-export function vtestSource(fps: number): FfmpegSource {
+export function vtestSource(fps: number, size = { width: 768, height: 576 }): FfmpegSource {
   return new FfmpegSource({
     kind: 'file',
     input: visionFixture('vtest.avi'),
     fps,
-    width: 768,
-    height: 576,
+    width: size.width,
+    height: size.height,
     loop: false,
     realtime: false,
     mediaEpoch: 0,
