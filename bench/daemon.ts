@@ -12,13 +12,14 @@ export function startDaemon(
 ): Promise<{ proc: ChildProcess; address: string }> {
   const proc = spawn(
     process.execPath,
-    // the young generation the launcher gives it (edge/release/files/storeedge)
+    // the young generation and malloc setting the launcher gives it (edge/release/files/storeedge)
     ['--max-semi-space-size=4', '--import', 'tsx', 'edge/main.ts', '--config', 'config/demo-store.yaml'],
     {
       env: {
         ...process.env,
         STOREEDGE_DB__PATH: dbPath,
         STOREEDGE_HTTP__PORT: '0',
+        MALLOC_MMAP_THRESHOLD_: '131072',
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],

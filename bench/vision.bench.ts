@@ -14,7 +14,6 @@ import { bundledModelManifest } from '../models/weights/index.js';
 import { vtestSource } from '../test/models/fixtures.js';
 
 const FRAMES = 120;
-const FPS = 5;
 
 async function decode(
   n: number,

@@ -80,13 +80,48 @@ function toProduct(r: Row): Product {
   };
 }
 
+/** A product as the catalog holds it, with all its prices (newest first): what the
+ * cache keeps, so that any moment's price comes from it. */
+interface Held {
+  row: Omit<Row, 'price_fen'> & { active: number };
+  prices: { from: number; fen: number }[];
+}
+
+// Each quote looks up every line's product (a scan's answer quotes the whole cart), and
+// the lookup with its category path was the largest cost of a scan after the commit.
+// Kept per database until the catalog's version changes (migration 0017: triggers
+// change it in the same transaction as any write to products, prices or categories).
+const held = new WeakMap<Db, { version: unknown; byGtin: Map<string, Held | null> }>();
+
+function hold(db: Db, gtin: string): Held | null {
+  const version = db.prepare('SELECT v FROM catalog_version').pluck().get();
+  let cache = held.get(db);
+  if (!cache || cache.version !== version) {
+    cache = { version, byGtin: new Map() };
+    held.set(db, cache);
+  }
+  if (cache.byGtin.has(gtin)) return cache.byGtin.get(gtin)!;
+  const row = db.prepare(`${SELECT} WHERE p.gtin = @gtin`).get({ gtin, now: 0 }) as Held['row'] | undefined;
+  const entry = row
+    ? {
+        row,
+        prices: db
+          .prepare(
+            'SELECT effective_from AS "from", price_fen AS fen FROM prices WHERE gtin = ? ORDER BY effective_from DESC',
+          )
+          .all(gtin) as Held['prices'],
+      }
+    : null;
+  cache.byGtin.set(gtin, entry);
+  return entry;
+}
+
 /** A product by GTIN-14. Inactive products are found only when asked: a cart line keeps
  * its product even if the catalog retired it after the scan. */
 export function productByGtin(db: Db, gtin: string, now: number, includeInactive = false): Product | null {
-  const r = db
-    .prepare(`${SELECT} WHERE p.gtin = @gtin AND (p.active = 1 OR @all = 1)`)
-    .get({ gtin, now, all: includeInactive ? 1 : 0 }) as Row | undefined;
-  return r ? toProduct(r) : null;
+  const h = hold(db, gtin);
+  if (!h || (h.row.active !== 1 && !includeInactive)) return null;
+  return toProduct({ ...h.row, price_fen: h.prices.find((p) => p.from <= now)?.fen ?? null });
 }
 
 export interface ScannedProduct {

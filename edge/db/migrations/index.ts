@@ -16,6 +16,7 @@ import { m0013PeerKeys } from './0013_peer_keys.js';
 import { m0014OfflineSpends } from './0014_offline_spends.js';
 import { m0015Housekeeping } from './0015_housekeeping.js';
 import { m0016ScanAndGo } from './0016_scan_and_go.js';
+import { m0017CatalogVersion } from './0017_catalog_version.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -34,4 +35,5 @@ export const migrations: readonly Migration[] = [
   m0014OfflineSpends,
   m0015Housekeeping,
   m0016ScanAndGo,
+  m0017CatalogVersion,
 ];
