@@ -30,8 +30,9 @@ export function openDb(path: string, opts: OpenDbOptions = {}): Db {
       if (mode !== 'wal') throw new Error(`cannot switch ${path} to WAL (journal_mode=${String(mode)})`);
     }
     // FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss. A sale
-    // whose card payment was approved must survive a pulled plug, so every commit is
-    // fsynced. The bench shows what it costs; sales are few per second, not thousands.
+    // whose card payment was approved must survive a pulled plug, so a commit is fsynced
+    // unless it is one of a cart's light steps (durability.ts), which the payment's
+    // commit then makes durable with it: one fsync per sale.
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? 5000))}`);
