@@ -2,8 +2,7 @@
 // without fsync, the commit that takes the payment fsyncs the WAL, and with it every
 // frame before it. Proved on the system calls of real sales under strace: when a sale
 // returns, nothing it wrote to the WAL is unsynced, and it cost one fsync.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -12,6 +11,7 @@ import { migrate } from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import { openDb } from '../../edge/db/open.js';
 import { appendOutbox, readOutbox } from '../../edge/db/outbox.js';
+import { traceSales } from '../helpers/traced-sales.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'storeedge-durable-'));
 const level = (db: ReturnType<typeof openDb>) => db.pragma('synchronous', { simple: true });
@@ -63,26 +63,7 @@ describe('light and durable commits', () => {
 describe('one fsync per sale, and a returned sale is on disk', () => {
   it('traces 30 whole sales: every WAL write synced before the sale returns, one fsync each', () => {
     const dir = tmp();
-    const trace = join(dir, 'trace');
-    execFileSync(
-      'strace',
-      [
-        '-f',
-        '-qq',
-        '-e',
-        'trace=openat,pwrite64,write,fsync,fdatasync',
-        '-o',
-        trace,
-        process.execPath,
-        '--import',
-        'tsx',
-        'test/helpers/sales-child.ts',
-        dir,
-        '30',
-      ],
-      { stdio: 'ignore', timeout: 60_000 },
-    );
-    const lines = readFileSync(trace, 'utf8').split('\n');
+    const lines = traceSales(dir, 30, 'openat,pwrite64,write,fsync,fdatasync');
     const open = lines.find((l) => /openat\(.*store\.db", /.test(l))!;
     const pid = open.split(/\s+/)[0];
     const main = lines.filter((l) => l.startsWith(`${pid} `));

@@ -1,5 +1,5 @@
 // Whole kiosk sales in a process of its own, for counting what they ask of the disk
-// (test/db/durability.test.ts and bench/sales.bench.ts run it under strace): the demo
+// (test/helpers/traced-sales.ts runs it, plain or under strace): the demo
 // store's database in argv[2], argv[3] sales of a new cart, 5 scans, locking for payment
 // and cash. Writes "ready" once the store is set up and "sale N" after each sale returns,
 // each its own write(2) to stdout, so a trace shows where each sale ends.
