@@ -18,7 +18,9 @@ export class PersonDetector {
     readonly manifest: ModelManifest,
     private readonly session: ort.InferenceSession,
     private readonly opts: DetectorOptions,
-  ) {}
+  ) {
+    this.lanes = Math.max(1, Math.floor(availableParallelism() / opts.threads));
+  }
 
   static async load(manifestPath: string, opts: DetectorOptions): Promise<PersonDetector> {
     const { manifest, bytes } = await readModel(manifestPath);
@@ -70,9 +72,8 @@ export class PersonDetector {
 
   private running = 0;
   private readonly waiting: (() => void)[] = [];
-  private get lanes(): number {
-    return Math.max(1, Math.floor(availableParallelism() / this.opts.threads));
-  }
+  /** runs at once: as many as the cores hold runs of `threads` threads */
+  private readonly lanes: number;
   private readonly spare: Float32Array[] = [];
 
   private async runNow(tensor: Float32Array): Promise<Record<string, HeadOutput>> {

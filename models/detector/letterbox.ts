@@ -18,9 +18,17 @@ export interface Letterbox {
 
 /** The size a frame takes inside the size×size square, its aspect kept. A source that
  * decodes at this size (ffmpeg scales as it decodes) spares the detector its resize. */
-export function fitSize(width: number, height: number, size: number): { width: number; height: number } {
+export function fitSize(
+  width: number,
+  height: number,
+  size: number,
+): { width: number; height: number; scale: number } {
   const scale = Math.min(size / width, size / height);
-  return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)) };
+  return {
+    width: Math.max(1, Math.round(width * scale)),
+    height: Math.max(1, Math.round(height * scale)),
+    scale,
+  };
 }
 
 type Norm = { mean: readonly number[]; std: readonly number[]; bgr: boolean };
@@ -38,8 +46,7 @@ export async function letterbox(
   /** a tensor of 3 × size × size to fill instead of a new one (the detector reuses them) */
   into?: Float32Array,
 ): Promise<Letterbox> {
-  const scale = Math.min(size / frame.width, size / frame.height);
-  const { width: w, height: h } = fitSize(frame.width, frame.height, size);
+  const { width: w, height: h, scale } = fitSize(frame.width, frame.height, size);
   const px =
     w === frame.width && h === frame.height
       ? frame.data
