@@ -187,6 +187,39 @@ export const CameraConfig = Type.Object(
       ),
       { default: [] },
     ),
+    ignore: Type.Array(
+      Type.Object(
+        {
+          id: Id,
+          polygon: Type.Array(Point, { minItems: 3 }),
+        },
+        { additionalProperties: false },
+      ),
+      {
+        default: [],
+        maxItems: 50,
+        description:
+          'regions where nobody can stand (a mannequin, a poster, a coat stand): a detection whose feet fall inside is dropped; normalised image coordinates',
+      },
+    ),
+    stillness: Obj(
+      {
+        moveHeights: Type.Number({
+          minimum: 0,
+          maximum: 10,
+          default: 0.6,
+          description:
+            'a track counts (heat, dwell, lines, occupancy) once its feet have moved this many heights of its box; until then what it does is held, and credited when it moves',
+        }),
+        staticAfterSeconds: Type.Number({
+          minimum: 1,
+          maximum: 3600,
+          default: 30,
+          description: 'a track unmoved for this long is a static object: what it held is dropped',
+        }),
+      },
+      'phantom people: things the detector takes for a person that never move add no heat or dwell',
+    ),
     floorPlan: Type.Optional(
       Type.Object(
         {

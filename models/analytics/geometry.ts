@@ -26,3 +26,35 @@ export function applyHomography(h: readonly number[], p: Point): Point {
   const w = h[6]! * p[0] + h[7]! * p[1] + h[8]!;
   return [(h[0]! * p[0] + h[1]! * p[1] + h[2]!) / w, (h[3]! * p[0] + h[4]! * p[1] + h[5]!) / w];
 }
+
+/** The inverse of a 3×3 homography (row-major), or undefined for a singular one. */
+export function invertHomography(h: readonly number[]): number[] | undefined {
+  const [a, b, c, d, e, f, g, k, l] = h as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  const A = e * l - f * k;
+  const B = -(d * l - f * g);
+  const C = d * k - e * g;
+  const det = a * A + b * B + c * C;
+  if (!Number.isFinite(det) || Math.abs(det) < 1e-12) return undefined;
+  const inv = [
+    A,
+    -(b * l - c * k),
+    b * f - c * e,
+    B,
+    a * l - c * g,
+    -(a * f - c * d),
+    C,
+    -(a * k - b * g),
+    a * e - b * d,
+  ];
+  return inv.map((v) => v / det);
+}

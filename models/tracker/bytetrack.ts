@@ -20,6 +20,10 @@ export interface TrackerOptions {
   /** Consecutive hits before a track counts (suppresses one-frame false positives). */
   minHits: number;
   lostTtlMs: number;
+  /** Boxes are matched enlarged by this share of their size on each side (buffered IoU,
+   * Yang et al. 2023): at a few frames a second a walker moves a third of their width
+   * between frames, and a box that grows as a half-hidden person steps out still matches. */
+  buffer: number;
 }
 
 export const DEFAULT_TRACKER: TrackerOptions = {
@@ -30,6 +34,7 @@ export const DEFAULT_TRACKER: TrackerOptions = {
   lowMatchIou: 0.4,
   minHits: 2,
   lostTtlMs: 1500,
+  buffer: 0.3,
 };
 
 export type TrackState = 'tentative' | 'confirmed' | 'lost';
@@ -94,16 +99,25 @@ function toCxCywh(b: Box): [number, number, number, number] {
   return [(b.x1 + b.x2) / 2, (b.y1 + b.y2) / 2, b.x2 - b.x1, b.y2 - b.y1];
 }
 
+function buffered(b: Box, k: number): Box {
+  if (k === 0) return b;
+  const dx = (b.x2 - b.x1) * k;
+  const dy = (b.y2 - b.y1) * k;
+  return { x1: b.x1 - dx, y1: b.y1 - dy, x2: b.x2 + dx, y2: b.y2 + dy };
+}
+
 /** Optimal IoU assignment; pairs under the gate are left unmatched. */
 function associate(
   tracks: Tracklet[],
   dets: Detection[],
   gate: number,
+  buffer = 0,
 ): { pairs: [number, number][]; restT: number[]; restD: number[] } {
   if (!tracks.length || !dets.length)
     return { pairs: [], restT: tracks.map((_, i) => i), restD: dets.map((_, i) => i) };
-  const boxes = tracks.map((t) => t.box());
-  const cost = boxes.map((b) => dets.map((d) => 1 - iou(b, d)));
+  const boxes = tracks.map((t) => buffered(t.box(), buffer));
+  const near = dets.map((d) => buffered(d, buffer));
+  const cost = boxes.map((b) => near.map((d) => 1 - iou(b, d)));
   const pairs: [number, number][] = [];
   for (const [ti, di] of munkres(cost)) if (1 - cost[ti]![di]! >= gate) pairs.push([ti, di]);
   const usedT = new Set(pairs.map((p) => p[0]));
@@ -132,16 +146,16 @@ export class ByteTracker {
     const tentative = this.tracks.filter((tr) => tr.state === 'tentative');
 
     // 1. established (and lost) tracks take the confident boxes
-    const a1 = associate(active, high, o.matchIou);
+    const a1 = associate(active, high, o.matchIou, o.buffer);
     for (const [ti, di] of a1.pairs) this.hit(active[ti]!, high[di]!, t);
     // 2. tracks still unmatched and seen last frame take the weak boxes
     const rest = a1.restT.map((i) => active[i]!).filter((tr) => tr.state === 'confirmed');
-    const a2 = associate(rest, low, o.lowMatchIou);
+    const a2 = associate(rest, low, o.lowMatchIou, o.buffer);
     for (const [ti, di] of a2.pairs) this.hit(rest[ti]!, low[di]!, t);
     const matched = new Set([...a1.pairs.map((p) => active[p[0]]!), ...a2.pairs.map((p) => rest[p[0]]!)]);
     // 3. tentative tracks take what confident boxes are left
     const leftHigh = a1.restD.map((i) => high[i]!);
-    const a3 = associate(tentative, leftHigh, o.matchIou);
+    const a3 = associate(tentative, leftHigh, o.matchIou, o.buffer);
     for (const [ti, di] of a3.pairs) {
       this.hit(tentative[ti]!, leftHigh[di]!, t);
       matched.add(tentative[ti]!);
@@ -168,6 +182,12 @@ export class ByteTracker {
   /** Confirmed tracks matched in the latest update. */
   visible(): Track[] {
     return this.tracks.filter((tr) => tr.state === 'confirmed').map((tr) => this.snapshot(tr));
+  }
+
+  /** Every track still held: the confirmed ones and, at their predicted place, the lost ones
+   * (a person hidden for a moment behind another is still there). */
+  held(): Track[] {
+    return this.tracks.filter((tr) => tr.state !== 'tentative').map((tr) => this.snapshot(tr));
   }
 
   /** Ids of every track still held, lost ones included (a track gone from here has ended). */

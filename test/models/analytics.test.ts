@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyHomography, insidePolygon } from '../../models/analytics/geometry.js';
+import { applyHomography, insidePolygon, invertHomography } from '../../models/analytics/geometry.js';
 import { Heatmap } from '../../models/analytics/heatmap.js';
 import { CountingLine } from '../../models/analytics/lines.js';
 import { Zone } from '../../models/analytics/zones.js';
@@ -127,5 +127,22 @@ describe('floor heatmap', () => {
     const far = applyHomography(h, [0.5, 0.1]);
     expect(near[1]).toBeGreaterThan(far[1]);
     expect(Number.isFinite(far[0])).toBe(true);
+  });
+});
+
+describe('homography inverse', () => {
+  it('maps floor metres back to the image point they came from', () => {
+    const h = [20, 0, 0, 0, 14, 0, 0, 0.5, 0.75];
+    const inv = invertHomography(h)!;
+    for (const p of [
+      [0.1, 0.2],
+      [0.5, 0.5],
+      [0.9, 0.95],
+    ] as const) {
+      const [x, y] = applyHomography(inv, applyHomography(h, p));
+      expect(x).toBeCloseTo(p[0], 9);
+      expect(y).toBeCloseTo(p[1], 9);
+    }
+    expect(invertHomography([1, 2, 3, 2, 4, 6, 0, 0, 1])).toBeUndefined();
   });
 });
