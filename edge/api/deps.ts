@@ -11,6 +11,7 @@ import type { Db } from '../db/open.js';
 import type { KioskStation } from '../kiosk/station.js';
 import type { WalletPayments } from '../payments/wallet-payments.js';
 import type { VisionDetails } from '../vision/part.js';
+import type { CameraScene } from '../vision/render.js';
 import type { CartTokens, KioskAuth, MemberSessions } from './access.js';
 import { idempotent, idempotentAsync, type WriteResult } from './idempotency.js';
 import type { StaffAuth } from './staff-auth.js';
@@ -53,6 +54,7 @@ export interface VisionView {
     cameras: { id: string; visible: number; zones: Record<string, number> }[];
   };
   details(): VisionDetails;
+  scene(cameraId: string): CameraScene | undefined;
   zoneCategories(): { cameraId: string; zoneId: string; categories: string[] }[];
 }
 

@@ -1,6 +1,8 @@
 // People counting for staff: live occupancy, counts and dwell over a period, the floor
-// heatmap (JSON or PNG), conversion per hour, and the cameras' state. Numbers only:
-// no frame or image of a person is ever served.
+// heatmap (JSON, or a PNG over the floor plan), conversion per hour, the cameras' state
+// and each camera's still scene with what it ignores. No frame is ever served: the
+// pictures are drawn from the camera's running median, which people walking by leave
+// no trace in, and from memory only (edge/vision/render.ts).
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
@@ -13,7 +15,7 @@ import {
   heatmapOver,
   zoneDwellVsSales,
 } from '../vision/queries.js';
-import { renderHeatmapPng } from '../vision/render.js';
+import { renderHeatmapPng, renderScenePng } from '../vision/render.js';
 import type { BusinessDeps } from './deps.js';
 import { ApiError } from './errors.js';
 
@@ -133,6 +135,19 @@ const Status = Type.Object({
       inferMs: Type.Number(),
       lastFrameAt: Nullable(Type.Integer()),
       error: Nullable(Type.String()),
+      staticObjects: Type.Array(
+        Type.Object({
+          box: Type.Array(Type.Number(), {
+            minItems: 4,
+            maxItems: 4,
+            description: 'x1, y1, x2, y2 in normalised image coordinates',
+          }),
+          since: Type.Integer(),
+          lastSeen: Type.Integer(),
+          present: Type.Boolean(),
+        }),
+        { description: 'things taken for people that never moved: they add no heat, dwell or counts' },
+      ),
     }),
   ),
 });
@@ -249,9 +264,33 @@ export const visionRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d)
       if (req.query.format === 'png') {
         reply.type('image/png').header('cache-control', 'no-store');
         // a Buffer goes out as it is; the typed reply knows only the JSON shape
-        return (reply as FastifyReply).send(await renderHeatmapPng(grid));
+        return (reply as FastifyReply).send(await renderHeatmapPng(grid, d.vision?.scene(req.query.camera)));
       }
       return grid;
+    },
+  );
+
+  app.get(
+    '/vision/cameras/:camera/scene',
+    {
+      config: { access: 'staff' },
+      schema: {
+        description:
+          'the camera’s still scene (its running median: people walking by are not in it) with its lines, zones, ignore regions and the static objects it ignores; drawn from memory',
+        params: Type.Object({ camera: CameraId }, { additionalProperties: false }),
+        response: {
+          200: { content: { 'image/png': { schema: { type: 'string', contentEncoding: 'binary' } } } },
+        },
+      },
+    },
+    async (req, reply) => {
+      d.staffAuth.require(req);
+      const scene = vision().scene(req.params.camera);
+      if (!scene) throw new ApiError(404, 'NO_CAMERA', `no camera "${req.params.camera}" runs here`);
+      const png = await renderScenePng(scene);
+      if (!png) throw new ApiError(404, 'NO_SCENE', `camera "${req.params.camera}" has shown no frame yet`);
+      reply.type('image/png').header('cache-control', 'no-store');
+      return (reply as FastifyReply).send(png);
     },
   );
 

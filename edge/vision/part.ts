@@ -16,6 +16,7 @@ import { bucketOf, startOfLocalDay } from './buckets.js';
 import { queueLayout } from './layout.js';
 import { ModelStore } from './model-store.js';
 import { footfallSince } from './queries.js';
+import type { CameraScene } from './render.js';
 
 // The vision part: one model shared by every camera, one pipeline per camera, and the
 // aggregates they feed. A camera that fails is retried by its source; a model that
@@ -84,6 +85,11 @@ function analyticsConfig(c: CameraCfg): CameraAnalyticsConfig {
         }
       : {}),
     motion: c.motion,
+    stillness: {
+      moveHeights: c.stillness.moveHeights,
+      staticAfterMs: c.stillness.staticAfterSeconds * 1000,
+    },
+    ignore: c.ignore.map((r) => r.polygon),
   };
 }
 
@@ -103,6 +109,13 @@ export type VisionDetails = {
     inferMs: number;
     lastFrameAt: number | null;
     error: string | null;
+    /** Things the camera took for people that never moved, ignored (normalised boxes). */
+    staticObjects: {
+      box: [number, number, number, number];
+      since: number;
+      lastSeen: number;
+      present: boolean;
+    }[];
   }[];
 };
 
@@ -371,7 +384,34 @@ export class VisionPart implements Part {
         inferMs: Math.round(r.inferMs * 10) / 10,
         lastFrameAt: r.lastFrameAt,
         error: r.error,
+        staticObjects: r.pipeline.staticObjects().map((o) => ({
+          box: [o.box.x1, o.box.y1, o.box.x2, o.box.y2].map((v) => Math.round(v * 1000) / 1000) as [
+            number,
+            number,
+            number,
+            number,
+          ],
+          since: o.since,
+          lastSeen: o.lastSeen,
+          present: o.present,
+        })),
       })),
+    };
+  }
+
+  /** What a camera's dashboard pictures are drawn from; undefined for a camera not running. */
+  scene(cameraId: string): CameraScene | undefined {
+    const run = this.runs.get(cameraId);
+    if (!run) return undefined;
+    const c = run.cfg;
+    return {
+      cameraId,
+      image: run.pipeline.scene(),
+      lines: c.lines.map((l) => ({ id: l.id, a: l.a, b: l.b })),
+      zones: c.zones.map((z) => ({ id: z.id, polygon: z.polygon })),
+      ignore: c.ignore.map((r) => ({ id: r.id, polygon: r.polygon })),
+      staticObjects: run.pipeline.staticObjects(),
+      ...(c.floorPlan ? { floor: c.floorPlan } : {}),
     };
   }
 }

@@ -15,6 +15,18 @@ const UNNAMED_CONTROLS = `[...document.querySelectorAll('button, select, input')
   .filter((el) => !(el.textContent.trim() || el.getAttribute('aria-label') || el.closest('label')))
   .map((el) => el.outerHTML)`;
 
+/** Runs in the page: distinct colours in a sample of the heatmap image's pixels. */
+const DISTINCT_COLOURS = `(() => {
+  const img = document.getElementById('heat-img');
+  const c = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
+  const g = c.getContext('2d');
+  g.drawImage(img, 0, 0);
+  const d = g.getImageData(0, 0, img.naturalWidth, img.naturalHeight).data;
+  const colours = new Set();
+  for (let i = 0; i < d.length; i += 4 * 97) colours.add((d[i] << 16) | (d[i + 1] << 8) | d[i + 2]);
+  return colours.size;
+})()`;
+
 const suite = pageSuite(`vision: { flushSeconds: 1 }
 ${vtestCameraYaml()}`);
 let page: Page;
@@ -68,6 +80,30 @@ describe('staff dashboard', () => {
     expect(await heat.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(
       54 * 24,
     );
+    // the heatmap is drawn over the floor plan (the camera's still scene seen from above),
+    // with its colour scale and what a cell is
+    const grid = await api(
+      'GET',
+      `/vision/heatmap?camera=walkway&from=${Date.now() - 86_400_000}&to=${Date.now() + 60_000}`,
+      undefined,
+      { 'x-staff-token': staff },
+    );
+    const busiest = Math.round(Math.max(...grid.cells));
+    expect(await page.getByTestId('heat-max').textContent()).toBe(`最热格 ${busiest} 人·秒`);
+    expect(await page.getByTestId('heat-note').textContent()).toContain('每格 0.5 米');
+    // the drawn floor is not the flat grey of a bare grid: the scene from above lies under the heat
+    const floorPixels = (await page.evaluate(DISTINCT_COLOURS)) as number;
+    expect(floorPixels).toBeGreaterThan(1000); // a bare grid has under 100
+    // the camera's still scene with the things it ignores, drawn from memory
+    const scene = page.locator('#scene-img');
+    await scene.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await scene.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(
+      768,
+    );
+    const status = await api('GET', '/vision/status', undefined, { 'x-staff-token': staff });
+    const ignored = status.cameras[0].staticObjects.length;
+    expect(ignored).toBeGreaterThan(0); // the clip's traffic cone
+    expect(await page.getByTestId('scene-ignored').textContent()).toContain(`${ignored} 个从不移动`);
     await page.locator('#dwell-rows tr').first().waitFor();
     expect(await page.locator('#dwell-rows').textContent()).toContain('lamp-post');
     await page.locator('#zone-sales-rows tr', { hasText: 'lamp-post (dairy)' }).waitFor();
@@ -98,6 +134,9 @@ describe('staff dashboard', () => {
       .getByTestId('ins')
       .filter({ hasText: String(occ.store.ins) })
       .waitFor({ timeout: 10_000 });
+    await page.locator('#heat-img').waitFor({ state: 'visible', timeout: 10_000 });
+    await page.locator('#scene-img').waitFor({ state: 'visible', timeout: 10_000 });
+    await page.getByTestId('heat-max').filter({ hasText: 'busiest cell' }).waitFor();
     await page.screenshot({ path: join(screenshotDir(), 'staff-dashboard-en.png'), fullPage: true });
   }, 200_000);
 

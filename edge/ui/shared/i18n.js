@@ -53,6 +53,13 @@ const TEXT = {
     today: '今天',
     last7Days: '最近 7 天',
     noHeatmap: '该时段暂无热力数据',
+    heatNone: '无人',
+    heatMax: '最热格 {s} 人·秒',
+    heatNote: '俯视平面图，每格 {cell} 米 × {cell} 米，网格线间隔 1 米；共 {total} 人·秒',
+    cameraScene: '摄像头画面（静止场景）',
+    cameraSceneNote: '由摄像头画面的滚动中值在本机内存中生成，走过的人不会出现；图像不保存、不上传。',
+    ignoredNone: '没有被忽略的静止物体',
+    ignoredSome: '{n} 个从不移动的“人”（橙框）被忽略：不计入热力、停留和客流',
     dwell: '区域停留',
     zone: '区域',
     visits: '到访人次',
@@ -227,6 +234,15 @@ const TEXT = {
     today: 'Today',
     last7Days: 'Last 7 days',
     noHeatmap: 'No heatmap for this period yet',
+    heatNone: 'nobody',
+    heatMax: 'busiest cell {s} people-seconds',
+    heatNote:
+      'Floor plan seen from above, cells {cell} m × {cell} m, grid lines every metre; {total} people-seconds in all',
+    cameraScene: 'Camera view (still scene)',
+    cameraSceneNote:
+      'Drawn in this box’s memory from the running median of the camera’s frames: people walking by are not in it; never stored or sent.',
+    ignoredNone: 'No static objects ignored',
+    ignoredSome: '{n} “people” that never moved (orange boxes) are ignored: no heat, dwell or counts',
     dwell: 'Dwell per zone',
     zone: 'Zone',
     visits: 'Visits',
@@ -357,8 +373,9 @@ export function locale() {
   return saved === 'en' || saved === 'zh-CN' ? saved : 'zh-CN';
 }
 
-export function t(key) {
-  return TEXT[locale()][key] ?? TEXT.en[key] ?? key;
+export function t(key, vars) {
+  const text = TEXT[locale()][key] ?? TEXT.en[key] ?? key;
+  return vars ? text.replace(/\{(\w+)\}/g, (m, name) => (name in vars ? String(vars[name]) : m)) : text;
 }
 
 export function toggleLocale() {

@@ -1,6 +1,7 @@
 // The staff dashboard: live occupancy and help calls over server-sent events, the
 // day's counts, heatmap, dwell and conversion from the vision API, device health and
-// the sync backlog from /readyz. Numbers and grids only; no camera image exists here.
+// the sync backlog from /readyz. The only pictures are drawn by the daemon from memory:
+// the heatmap over the floor plan, and the camera's still scene (no passer-by in it).
 import { call, subscribe } from '../shared/api.js';
 import { t, toggleLocale, translate, yuan } from '../shared/i18n.js';
 import { bindStaffSignIn, forgetStaffSession, staffHeaders, staffToken } from '../shared/staff-session.js';
@@ -128,24 +129,45 @@ async function loadHeatmap() {
   const p = $('heat-period').value;
   const to = Date.now() + 60_000;
   const from = p === 'today' ? startOfToday() : to - Number(p);
+  const q = `/vision/heatmap?camera=${encodeURIComponent(camera)}&from=${from}&to=${to}`;
   try {
-    const png = await call(
-      'GET',
-      `/vision/heatmap?camera=${encodeURIComponent(camera)}&from=${from}&to=${to}&format=png`,
-      {
-        headers: auth(),
-      },
-    );
+    const [grid, png] = await Promise.all([
+      call('GET', q, { headers: auth() }),
+      call('GET', `${q}&format=png`, { headers: auth() }),
+    ]);
     const img = $('heat-img');
     if (img.src) URL.revokeObjectURL(img.src);
     img.src = URL.createObjectURL(png);
-    img.alt = `${t('heatmap')} · ${camera}`;
-    img.classList.remove('hidden');
+    const max = Math.round(Math.max(0, ...grid.cells));
+    const note = t('heatNote', { cell: grid.cellM, total: grid.peopleSeconds });
+    img.alt = `${t('heatmap')} · ${camera}. ${note}`;
+    $('heat-max').textContent = t('heatMax', { s: max });
+    $('heat-scale').setAttribute('aria-label', `${t('heatNone')} → ${t('heatMax', { s: max })}`);
+    $('heat-note').textContent = note;
+    $('heat-figure').classList.remove('hidden');
     $('heat-none').classList.add('hidden');
   } catch {
-    $('heat-img').classList.add('hidden');
+    $('heat-figure').classList.add('hidden');
     $('heat-none').classList.remove('hidden');
   }
+  void loadScene(camera);
+}
+
+/** The camera's still scene and the static objects it ignores. */
+async function loadScene(camera) {
+  const img = $('scene-img');
+  try {
+    const png = await call('GET', `/vision/cameras/${encodeURIComponent(camera)}/scene`, { headers: auth() });
+    if (img.src) URL.revokeObjectURL(img.src);
+    img.src = URL.createObjectURL(png);
+    img.alt = `${t('cameraScene')} · ${camera}`;
+    img.classList.remove('hidden');
+  } catch {
+    img.classList.add('hidden');
+  }
+  const status = await call('GET', '/vision/status', { headers: auth() }).catch(() => null);
+  const n = status?.cameras.find((c) => c.id === camera)?.staticObjects.length ?? 0;
+  $('scene-ignored').textContent = n ? t('ignoredSome', { n }) : t('ignoredNone');
 }
 
 const mb = (bytes) => (typeof bytes === 'number' ? `${(bytes / 1048576).toFixed(1)} MB` : '–');

@@ -4778,6 +4778,60 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/vision/cameras/{camera}/scene': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** @description the camera’s still scene (its running median: people walking by are not in it) with its lines, zones, ignore regions and the static objects it ignores; drawn from memory */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          camera: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'image/png': string;
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/vision/status': {
     parameters: {
       query?: never;
@@ -4820,6 +4874,14 @@ export interface paths {
                 inferMs: number;
                 lastFrameAt: number | null;
                 error: string | null;
+                /** @description things taken for people that never moved: they add no heat, dwell or counts */
+                staticObjects: {
+                  /** @description x1, y1, x2, y2 in normalised image coordinates */
+                  box: number[];
+                  since: number;
+                  lastSeen: number;
+                  present: boolean;
+                }[];
               }[];
             };
           };
