@@ -6,7 +6,8 @@ import type { TfAttr, TfConst, TfGraph, TfNode } from './tfjs-graph.js';
 // TF's NHWC convolutions and pools are wrapped in transposes; onnxruntime's transpose
 // optimiser removes the back-to-back pairs at session creation. Subgraphs whose inputs
 // are all constants (shape arithmetic left by earlier converters) are folded here.
-// Only the ops the shipped detector uses are mapped; any other op is refused by name.
+// Only the ops the detectors tried here use are mapped (NanoDet's; CenterNet-MobileNetV3's
+// up to its heatmap and box heads); any other op is refused by name.
 
 const OPSET = 19;
 
@@ -63,10 +64,25 @@ export class TfjsToOnnx {
   private readonly initializers: OnnxTensor[] = [];
   private readonly emittedConsts = new Map<string, string>();
   private counter = 0;
+  private nchwInput = false;
+  private outputNames: string[] = [];
 
   constructor(private readonly g: TfGraph) {}
 
-  convert(opts: { producer: string; metadata: Record<string, string> }): OnnxModel {
+  /**
+   * `outputs` picks the graph's outputs (default: its signature's), so a model's own
+   * post-processing can be left out and done in TypeScript; `nchwInput` gives an NHWC
+   * graph an NCHW input, as the detector feeds every model.
+   */
+  convert(opts: {
+    producer: string;
+    metadata: Record<string, string>;
+    outputs?: string[];
+    nchwInput?: boolean;
+  }): OnnxModel {
+    const outputNames = opts.outputs ?? this.g.outputs;
+    this.nchwInput = opts.nchwInput ?? false;
+    this.outputNames = outputNames;
     const byName = new Map(this.g.nodes.map((n) => [n.name, n]));
     const done = new Set<string>();
     // Depth-first topological order: shards are not guaranteed to list producers first.
@@ -81,9 +97,9 @@ export class TfjsToOnnx {
       this.convertNode(n);
       done.add(name);
     };
-    for (const o of this.g.outputs) visit(o, new Set());
+    for (const o of outputNames) visit(o, new Set());
 
-    const outputs = this.g.outputs.map((o) => {
+    const outputs = outputNames.map((o) => {
       const v = this.get(o);
       if (v.kind !== 'dyn') throw new Error(`output ${o} is constant`);
       return { name: v.name, elemType: OnnxDataType.FLOAT, shape: v.shape };
@@ -94,7 +110,11 @@ export class TfjsToOnnx {
       graphName: 'graph',
       nodes: this.nodes,
       initializers: this.initializers,
-      inputs: this.g.inputs.map((i) => ({ name: i.name, elemType: OnnxDataType.FLOAT, shape: i.shape })),
+      inputs: this.g.inputs.map((i) => ({
+        name: i.name,
+        elemType: OnnxDataType.FLOAT,
+        shape: this.nchwInput ? [i.shape[0]!, i.shape[3]!, i.shape[1]!, i.shape[2]!] : i.shape,
+      })),
       outputs,
       metadata: opts.metadata,
     };
@@ -206,6 +226,51 @@ export class TfjsToOnnx {
     ];
   }
 
+  private relu6(x: string): string {
+    const lo = this.initializer({ dtype: 'float32', shape: [], data: Float32Array.of(0) }, 'float', []);
+    const hi = this.initializer({ dtype: 'float32', shape: [], data: Float32Array.of(6) }, 'float', []);
+    return this.emit('Clip', [x, lo, hi]);
+  }
+
+  /** An NHWC convolution (plain, grouped or depthwise), with TF's fused bias and activation. */
+  private conv(
+    n: TfNode,
+    ins: string[],
+    a: { name: string; shape: number[] },
+    w: { data: Float32Array; kh: number; kw: number; ci: number; co: number; group: number },
+    out: (name: string, shape: number[]) => void,
+  ): void {
+    if (decode(n.attr?.data_format?.s) !== 'NHWC') throw new Error(`${n.name}: only NHWC convolutions`);
+    const fused = (n.attr?.fused_ops?.list?.s ?? []).map(decode);
+    if (fused.length && fused[0] !== 'BiasAdd') throw new Error(`${n.name}: fused ${fused.join('+')}`);
+    if (fused.length > 2 || (fused[1] && fused[1] !== 'Relu' && fused[1] !== 'Relu6'))
+      throw new Error(`${n.name}: fused ${fused.join('+')} is not supported`);
+    const wName = this.initializer(
+      { dtype: 'float32', shape: [w.co, w.ci, w.kh, w.kw], data: w.data },
+      'float',
+    );
+    const inputs = [wName];
+    if (fused[0] === 'BiasAdd') inputs.push(this.initializer(this.constOf(ins[2]!, 'bias'), 'float'));
+    const strides = ints(n.attr?.strides).slice(1, 3);
+    const dilRaw = ints(n.attr?.dilations).slice(1, 3);
+    const dil = dilRaw.length ? dilRaw : [1, 1];
+    const pads = this.spatialPads(n, a.shape, [w.kh, w.kw], strides, dil);
+    let y = this.nchw(a.name, (t) =>
+      this.emit('Conv', [t, ...inputs], {
+        kernel_shape: [w.kh, w.kw],
+        strides,
+        dilations: dil,
+        pads,
+        group: w.group,
+      }),
+    );
+    if (fused[1] === 'Relu') y = this.emit('Relu', [y]);
+    if (fused[1] === 'Relu6') y = this.relu6(y);
+    const oh = Math.floor((a.shape[1]! + pads[0]! + pads[2]! - ((w.kh - 1) * dil[0]! + 1)) / strides[0]!) + 1;
+    const ow = Math.floor((a.shape[2]! + pads[1]! + pads[3]! - ((w.kw - 1) * dil[1]! + 1)) / strides[1]!) + 1;
+    out(y, [a.shape[0]!, oh, ow, w.co]);
+  }
+
   private fold(n: TfNode): TfConst | undefined {
     const ins = (n.input ?? []).filter((i) => !i.startsWith('^'));
     if (n.op === 'Const') {
@@ -261,14 +326,14 @@ export class TfjsToOnnx {
     switch (n.op) {
       case 'Placeholder': {
         const i = this.g.inputs.find((p) => p.name === n.name)!;
-        out(n.name, i.shape);
+        out(this.nchwInput ? this.emit('Transpose', [n.name], { perm: [0, 2, 3, 1] }) : n.name, i.shape);
         return;
       }
       case 'Identity': {
         // Graph outputs are Identity nodes: give them their TF names in the ONNX graph.
         const a = x();
         out(
-          this.g.outputs.includes(n.name) ? this.emit('Identity', [a.name], undefined, [n.name]) : a.name,
+          this.outputNames.includes(n.name) ? this.emit('Identity', [a.name], undefined, [n.name]) : a.name,
           a.shape,
         );
         return;
@@ -302,9 +367,8 @@ export class TfjsToOnnx {
         );
         return;
       }
-      case 'Conv2D': {
-        const a = x();
-        if (decode(n.attr?.data_format?.s) !== 'NHWC') throw new Error(`${n.name}: only NHWC Conv2D`);
+      case 'Conv2D':
+      case '_FusedConv2D': {
         const w = this.constOf(ins[1]!, 'filter');
         const [kh, kw, ci, co] = w.shape as [number, number, number, number];
         // HWIO -> OIHW
@@ -314,26 +378,52 @@ export class TfjsToOnnx {
             for (let i = 0; i < ci; i++)
               for (let o = 0; o < co; o++)
                 data[((o * ci + i) * kh + h) * kw + q] = w.data[((h * kw + q) * ci + i) * co + o]!;
-        const wName = this.initializer({ dtype: 'float32', shape: [co, ci, kh, kw], data }, 'float');
-        const strides = ints(n.attr?.strides).slice(1, 3);
-        const dil = ints(n.attr?.dilations).slice(1, 3);
-        const pads = this.spatialPads(n, a.shape, [kh, kw], strides, dil.length ? dil : [1, 1]);
+        const a = x();
         const channels = a.shape[3]!;
         if (channels % ci !== 0) throw new Error(`${n.name}: ${channels} channels for filter depth ${ci}`);
-        const y = this.nchw(a.name, (t) =>
-          this.emit('Conv', [t, wName], {
-            kernel_shape: [kh, kw],
-            strides,
-            dilations: dil.length ? dil : [1, 1],
-            pads,
-            group: channels / ci,
-          }),
+        this.conv(n, ins, a, { data, kh, kw, ci, co, group: channels / ci }, out);
+        return;
+      }
+      case 'DepthwiseConv2dNative':
+      case 'FusedDepthwiseConv2dNative': {
+        const w = this.constOf(ins[1]!, 'filter');
+        const [kh, kw, c, mult] = w.shape as [number, number, number, number];
+        // [kh, kw, C, M] -> [C·M, 1, kh, kw], one group per input channel
+        const data = new Float32Array(w.data.length);
+        for (let h = 0; h < kh; h++)
+          for (let q = 0; q < kw; q++)
+            for (let ch = 0; ch < c; ch++)
+              for (let m = 0; m < mult; m++)
+                data[((ch * mult + m) * kh + h) * kw + q] = w.data[((h * kw + q) * c + ch) * mult + m]!;
+        this.conv(n, ins, x(), { data, kh, kw, ci: 1, co: c * mult, group: c }, out);
+        return;
+      }
+      case 'Relu': {
+        const a = x();
+        out(this.emit('Relu', [a.name]), a.shape);
+        return;
+      }
+      case 'Relu6': {
+        const a = x();
+        out(this.relu6(a.name), a.shape);
+        return;
+      }
+      case 'Mul': {
+        const a = this.dyn(ins[0]!);
+        const b = this.dyn(ins[1]!);
+        out(this.emit('Mul', [a.name, b.name]), broadcast(a.shape, b.shape));
+        return;
+      }
+      case 'Mean': {
+        const a = x();
+        const axes = Array.from(this.constOf(ins[1]!, 'axes').data).map((d) =>
+          d < 0 ? d + a.shape.length : d,
         );
-        const oh =
-          Math.floor((a.shape[1]! + pads[0]! + pads[2]! - ((kh - 1) * (dil[0] ?? 1) + 1)) / strides[0]!) + 1;
-        const ow =
-          Math.floor((a.shape[2]! + pads[1]! + pads[3]! - ((kw - 1) * (dil[1] ?? 1) + 1)) / strides[1]!) + 1;
-        out(y, [a.shape[0]!, oh, ow, co]);
+        const keep = n.attr?.keep_dims?.b ?? false;
+        const shape = keep
+          ? a.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+          : a.shape.filter((_, i) => !axes.includes(i));
+        out(this.emit('ReduceMean', [a.name, this.int64(axes)], { keepdims: keep ? 1 : 0 }), shape);
         return;
       }
       case 'MaxPool': {

@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import ort from 'onnxruntime-node';
+import { centernetHeads, decodeCenterNet } from './centernet.js';
 import { type Frame, letterbox } from './letterbox.js';
 import { type ModelManifest, ModelRejectedError, readModel } from './manifest.js';
 import { decodeNanoDet, type HeadOutput, nanodetLevels } from './nanodet.js';
@@ -86,8 +87,23 @@ export class PersonDetector {
     return heads;
   }
 
-  private levels(out: Record<string, HeadOutput>) {
-    return nanodetLevels(out, this.manifest.input.size, this.manifest.classes.length);
+  /** Checks the outputs against the manifest's decoder (at load, on a trial inference). */
+  private levels(out: Record<string, HeadOutput>): void {
+    const m = this.manifest;
+    if (m.decoder === 'centernet-ltrb') centernetHeads(out, m.input.size, m.classes.length);
+    else nanodetLevels(out, m.input.size, m.classes.length);
+  }
+
+  private decode(heads: Record<string, HeadOutput>): Detection[] {
+    const m = this.manifest;
+    const opts = {
+      inputSize: m.input.size,
+      scoreThreshold: this.opts.scoreThreshold,
+      classes: [m.personClass],
+    };
+    return m.decoder === 'centernet-ltrb'
+      ? decodeCenterNet(centernetHeads(heads, m.input.size, m.classes.length), opts)
+      : decodeNanoDet(nanodetLevels(heads, m.input.size, m.classes.length), opts);
   }
 
   /** People in the frame, boxes in the frame's own pixels. */
@@ -107,12 +123,7 @@ export class PersonDetector {
     } finally {
       if (this.spare.length < 16) this.spare.push(lb.tensor);
     }
-    const raw = decodeNanoDet(this.levels(heads), {
-      inputSize: m.input.size,
-      scoreThreshold: this.opts.scoreThreshold,
-      classes: [m.personClass],
-    });
-    return nms(raw, this.opts.iouThreshold).map((d) => ({
+    return nms(this.decode(heads), this.opts.iouThreshold).map((d) => ({
       ...d,
       x1: clamp((d.x1 - lb.padX) / lb.scale, frame.width),
       y1: clamp((d.y1 - lb.padY) / lb.scale, frame.height),

@@ -27,7 +27,7 @@ export const ModelManifestSchema = Type.Object(
       mean: Type.Array(Type.Number(), { minItems: 3, maxItems: 3 }),
       std: Type.Array(Type.Number({ exclusiveMinimum: 0 }), { minItems: 3, maxItems: 3 }),
     }),
-    decoder: Type.Literal('nanodet-gfl'),
+    decoder: Type.Union([Type.Literal('nanodet-gfl'), Type.Literal('centernet-ltrb')]),
     classes: Type.Array(Type.String(), { minItems: 1, maxItems: 1000 }),
     personClass: Type.Integer({ minimum: 0 }),
   },

@@ -137,6 +137,89 @@ describe('TF.js graph → ONNX converter', () => {
     await session.release();
   });
 
+  it('maps depthwise and fused convolutions, Relu6, Mean and Mul (MobileNetV3 blocks), an NCHW input and chosen outputs', async () => {
+    const dwf = weights(3 * 3 * 2 * 2, 3); // depthwise: 2 channels, multiplier 2
+    const pw = weights(1 * 1 * 4 * 3, 2); // pointwise 4 -> 3
+    const bias = Float32Array.of(0.5, -0.25, 1);
+    const consts = new Map<string, TfConst>([
+      ['dwf', { dtype: 'float32', shape: [3, 3, 2, 2], data: dwf }],
+      ['pw', { dtype: 'float32', shape: [1, 1, 4, 3], data: pw }],
+      ['bias', { dtype: 'float32', shape: [3], data: bias }],
+      ['axes', { dtype: 'int32', shape: [2], data: Int32Array.of(1, 2) }],
+      ['three', { dtype: 'float32', shape: [], data: Float32Array.of(3) }],
+    ]);
+    const attrs = (padding: string, fused?: string[]) => ({
+      padding: { s: b64(padding) },
+      data_format: { s: b64('NHWC') },
+      strides: ints(1, 1, 1, 1),
+      dilations: ints(1, 1, 1, 1),
+      ...(fused ? { fused_ops: { list: { s: fused.map(b64) } } } : {}),
+    });
+    const g: TfGraph = {
+      nodes: [
+        {
+          name: 'x',
+          op: 'Placeholder',
+          attr: { shape: { shape: { dim: [{ size: 1 }, { size: 5 }, { size: 5 }, { size: 2 }] } } },
+        },
+        ...['dwf', 'pw', 'bias', 'axes', 'three'].map((name) => ({ name, op: 'Const' })),
+        { name: 'dw', op: 'DepthwiseConv2dNative', input: ['x', 'dwf'], attr: attrs('SAME') },
+        {
+          name: 'pwc',
+          op: '_FusedConv2D',
+          input: ['dw', 'pw', 'bias'],
+          attr: attrs('VALID', ['BiasAdd', 'Relu6']),
+        },
+        { name: 'scaled', op: 'Mul', input: ['pwc', 'three'] },
+        { name: 'pooled', op: 'Mean', input: ['scaled', 'axes'], attr: { keep_dims: { b: true } } },
+        { name: 'out', op: 'Identity', input: ['pooled'] },
+        { name: 'map', op: 'Identity', input: ['pwc'] },
+        { name: 'unused', op: 'NonMaxSuppressionV5', input: ['pooled'] },
+      ],
+      consts,
+      inputs: [{ name: 'x', shape: [1, 5, 5, 2] }],
+      outputs: ['unused'],
+      meta: { generatedBy: 't', convertedBy: 't' },
+    };
+    // the signature's own output would need an unknown op: asking for others leaves it out
+    const model = new TfjsToOnnx(g).convert({
+      producer: 't',
+      metadata: {},
+      outputs: ['out', 'map'],
+      nchwInput: true,
+    });
+    const session = await ort.InferenceSession.create(encodeModel(model));
+    const nhwc = Float32Array.from({ length: 50 }, (_, i) => Math.cos(i) * 3);
+    const nchw = new Float32Array(50);
+    for (let y = 0; y < 5; y++)
+      for (let xx = 0; xx < 5; xx++)
+        for (let c = 0; c < 2; c++) nchw[(c * 5 + y) * 5 + xx] = nhwc[(y * 5 + xx) * 2 + c]!;
+    const res = await session.run({ x: new ort.Tensor('float32', nchw, [1, 2, 5, 5]) });
+    // reference: depthwise (multiplier 2) = a grouped conv whose filter has one input per group
+    const dwAsGrouped = new Float32Array(3 * 3 * 1 * 4);
+    for (let k = 0; k < 9; k++)
+      for (let c = 0; c < 2; c++)
+        for (let m = 0; m < 2; m++) dwAsGrouped[k * 4 + c * 2 + m] = dwf[(k * 2 + c) * 2 + m]!;
+    const d = conv(nhwc, 5, 5, 2, dwAsGrouped, 1, 4);
+    const map = new Float32Array(25 * 3);
+    for (let p = 0; p < 25; p++)
+      for (let o = 0; o < 3; o++) {
+        let v = bias[o]!;
+        for (let i = 0; i < 4; i++) v += d[p * 4 + i]! * pw[i * 3 + o]!;
+        map[p * 3 + o] = Math.min(6, Math.max(0, v));
+      }
+    expect(res.map!.dims).toEqual([1, 5, 5, 3]);
+    const gotMap = res.map!.data as Float32Array;
+    for (let i = 0; i < map.length; i++) expect(gotMap[i]).toBeCloseTo(map[i]!, 4);
+    expect(res.out!.dims).toEqual([1, 1, 1, 3]);
+    for (let o = 0; o < 3; o++) {
+      let mean = 0;
+      for (let p = 0; p < 25; p++) mean += (3 * map[p * 3 + o]!) / 25;
+      expect((res.out!.data as Float32Array)[o]).toBeCloseTo(mean, 4);
+    }
+    await session.release();
+  });
+
   it('refuses an op it does not know, by name', () => {
     const { g } = graph();
     g.nodes.push({ name: 'weird', op: 'NonMaxSuppressionV5', input: ['flat'] });
