@@ -17,6 +17,8 @@ export interface CountingAccuracy {
   f1: number;
   /** |counted − labelled| / labelled per direction: the error a footfall report shows. */
   countError: Record<Direction, number>;
+  /** Indices of the labels that a counted crossing matched. */
+  matchedLabels: number[];
 }
 
 export function countingAccuracy(
@@ -55,6 +57,7 @@ export function countingAccuracy(
     recall,
     f1: precision + recall ? (2 * precision * recall) / (precision + recall) : 0,
     countError: { in: err('in'), out: err('out') },
+    matchedLabels: [...usedL].sort((a, b) => a - b),
   };
 }
 
@@ -81,6 +84,8 @@ export interface VisitAccuracy {
   /** Mean |counted dwell − labelled dwell| over matched visits, ms. */
   dwellErrorMs: number;
   pairs: { label: LabelledVisit; counted: LabelledVisit }[];
+  /** Indices of the labels that a counted visit matched. */
+  matchedLabels: number[];
 }
 
 function overlap(a: LabelledVisit, b: LabelledVisit): number {
@@ -126,6 +131,7 @@ export function visitAccuracy(
       ? pairs.reduce((s, p) => s + Math.abs(dwell(p.counted) - dwell(p.label)), 0) / pairs.length
       : 0,
     pairs,
+    matchedLabels: [...usedL].sort((a, b) => a - b),
   };
 }
 
