@@ -445,6 +445,11 @@ export const ConfigSchema = Type.Object(
           'lowest detection score passed to the tracker (it splits high and low itself)',
         ),
         nmsIou: Fraction(0.6, 'overlap above which two person boxes are one'),
+        stillScene: Type.Boolean({
+          default: true,
+          description:
+            "show signed-in staff each camera's still scene (a running median of its frames: people walking by leave no trace) and draw the heatmap over it; drawn from memory on request, never stored or sent. false: no camera picture at all, the heatmap on its grid alone",
+        }),
         flushSeconds: Type.Integer({ minimum: 1, maximum: 3600, default: 60 }),
         retention: Obj({
           minuteDays: Type.Integer({ minimum: 1, maximum: 90, default: 2 }),

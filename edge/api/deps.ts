@@ -55,6 +55,7 @@ export interface VisionView {
   };
   details(): VisionDetails;
   scene(cameraId: string): CameraScene | undefined;
+  showsStillScene(): boolean;
   zoneCategories(): { cameraId: string; zoneId: string; categories: string[] }[];
 }
 

@@ -285,6 +285,12 @@ export const visionRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d)
     },
     async (req, reply) => {
       d.staffAuth.require(req);
+      if (!vision().showsStillScene())
+        throw new ApiError(
+          404,
+          'SCENE_OFF',
+          'this store shows no camera pictures (vision.stillScene is false)',
+        );
       const scene = vision().scene(req.params.camera);
       if (!scene) throw new ApiError(404, 'NO_CAMERA', `no camera "${req.params.camera}" runs here`);
       const png = await renderScenePng(scene);

@@ -404,6 +404,16 @@ export class VisionPart implements Part {
     const run = this.runs.get(cameraId);
     if (!run) return undefined;
     const c = run.cfg;
+    if (!this.o.vision.stillScene)
+      return {
+        cameraId,
+        image: undefined,
+        lines: [],
+        zones: c.zones.map((z) => ({ id: z.id, polygon: z.polygon })),
+        ignore: [],
+        staticObjects: [],
+        ...(c.floorPlan ? { floor: c.floorPlan } : {}),
+      };
     return {
       cameraId,
       image: run.pipeline.scene(),
@@ -413,6 +423,11 @@ export class VisionPart implements Part {
       staticObjects: run.pipeline.staticObjects(),
       ...(c.floorPlan ? { floor: c.floorPlan } : {}),
     };
+  }
+
+  /** Whether staff may see the cameras' still scenes (config vision.stillScene). */
+  showsStillScene(): boolean {
+    return this.o.vision.stillScene;
   }
 }
 

@@ -66,6 +66,8 @@ interface Watch {
 
 /** Samples one held track may buffer (30 s at 30 fps, position and heat): bounded memory. */
 const MAX_HELD = 1800;
+/** Ended static objects kept for staff to see (a flickering cone starts a new track now and then). */
+const MAX_ENDED = 50;
 
 export class Stillness {
   private readonly watches = new Map<number, Watch>();
@@ -129,7 +131,11 @@ export class Stillness {
           present: false,
         });
     }
-    while (this.ended.length && now - this.ended[0]!.lastSeen > this.o.forgetAfterMs) this.ended.shift();
+    while (
+      this.ended.length > MAX_ENDED ||
+      (this.ended.length && now - this.ended[0]!.lastSeen > this.o.forgetAfterMs)
+    )
+      this.ended.shift();
   }
 
   private listed(w: Watch): boolean {

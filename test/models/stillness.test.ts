@@ -86,6 +86,16 @@ describe('stillness: phantom people never count', () => {
     expect(s.staticObjects()).toEqual([]);
   });
 
+  it('keeps a bounded list of ended static objects (a flickering cone starts a new track now and then)', () => {
+    const s = new Stillness();
+    for (let id = 1; id <= 80; id++) {
+      follow(s, id, still([0.2, 0.4], 30), id * 10_000); // 6 s each: listed
+      s.retain(new Set(), id * 10_000 + 6_000);
+    }
+    expect(s.staticObjects().length).toBeLessThanOrEqual(50);
+    expect(s.staticObjects()[0]!.trackId).toBe(80); // newest first
+  });
+
   it('holds a bounded number of samples per track', () => {
     const s = new Stillness();
     s.see(9, [0.5, 0.5], boxAt([0.5, 0.5]), 0, ASPECT);

@@ -6,6 +6,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HqClient } from '../../sync/hq/client.js';
 import type { HqIngest } from '../../sync/hq/ingest.js';
@@ -80,7 +81,7 @@ security:
   hqSigningPublicKey: ${JSON.stringify(HQ_PUBLIC)}
   staff:
     - { id: mgr-1, name: Manager, role: manager, pinHash: "${STAFF_PIN_HASH}" }
-vision: { flushSeconds: 1, threads: 1 }
+vision: { flushSeconds: 1, threads: 1, stillScene: false }
 ${vtestCameraYaml()}`,
   );
   d = await startDaemon(['--config', file]);
@@ -130,6 +131,16 @@ describe('people counting in the daemon', () => {
     expect(png.bytes.subarray(1, 4).toString()).toBe('PNG');
     mkdirSync('test-results', { recursive: true });
     writeFileSync(join('test-results', 'vision-heatmap.png'), png.bytes);
+    // this store shows no camera pictures (vision.stillScene: false): no scene, and the
+    // heatmap is drawn on its grid alone (a handful of colours, no scene under it)
+    const scene = await call('/vision/cameras/walkway/scene');
+    expect(scene.status).toBe(404);
+    expect(scene.body.error.code).toBe('SCENE_OFF');
+    const { data, info } = await sharp(png.bytes).raw().toBuffer({ resolveWithObject: true });
+    const colours = new Set<number>();
+    for (let i = 0; i < data.length; i += info.channels * 97)
+      colours.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!);
+    expect(colours.size).toBeLessThan(300);
 
     // HQ: the same figures by pull, and the counts as telemetry events
     const pulled = (await hq.request('demo-store-001', 'counts', { from, to, res: '1h' })) as J;
