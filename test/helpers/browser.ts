@@ -55,3 +55,59 @@ export function secureContext(page: Page): Promise<[boolean, boolean]> {
     return [g.isSecureContext, Boolean(g.navigator.mediaDevices)] as [boolean, boolean];
   });
 }
+
+export interface A11yFinding {
+  id: string;
+  impact: string;
+  help: string;
+  nodes: string[];
+}
+
+/**
+ * Runs axe-core (WCAG 2.1 A and AA rules and axe's best practices) on the page as it is
+ * now; returns the serious and critical violations, each with the elements it found.
+ * Every page state a test visits goes through here (see `snapshot`).
+ */
+export async function a11yViolations(page: Page): Promise<A11yFinding[]> {
+  // axe's own source, evaluated over the DevTools protocol: the pages' content policy
+  // allows no inline script, and @axe-core/playwright's builder wants a page of its own context
+  const { default: axe } = await import('axe-core');
+  await page.evaluate(axe.source);
+  const violations = (await page.evaluate(`axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    resultTypes: ['violations'],
+  }).then((r) => r.violations.map((v) => ({
+    id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')),
+  })))`)) as A11yFinding[];
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+/** A page state worth keeping: checked by axe (no serious or critical violation), then
+ * saved as a screenshot for review. Throws with axe's findings so a test names them. */
+export async function snapshot(page: Page, name: string): Promise<void> {
+  const found = await a11yViolations(page);
+  await page.screenshot({ path: `${screenshotDir()}/${name}`, fullPage: true });
+  if (found.length)
+    throw new Error(
+      `${name}: accessibility violations:\n${found.map((f) => `  ${f.impact} ${f.id} (${f.help}): ${f.nodes.join(', ')}`).join('\n')}`,
+    );
+}
+
+/** Runs in the page: visible interactive elements (buttons, links, form controls) whose
+ * box is under `min` CSS px high or wide, as "tag#id.class 'text' w×h". */
+export async function smallTargets(page: Page, min: number): Promise<string[]> {
+  return (await page.evaluate(`(() => {
+    const min = ${Number(min)};
+    const out = [];
+    for (const el of document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea, [role=button], summary')) {
+      const r = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;
+      if (r.height < min || r.width < min) {
+        const name = (el.textContent || el.getAttribute('aria-label') || el.getAttribute('name') || '').trim().slice(0, 24);
+        out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + " '" + name + "' " + Math.round(r.width) + '×' + Math.round(r.height));
+      }
+    }
+    return out;
+  })()`)) as string[];
+}

@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fleet, mulberry32 } from '../../hq/fleet/fleet.js';
 import { FLEET_SHELVES, floorPlanPng } from '../../hq/fleet/floor-plan.js';
 import { VirtualStore } from '../../hq/fleet/virtual-store.js';
-import { launchBrowser, screenshotDir } from '../helpers/browser.js';
+import { launchBrowser, snapshot } from '../helpers/browser.js';
 import { startHq, type TestHq } from '../helpers/chain.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import type { Broker } from '../helpers/mosquitto.js';
@@ -42,7 +42,6 @@ let browser: Browser;
 let page: Page;
 let base = '';
 const tokens: Record<string, string> = {};
-const shots = screenshotDir();
 
 async function call(method: string, path: string, body?: unknown, as?: string, type?: string) {
   const res = await fetch(`${base}/api/v1${path}`, {
@@ -229,7 +228,7 @@ describe('HQ page', () => {
 
     await fleet.stores[3]!.stop();
     await expect.poll(() => row('dash-0004').textContent(), { timeout: 15_000 }).toContain('离线');
-    await page.screenshot({ path: join(shots, 'hq-fleet-offline.png'), fullPage: true });
+    await snapshot(page, 'hq-fleet-offline.png');
     fleet.stores[3]!.start();
     await expect.poll(() => row('dash-0004').textContent(), { timeout: 15_000 }).toContain('在线');
   });
@@ -259,7 +258,7 @@ describe('HQ page', () => {
       )
       .toEqual(api.map((s) => s.storeId));
     expect(await page.locator('#rank-chart svg rect.bar').count()).toBe(7);
-    await page.screenshot({ path: join(shots, 'hq-ranking-conversion.png'), fullPage: true });
+    await snapshot(page, 'hq-ranking-conversion.png');
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -298,7 +297,7 @@ describe('HQ page', () => {
       .toContain('lamp-post');
     expect(await page.locator('#zones-table tbody').textContent()).toContain('dairy-shelf');
     await floor.scrollIntoViewIfNeeded();
-    await page.screenshot({ path: join(shots, 'hq-store-heatmap.png'), fullPage: true });
+    await snapshot(page, 'hq-store-heatmap.png');
 
     // a virtual store: hours with sales, and a before/after comparison of the whole store
     await page.locator('#store-pick').selectOption('dash-0002');
@@ -320,7 +319,7 @@ describe('HQ page', () => {
     await expect
       .poll(() => page.locator('#zone-heatmaps figure').count(), { timeout: 10_000 })
       .toBeGreaterThan(0);
-    await page.screenshot({ path: join(shots, 'hq-zone-type.png'), fullPage: true });
+    await snapshot(page, 'hq-zone-type.png');
   });
 
   it('shows campaigns with offers shown, claimed and redeemed', async () => {
@@ -360,7 +359,7 @@ describe('HQ page', () => {
     await expect.poll(() => status('dash-0002'), { timeout: 30_000 }).toContain('已生效');
     await expect.poll(() => status('dash-rogue'), { timeout: 30_000 }).toContain('已拒绝');
     expect(await status('dash-rogue')).toContain('signature does not verify');
-    await page.screenshot({ path: join(shots, 'hq-rollout.png'), fullPage: true });
+    await snapshot(page, 'hq-rollout.png');
 
     // in English too
     await page.locator('#lang').click();

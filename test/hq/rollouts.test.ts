@@ -13,7 +13,7 @@ import mqtt from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mulberry32 } from '../../hq/fleet/fleet.js';
 import { VirtualStore } from '../../hq/fleet/virtual-store.js';
-import { launchBrowser, screenshotDir } from '../helpers/browser.js';
+import { launchBrowser, snapshot } from '../helpers/browser.js';
 import { startHq, type TestHq } from '../helpers/chain.js';
 import { waitFor } from '../helpers/ports.js';
 
@@ -221,7 +221,7 @@ describe('software rollouts', () => {
       await expect
         .poll(() => page.locator('#software-stores-table tr[data-store=r5]').textContent())
         .toMatch(/待确认/);
-      await page.screenshot({ path: join(screenshotDir(), 'hq-software-rollouts.png'), fullPage: true });
+      await snapshot(page, 'hq-software-rollouts.png');
     } finally {
       await browser.close();
     }

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import bwipjs from 'bwip-js/node';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, screenshotDir, secureContext } from '../helpers/browser.js';
+import { launchBrowser, secureContext, snapshot } from '../helpers/browser.js';
 import { httpsStore, type PageSuite, STORE_HOST, stopHttpsStore } from './store.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'storeedge-camera-'));
@@ -66,7 +66,7 @@ describe('scanning with the phone camera', () => {
     await page.getByRole('heading', { name: /纯牛奶 1L/ }).waitFor({ timeout: 20_000 });
     expect(await page.locator('#code').inputValue()).toBe(MILK);
     expect(await page.locator('#camera').isHidden()).toBe(true); // the camera is released
-    await page.screenshot({ path: join(screenshotDir(), 'shopper-camera-scan.png'), fullPage: true });
+    await snapshot(page, 'shopper-camera-scan.png');
     await context.close();
   }, 60_000);
 

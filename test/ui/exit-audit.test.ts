@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { screenshotDir } from '../helpers/browser.js';
+import { snapshot } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
 import { KIOSK_TOKEN, pageSuite } from './store.js';
 
@@ -71,7 +71,7 @@ describe('exit check with a risk-based audit', () => {
     await staffPhone.getByRole('button', { name: '添加' }).click();
     await staffPhone.locator('#missing-list li', { hasText: '¥2.50' }).waitFor();
     await staffPhone.getByLabel('收取现金 (元)').fill('10');
-    await staffPhone.screenshot({ path: join(screenshotDir(), 'exit-check-missing.png'), fullPage: true });
+    await snapshot(staffPhone, 'exit-check-missing.png');
     await staffPhone.getByRole('button', { name: '收款并放行' }).click();
     const doneText = staffPhone.getByTestId('audit-done');
     await doneText.filter({ hasText: '已补收 ¥2.50 · 找零 ¥7.50 · R' }).waitFor();

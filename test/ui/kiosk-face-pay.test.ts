@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { screenshotDir } from '../helpers/browser.js';
+import { snapshot } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
 import { attendantFindsSale, openKiosk, pageSuite, readQr } from './store.js';
 
@@ -86,7 +86,7 @@ describe('face pay and a partial refund at the kiosk', () => {
     // the attendant refunds one of the two cartons, by receipt number, at the kiosk
     await attendantFindsSale(page, receiptNo);
     await page.getByLabel(/纯牛奶.*\(2\/2\)/).fill('1');
-    await page.screenshot({ path: join(screenshotDir(), 'kiosk-partial-refund.png'), fullPage: true });
+    await snapshot(page, 'kiosk-partial-refund.png');
     await page.getByRole('button', { name: '退所选商品' }).click();
     const half = milk.netFen / 2;
     await page.getByText(`已退款 ¥${(half / 100).toFixed(2)}`).waitFor();

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { withCheckDigit } from '../../edge/catalog/gtin.js';
-import { screenshotDir } from '../helpers/browser.js';
+import { smallTargets, snapshot } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
 import { attendantFindsSale, openKiosk, pageSuite, readQr } from './store.js';
 
@@ -20,7 +20,11 @@ let page: Page;
 const api = daemonApi(() => suite.daemon);
 
 const scan = (code: string) => api('POST', '/demo/kiosks/kiosk-1/scanner', { code });
-const shot = (name: string) => page.screenshot({ path: join(screenshotDir(), name), fullPage: true });
+/** A kiosk state: every control at least 64 CSS px each way, then axe and the screenshot. */
+const shot = async (name: string) => {
+  expect(await smallTargets(page, 64), name).toEqual([]);
+  await snapshot(page, name);
+};
 
 beforeAll(async () => {
   page = await suite.browser.newPage({ viewport: { width: 1080, height: 1920 } });

@@ -5,7 +5,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { screenshotDir } from '../helpers/browser.js';
+import { snapshot } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/ports.js';
 import { startWalletGateway, type WalletRig } from '../helpers/wallet.js';
@@ -86,7 +86,7 @@ describe('paying on the phone', () => {
   it('notification on time: the wallet pays, the page shows the receipt and exit pass', async () => {
     const phone = await phoneWithMilk();
     const order = await openWallet(phone);
-    await phone.screenshot({ path: join(screenshotDir(), 'shopper-wallet.png'), fullPage: true });
+    await snapshot(phone, 'shopper-wallet.png');
     const receiptNo = await confirmAndSeePaid(phone);
     const mine = () => wallet.sim.deliveries.filter((d) => d.reference === order.reference);
     await waitFor('the delivery recorded', () => (mine().length > 0 ? true : undefined));

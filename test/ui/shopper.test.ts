@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { screenshotDir } from '../helpers/browser.js';
+import { smallTargets, snapshot } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
 import { openKiosk, pageSuite, readQr } from './store.js';
 
@@ -9,6 +9,12 @@ const MILK = '6922001001036';
 
 const suite = pageSuite();
 let phone: Page;
+
+/** A phone state: every control at least 48 CSS px each way, then axe and the screenshot. */
+async function phoneState(name: string): Promise<void> {
+  expect(await smallTargets(phone, 48), name).toEqual([]);
+  await snapshot(phone, name);
+}
 const api = daemonApi(() => suite.daemon);
 
 beforeAll(async () => {
@@ -38,7 +44,7 @@ describe('scan & go shopper page', () => {
     const welcome = phone.locator('#p-coupons li', { hasText: '新会员' });
     await welcome.getByRole('button', { name: '一键领取' }).click();
     await welcome.getByText('已领取').waitFor();
-    await phone.screenshot({ path: join(screenshotDir(), 'shopper-product.png'), fullPage: true });
+    await phoneState('shopper-product.png');
 
     for (let n = 1; n <= 3; n++) {
       await phone.getByRole('button', { name: '加入购物车' }).click();
@@ -53,7 +59,7 @@ describe('scan & go shopper page', () => {
     await phone.getByRole('button', { name: '去自助收银台付款' }).click();
     const code = (await phone.getByTestId('cart-code').textContent())!;
     expect(code).toMatch(/^[2-9A-Za-z]{6}$/);
-    await phone.screenshot({ path: join(screenshotDir(), 'shopper-cart-code.png'), fullPage: true });
+    await phoneState('shopper-cart-code.png');
 
     const cartQr = await readQr((await phone.getByTestId('cart-qr').getAttribute('src'))!);
     expect(cartQr).toBe(`${suite.url}/ui/shopper/#cart=${code}`);
@@ -89,11 +95,11 @@ describe('scan & go shopper page', () => {
       valid: false,
       reason: 'FORGED',
     });
-    await phone.screenshot({ path: join(screenshotDir(), 'shopper-paid.png'), fullPage: true });
+    await phoneState('shopper-paid.png');
     await phone.locator('[data-tab="wallet"]').click();
     await phone.locator('#w-coupons li', { hasText: '已使用' }).waitFor();
     expect(Number(await phone.getByTestId('points').textContent())).toBeGreaterThan(0);
-    await phone.screenshot({ path: join(screenshotDir(), 'shopper-wallet.png'), fullPage: true });
+    await phoneState('shopper-wallet.png');
 
     // the next item after a paid cart starts a new one
     await phone.locator('[data-tab="scan"]').click();
@@ -118,7 +124,7 @@ describe('scan & go shopper page', () => {
     const qr = poster.getByTestId('entrance-qr');
     await qr.and(poster.locator('[src^="data:"]')).waitFor();
     expect(await readQr((await qr.getAttribute('src'))!)).toBe(`${suite.url}/ui/shopper/`);
-    await poster.screenshot({ path: join(screenshotDir(), 'entrance-poster.png'), fullPage: true });
+    await snapshot(poster, 'entrance-poster.png');
     await poster.close();
   });
 

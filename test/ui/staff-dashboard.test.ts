@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { screenshotDir } from '../helpers/browser.js';
+import { snapshot } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/ports.js';
 import { vtestCameraYaml } from '../models/fixtures.js';
@@ -117,7 +117,7 @@ describe('staff dashboard', () => {
 
     const help = page.locator('#help-list li', { hasText: 'kiosk-1' });
     await help.waitFor();
-    await page.screenshot({ path: join(screenshotDir(), 'staff-dashboard-zh.png'), fullPage: true });
+    await snapshot(page, 'staff-dashboard-zh.png');
     await help.getByRole('button').click();
     await help.waitFor({ state: 'detached' });
     const alerts = await api('GET', '/staff/alerts', undefined, { 'x-staff-token': staff });
@@ -137,7 +137,7 @@ describe('staff dashboard', () => {
     await page.locator('#heat-img').waitFor({ state: 'visible', timeout: 10_000 });
     await page.locator('#scene-img').waitFor({ state: 'visible', timeout: 10_000 });
     await page.getByTestId('heat-max').filter({ hasText: 'busiest cell' }).waitFor();
-    await page.screenshot({ path: join(screenshotDir(), 'staff-dashboard-en.png'), fullPage: true });
+    await snapshot(page, 'staff-dashboard-en.png');
   }, 200_000);
 
   it('serves only its own files, with a strict content policy', async () => {
