@@ -1,9 +1,3 @@
-// The exit check, in Chromium on the staff phone page: a scan & go sale (every sale is
-// audited in this store, one line shown for a spot check) reaches the door; the spot
-// check finds something off and becomes a full check; an item not scanned is found, sold
-// and paid in cash there; the dashboard's figures show it. The shopper's own answers
-// never say whether the sale is audited.
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { snapshot } from '../helpers/browser.js';

@@ -1,10 +1,3 @@
-// Face pay at the self-checkout kiosk, in Chromium: the kiosk's face-pay device (its
-// simulator on a pty, speaking the device's serial protocol) makes a one-time code for
-// the payment, charged at the payment-code gateway (simulated on loopback). Then the
-// shopper, who paid without a member, claims the sale's coupon offer on their phone by
-// the QR code on the result screen; then comes back with one carton: the attendant
-// refunds that one line at the kiosk.
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { snapshot } from '../helpers/browser.js';

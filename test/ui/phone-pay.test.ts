@@ -1,8 +1,3 @@
-// Paying on the phone, in Chromium on the shopper page: the store creates the wallet
-// order, the (simulated) wallet app on the page pays it at the gateway simulator, which
-// runs in this test process as the real gateway runs outside the store, and notifies the
-// daemon on time, late, twice, never, or forged.
-import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshot } from '../helpers/browser.js';
