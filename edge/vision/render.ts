@@ -65,6 +65,28 @@ function heatLayer(grid: Grid, cellPx: number): Promise<Buffer> {
 const esc = (s: string) => s.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)};`);
 const pts = (ps: readonly Point[]) => ps.map(([x, y]) => `${x.toFixed(1)},${y.toFixed(1)}`).join(' ');
 
+/** A camera's zones (dashed, named) and counting lines (named), through `project` into picture pixels. */
+function zonesAndLines(
+  scene: CameraScene,
+  project: (p: Point) => Point,
+  style: { font: number; line: string; halo: boolean },
+): string {
+  const gap = style.font / 4;
+  const halo = style.halo ? ' stroke="#000" stroke-width="0.6"' : '';
+  let svg = '';
+  for (const z of scene.zones) {
+    const poly = z.polygon.map(project);
+    svg += `<polygon points="${pts(poly)}" fill="none" stroke="#1f4fd1" stroke-width="3" stroke-dasharray="10 6"/>`;
+    svg += `<text x="${poly[0]![0] + gap}" y="${poly[0]![1] + style.font + gap}" font-family="sans-serif" font-size="${style.font}" fill="#1f4fd1">${esc(z.id)}</text>`;
+  }
+  for (const l of scene.lines) {
+    const [a, b] = [project(l.a), project(l.b)];
+    svg += `<line x1="${a[0]}" y1="${a[1]}" x2="${b[0]}" y2="${b[1]}" stroke="${style.line}" stroke-width="4"/>`;
+    svg += `<text x="${a[0] + gap}" y="${a[1] - gap}" font-family="sans-serif" font-size="${style.font}" fill="${style.line}"${halo}>${esc(l.id)}</text>`;
+  }
+  return svg;
+}
+
 /**
  * The heatmap drawn over the floor plan: the camera's still scene seen from above (each
  * floor point looked up through the inverse homography; grey where the camera does not
@@ -99,18 +121,7 @@ export async function renderHeatmapPng(grid: Grid, scene?: CameraScene, cellPx =
     svg += `<line x1="${m * pxPerM}" y1="0" x2="${m * pxPerM}" y2="${height}" stroke="#000" stroke-opacity="${m % 5 ? 0.1 : 0.25}"/>`;
   for (let m = 1; m * pxPerM < height; m++)
     svg += `<line x1="0" y1="${m * pxPerM}" x2="${width}" y2="${m * pxPerM}" stroke="#000" stroke-opacity="${m % 5 ? 0.1 : 0.25}"/>`;
-  if (floor && scene) {
-    for (const z of scene.zones) {
-      const poly = z.polygon.map(toFloor);
-      svg += `<polygon points="${pts(poly)}" fill="none" stroke="#1f4fd1" stroke-width="3" stroke-dasharray="10 6"/>`;
-      svg += `<text x="${poly[0]![0] + 6}" y="${poly[0]![1] + 22}" font-family="sans-serif" font-size="20" fill="#1f4fd1">${esc(z.id)}</text>`;
-    }
-    for (const l of scene.lines) {
-      const [a, b] = [toFloor(l.a), toFloor(l.b)];
-      svg += `<line x1="${a[0]}" y1="${a[1]}" x2="${b[0]}" y2="${b[1]}" stroke="#111" stroke-width="4"/>`;
-      svg += `<text x="${a[0] + 6}" y="${a[1] - 6}" font-family="sans-serif" font-size="20" fill="#111">${esc(l.id)}</text>`;
-    }
-  }
+  if (floor && scene) svg += zonesAndLines(scene, toFloor, { font: 20, line: '#111', halo: false });
   // a 5 m scale bar, bottom left
   const bar = 5 * pxPerM;
   svg += `<rect x="10" y="${height - 38}" width="${bar + 20}" height="30" fill="#fff" fill-opacity="0.85"/>`;
@@ -138,16 +149,7 @@ export async function renderScenePng(scene: CameraScene, width = 768): Promise<B
   let svg = '';
   for (const r of scene.ignore)
     svg += `<polygon points="${pts(r.polygon.map(px))}" fill="#555" fill-opacity="0.45" stroke="#222" stroke-width="2"/>`;
-  for (const z of scene.zones) {
-    const poly = z.polygon.map(px);
-    svg += `<polygon points="${pts(poly)}" fill="none" stroke="#1f4fd1" stroke-width="3" stroke-dasharray="10 6"/>`;
-    svg += `<text x="${poly[0]![0] + 4}" y="${poly[0]![1] + 18}" font-family="sans-serif" font-size="16" fill="#1f4fd1">${esc(z.id)}</text>`;
-  }
-  for (const l of scene.lines) {
-    const [a, b] = [px(l.a), px(l.b)];
-    svg += `<line x1="${a[0]}" y1="${a[1]}" x2="${b[0]}" y2="${b[1]}" stroke="#fff" stroke-width="4"/>`;
-    svg += `<text x="${a[0] + 4}" y="${a[1] - 4}" font-family="sans-serif" font-size="16" fill="#fff" stroke="#000" stroke-width="0.6">${esc(l.id)}</text>`;
-  }
+  svg += zonesAndLines(scene, px, { font: 16, line: '#fff', halo: true });
   for (const o of scene.staticObjects) {
     const [x1, y1] = px([o.box.x1, o.box.y1]);
     const [x2, y2] = px([o.box.x2, o.box.y2]);
