@@ -404,23 +404,16 @@ export class VisionPart implements Part {
     const run = this.runs.get(cameraId);
     if (!run) return undefined;
     const c = run.cfg;
-    if (!this.o.vision.stillScene)
-      return {
-        cameraId,
-        image: undefined,
-        lines: [],
-        zones: c.zones.map((z) => ({ id: z.id, polygon: z.polygon })),
-        ignore: [],
-        staticObjects: [],
-        ...(c.floorPlan ? { floor: c.floorPlan } : {}),
-      };
+    // without still scenes (vision.stillScene: false) the heatmap keeps its zones and
+    // lines on the floor, and there is no picture nor anything found in one
+    const pictures = this.o.vision.stillScene;
     return {
       cameraId,
-      image: run.pipeline.scene(),
+      image: pictures ? run.pipeline.scene() : undefined,
       lines: c.lines.map((l) => ({ id: l.id, a: l.a, b: l.b })),
       zones: c.zones.map((z) => ({ id: z.id, polygon: z.polygon })),
       ignore: c.ignore.map((r) => ({ id: r.id, polygon: r.polygon })),
-      staticObjects: run.pipeline.staticObjects(),
+      staticObjects: pictures ? run.pipeline.staticObjects() : [],
       ...(c.floorPlan ? { floor: c.floorPlan } : {}),
     };
   }

@@ -199,25 +199,29 @@ describe.each(['PostgreSQL', 'SQLite'])('HQ ingest on %s', (engine) => {
   it('a gap that stays open is asked for once per timeout, by one worker, from the watermark', async () => {
     const s = 's-gap';
     const requests: { fromSeq: number; toSeq: number }[] = [];
+    let firstAt = 0; // when the first request arrived (polling for it would notice it late)
     const listener = await mqtt.connectAsync(broker.url, {
       protocolVersion: 5,
       clientId: 'test-store-s-gap',
     });
-    listener.on('message', (_t, body) => requests.push(JSON.parse(body.toString())));
+    listener.on('message', (_t, body) => {
+      firstAt ||= Date.now();
+      requests.push(JSON.parse(body.toString()));
+    });
     await listener.subscribeAsync(`${P}/${s}/cmd/resend`, { qos: 1 });
     for (const seq of [1, 2, 3, 7, 8]) await send(eventTopic(s, 'sale.completed'), sale(s, seq));
     await waitFor('resend asked', () => (requests.length ? true : undefined), 10_000);
-    const firstAsked = Date.now();
     expect(requests[0]).toEqual({ fromSeq: 4, toSeq: 6 });
     // the store answers: the gap closes and no more requests come
     for (const seq of [4, 5, 6]) await send(eventTopic(s, 'sale.completed'), sale(s, seq));
     await waitFor('closed', async () => ((await store.watermark(s))?.contiguousSeq === 8 ? true : undefined));
     const asked = requests.length;
-    const openMs = Date.now() - firstAsked;
+    const openMs = Date.now() - firstAt;
     await new Promise((r) => setTimeout(r, 1500));
     expect(requests.length).toBe(asked);
     // one request per 600 ms timeout while the gap was open, however many workers look
-    expect(asked).toBeLessThanOrEqual(1 + Math.floor(openMs / 600));
+    // (150 ms for two requests' delivery to differ: three workers asking at once still fail it)
+    expect(asked).toBeLessThanOrEqual(1 + Math.floor((openMs + 150) / 600));
     // a lost tail: the heartbeat says the broker took 10, HQ has 8
     await send(`${P}/${s}/heartbeat`, { sentThrough: 10 });
     await waitFor(

@@ -162,8 +162,13 @@ async function loadScene(camera) {
     img.src = URL.createObjectURL(png);
     img.alt = `${t('cameraScene')} · ${camera}`;
     img.classList.remove('hidden');
-  } catch {
+  } catch (err) {
     img.classList.add('hidden');
+    // this store shows no camera pictures (vision.stillScene: false): no card for them
+    if (err.code === 'SCENE_OFF') {
+      $('scene-card').classList.add('hidden');
+      return;
+    }
   }
   const status = await call('GET', '/vision/status', { headers: auth() }).catch(() => null);
   const n = status?.cameras.find((c) => c.id === camera)?.staticObjects.length ?? 0;
