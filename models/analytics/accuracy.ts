@@ -21,26 +21,44 @@ export interface CountingAccuracy {
   matchedLabels: number[];
 }
 
+/** Greedy one-to-one matching: every allowed (label, counted) pair by its cost, lowest
+ * first, each side used once. `cost` is undefined for a pair that may not match. */
+function oneToOne<L, C>(
+  labels: L[],
+  counted: C[],
+  cost: (l: L, c: C) => number | undefined,
+): [number, number][] {
+  const cand: { l: number; c: number; cost: number }[] = [];
+  labels.forEach((l, li) => {
+    counted.forEach((c, ci) => {
+      const k = cost(l, c);
+      if (k !== undefined) cand.push({ l: li, c: ci, cost: k });
+    });
+  });
+  cand.sort((a, b) => a.cost - b.cost);
+  const usedL = new Set<number>();
+  const usedC = new Set<number>();
+  const out: [number, number][] = [];
+  for (const p of cand) {
+    if (usedL.has(p.l) || usedC.has(p.c)) continue;
+    usedL.add(p.l);
+    usedC.add(p.c);
+    out.push([p.l, p.c]);
+  }
+  return out;
+}
+
 export function countingAccuracy(
   labels: LabelledCrossing[],
   counted: LabelledCrossing[],
   toleranceMs: number,
 ): CountingAccuracy {
-  const pairs: { l: number; c: number; gap: number }[] = [];
-  labels.forEach((l, li) => {
-    counted.forEach((c, ci) => {
-      const gap = Math.abs(l.t - c.t);
-      if (l.direction === c.direction && gap <= toleranceMs) pairs.push({ l: li, c: ci, gap });
-    });
+  // the nearest in time first (a smaller cost is a better match)
+  const pairs = oneToOne(labels, counted, (l, c) => {
+    const gap = Math.abs(l.t - c.t);
+    return l.direction === c.direction && gap <= toleranceMs ? gap : undefined;
   });
-  pairs.sort((a, b) => a.gap - b.gap);
-  const usedL = new Set<number>();
-  const usedC = new Set<number>();
-  for (const p of pairs) {
-    if (usedL.has(p.l) || usedC.has(p.c)) continue;
-    usedL.add(p.l);
-    usedC.add(p.c);
-  }
+  const usedL = new Set(pairs.map(([l]) => l));
   const matched = usedL.size;
   const precision = counted.length ? matched / counted.length : 1;
   const recall = labels.length ? matched / labels.length : 1;
@@ -99,23 +117,13 @@ export function visitAccuracy(
   counted: LabelledVisit[],
   minOverlap = 0.3,
 ): VisitAccuracy {
-  const cand: { l: number; c: number; o: number }[] = [];
-  labels.forEach((l, li) => {
-    counted.forEach((c, ci) => {
-      const o = overlap(l, c);
-      if (o >= minOverlap) cand.push({ l: li, c: ci, o });
-    });
+  // the largest overlap first
+  const matches = oneToOne(labels, counted, (l, c) => {
+    const o = overlap(l, c);
+    return o >= minOverlap ? -o : undefined;
   });
-  cand.sort((a, b) => b.o - a.o);
-  const usedL = new Set<number>();
-  const usedC = new Set<number>();
-  const pairs: VisitAccuracy['pairs'] = [];
-  for (const p of cand) {
-    if (usedL.has(p.l) || usedC.has(p.c)) continue;
-    usedL.add(p.l);
-    usedC.add(p.c);
-    pairs.push({ label: labels[p.l]!, counted: counted[p.c]! });
-  }
+  const pairs = matches.map(([l, c]) => ({ label: labels[l]!, counted: counted[c]! }));
+  const usedL = new Set(matches.map(([l]) => l));
   const required = labels.filter((l) => !l.optional).length;
   const matchedRequired = pairs.filter((p) => !p.label.optional).length;
   const dwell = (v: LabelledVisit) => v.exit - v.enter;

@@ -17,7 +17,7 @@ export class Background {
   private frameW = 0;
   private frameH = 0;
   private map: Int32Array | undefined;
-  frames = 0;
+  private frames = 0;
 
   /** Takes one frame into the running median. */
   add(f: Frame): void {

@@ -47,7 +47,7 @@ export class PersonDetector {
       if (!session.inputNames.includes(manifest.input.name))
         throw new Error(`no input named ${manifest.input.name} (has ${session.inputNames.join(', ')})`);
       const size = manifest.input.size;
-      detector.levels(await detector.runRaw(new Float32Array(3 * size * size)));
+      detector.decode(await detector.runRaw(new Float32Array(3 * size * size)));
     } catch (err) {
       await session.release();
       throw new ModelRejectedError(manifest.id, (err as Error).message);
@@ -87,13 +87,7 @@ export class PersonDetector {
     return heads;
   }
 
-  /** Checks the outputs against the manifest's decoder (at load, on a trial inference). */
-  private levels(out: Record<string, HeadOutput>): void {
-    const m = this.manifest;
-    if (m.decoder === 'centernet-ltrb') centernetHeads(out, m.input.size, m.classes.length);
-    else nanodetLevels(out, m.input.size, m.classes.length);
-  }
-
+  /** The manifest's decoder on one inference's outputs; throws when they are not its shape. */
   private decode(heads: Record<string, HeadOutput>): Detection[] {
     const m = this.manifest;
     const opts = {
