@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { VTEST_SCENE } from '../test/models/fixtures.js';
 import { rssMB, startDaemon, stopDaemon } from './daemon.js';
 
 const FPS = 5;
@@ -36,21 +37,9 @@ function cameras(k: number, url: string): string {
       source: { type: 'file', url, loop: true, realtime: true },
       fps: FPS,
       frameSize: { width: 768, height: 576 },
-      lines: [{ id: 'path-west', a: [0.25, 0.2257], b: [0.25, 0.6597], inSide: 'left' }],
-      zones: [
-        {
-          id: 'lamp-post',
-          polygon: [
-            [0.45, 0.3],
-            [0.72, 0.3],
-            [0.72, 0.62],
-            [0.45, 0.62],
-          ],
-          minDwellSeconds: 2,
-          categories: ['dairy'],
-        },
-      ],
-      floorPlan: { homography: [20, 0, 0, 0, 14, 0, 0, 0.5, 0.75], widthM: 27, depthM: 12, cellM: 0.5 },
+      lines: [{ ...VTEST_SCENE.pathWest, inSide: 'left' }],
+      zones: [{ id: 'lamp-post', polygon: VTEST_SCENE.lampPost, minDwellSeconds: 2, categories: ['dairy'] }],
+      floorPlan: VTEST_SCENE.floorPlan,
     })),
   );
 }

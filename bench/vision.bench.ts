@@ -11,7 +11,7 @@ import { type Frame, fitSize, letterbox } from '../models/detector/letterbox.js'
 import { DetectorSlot } from '../models/detector/slot.js';
 import { CameraPipeline } from '../models/pipeline.js';
 import { bundledModelManifest } from '../models/weights/index.js';
-import { vtestSource } from '../test/models/fixtures.js';
+import { VTEST_FLOOR, VTEST_SCENE, vtestSource } from '../test/models/fixtures.js';
 
 const FRAMES = 120;
 
@@ -34,21 +34,9 @@ function pipeline(slot: DetectorSlot, id: string): CameraPipeline {
   return new CameraPipeline(
     {
       id,
-      lines: [{ id: 'path-west', a: [0.25, 0.2257], b: [0.25, 0.6597], band: 0.02 }],
-      zones: [
-        {
-          id: 'z',
-          polygon: [
-            [0.45, 0.3],
-            [0.72, 0.3],
-            [0.72, 0.62],
-            [0.45, 0.62],
-          ],
-          minDwellMs: 1000,
-          exitGraceMs: 1000,
-        },
-      ],
-      floor: { homography: [20, 0, 0, 0, 14, 0, 0, 0.5, 0.75], cellM: 0.5, cols: 54, rows: 24 },
+      lines: [{ ...VTEST_SCENE.pathWest, band: 0.02 }],
+      zones: [{ id: 'z', polygon: VTEST_SCENE.lampPost, minDwellMs: 1000, exitGraceMs: 1000 }],
+      floor: VTEST_FLOOR,
       // every frame inferred: the outdoor clip moves all the time anyway, and this is the worst case
       motion: { threshold: 0, pixelDelta: 12, maxSkipMs: 0 },
     },

@@ -22,7 +22,7 @@ import {
   type Detects,
   runCamera,
 } from '../../models/pipeline.js';
-import { MODEL_MANIFEST, vtestSource } from './fixtures.js';
+import { MODEL_MANIFEST, VTEST_FLOOR, VTEST_SCENE, vtestSource } from './fixtures.js';
 
 // People counting measured against labels made by hand (test/fixtures/vision/*labels.json,
 // each with its method): person boxes on 60 frames, crossings of two lines, visits to a
@@ -53,7 +53,7 @@ const zoneLabels = fixture('vtest-zone-labels.json');
 const W = 768;
 const H = 576;
 const FPS = 5;
-const floor = { homography: [20, 0, 0, 0, 14, 0, 0, 0.5, 0.75], cellM: 0.5, cols: 54, rows: 24 };
+const floor = VTEST_FLOOR;
 const camera = (stillness?: CameraAnalyticsConfig['stillness']): CameraAnalyticsConfig => ({
   id: 'vtest',
   lines: [
@@ -62,17 +62,7 @@ const camera = (stillness?: CameraAnalyticsConfig['stillness']): CameraAnalytics
   ],
   zones: [
     { id: zoneLabels.zone.id, polygon: zoneLabels.zone.polygon, minDwellMs: 1000, exitGraceMs: 1000 },
-    {
-      id: 'lamp-post',
-      polygon: [
-        [0.45, 0.3],
-        [0.72, 0.3],
-        [0.72, 0.62],
-        [0.45, 0.62],
-      ],
-      minDwellMs: 1000,
-      exitGraceMs: 1000,
-    },
+    { id: 'lamp-post', polygon: VTEST_SCENE.lampPost, minDwellMs: 1000, exitGraceMs: 1000 },
     {
       // the bend of the path where the cone stands: walkers pass through, the cone never leaves
       id: 'path-bend',
