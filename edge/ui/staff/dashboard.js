@@ -153,7 +153,7 @@ async function loadHeatmap() {
   void loadScene(camera);
 }
 
-/** The camera's still scene and the static objects it ignores. */
+/** The camera's still scene, with the static objects it ignores drawn in. */
 async function loadScene(camera) {
   const img = $('scene-img');
   try {
@@ -165,14 +165,8 @@ async function loadScene(camera) {
   } catch (err) {
     img.classList.add('hidden');
     // this store shows no camera pictures (vision.stillScene: false): no card for them
-    if (err.code === 'SCENE_OFF') {
-      $('scene-card').classList.add('hidden');
-      return;
-    }
+    if (err.code === 'SCENE_OFF') $('scene-card').classList.add('hidden');
   }
-  const status = await call('GET', '/vision/status', { headers: auth() }).catch(() => null);
-  const n = status?.cameras.find((c) => c.id === camera)?.staticObjects.length ?? 0;
-  $('scene-ignored').textContent = n ? t('ignoredSome', { n }) : t('ignoredNone');
 }
 
 const mb = (bytes) => (typeof bytes === 'number' ? `${(bytes / 1048576).toFixed(1)} MB` : '–');
@@ -234,6 +228,9 @@ async function loadHealth() {
     sel.replaceChildren(...cams.map((c) => new Option(c.id, c.id)));
     void loadHeatmap();
   }
+  // what the chosen camera ignores, from the same health report, refreshed with it
+  const n = cams.find((c) => c.id === $('heat-camera').value)?.staticObjects?.length ?? 0;
+  $('scene-ignored').textContent = n ? t('ignoredSome', { n }) : t('ignoredNone');
 }
 
 function showBoard() {
