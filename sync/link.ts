@@ -118,10 +118,12 @@ export class MqttLink extends EventEmitter {
     this.attempt = 0;
     this.lastReason = null;
     try {
-      // with a persistent session the broker keeps our subscriptions; subscribe anyway when
-      // it did not (first connect, or the session expired)
-      if (!sessionPresent && this.o.subscriptions.length)
-        await client.subscribeAsync(this.o.subscriptions, { qos: 1 });
+      // Subscribed at every connect, even when the broker says it kept our session: a session
+      // can exist without its subscriptions (a connect cut off between CONNACK and SUBACK, as
+      // when the link is stopped or the broker restarts then), and a store that trusted it
+      // would never hear HQ's commands again. rh 1: retained messages only for a subscription
+      // the session did not have, so a reconnect does not bring every retained push again.
+      if (this.o.subscriptions.length) await client.subscribeAsync(this.o.subscriptions, { qos: 1, rh: 1 });
       const birth = this.o.birth();
       await client.publishAsync(birth.topic, birth.payload, { qos: 1, retain: true });
     } catch (e) {

@@ -3,6 +3,7 @@
 // `dayLengthMs`, with refunds, members' points and entrance counts; and store-side
 // outages on demand (a share of the stores loses its link for a while, keeps selling,
 // and drains its backlog when the link is back). Bounded: it trades only while asked.
+import type { Logger } from 'pino';
 import { type StoreTotals, VirtualStore } from './virtual-store.js';
 
 export interface FleetOptions {
@@ -23,6 +24,8 @@ export interface FleetOptions {
   idPrefix?: string;
   /** HQ's push key (PEM), so the stores take HQ's signed pushes */
   hqSigningPublicKey?: string;
+  /** each store's own log (silent when absent) */
+  log?: (storeId: string) => Logger;
 }
 
 /** A seeded generator, so a fleet run can be repeated exactly. */
@@ -51,19 +54,23 @@ export class Fleet {
   private readonly random: () => number;
   private readonly started = Date.now();
   private offline = new Set<VirtualStore>();
+  /** the simulated time tradeTicks has traded: its day advances by tick, not by the clock */
+  private tickedMs = 0;
 
   constructor(private readonly o: FleetOptions) {
     this.random = mulberry32(o.seed ?? 1);
     for (let i = 0; i < o.stores; i++) {
+      const storeId = this.storeId(i);
       this.stores.push(
         new VirtualStore({
-          storeId: `${o.idPrefix ?? 'fleet'}-${String(i + 1).padStart(4, '0')}`,
+          storeId,
           broker: o.broker,
           seedFile: o.seedFile,
           members: o.members ?? 20,
           random: mulberry32((o.seed ?? 1) * 7919 + i),
           ...(o.drainPerSecond ? { drainPerSecond: o.drainPerSecond } : {}),
           ...(o.hqSigningPublicKey ? { hqSigningPublicKey: o.hqSigningPublicKey } : {}),
+          ...(o.log ? { log: o.log(storeId) } : {}),
         }),
       );
     }
@@ -84,20 +91,39 @@ export class Fleet {
     const end = Date.now() + ms;
     let sales = 0;
     while (Date.now() < end && !shouldStop()) {
-      const expected = this.o.salesPerSecond * dayShape(this.hour()) * (TICK_MS / 1000);
-      for (const s of this.stores) {
-        // Poisson-ish: the whole part, and the fraction by chance
-        const n = Math.floor(expected) + (this.random() < expected % 1 ? 1 : 0);
-        for (let k = 0; k < n; k++) {
-          s.sale();
-          sales++;
-          if (this.random() < (this.o.refundShare ?? 0.03)) s.refund();
-        }
-        if (this.random() < 0.2) s.footfall();
-      }
+      sales += this.tick(this.hour());
       await new Promise((r) => setTimeout(r, TICK_MS));
     }
     return { sales };
+  }
+
+  /** Trades `ticks` ticks of 100 ms each, however long a busy machine takes for them: a
+   * test's trade is bounded by count, so a slow run sells as much as a fast one. */
+  async tradeTicks(ticks: number): Promise<{ sales: number }> {
+    let sales = 0;
+    for (let i = 0; i < ticks; i++) {
+      sales += this.tick(this.hour(this.started + this.tickedMs));
+      this.tickedMs += TICK_MS;
+      await new Promise((r) => setTimeout(r, TICK_MS));
+    }
+    return { sales };
+  }
+
+  /** One tick at `hour`: every store sells its expected share of a tick, refunds some, counts footfall. */
+  private tick(hour: number): number {
+    let sales = 0;
+    const expected = this.o.salesPerSecond * dayShape(hour) * (TICK_MS / 1000);
+    for (const s of this.stores) {
+      // Poisson-ish: the whole part, and the fraction by chance
+      const n = Math.floor(expected) + (this.random() < expected % 1 ? 1 : 0);
+      for (let k = 0; k < n; k++) {
+        s.sale();
+        sales++;
+        if (this.random() < (this.o.refundShare ?? 0.03)) s.refund();
+      }
+      if (this.random() < 0.2) s.footfall();
+    }
+    return sales;
   }
 
   /** A share of the stores loses its link to HQ (they go on selling offline). */

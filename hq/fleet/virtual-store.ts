@@ -3,7 +3,7 @@
 // outbox, and the store's real sync part (MQTT link with its backoff, outbox publisher, backlog
 // guard, HQ commands) talking to the broker. Only the shoppers are simulated.
 import Database from 'better-sqlite3';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import Value from 'typebox/value';
 import { CameraConfig, type Config, ConfigSchema } from '../../config/schema.js';
 import { parseScan } from '../../edge/catalog/barcode.js';
@@ -108,6 +108,8 @@ export interface VirtualStoreOptions {
   /** points a member may spend here per day while HQ is out of reach (default 500) */
   offlineSpendCapPerDay?: number;
   random: () => number;
+  /** the store's own log (silent when absent); a test keeps it to show a stuck store */
+  log?: Logger;
   /**
    * How this store's (simulated) updater ends a software push: it reports downloading,
    * then this outcome a moment later, as a real box's software.status events would.
@@ -163,7 +165,7 @@ export class VirtualStore {
       storeId: o.storeId,
       version: 'fleet',
       db: () => this.db,
-      log: pino({ level: 'silent' }),
+      log: o.log ?? pino({ level: 'silent' }),
       heartbeatMs: 2000,
       hqSigningPublicKey: o.hqSigningPublicKey,
       ...(o.softwareOutcome ? { software: { install: (r: number, b: unknown) => this.update(r, b) } } : {}),

@@ -6,6 +6,7 @@
 // projections equal each store's own SQLite: sales, takings, refunds, members' points.
 import { resolve } from 'node:path';
 import type pg from 'pg';
+import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratePg, openPgPool } from '../../hq/db/pg.js';
 import { Fleet } from '../../hq/fleet/fleet.js';
@@ -20,6 +21,20 @@ let broker: Broker;
 let pool: pg.Pool;
 let fleet: Fleet;
 const workers: WorkerProcess[] = [];
+/** each store's last log lines, shown when a store is left behind */
+const storeLogs = new Map<string, string[]>();
+const storeLog = (id: string) => {
+  const lines: string[] = [];
+  storeLogs.set(id, lines);
+  return pino(
+    { level: 'info' },
+    {
+      write: (line: string) => {
+        if (lines.push(line.trimEnd()) > 80) lines.shift();
+      },
+    },
+  );
+};
 
 beforeAll(async () => {
   [pgs, broker] = await Promise.all([startPostgres(), startMosquitto()]);
@@ -49,34 +64,35 @@ describe('HQ ingest at chain scale, with faults', () => {
       members: 10,
       refundShare: 0.05,
       seed: 42,
+      log: storeLog,
     });
     fleet.start();
-    await fleet.trade(3000);
+    await fleet.tradeTicks(30);
 
     // a worker dies mid-batch; a new one takes its place
     const victim = workers.shift()!;
     expect(await victim.stop('SIGKILL')).toBe(null);
     workers.push(await startWorker('w4', { db: pgs.url, broker: broker.url, gapMs: 1500 }));
-    await fleet.trade(2000);
+    await fleet.tradeTicks(20);
 
     // the broker restarts: every store and worker loses its connection
     await broker.stop();
-    await fleet.trade(1500);
+    await fleet.tradeTicks(15);
     await broker.start();
-    await fleet.trade(2500);
+    await fleet.tradeTicks(25);
 
     // PostgreSQL restarts mid-ingest: workers keep their batches and retry
     await pgs.stop('fast');
-    await fleet.trade(1500);
+    await fleet.tradeTicks(15);
     await pgs.start();
-    await fleet.trade(2000);
+    await fleet.tradeTicks(20);
 
     // a third of the stores lose their link, keep selling, come back with a backlog
     const cut = await fleet.cut(1 / 3);
     expect(cut).toBeGreaterThan(20);
-    await fleet.trade(2000);
+    await fleet.tradeTicks(20);
     fleet.heal();
-    await fleet.trade(1000);
+    await fleet.tradeTicks(10);
 
     const totals = fleet.totals();
     const expected = [...totals.values()].reduce((a, t) => a + t.maxSeq, 0);
@@ -102,6 +118,10 @@ describe('HQ ingest at chain scale, with faults', () => {
     ).catch((err) => {
       console.error(
         JSON.stringify(behind.slice(0, 4)),
+        behind
+          .slice(0, 2)
+          .map((b) => (storeLogs.get((b as { id: string }).id) ?? []).join('\n'))
+          .join('\n\n'),
         workers.map((w) => w.output().slice(-2000)).join('\n'),
       );
       throw err;

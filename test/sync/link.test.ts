@@ -62,4 +62,43 @@ describe('MQTT link', () => {
     expect(JSON.parse(await retained)).toEqual({ online: false });
     await c.endAsync();
   });
+
+  it('hears its commands after a connect that left the broker a session without subscriptions', async () => {
+    const broker = await startMosquitto();
+    cleanup.push(() => broker.stop());
+    const mqtt = await import('mqtt');
+    // what a link stopped between CONNACK and SUBACK leaves behind: a session, no subscriptions
+    const half = await mqtt.connectAsync(broker.url, {
+      protocolVersion: 5,
+      clientId: 'link-test-subs',
+      clean: false,
+      properties: { sessionExpiryInterval: 3600 },
+    });
+    await half.endAsync();
+    const hq = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
+    cleanup.push(() => hq.endAsync());
+    await hq.publishAsync('t/cmd/config', 'retained push', { qos: 1, retain: true });
+
+    const l = link(broker.url, { clientId: 'link-test-subs', subscriptions: ['t/cmd/+'] });
+    const heard: string[] = [];
+    l.on('message', (topic: string, payload: Buffer) => heard.push(`${topic} ${payload}`));
+    const up: boolean[] = [];
+    l.on('up', (sessionPresent: boolean) => up.push(sessionPresent));
+    l.start();
+    await waitFor('up', () => (l.connected ? true : undefined), 5000);
+    expect(up).toEqual([true]); // the broker says it kept the session
+    await hq.publishAsync('t/cmd/resend', '{"fromSeq":8,"toSeq":8}', { qos: 1 });
+    await waitFor('the command heard', () => (heard.length === 2 ? true : undefined), 5000);
+    expect(heard).toEqual(['t/cmd/config retained push', 't/cmd/resend {"fromSeq":8,"toSeq":8}']);
+
+    // the next connect finds the subscription in place: the retained push does not come again
+    await l.stop();
+    const again = link(broker.url, { clientId: 'link-test-subs', subscriptions: ['t/cmd/+'] });
+    again.on('message', (topic: string, payload: Buffer) => heard.push(`${topic} ${payload}`));
+    again.start();
+    await waitFor('up again', () => (again.connected ? true : undefined), 5000);
+    await hq.publishAsync('t/cmd/resend', '{"fromSeq":9,"toSeq":9}', { qos: 1 });
+    await waitFor('the second command heard', () => (heard.length === 3 ? true : undefined), 5000);
+    expect(heard.at(-1)).toBe('t/cmd/resend {"fromSeq":9,"toSeq":9}');
+  });
 });
