@@ -252,6 +252,33 @@ export const CameraConfig = Type.Object(
   { additionalProperties: false },
 );
 
+/** The self-checkout screen's timeouts. */
+export const KioskScreen = Obj(
+  {
+    stillThereSeconds: Type.Integer({
+      minimum: 2,
+      maximum: 3600,
+      default: 120,
+      description:
+        'an open kiosk cart untouched this long asks the shopper whether they are still there (a cart being paid is never timed out)',
+    }),
+    setAsideSeconds: Type.Integer({
+      minimum: 2,
+      maximum: 600,
+      default: 30,
+      description:
+        'then, with no answer, the cart is set aside (suspended: its code takes it back at any kiosk) and the screen returns to the start',
+    }),
+    doneSeconds: Type.Integer({
+      minimum: 2,
+      maximum: 600,
+      default: 45,
+      description: 'the paid screen (receipt, offer) returns to the start after this long untouched',
+    }),
+  },
+  "the self-checkout screen's timeouts",
+);
+
 export const ConfigSchema = Type.Object(
   {
     store: Obj({
@@ -464,6 +491,7 @@ export const ConfigSchema = Type.Object(
       },
       'on-device people counting: counts, dwell and heatmaps leave the store, images never do',
     ),
+    kioskScreen: KioskScreen,
     exitAudit: Obj(
       {
         enabled: Type.Boolean({ default: true }),

@@ -243,6 +243,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
       store,
       loyalty: config.loyalty,
       exitAudit: config.exitAudit,
+      kioskScreen: config.kioskScreen,
       hqOnline: () => hqOnline(),
       ...(config.mqtt.enabled ? { couponGate: sync.couponGate } : {}),
       scanOptions,

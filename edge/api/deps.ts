@@ -42,6 +42,8 @@ export interface BusinessDeps {
   walletDemo?:
     | ((params: Record<string, unknown>) => Promise<{ result: 'paid' | 'refused'; reason?: string }>)
     | null;
+  /** the self-checkout screen's timeouts (config kioskScreen) */
+  kioskScreen?: { stillThereSeconds: number; setAsideSeconds: number; doneSeconds: number };
   /** exit checks of scan & go sales, decided as they are paid */
   exitAudit?: AuditPolicy;
   /** refunds paid back through a provider: told when a refund queued one */

@@ -5,7 +5,9 @@
 
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
-import Type from 'typebox';
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+import { KioskScreen } from '../../config/schema.js';
 import { getCart, handOffCart } from '../checkout/carts.js';
 import { quoteCart } from '../checkout/quote.js';
 import { DomainError } from '../errors.js';
@@ -24,6 +26,9 @@ const ProviderTender = Type.Object({
   status: Type.Enum(['approved', 'declined', 'unknown']),
   reason: Type.Union([Type.String(), Type.Null()]),
 });
+
+/** the schema's defaults, for a daemon built without the config section (tests) */
+const SCREEN_DEFAULTS = Value.Default(KioskScreen, {}) as Static<typeof KioskScreen>;
 
 const DeviceRef = Type.Union([Type.Object({ id: Type.String(), state: Type.String() }), Type.Null()]);
 
@@ -82,6 +87,11 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
           200: Type.Object({
             kioskId: Type.String(),
             cartId: Type.Union([Type.String(), Type.Null()]),
+            screen: Type.Object({
+              stillThereSeconds: Type.Integer(),
+              setAsideSeconds: Type.Integer(),
+              doneSeconds: Type.Integer(),
+            }),
             devices: Type.Object({
               scanner: DeviceRef,
               scale: DeviceRef,
@@ -114,6 +124,7 @@ export const kioskRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
       return {
         kioskId: s.kioskId,
         cartId: s.currentCart(),
+        screen: d.kioskScreen ?? SCREEN_DEFAULTS,
         devices: s.deviceState(),
         alerts: openAlerts(d.db, s.kioskId).map((a) => ({
           id: a.id,

@@ -111,7 +111,7 @@ describe('scan & go shopper page', () => {
     await api('POST', `/carts/${c.cartId}/scans`, { code: MILK, qty: 2 }, { 'x-cart-token': c.cartToken });
     const kiosk = await suite.browser.newPage({ viewport: { width: 1920, height: 1080 } });
     await openKiosk(kiosk, suite.url);
-    await kiosk.getByLabel('手机购物车码').fill(c.cartCode);
+    await kiosk.getByLabel('购物车码').fill(c.cartCode);
     await kiosk.getByRole('button', { name: '取出购物车' }).click();
     await kiosk.locator('#lines li', { hasText: '× 2' }).waitFor();
     await kiosk.close();

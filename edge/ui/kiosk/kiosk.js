@@ -2,7 +2,9 @@
 // daemon's kiosk station reads the scanner and scale); this page shows the station's
 // cart as it changes, takes the member code, starts card, payment-code or face payment,
 // shows the receipt and the coupon offer, calls an attendant, and hosts attendant mode
-// (age check, remove a line, change a price) after a staff PIN.
+// (age check, remove a line, change a price) after a staff PIN. A step line says where
+// the shopper is; an open cart left untouched asks "still there?" and is then set aside
+// (suspended, its code takes it back at any kiosk); a cart being paid never times out.
 import { call } from '../shared/api.js';
 import { localName as name, t, toggleLocale, translate, yuan } from '../shared/i18n.js';
 import { qrDataUrl, shopperLink } from '../shared/qr.js';
@@ -22,9 +24,27 @@ let sale = null;
 let paying = false;
 let helpCalled = false;
 
-function show(screen) {
+let screen = null;
+function show(next) {
+  if (next !== screen) touched(); // a new screen starts its own clock
+  screen = next;
   for (const id of ['setup', 'idle', 'cart', 'done', 'attendant'])
-    $(id).classList.toggle('hidden', id !== screen);
+    $(id).classList.toggle('hidden', id !== next);
+  if (next === 'done' || next === 'setup') scanNote(null);
+  steps();
+}
+
+/** The step line: scanning (attract and cart), paying (checkout started), the receipt. */
+function steps() {
+  const at = screen === 'done' ? 'receipt' : paying || quote?.status === 'paying' ? 'pay' : 'scan';
+  const order = ['scan', 'pay', 'receipt'];
+  $('steps').classList.toggle('hidden', !['idle', 'cart', 'done'].includes(screen));
+  for (const li of $('steps').children) {
+    const i = order.indexOf(li.dataset.step);
+    if (li.dataset.step === at) li.setAttribute('aria-current', 'step');
+    else li.removeAttribute('aria-current');
+    li.classList.toggle('passed', i < order.indexOf(at));
+  }
 }
 
 function banners(devices, alerts) {
@@ -45,8 +65,10 @@ function banners(devices, alerts) {
   );
 }
 
+let lastLineId = null;
 function lineItem(l, withActions) {
   const li = document.createElement('li');
+  if (!withActions && l.id === lastLineId) li.className = 'new';
   const nameEl = document.createElement('span');
   nameEl.className = 'name';
   nameEl.textContent = `${name(l.name)} ${l.weightG ? `${(l.weightG / 1000).toFixed(3)} kg` : `× ${l.qty}`}`;
@@ -99,6 +121,8 @@ function render() {
       return p;
     }),
   );
+  const units = quote.lines.reduce((n, l) => n + (l.weightG ? 1 : l.qty), 0);
+  $('item-count').textContent = t('itemUnits', { n: units });
   $('saved').textContent = yuan(quote.promoDiscountFen + quote.couponDiscountFen);
   $('total').textContent = yuan(quote.totalFen);
   // an age check or a held label waits for the attendant before anyone pays
@@ -106,6 +130,8 @@ function render() {
   $('pay-card').disabled = paying || needsAttendant;
   $('pay-code').disabled = paying || needsAttendant;
   $('pay-face').disabled = paying || needsAttendant;
+  $('pay-wait').classList.toggle('hidden', !needsAttendant);
+  steps();
   if (!$('attendant').classList.contains('hidden')) renderAttendant();
 }
 
@@ -129,9 +155,17 @@ async function poll() {
   try {
     const s = await call('GET', `/kiosk/stations/${kiosk.id}?since=${seq}`, { headers: auth() });
     const changed = s.events.length > 0 || s.cartId !== cartId;
+    timing = s.screen;
     for (const e of s.events) {
       if (e.seq <= seq) continue;
       seq = e.seq;
+      // a scan is the shopper at the kiosk: the still-there clock starts again
+      if (e.type === 'line-added' || e.type === 'scan-refused' || e.type === 'cart-taken-over') touched();
+      if (e.type === 'line-added') {
+        lastLineId = e.detail.lineId;
+        scanNote(null);
+      }
+      if (e.type === 'scan-refused') scanNote(e.detail.code);
       if (e.type === 'payment' && e.detail.status === 'approved' && e.detail.saleId)
         void finished(e.detail.saleId);
       if (e.type === 'receipt-printed') $('receipt-state').textContent = t('receiptPrinted');
@@ -188,9 +222,85 @@ async function finished(saleId) {
   show('done');
 }
 
+/** Why a scan was not added, in words a shopper understands, and what to do next. */
+function scanNote(code) {
+  const key =
+    code === null
+      ? null
+      : code === 'BARCODE_INVALID'
+        ? 'refusedBarcode'
+        : code === 'UNKNOWN_PRODUCT' || code === 'NO_PRICE'
+          ? 'refusedUnknown'
+          : ['WEIGHT_REQUIRED', 'UNSTABLE', 'UNDERLOAD', 'OVERLOAD', 'TIMEOUT', 'WEIGHT_INVALID'].includes(
+                code,
+              )
+            ? 'refusedWeigh'
+            : code === 'CART_STATE'
+              ? 'refusedPaying'
+              : 'refusedOther';
+  $('scan-note').textContent = key ? t(key) : '';
+  $('scan-note').classList.toggle('hidden', !key);
+}
+
+// ---- timeouts: an open cart left untouched is set aside; a paid screen goes back ----
+
+let timing = { stillThereSeconds: 120, setAsideSeconds: 30, doneSeconds: 45 };
+let lastTouch = Date.now();
+let askedAt = null;
+function touched() {
+  lastTouch = Date.now();
+  if (askedAt !== null) {
+    askedAt = null;
+    $('still-there').classList.add('hidden');
+  }
+}
+for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, touched, { capture: true });
+
+async function tick() {
+  const now = Date.now();
+  if (screen === 'done') {
+    const left = Math.ceil((lastTouch + timing.doneSeconds * 1000 - now) / 1000);
+    $('done-countdown').textContent = t('backToStartIn', { s: Math.max(0, left) });
+    if (left <= 0) resetAfterSale();
+    return;
+  }
+  // only an open cart on the shopper's screen: a cart being paid is never timed out,
+  // and attendant mode is the attendant's
+  const open = screen === 'cart' && quote?.status === 'open' && !paying && cartId;
+  if (!open) {
+    if (askedAt !== null) touched();
+    return;
+  }
+  if (askedAt === null && now - lastTouch >= timing.stillThereSeconds * 1000) {
+    askedAt = now;
+    $('still-there').classList.remove('hidden');
+    $('st-continue').focus();
+  }
+  if (askedAt === null) return;
+  const left = Math.ceil((askedAt + timing.setAsideSeconds * 1000 - now) / 1000);
+  $('st-text').textContent = t('setAsideIn', { s: Math.max(0, left), code: quote.cartCode });
+  if (left > 0) return;
+  askedAt = null;
+  $('still-there').classList.add('hidden');
+  const aside = { code: quote.cartCode, totalFen: quote.totalFen, at: now };
+  try {
+    await call('POST', `/carts/${cartId}/suspend`, { body: {}, headers: auth() });
+  } catch {
+    return; // paid or changed meanwhile: the next poll shows what it is
+  }
+  localStorage.setItem('storeedge.kiosk.setAside', JSON.stringify(aside));
+  quote = null;
+  cartId = null;
+  scanNote(null);
+  show('idle');
+  $('set-aside-note').textContent = t('setAsideNote');
+  $('set-aside-note').classList.remove('hidden');
+}
+
 async function pay(kind) {
   $('pay-status').textContent = '';
   paying = true;
+  touched();
   render();
   try {
     if (quote.status === 'open')
@@ -265,6 +375,15 @@ function renderAttendant() {
   $('att-signin').classList.toggle('hidden', signedIn);
   $('refund-form').classList.toggle('hidden', !signedIn);
   $('att-lines').replaceChildren(...(signedIn && quote ? quote.lines.map((l) => lineItem(l, true)) : []));
+  // the last cart this kiosk set aside: its code, for a shopper who comes back for it
+  const aside = JSON.parse(localStorage.getItem('storeedge.kiosk.setAside') ?? 'null');
+  $('att-set-aside').classList.toggle('hidden', !(signedIn && aside));
+  if (signedIn && aside)
+    $('att-set-aside').textContent = t('setAsideFor', {
+      code: aside.code,
+      total: yuan(aside.totalFen),
+      time: new Date(aside.at).toLocaleTimeString(),
+    });
 }
 
 $('att-open').onclick = () => {
@@ -380,6 +499,7 @@ $('handoff-form').addEventListener('submit', async (e) => {
       headers: auth(),
     });
     $('handoff-code').value = '';
+    $('set-aside-note').classList.add('hidden');
     await poll();
   } catch (err) {
     $('handoff-error').textContent = err.message;
@@ -396,12 +516,16 @@ $('help').onclick = async () => {
 function resetAfterSale() {
   sale = null;
   quote = null;
+  lastLineId = null;
+  scanNote(null);
+  $('set-aside-note').classList.add('hidden');
   $('receipt-state').textContent = '';
   $('offer-claim').textContent = t('claim');
   $('pay-status').textContent = '';
   show('idle');
 }
 $('finish').onclick = resetAfterSale;
+$('st-continue').onclick = touched;
 $('lang').onclick = () => {
   toggleLocale();
   translate();
@@ -446,4 +570,5 @@ else {
   setInterval(pollHealth, 5000);
   void poll();
   setInterval(poll, 700);
+  setInterval(() => void tick(), 500);
 }
