@@ -158,7 +158,7 @@ describe("the store's HTTPS certificate, from HQ's ACME order to the phone", () 
     const phone = await browser.newPage();
     await phone.goto(`${store.publicUrl}/ui/shopper/`);
     await phone.getByLabel('输入商品条码').fill(MILK);
-    await phone.getByRole('button', { name: '查询' }).last().click();
+    await phone.locator('#code-form').getByRole('button', { name: '查询' }).click();
     await phone.getByRole('heading', { name: /纯牛奶/ }).waitFor();
     const add = async (n: number) => {
       await phone.getByRole('button', { name: '加入购物车' }).click();

@@ -30,7 +30,7 @@ async function phoneWithMilk(): Promise<Page> {
   });
   await phone.goto(`${suite.url}/ui/shopper/`);
   await phone.getByLabel('输入商品条码').fill(MILK);
-  await phone.getByRole('button', { name: '查询' }).last().click();
+  await phone.locator('#code-form').getByRole('button', { name: '查询' }).click();
   await phone.getByRole('heading', { name: /纯牛奶/ }).waitFor();
   await phone.getByRole('button', { name: '加入购物车' }).click();
   await phone.getByTestId('cart-count').filter({ hasText: '(1)' }).waitFor();
@@ -181,7 +181,7 @@ describe('paying on the phone', () => {
       }, answer);
       await phone.goto(`${suite.url}/ui/shopper/`);
       await phone.getByLabel('输入商品条码').fill(MILK);
-      await phone.getByRole('button', { name: '查询' }).last().click();
+      await phone.locator('#code-form').getByRole('button', { name: '查询' }).click();
       await phone.getByRole('button', { name: '加入购物车' }).click();
       await phone.getByTestId('cart-count').filter({ hasText: '(1)' }).waitFor();
       await phone.locator('[data-tab="cart"]').click();

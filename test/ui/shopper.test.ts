@@ -22,7 +22,21 @@ beforeAll(async () => {
     isMobile: true,
     hasTouch: true,
   });
+  // what the page asks the phone to buzz, kept where the test can read it
+  await phone.addInitScript(() => {
+    const w = globalThis as unknown as { buzzes: unknown[]; navigator: object };
+    w.buzzes = [];
+    Object.defineProperty(w.navigator, 'vibrate', {
+      value: (pattern: unknown) => {
+        w.buzzes.push(pattern);
+        return true;
+      },
+    });
+  });
 });
+const buzzes = () => phone.evaluate(() => (globalThis as unknown as { buzzes: unknown[] }).buzzes);
+/** a box's place on the screen, in CSS px */
+const box = async (selector: string) => (await phone.locator(selector).boundingBox())!;
 
 describe('scan & go shopper page', () => {
   it('look up, claim a coupon, fill the cart, pay at a kiosk by cart code, see the sale and the wallet', async () => {
@@ -35,9 +49,18 @@ describe('scan & go shopper page', () => {
     await phone.getByText('会员已登录').waitFor();
 
     await phone.getByLabel('输入商品条码').fill(MILK);
-    await phone.getByRole('button', { name: '查询' }).last().click();
+    await phone.locator('#code-form').getByRole('button', { name: '查询' }).click();
     await phone.getByRole('heading', { name: /纯牛奶/ }).waitFor();
     expect(await phone.locator('#p-price').textContent()).toBe('¥12.90');
+    // every scan answers at once: a line of text and a short buzz; the price is the largest text
+    await phone.getByRole('status').filter({ hasText: '草原牧场 纯牛奶 1L ¥12.90' }).waitFor();
+    expect(await buzzes()).toEqual([40]);
+    expect(
+      await phone.locator('#p-price').evaluate((el) => {
+        const g = globalThis as unknown as { getComputedStyle(e: unknown): { fontSize: string } };
+        return Number.parseFloat(g.getComputedStyle(el).fontSize);
+      }),
+    ).toBeGreaterThanOrEqual(36);
     expect(await phone.locator('#p-promos').textContent()).toContain('¥11.61'); // the member promotion
     expect(await phone.locator('#p-related li').count()).toBe(4);
     const welcome = phone.locator('#p-coupons li', { hasText: '新会员' });
@@ -51,10 +74,20 @@ describe('scan & go shopper page', () => {
         .getByTestId('cart-count')
         .filter({ hasText: `(${n})` })
         .waitFor();
+      await phone
+        .getByRole('status')
+        .filter({ hasText: `已加入购物车：共 ${n} 件` })
+        .waitFor();
     }
+    // one-handed: the scan button and the tabs sit in the bottom quarter of the screen, where the thumb is
+    await phone.getByRole('button', { name: '扫一扫' }).waitFor();
+    for (const sel of ['#scan-start', '.tabs']) expect((await box(sel)).y, sel).toBeGreaterThan(844 * 0.75);
     await phone.locator('[data-tab="cart"]').click();
     await phone.locator('#cart-coupons', { hasText: '−¥5.00' }).waitFor();
     const total = await phone.getByTestId('cart-total').textContent();
+    // what the coupon and the member price saved, beside the total
+    expect(await phone.getByTestId('cart-saved').textContent()).toBe('¥8.87');
+    await phoneState('shopper-cart.png');
     await phone.getByRole('button', { name: '去自助收银台付款' }).click();
     const code = (await phone.getByTestId('cart-code').textContent())!;
     expect(code).toMatch(/^[2-9A-Za-z]{6}$/);
@@ -94,6 +127,8 @@ describe('scan & go shopper page', () => {
       valid: false,
       reason: 'FORGED',
     });
+    // the exit pass is large: most of the phone's width
+    expect((await box('#exit-qr')).width).toBeGreaterThanOrEqual(300);
     await phoneState('shopper-paid.png');
     await phone.locator('[data-tab="wallet"]').click();
     await phone.locator('#w-coupons li', { hasText: '已使用' }).waitFor();
@@ -130,7 +165,12 @@ describe('scan & go shopper page', () => {
   it('an unknown barcode says so', async () => {
     await phone.locator('[data-tab="scan"]').click();
     await phone.getByLabel('输入商品条码').fill('6900000000000');
-    await phone.getByRole('button', { name: '查询' }).last().click();
-    await phone.getByText(/未找到该商品|check digit/).waitFor();
+    await phone.locator('#code-form').getByRole('button', { name: '查询' }).click();
+    await phone
+      .getByRole('alert')
+      .filter({ hasText: /未找到该商品|check digit/ })
+      .waitFor();
+    // a miss buzzes differently from a hit
+    expect((await buzzes()).at(-1)).toEqual([90, 60, 90]);
   });
 });

@@ -2,7 +2,8 @@
 // see its price, promotions, related products and coupons to claim; keep a phone cart;
 // pay for it on the phone with the wallet's in-app payment, or hand it to a
 // self-checkout kiosk by its cart code and see it paid there; the wallet of coupons and
-// points. Member sign-in is the member's own code, kept on their phone.
+// points. Member sign-in is the member's own code, kept on their phone. Every scan and
+// tap answers at once: a line of text, and a beep and a buzz where the phone allows.
 
 import { call } from '../shared/api.js';
 import { scanWithCamera } from '../shared/camera-scan.js';
@@ -31,6 +32,38 @@ function tab(id) {
   if (id === 'wallet') void showWallet();
 }
 
+// ---- feedback: what just happened, seen, heard and felt ----
+
+let audio = null;
+/** A short beep: high for a hit, low for a miss. Browsers allow sound only after a tap. */
+function beep(ok) {
+  try {
+    audio ??= new AudioContext();
+    const osc = audio.createOscillator();
+    const gain = audio.createGain();
+    osc.frequency.value = ok ? 1760 : 330;
+    gain.gain.setValueAtTime(0.15, audio.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.001, audio.currentTime + (ok ? 0.12 : 0.3));
+    osc.connect(gain).connect(audio.destination);
+    osc.start();
+    osc.stop(audio.currentTime + 0.3);
+  } catch {
+    // no audio here: the text and the buzz still say it
+  }
+}
+
+let toastTimer = null;
+function feedback(ok, text) {
+  beep(ok);
+  navigator.vibrate?.(ok ? 40 : [90, 60, 90]);
+  const el = $('toast');
+  el.textContent = text;
+  el.classList.toggle('bad', !ok);
+  el.classList.remove('hidden');
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => el.classList.add('hidden'), 2500);
+}
+
 function li(text, action) {
   const el = document.createElement('li');
   el.textContent = text;
@@ -53,9 +86,13 @@ async function lookUp(code) {
     product = await call('GET', `/products/${encodeURIComponent(code)}`, { headers: memberHeaders() });
   } catch (err) {
     $('product').classList.add('hidden');
+    $('scan-welcome').classList.remove('hidden');
     $('scan-error').textContent = err.status === 404 ? t('notFound') : err.message;
+    feedback(false, $('scan-error').textContent);
     return;
   }
+  feedback(true, `${name(product.name)} ${yuan(product.priceFen)}`);
+  $('scan-welcome').classList.add('hidden');
   $('p-name').textContent = name(product.name); // names carry their pack size
   $('p-price').textContent = yuan(product.priceFen);
   $('p-promos').replaceChildren(
@@ -116,16 +153,22 @@ async function add() {
     body: { code: product.gtin, qty: 1 },
     headers: cartHeaders(),
   });
-  $('cart-count').textContent = `(${q.lines.reduce((n, l) => n + l.qty, 0)})`;
+  const n = q.lines.reduce((k, l) => k + l.qty, 0);
+  $('cart-count').textContent = `(${n})`;
+  feedback(true, t('addedToCart', { n, total: yuan(q.totalFen) }));
 }
 
 async function showCart() {
   if (!cart) {
     $('cart-empty').classList.remove('hidden');
+    cartLines = 0;
+    showPayChoices(payChoices);
     return;
   }
   const q = await call('GET', `/carts/${cart.cartId}`, { headers: cartHeaders() });
   $('cart-empty').classList.toggle('hidden', q.lines.length > 0);
+  cartLines = q.lines.length;
+  showPayChoices(payChoices);
   $('cart-lines').replaceChildren(
     ...q.lines.map((l) => {
       const el = document.createElement('li');
@@ -140,6 +183,7 @@ async function showCart() {
     ...q.coupons.map((c) => li(`${t('coupon')}: ${name(c.name)} −${yuan(c.amountFen)}`)),
   );
   $('cart-total').textContent = yuan(q.totalFen);
+  $('cart-saved').textContent = yuan(q.promoDiscountFen + q.couponDiscountFen);
   if (q.status === 'paid' && q.saleId) await paid(q.saleId);
   // back on the page while the wallet order is open (a reload, the wallet app returning)
   else if (q.payments.some((p) => p.kind === 'wallet' && p.status === 'pending') && payRun === 0) {
@@ -157,6 +201,9 @@ async function paid(saleId) {
   $('exit-qr').alt = `${t('exitPass')} ${pass.receiptNo}`;
   $('exit-qr').dataset.payload = pass.payload;
   $('paid').classList.remove('hidden');
+  $('paid').scrollIntoView({ block: 'start' });
+  // the pass is shown at the door: keep the screen on while it is up, where the browser can
+  navigator.wakeLock?.request('screen').catch(() => undefined);
   $('handoff').classList.add('hidden');
   $('paying').classList.add('hidden');
   showPayChoices(false);
@@ -220,11 +267,18 @@ $('code-form').addEventListener('submit', (e) => {
   e.preventDefault();
   void lookUp($('code').value.trim());
 });
-$('p-add').onclick = () => add();
+$('p-add').onclick = () =>
+  add().catch((err) => {
+    $('scan-error').textContent = err.message;
+    feedback(false, err.message);
+  });
+let payChoices = true;
 function showPayChoices(on) {
-  $('pay-phone').classList.toggle('hidden', !on);
-  $('pay-kiosk').classList.toggle('hidden', !on);
+  payChoices = on;
+  $('pay-choices').classList.toggle('hidden', !on || !cartLines);
 }
+/** lines in the cart as last shown: an empty cart has nothing to pay */
+let cartLines = 0;
 
 // ---- paying on the phone: the store makes the wallet order, the wallet pays it ----
 
