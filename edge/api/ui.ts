@@ -34,18 +34,20 @@ export const uiRoutes: FastifyPluginAsync = async (app) => {
     },
   });
   // third-party browser code the pages use, served from the installed npm packages
-  // (never a CDN), one file each: zxing decodes barcodes from the phone camera where
-  // the browser has no BarcodeDetector; qrcode-generator draws the phone's QR codes
+  // (never a CDN), only the files named: zxing decodes barcodes from the phone camera
+  // where the browser has no BarcodeDetector; qrcode-generator draws the phone's QR
+  // codes; uPlot draws the staff dashboard's charts
   const resolvePkg = createRequire(import.meta.url).resolve;
-  const vendor = (name: string, dir: string, file: string) =>
+  const vendor = (name: string, dir: string, ...files: string[]) =>
     app.register(fastifyStatic, {
       root: dir,
       prefix: `/ui/vendor/${name}/`,
       decorateReply: false,
-      allowedPath: (path) => path === `/${file}`,
+      allowedPath: (path) => files.some((f) => path === `/${f}`),
     });
   await vendor('zxing', join(dirname(resolvePkg('@zxing/library/package.json')), 'umd'), 'index.min.js');
   // (its exports map names no package.json: the CommonJS entry sits in dist/ beside the .mjs)
   await vendor('qrcode', dirname(resolvePkg('qrcode-generator')), 'qrcode.mjs');
+  await vendor('uplot', dirname(resolvePkg('uplot')), 'uPlot.esm.js', 'uPlot.min.css');
   app.get('/', async (_req, reply) => reply.redirect('/ui/staff/'));
 };

@@ -74,6 +74,33 @@ describe('staff dashboard', () => {
     expect(await page.getByTestId('outs').textContent()).toBe(String(occ.store.outs));
     expect(await page.getByTestId('inside').textContent()).toBe(String(occ.store.inside));
 
+    // the day's chart (uPlot): hovering an hour shows its people, tickets and conversion, with units
+    const day = new Date();
+    day.setHours(0, 0, 0, 0);
+    const conv = await api(
+      'GET',
+      `/vision/conversion?from=${day.getTime()}&to=${Date.now() + 3_600_000}`,
+      undefined,
+      { 'x-staff-token': staff },
+    );
+    const busy = conv.hours.find((h: J) => h.footfall > 0);
+    expect(busy, JSON.stringify(conv.hours)).toBeTruthy();
+    const idx = Math.round((busy.hour - day.getTime()) / 3_600_000);
+    const over = page.locator('#hour-chart .u-over');
+    await over.waitFor();
+    const b = (await over.boundingBox())!;
+    await page.mouse.move(b.x + (idx / 23) * b.width, b.y + b.height / 2);
+    const legend = page.locator('#hour-chart .u-legend .u-series');
+    await legend
+      .nth(1)
+      .filter({ hasText: `${busy.footfall} 人` })
+      .waitFor();
+    expect(await legend.nth(0).textContent()).toContain(new Date(busy.hour).toTimeString().slice(0, 5));
+    expect(await legend.nth(2).textContent()).toContain(`${busy.sales} 单`);
+    expect(await page.getByTestId('hour-summary').textContent()).toContain(
+      `进店 ${conv.hours.reduce((n: number, h: J) => n + h.footfall, 0)} 人`,
+    );
+
     const heat = page.locator('#heat-img');
     await heat.waitFor({ state: 'visible', timeout: 10_000 });
     expect(await heat.evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(

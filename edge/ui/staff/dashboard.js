@@ -5,11 +5,13 @@
 import { call, subscribe } from '../shared/api.js';
 import { t, toggleLocale, translate, yuan } from '../shared/i18n.js';
 import { bindStaffSignIn, forgetStaffSession, staffHeaders, staffToken } from '../shared/staff-session.js';
+import { hourChart, hourSeries } from './hour-chart.js';
 
 const $ = (id) => document.getElementById(id);
 const token = staffToken;
 const auth = staffHeaders;
 let live = null;
+let hours = null;
 
 function startOfToday() {
   const d = new Date();
@@ -64,21 +66,6 @@ async function loadCounts() {
   const from = startOfToday();
   const to = from + 86_400_000;
   const counts = await call('GET', `/vision/counts?res=1h&from=${from}&to=${to}`, { headers: auth() });
-  const byHour = new Map();
-  for (const l of counts.lines) if (l.footfall) byHour.set(l.bucket, (byHour.get(l.bucket) ?? 0) + l.ins);
-  const max = Math.max(1, ...byHour.values());
-  const bars = [];
-  for (let h = from; h < to; h += 3_600_000) {
-    const v = byHour.get(h) ?? 0;
-    const bar = document.createElement('div');
-    bar.style.height = `${(v / max) * 100}%`;
-    bar.title = `${hh(h)} · ${v}`;
-    const label = document.createElement('span');
-    label.textContent = new Date(h).getHours() % 3 === 0 ? String(new Date(h).getHours()) : '';
-    bar.append(label);
-    bars.push(bar);
-  }
-  $('hour-bars').replaceChildren(...bars);
   const zones = new Map();
   for (const z of counts.zones) {
     const cur = zones.get(z.zoneId) ?? { visits: 0, dwellMs: 0 };
@@ -109,6 +96,15 @@ async function loadCounts() {
     `/vision/conversion?from=${from}&to=${Math.min(to, Date.now() + 3_600_000)}`,
     { headers: auth() },
   );
+  hours ??= hourChart($('hour-chart'));
+  hours.show(hourSeries(conv.hours, from, Date.now()));
+  const people = conv.hours.reduce((n, h) => n + h.footfall, 0);
+  const tickets = conv.hours.reduce((n, h) => n + h.sales, 0);
+  $('hour-summary').textContent = t('hourSummary', {
+    people,
+    tickets,
+    rate: people ? `${Math.round((tickets / people) * 100)}%` : '–',
+  });
   $('conv-rows').replaceChildren(
     ...conv.hours
       .filter((h) => h.footfall || h.sales)
