@@ -111,3 +111,40 @@ export async function smallTargets(page: Page, min: number): Promise<string[]> {
     return out;
   })()`)) as string[];
 }
+
+/**
+ * The page zoomed: at `width` × `height` CSS px (a page at 200% on a screen twice that
+ * size, or WCAG's 320 px reflow width), what makes it scroll sideways: the page's own
+ * overflow, and the visible elements reaching past its right edge outside a scrolling box
+ * of their own (a wide table in a scrolling region is fine). Restores the viewport after.
+ */
+export async function sidewaysAt(page: Page, width: number, height: number): Promise<string[]> {
+  const before = page.viewportSize();
+  await page.setViewportSize({ width, height });
+  try {
+    // one frame for layout and any resize observer to settle
+    await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
+    return (await page.evaluate(`(() => {
+      const root = document.documentElement;
+      const w = root.clientWidth;
+      const out = [];
+      if (root.scrollWidth > w + 1) out.push('page ' + root.scrollWidth + ' > ' + w);
+      const scrolls = (el) => {
+        for (let p = el.parentElement; p && p !== document.body; p = p.parentElement) {
+          const x = getComputedStyle(p).overflowX;
+          if (x === 'auto' || x === 'scroll' || x === 'hidden') return true;
+        }
+        return false;
+      };
+      for (const el of document.querySelectorAll('body *')) {
+        const r = el.getBoundingClientRect();
+        if (r.width === 0 || r.right <= w + 1 || scrolls(el)) continue;
+        out.push(el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' right ' + Math.round(r.right));
+        if (out.length > 8) break;
+      }
+      return out;
+    })()`)) as string[];
+  } finally {
+    if (before) await page.setViewportSize(before);
+  }
+}

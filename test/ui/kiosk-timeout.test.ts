@@ -4,7 +4,7 @@
 // screen returns to the attract screen by itself. Timeouts are seconds here (config).
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { smallTargets, snapshot } from '../helpers/browser.js';
+import { sidewaysAt, smallTargets, snapshot } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
 import { KIOSK_TOKEN as KIOSK, openKiosk, pageSuite } from './store.js';
 
@@ -39,6 +39,9 @@ describe('kiosk timeouts', () => {
     await page.setViewportSize({ width: 1920, height: 1080 });
     await shot('kiosk-attract-landscape.png');
     await page.setViewportSize({ width: 1080, height: 1920 });
+    // at 200% zoom, in either orientation, nothing needs scrolling sideways
+    expect(await sidewaysAt(page, 540, 960)).toEqual([]);
+    expect(await sidewaysAt(page, 960, 540)).toEqual([]);
 
     // a barcode with a wrong check digit, as the first scan: words, not a code
     await scan('6922001001037');
@@ -47,6 +50,8 @@ describe('kiosk timeouts', () => {
     await scan(MILK);
     await page.locator('#lines li', { hasText: '× 1' }).waitFor();
     expect(await page.locator('#scan-note').isHidden()).toBe(true);
+    expect(await sidewaysAt(page, 540, 960)).toEqual([]);
+    expect(await sidewaysAt(page, 960, 540)).toEqual([]);
     const cartId = (await station()).cartId as string;
 
     // nobody touches it: still there? A touch keeps the cart

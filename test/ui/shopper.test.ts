@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { smallTargets, snapshot } from '../helpers/browser.js';
+import { sidewaysAt, smallTargets, snapshot } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
 import { openKiosk, pageSuite, readQr } from './store.js';
 
@@ -12,6 +12,8 @@ let phone: Page;
 /** A phone state: every control at least 48 CSS px each way, then axe and the screenshot. */
 async function phoneState(name: string): Promise<void> {
   expect(await smallTargets(phone, 48), name).toEqual([]);
+  // zoomed in (WCAG's reflow width, 320 CSS px): still nothing to scroll sideways
+  expect(await sidewaysAt(phone, 320, 640), name).toEqual([]);
   await snapshot(phone, name);
 }
 const api = daemonApi(() => suite.daemon);

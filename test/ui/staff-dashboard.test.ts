@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { snapshot } from '../helpers/browser.js';
+import { sidewaysAt, snapshot } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
 import { waitFor } from '../helpers/ports.js';
 import { vtestCameraYaml } from '../models/fixtures.js';
@@ -156,6 +156,7 @@ describe('staff dashboard', () => {
 
     await page.getByRole('button', { name: 'English' }).click();
     await page.getByRole('heading', { name: 'Store dashboard' }).waitFor();
+    expect(await page.locator('html').getAttribute('lang')).toBe('en');
     await page
       .getByTestId('ins')
       .filter({ hasText: String(occ.store.ins) })
@@ -165,6 +166,50 @@ describe('staff dashboard', () => {
     await page.getByTestId('heat-max').filter({ hasText: 'busiest cell' }).waitFor();
     await snapshot(page, 'staff-dashboard-en.png');
   }, 200_000);
+
+  it('works from the keyboard alone, and reflows when zoomed', async () => {
+    await api('POST', '/kiosk/stations/kiosk-1/help', undefined, { authorization: `Bearer ${KIOSK_TOKEN}` });
+    const kb = await suite.browser.newPage({ viewport: { width: 1440, height: 1000 } });
+    await kb.goto(`${suite.url}/ui/staff/`);
+    /** Tabs forward until `match` holds for the focused element (at most `max` presses). */
+    const tabTo = async (what: string, match: string, max = 60) => {
+      for (let i = 0; i < max; i++) {
+        await kb.keyboard.press('Tab');
+        if (await kb.evaluate(`(() => { const el = document.activeElement; return ${match}; })()`)) return;
+      }
+      throw new Error(`Tab never reached ${what}`);
+    };
+    // what has focus is plain to see: a 3 px outline
+    const outline = () =>
+      kb.evaluate(
+        'getComputedStyle(document.activeElement).outlineStyle + " " + getComputedStyle(document.activeElement).outlineWidth',
+      );
+    await tabTo('the staff id', "el.id === 'staffId'");
+    expect(await outline()).toBe('solid 3px');
+    await kb.keyboard.type('mgr-1');
+    await kb.keyboard.press('Tab');
+    await kb.keyboard.type('1234');
+    await kb.keyboard.press('Enter');
+    await kb.locator('#help-list li', { hasText: 'kiosk-1' }).waitFor({ timeout: 15_000 });
+    await tabTo(
+      'the help call',
+      "el.tagName === 'BUTTON' && (el.getAttribute('aria-label') || '').includes('kiosk-1')",
+    );
+    expect(await outline()).toBe('solid 3px');
+    await kb.keyboard.press('Enter');
+    await kb.locator('#help-list li', { hasText: 'kiosk-1' }).waitFor({ state: 'detached' });
+    const staff = (await api('POST', '/staff/sessions', { staffId: 'mgr-1', pin: '1234' })).token as string;
+    const alerts = await api('GET', '/staff/alerts', undefined, { 'x-staff-token': staff });
+    expect(alerts.filter((a: J) => a.kind === 'help')).toEqual([]);
+    // the heatmap's camera and period are chosen from the keyboard too
+    await tabTo('the heatmap period', "el.id === 'heat-period'");
+
+    // at 200% (720 CSS px on this screen) and at WCAG's 320 px reflow width: nothing sideways
+    await kb.locator('#hour-chart .u-over').waitFor();
+    expect(await sidewaysAt(kb, 720, 1000)).toEqual([]);
+    expect(await sidewaysAt(kb, 320, 800)).toEqual([]);
+    await kb.close();
+  }, 60_000);
 
   it('serves only its own files, with a strict content policy', async () => {
     const res = await fetch(`${suite.daemon.address}/ui/staff/`);
