@@ -49,6 +49,7 @@ const cartOf = async (phone: Page) =>
 async function openWallet(phone: Page) {
   await phone.getByRole('button', { name: '在手机上付款' }).click();
   await phone.getByRole('dialog', { name: '模拟钱包（演示）' }).waitFor();
+  await snapshot(phone, 'shopper-wallet-sheet.png');
   const order = wallet.sim.latestOrder()!;
   expect(order.state).toBe('NOTPAY');
   expect(await phone.getByTestId('wallet-amount').textContent()).toBe(
@@ -146,6 +147,7 @@ describe('paying on the phone', () => {
     const order = await openWallet(phone);
     await phone.getByRole('button', { name: '取消', exact: true }).click();
     await phone.getByText('付款未完成，购物车可继续使用').waitFor();
+    await snapshot(phone, 'shopper-pay-not-done.png');
     expect(wallet.sim.orderState(order.reference)).toBe('CLOSED');
     const q = await api('GET', `/carts/${cart.cartId}`, undefined, { 'x-cart-token': cart.cartToken });
     expect(q.status).toBe('open');
@@ -224,6 +226,7 @@ describe('paying on the phone', () => {
         .getByTestId('cart-code')
         .filter({ hasText: /^[2-9A-Za-z]{6}$/ })
         .waitFor();
+      await snapshot(phone, 'shopper-wallet-unavailable.png');
     } finally {
       wallet.sim.offline = false;
     }
