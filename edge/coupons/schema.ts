@@ -43,6 +43,9 @@ export const CouponCampaign = Type.Object(
     perMemberLimit: Type.Integer({ minimum: 1, maximum: 100, default: 1 }),
     totalQuota: Type.Optional(Type.Integer({ minimum: 0 })),
     memberOnly: Type.Boolean({ default: true }),
+    byGuides: Type.Optional(
+      Type.Boolean({ description: 'a claim campaign store guides may hand to a shopper they serve' }),
+    ),
     offline: Type.Optional(
       Type.Object(
         {

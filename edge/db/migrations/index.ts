@@ -17,6 +17,7 @@ import { m0014OfflineSpends } from './0014_offline_spends.js';
 import { m0015Housekeeping } from './0015_housekeeping.js';
 import { m0016ScanAndGo } from './0016_scan_and_go.js';
 import { m0017CatalogVersion } from './0017_catalog_version.js';
+import { m0018Guides } from './0018_guides.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -36,4 +37,5 @@ export const migrations: readonly Migration[] = [
   m0015Housekeeping,
   m0016ScanAndGo,
   m0017CatalogVersion,
+  m0018Guides,
 ];
