@@ -252,6 +252,25 @@ export const CameraConfig = Type.Object(
   { additionalProperties: false },
 );
 
+/** Store associates (guides) and the shoppers' calls for them. */
+export const Guides = Obj(
+  {
+    escalateAfterSeconds: Type.Integer({
+      minimum: 1,
+      maximum: 3600,
+      default: 60,
+      description: "a shopper's call no guide has taken this long shows on the staff dashboard",
+    }),
+    refreshMinutes: Type.Integer({
+      minimum: 1,
+      maximum: 1440,
+      default: 60,
+      description: '"bought together" is recounted from the store\'s own sales this often',
+    }),
+  },
+  'store guides (导购): calls from the aisle, recommendations',
+);
+
 /** The self-checkout screen's timeouts. */
 export const KioskScreen = Obj(
   {
@@ -492,6 +511,7 @@ export const ConfigSchema = Type.Object(
       'on-device people counting: counts, dwell and heatmaps leave the store, images never do',
     ),
     kioskScreen: KioskScreen,
+    guides: Guides,
     exitAudit: Obj(
       {
         enabled: Type.Boolean({ default: true }),
@@ -735,7 +755,7 @@ export const ConfigSchema = Type.Object(
           {
             id: Id,
             name: Type.String(),
-            role: Type.Enum(['cashier', 'supervisor', 'manager']),
+            role: Type.Enum(['guide', 'cashier', 'supervisor', 'manager']),
             pinHash: Type.String({ pattern: '^scrypt\\$', description: 'scrypt$N$r$p$salt$hash' }),
           },
           { additionalProperties: false },

@@ -13,6 +13,7 @@ import { StaffAuth } from './api/staff-auth.js';
 import { migrations } from './db/migrations/index.js';
 import { DbPart } from './db/part.js';
 import { DevicesPart } from './devices/part.js';
+import { GuidesPart } from './guides/part.js';
 import { HousekeepingPart } from './housekeeping/part.js';
 import { retentionOf } from './housekeeping/tasks.js';
 import { openAlertCount } from './kiosk/alerts.js';
@@ -190,6 +191,15 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
     retention: retentionOf(config),
   });
   lifecycle.add(housekeeping);
+
+  const guides = new GuidesPart({
+    db: () => db.handle,
+    now: clock,
+    log: log.child({ component: 'guides' }),
+    escalateAfterMs: config.guides.escalateAfterSeconds * 1000,
+    refreshMs: config.guides.refreshMinutes * 60_000,
+  });
+  lifecycle.add(guides);
   if (config.mqtt.enabled) hqOnline = () => sync.hqReachable();
 
   const staffAuth = new StaffAuth({ staff: config.security.staff, clock });
@@ -244,6 +254,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
       loyalty: config.loyalty,
       exitAudit: config.exitAudit,
       kioskScreen: config.kioskScreen,
+      guides: { alsoBought: guides.alsoBought },
       hqOnline: () => hqOnline(),
       ...(config.mqtt.enabled ? { couponGate: sync.couponGate } : {}),
       scanOptions,

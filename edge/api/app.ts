@@ -9,6 +9,7 @@ import { type DemoDeps, demoRoutes } from './demo.js';
 import type { BusinessDeps } from './deps.js';
 import { ApiError, installErrorHandling } from './errors.js';
 import { exitPassRoutes } from './exit-pass.js';
+import { guideRoutes } from './guides.js';
 import { kioskRoutes } from './kiosk.js';
 import { liveRoutes } from './live.js';
 import type { Metrics } from './metrics.js';
@@ -105,6 +106,7 @@ export function buildApp(opts: AppOptions): FastifyInstance {
         await api.register(liveRoutes, business);
         await api.register(exitPassRoutes, business);
         await api.register(walletRoutes, business);
+        await api.register(guideRoutes, business);
         if (opts.demo) await api.register(demoRoutes, opts.demo);
       },
       { prefix: '/api/v1' },

@@ -8,6 +8,8 @@ import type { CheckoutContext } from '../checkout/sale.js';
 import type { CouponGate } from '../coupons/chain.js';
 import { lightly } from '../db/durability.js';
 import type { Db } from '../db/open.js';
+import type { AlsoBought } from '../guides/also-bought.js';
+import type { ZonePlace } from '../guides/calls.js';
 import type { KioskStation } from '../kiosk/station.js';
 import type { WalletPayments } from '../payments/wallet-payments.js';
 import type { VisionDetails } from '../vision/part.js';
@@ -42,6 +44,8 @@ export interface BusinessDeps {
   walletDemo?:
     | ((params: Record<string, unknown>) => Promise<{ result: 'paid' | 'refused'; reason?: string }>)
     | null;
+  /** store guides: "bought together" counted on the box; absent in an app built without it */
+  guides?: { alsoBought: AlsoBought };
   /** the self-checkout screen's timeouts (config kioskScreen) */
   kioskScreen?: { stillThereSeconds: number; setAsideSeconds: number; doneSeconds: number };
   /** exit checks of scan & go sales, decided as they are paid */
@@ -59,6 +63,8 @@ export interface VisionView {
   scene(cameraId: string): CameraScene | undefined;
   showsStillScene(): boolean;
   zoneCategories(): { cameraId: string; zoneId: string; categories: string[] }[];
+  /** every zone with its shelves' categories and its centre on the floor plan (for guides) */
+  zonePlaces(): ZonePlace[];
 }
 
 export interface KioskDirectory {

@@ -1,9 +1,10 @@
-// Live updates for staff screens as server-sent events: occupancy and open alerts
-// every two seconds. Streams end when the daemon closes, so a shutdown never waits on
-// a dashboard left open.
+// Live updates for staff screens as server-sent events: occupancy, open alerts and the
+// guide calls nobody has taken, every two seconds. Streams end when the daemon closes,
+// so a shutdown never waits on a dashboard left open.
 
 import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsync } from 'fastify';
+import { escalatedCalls } from '../guides/calls.js';
 import { openAlerts } from '../kiosk/alerts.js';
 import type { BusinessDeps } from './deps.js';
 
@@ -16,7 +17,8 @@ export const liveRoutes: FastifyPluginAsync<BusinessDeps> = async (app, d) => {
   });
 
   const stream = {
-    description: 'Server-sent events: `occupancy` and `alerts`, each data line a JSON object, as they change',
+    description:
+      'Server-sent events: `occupancy`, `alerts` and `guide-calls` (calls no guide has taken in time), each data line JSON, as they change',
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   };
   app.get(
@@ -35,6 +37,8 @@ export const liveRoutes: FastifyPluginAsync<BusinessDeps> = async (app, d) => {
       const send = () => {
         if (d.vision) res.write(`event: occupancy\ndata: ${JSON.stringify(d.vision.occupancy())}\n\n`);
         res.write(`event: alerts\ndata: ${JSON.stringify(openAlerts(d.db))}\n\n`);
+        // shoppers' calls no guide has taken in time: someone on the dashboard sends one
+        res.write(`event: guide-calls\ndata: ${JSON.stringify(escalatedCalls(d.db))}\n\n`);
       };
       streams.add(res);
       send();

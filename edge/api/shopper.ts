@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { parseScan } from '../catalog/barcode.js';
-import { productForScan } from '../catalog/products.js';
+import { productByGtin, productForScan } from '../catalog/products.js';
 import { receiptFor, receiptText } from '../checkout/receipt.js';
 import { campaignQuota, settleQuota } from '../coupons/chain.js';
 import type { CouponCampaign } from '../coupons/schema.js';
@@ -129,6 +129,14 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
                 priceFen: Type.Integer(),
               }),
             ),
+            alsoBought: Type.Array(
+              Type.Object({
+                gtin: Type.String(),
+                name: Type.Object({ zh: Type.String(), en: Type.String() }),
+                priceFen: Type.Integer(),
+              }),
+              { description: "what shoppers who bought this also bought, from this store's own sales" },
+            ),
           }),
         },
       },
@@ -187,6 +195,10 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
           name: { zh: r.name_zh, en: r.name_en },
           priceFen: r.price,
         })),
+        alsoBought: (d.guides?.alsoBought.of(product.gtin) ?? []).flatMap((t) => {
+          const p = productByGtin(d.db, t.gtin, now);
+          return p ? [{ gtin: p.gtin, name: p.name, priceFen: p.priceFen }] : [];
+        }),
       };
     },
   );

@@ -46,6 +46,11 @@ export class StaffAuth {
 
   constructor(private readonly opts: StaffAuthOptions) {}
 
+  /** A staff member's name as configured (shown to the shopper a guide serves). */
+  nameOf(staffId: string): string | null {
+    return this.opts.staff.find((s) => s.id === staffId)?.name ?? null;
+  }
+
   signIn(staffId: string, pin: string): { token: string; staff: Staff; expiresAt: number } {
     const now = this.opts.clock();
     const f = this.failures.get(staffId);

@@ -3,14 +3,15 @@
 import { randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { DomainError } from '../errors.js';
 
-export type Role = 'cashier' | 'supervisor' | 'manager';
+/** a guide (导购) serves shoppers on the floor and takes no till or attendant action */
+export type Role = 'guide' | 'cashier' | 'supervisor' | 'manager';
 export interface Staff {
   id: string;
   name: string;
   role: Role;
 }
 
-const RANK: Record<Role, number> = { cashier: 1, supervisor: 2, manager: 3 };
+const RANK: Record<Role, number> = { guide: 0, cashier: 1, supervisor: 2, manager: 3 };
 
 export type AttendantAction =
   | 'age_approval'

@@ -67,6 +67,17 @@ export function liveCalls(db: Db): GuideCall[] {
   ).map(toCall);
 }
 
+/** Calls still open that waited past the store's limit: what the staff dashboard shows. */
+export function escalatedCalls(db: Db): GuideCall[] {
+  return (
+    db
+      .prepare(
+        `SELECT * FROM guide_calls WHERE status = 'open' AND escalated_at IS NOT NULL ORDER BY created_at, id`,
+      )
+      .all() as Row[]
+  ).map(toCall);
+}
+
 /** At most this many calls wait at once: a phone pressing "call" in a loop fills no table. */
 export const MAX_OPEN_CALLS = 200;
 
@@ -170,7 +181,7 @@ export interface ZonePlace {
   zoneId: string;
   categories: string[];
   /** floor metres when the camera has a floor plan; null otherwise */
-  centre: [number, number] | null;
+  centre: readonly [number, number] | null;
 }
 
 /**

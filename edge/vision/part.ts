@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Config } from '../../config/schema.js';
+import { applyHomography } from '../../models/analytics/geometry.js';
 import { fitSize } from '../../models/detector/letterbox.js';
 import { ModelRejectedError } from '../../models/detector/manifest.js';
 import { DetectorSlot } from '../../models/detector/slot.js';
@@ -9,6 +10,7 @@ import { FolderSource } from '../../models/sources/folder-source.js';
 import type { FrameSource } from '../../models/sources/source.js';
 import { bundledModelManifest } from '../../models/weights/index.js';
 import type { Db } from '../db/open.js';
+import type { ZonePlace } from '../guides/calls.js';
 import type { Part } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
 import { VisionAggregates } from './aggregates.js';
@@ -297,6 +299,22 @@ export class VisionPart implements Part {
       c.zones
         .filter((z) => z.categories.length)
         .map((z) => ({ cameraId: c.id, zoneId: z.id, categories: z.categories })),
+    );
+  }
+
+  /** Every zone, with its shelves' categories and its centre in floor metres where the
+   * camera has a floor plan (the guide page's "nearest first"). */
+  zonePlaces(): ZonePlace[] {
+    return this.o.cameras.flatMap((c) =>
+      c.zones.map((z) => {
+        const n = z.polygon.length;
+        const mid: [number, number] = [
+          z.polygon.reduce((a, p) => a + p[0]!, 0) / n,
+          z.polygon.reduce((a, p) => a + p[1]!, 0) / n,
+        ];
+        const centre = c.floorPlan ? applyHomography(c.floorPlan.homography, mid) : null;
+        return { cameraId: c.id, zoneId: z.id, categories: z.categories, centre };
+      }),
     );
   }
 

@@ -21,9 +21,11 @@ beforeAll(async () => {
     const depth = m[1]!.length / 4 - 1;
     const path = (depth > 0 ? (stack[depth - 1] ?? '') : '') + (m[2] ?? '');
     stack[depth] = path;
-    // the live stream never ends by design; its only input is the staff token (test/ui)
+    // the live streams never end by design; their only input is the staff token (and the
+    // guide's zone, schema-checked): test/ui drives them
+    const live = path === '/api/v1/staff/live' || path === '/api/v1/staff/guide-calls/live';
     for (const method of m[3]!.split(', '))
-      if (path.startsWith('/api/v1/') && method !== 'HEAD' && path !== '/api/v1/staff/live')
+      if (path.startsWith('/api/v1/') && method !== 'HEAD' && !live)
         routes.push({ method, url: path });
   }
   const s = await t.app.inject({

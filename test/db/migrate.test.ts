@@ -85,6 +85,21 @@ const sampleData: Record<number, (db: Db) => void> = {
     // the catalog's version moves with any write to products (the triggers run on upgrade data too)
     db.prepare('UPDATE products SET name_en = name_en').run();
   },
+  18: (db) => {
+    // a member who agreed to be recognised by guides, a call taken, what the guide sent, the audit
+    db.prepare(`UPDATE members SET guide_consent_at = 0`).run();
+    db.prepare(
+      `INSERT INTO guide_calls (id, reason, zone_id, status, created_at, accepted_by, accepted_at)
+       VALUES ('g18', 'advice', 'dairy', 'accepted', 0, 'guide-1', 1)`,
+    ).run();
+    db.prepare(
+      `INSERT INTO guide_recommendations (id, call_id, staff_id, kind, campaign_id, created_at)
+       VALUES ('r18', 'g18', 'guide-1', 'coupon', 'welcome-5', 2)`,
+    ).run();
+    db.prepare(
+      `INSERT INTO member_views (staff_id, member_id, outcome, at) VALUES ('guide-1', 'm1', 'refused', 3)`,
+    ).run();
+  },
   16: (db) => {
     db.prepare(
       `INSERT INTO payments (id, cart_id, kind, amount_fen, tendered_fen, status, reference, provider, created_at, updated_at)
@@ -155,6 +170,7 @@ describe('database', () => {
       '0015_housekeeping',
       '0016_scan_and_go',
       '0017_catalog_version',
+      '0018_guides',
     ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();

@@ -94,13 +94,16 @@ export async function snapshot(page: Page, name: string): Promise<void> {
 }
 
 /** Runs in the page: visible interactive elements (buttons, links, form controls) whose
- * box is under `min` CSS px high or wide, as "tag#id.class 'text' w×h". */
+ * box is under `min` CSS px high or wide, as "tag#id.class 'text' w×h". A checkbox or
+ * radio inside its label is measured by the label (pressing the label toggles it). */
 export async function smallTargets(page: Page, min: number): Promise<string[]> {
   return (await page.evaluate(`(() => {
     const min = ${Number(min)};
     const out = [];
     for (const el of document.querySelectorAll('button, a[href], input:not([type=hidden]), select, textarea, [role=button], summary')) {
-      const r = el.getBoundingClientRect();
+      // a checkbox or radio inside its label: the whole label is what the finger presses
+      const wrap = (el.type === 'checkbox' || el.type === 'radio') && el.closest('label');
+      const r = (wrap || el).getBoundingClientRect();
       const style = getComputedStyle(el);
       if (r.width === 0 || r.height === 0 || style.visibility === 'hidden') continue;
       if (r.height < min || r.width < min) {

@@ -17,11 +17,13 @@ import { type Pebble, startPebble } from '../helpers/pebble.js';
 import { issueStoreCertificate } from '../helpers/store-certificate.js';
 
 // The store the page tests run: kiosk-1 with every device simulated at the protocol
-// level, its kiosk token, the demo PIN hashes for a manager (1234) and a supervisor
-// (5678), and whatever else a test adds (a camera, say).
+// level, its kiosk token, the demo PIN hashes for a manager (1234), a supervisor (5678)
+// and a guide (2468), and whatever else a test adds (a camera, say).
 
 export const KIOSK_TOKEN = 'kiosk-1-page-test-token-0123456789';
 const MGR_PIN_1234 = 'scrypt$16384$8$1$ukQq8eNyELlCEHKfakXrhA==$VBMG/Hq41EqSyiJ+PqhdXn0DaQB8d9FGA1EEM0jp//A=';
+const GUIDE_PIN_2468 =
+  'scrypt$16384$8$1$bQ2/cBHEvPgL+tI/nYML6Q==$eqD84zde0Z1YqY6ys8YCncVLnj1ChH+38x38CIaVpAM=';
 const SUP_PIN_5678 = 'scrypt$16384$8$1$sb7zMIw9PxaDyUMgwpLgww==$cWyWGeZ9K4hqW6n53GoTRO3zKbX/MWfU+psdggfLP74=';
 
 /** Writes the store's config into a fresh folder; returns its path. */
@@ -45,6 +47,7 @@ security:
   staff:
     - { id: mgr-1, name: Manager, role: manager, pinHash: "${MGR_PIN_1234}" }
     - { id: sup-1, name: Wang Qiang, role: supervisor, pinHash: "${SUP_PIN_5678}" }
+    - { id: guide-1, name: Liu Fang, role: guide, pinHash: "${GUIDE_PIN_2468}" }
 ${extra}`,
   );
   return file;

@@ -128,6 +128,15 @@ async function lookUp(code) {
       ),
     ),
   );
+  $('p-also').replaceChildren(
+    ...product.alsoBought.map((r) =>
+      li(
+        '',
+        button(`${name(r.name)} ${yuan(r.priceFen)}`, () => lookUp(r.gtin), 'secondary'),
+      ),
+    ),
+  );
+  $('p-also-section').classList.toggle('hidden', product.alsoBought.length === 0);
   $('product').classList.remove('hidden');
 }
 
@@ -213,6 +222,10 @@ async function paid(saleId) {
 
 async function showWallet() {
   if (!member) return;
+  const consent = await call('GET', '/members/me/guide-consent', { headers: memberHeaders() }).catch(
+    () => null,
+  );
+  $('w-consent').checked = Boolean(consent?.consent);
   const w = await call('GET', '/wallet', { headers: memberHeaders() });
   $('w-points').textContent = w.points;
   $('w-coupons').replaceChildren(
@@ -438,7 +451,143 @@ async function claimOffer() {
   }
 }
 
+// ---- calling a guide: why, where (a zone, or the product in hand), then who is coming ----
+
+let guideCall = store.get('guideCall'); // { id, token }
+let guideTimer = null;
+
+async function openGuideSheet() {
+  $('gs-error').textContent = '';
+  const { zones } = await call('GET', '/guides/zones').catch(() => ({ zones: [] }));
+  $('gs-zone').replaceChildren(
+    new Option(product ? t('whereProduct') : t('whereUnsure'), ''),
+    ...zones.map(
+      (z) => new Option(`${z.zoneId}${z.categories.length ? ` (${z.categories.join(', ')})` : ''}`, z.zoneId),
+    ),
+  );
+  $('gs-product-row').classList.toggle('hidden', !product);
+  if (product) $('gs-product-text').textContent = t('withProduct', { name: name(product.name) });
+  $('guide-sheet').classList.remove('hidden');
+  $('gs-send').focus();
+}
+
+async function sendGuideCall() {
+  const reason = document.querySelector('input[name="gs-reason"]:checked')?.value ?? 'find';
+  const zoneId = $('gs-zone').value;
+  try {
+    const r = await call('POST', '/guide-calls', {
+      body: {
+        reason,
+        ...(zoneId ? { zoneId } : {}),
+        ...(product && $('gs-product').checked ? { code: product.gtin } : {}),
+      },
+      headers: memberHeaders(),
+    });
+    guideCall = { id: r.call.id, token: r.token };
+    store.set('guideCall', guideCall);
+    $('guide-sheet').classList.add('hidden');
+    feedback(true, t('calling'));
+    showGuideCall(r.call);
+    followGuideCall();
+  } catch (err) {
+    $('gs-error').textContent = err.message;
+  }
+}
+
+function showGuideCall(c) {
+  const on = c && (c.status === 'open' || c.status === 'accepted' || c.recommendations.length > 0);
+  $('guide-call').classList.toggle('hidden', !on);
+  if (!c) return;
+  $('gc-state').textContent =
+    c.status === 'open'
+      ? t('calling')
+      : c.status === 'accepted'
+        ? t('guideComing', { name: c.guide?.name ?? '' })
+        : c.status === 'done'
+          ? t('guideDone')
+          : t('callCancelled');
+  const active = c.status === 'open' || c.status === 'accepted';
+  $('gc-cancel').classList.toggle('hidden', !active);
+  // one call at a time: a second would only queue the same shopper twice
+  $('call-guide').classList.toggle('hidden', active);
+  $('gc-recs').replaceChildren(
+    ...c.recommendations.map((r) =>
+      r.kind === 'product'
+        ? li(
+            `${t('guideSuggests')}: ${name(r.name)} ${yuan(r.priceFen)}`,
+            button(t('addToCart'), () => addRecommended(r), 'secondary'),
+          )
+        : li(
+            `${t('coupon')}: ${name(r.name)}`,
+            member
+              ? button(t('claim'), async (e) => {
+                  const b = e.currentTarget;
+                  b.disabled = true;
+                  try {
+                    await call('POST', '/coupons/claim', {
+                      body: { campaignId: r.campaignId },
+                      headers: memberHeaders(),
+                    });
+                    b.textContent = t('claimed');
+                  } catch (err) {
+                    b.textContent = err.message;
+                  }
+                })
+              : null,
+          ),
+    ),
+  );
+}
+
+/** A recommended product into the cart, looked up first so the page shows what it is. */
+async function addRecommended(r) {
+  await lookUp(r.gtin);
+  await add();
+}
+
+function followGuideCall() {
+  clearInterval(guideTimer);
+  if (!guideCall) return;
+  const poll = async () => {
+    try {
+      const c = await call('GET', `/guide-calls/${guideCall.id}`, {
+        headers: { 'x-call-token': guideCall.token },
+      });
+      showGuideCall(c);
+      if (c.status === 'done' || c.status === 'cancelled') {
+        clearInterval(guideTimer);
+        if (c.status === 'cancelled' || c.recommendations.length === 0) store.set('guideCall', null);
+      }
+    } catch {
+      // a call the store no longer knows: forget it
+      clearInterval(guideTimer);
+      store.set('guideCall', null);
+    }
+  };
+  void poll();
+  guideTimer = setInterval(poll, 2000);
+}
+
+$('call-guide').onclick = () => void openGuideSheet();
+$('gs-close').onclick = () => $('guide-sheet').classList.add('hidden');
+$('gs-send').onclick = () => void sendGuideCall();
+$('gc-cancel').onclick = async () => {
+  if (!guideCall) return;
+  const c = await call('POST', `/guide-calls/${guideCall.id}/cancel`, {
+    body: {},
+    headers: { 'x-call-token': guideCall.token },
+  }).catch(() => null);
+  if (c) showGuideCall(c);
+};
+$('w-consent').onchange = async () => {
+  await call('PUT', '/members/me/guide-consent', {
+    body: { consent: $('w-consent').checked },
+    headers: memberHeaders(),
+  }).catch((err) => feedback(false, err.message));
+};
+
 translate();
 showMember();
 tab('scan');
+followGuideCall();
 void claimOffer();

@@ -62,6 +62,19 @@ function showHelp(alerts) {
   );
 }
 
+/** Shoppers' calls no guide took in time: who on the floor can go. */
+function showLateCalls(calls) {
+  $('late-none').classList.toggle('hidden', calls.length > 0);
+  $('late-list').replaceChildren(
+    ...calls.map((c) => {
+      const li = document.createElement('li');
+      const where = c.zoneId ? `${t('zone')} ${c.zoneId}` : t('zoneUnknown');
+      li.textContent = `${t(`reason_${c.reason}`)} · ${where} · ${hh(c.createdAt)} (${t('waitedFor', { s: Math.round((Date.now() - c.createdAt) / 1000) })})`;
+      return li;
+    }),
+  );
+}
+
 async function loadCounts() {
   const from = startOfToday();
   const to = from + 86_400_000;
@@ -241,6 +254,7 @@ function showBoard() {
     (name, data) => {
       if (name === 'occupancy') showOccupancy(data);
       if (name === 'alerts') showHelp(data);
+      if (name === 'guide-calls') showLateCalls(data);
     },
     live.signal,
   ).catch(signOut);

@@ -1984,6 +1984,15 @@ export interface paths {
                 };
                 priceFen: number;
               }[];
+              /** @description what shoppers who bought this also bought, from this store's own sales */
+              alsoBought: {
+                gtin: string;
+                name: {
+                  zh: string;
+                  en: string;
+                };
+                priceFen: number;
+              }[];
             };
           };
         };
@@ -2621,6 +2630,11 @@ export interface paths {
             'application/json': {
               kioskId: string;
               cartId: string | null;
+              screen: {
+                stillThereSeconds: number;
+                setAsideSeconds: number;
+                doneSeconds: number;
+              };
               devices: {
                 scanner: {
                   id: string;
@@ -4928,7 +4942,7 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Server-sent events: `occupancy` and `alerts`, each data line a JSON object, as they change */
+        /** @description Server-sent events: `occupancy`, `alerts` and `guide-calls` (calls no guide has taken in time), each data line JSON, as they change */
         200: {
           headers: {
             [name: string]: unknown;
@@ -5785,6 +5799,1232 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/guides/zones': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              zones: {
+                zoneId: string;
+                categories: string[];
+              }[];
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/guide-calls': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          'x-member-session'?: string;
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
+          'idempotency-key': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @enum {unknown} */
+            reason: 'find' | 'advice' | 'price';
+            zoneId?: string;
+            /** @description the product in hand, as scanned */
+            code?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              call: {
+                id: string;
+                /** @enum {unknown} */
+                reason: 'find' | 'advice' | 'price';
+                zoneId: string | null;
+                product: {
+                  gtin: string;
+                  name: {
+                    zh: string;
+                    en: string;
+                  };
+                  priceFen: number;
+                } | null;
+                /** @description the shopper is signed in as a member (their details only with consent) */
+                member: boolean;
+                /** @enum {unknown} */
+                status: 'open' | 'accepted' | 'done' | 'cancelled';
+                createdAt: number;
+                guide: {
+                  id: string;
+                  name: string;
+                } | null;
+                acceptedAt: number | null;
+                escalatedAt: number | null;
+                endedAt: number | null;
+                recommendations: (
+                  | {
+                      id: string;
+                      /** @enum {string} */
+                      kind: 'product';
+                      staffId: string;
+                      createdAt: number;
+                      gtin: string;
+                      name: {
+                        zh: string;
+                        en: string;
+                      };
+                      priceFen: number;
+                    }
+                  | {
+                      id: string;
+                      /** @enum {string} */
+                      kind: 'coupon';
+                      staffId: string;
+                      createdAt: number;
+                      campaignId: string;
+                      name: {
+                        zh: string;
+                        en: string;
+                      };
+                    }
+                )[];
+              };
+              token: string;
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/guide-calls/{callId}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: {
+          'x-call-token'?: string;
+        };
+        path: {
+          callId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              /** @enum {unknown} */
+              reason: 'find' | 'advice' | 'price';
+              zoneId: string | null;
+              product: {
+                gtin: string;
+                name: {
+                  zh: string;
+                  en: string;
+                };
+                priceFen: number;
+              } | null;
+              /** @description the shopper is signed in as a member (their details only with consent) */
+              member: boolean;
+              /** @enum {unknown} */
+              status: 'open' | 'accepted' | 'done' | 'cancelled';
+              createdAt: number;
+              guide: {
+                id: string;
+                name: string;
+              } | null;
+              acceptedAt: number | null;
+              escalatedAt: number | null;
+              endedAt: number | null;
+              recommendations: (
+                | {
+                    id: string;
+                    /** @enum {string} */
+                    kind: 'product';
+                    staffId: string;
+                    createdAt: number;
+                    gtin: string;
+                    name: {
+                      zh: string;
+                      en: string;
+                    };
+                    priceFen: number;
+                  }
+                | {
+                    id: string;
+                    /** @enum {string} */
+                    kind: 'coupon';
+                    staffId: string;
+                    createdAt: number;
+                    campaignId: string;
+                    name: {
+                      zh: string;
+                      en: string;
+                    };
+                  }
+              )[];
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/guide-calls/{callId}/cancel': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: {
+          'x-call-token'?: string;
+        };
+        path: {
+          callId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              /** @enum {unknown} */
+              reason: 'find' | 'advice' | 'price';
+              zoneId: string | null;
+              product: {
+                gtin: string;
+                name: {
+                  zh: string;
+                  en: string;
+                };
+                priceFen: number;
+              } | null;
+              /** @description the shopper is signed in as a member (their details only with consent) */
+              member: boolean;
+              /** @enum {unknown} */
+              status: 'open' | 'accepted' | 'done' | 'cancelled';
+              createdAt: number;
+              guide: {
+                id: string;
+                name: string;
+              } | null;
+              acceptedAt: number | null;
+              escalatedAt: number | null;
+              endedAt: number | null;
+              recommendations: (
+                | {
+                    id: string;
+                    /** @enum {string} */
+                    kind: 'product';
+                    staffId: string;
+                    createdAt: number;
+                    gtin: string;
+                    name: {
+                      zh: string;
+                      en: string;
+                    };
+                    priceFen: number;
+                  }
+                | {
+                    id: string;
+                    /** @enum {string} */
+                    kind: 'coupon';
+                    staffId: string;
+                    createdAt: number;
+                    campaignId: string;
+                    name: {
+                      zh: string;
+                      en: string;
+                    };
+                  }
+              )[];
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/members/me/guide-consent': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header: {
+          'x-member-session': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              consent: boolean;
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put: {
+      parameters: {
+        query?: never;
+        header: {
+          'x-member-session': string;
+        };
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            consent: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              consent: boolean;
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/staff/guide-calls': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          near?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              mine: {
+                id: string;
+                /** @enum {unknown} */
+                reason: 'find' | 'advice' | 'price';
+                zoneId: string | null;
+                product: {
+                  gtin: string;
+                  name: {
+                    zh: string;
+                    en: string;
+                  };
+                  priceFen: number;
+                } | null;
+                /** @description the shopper is signed in as a member (their details only with consent) */
+                member: boolean;
+                /** @enum {unknown} */
+                status: 'open' | 'accepted' | 'done' | 'cancelled';
+                createdAt: number;
+                guide: {
+                  id: string;
+                  name: string;
+                } | null;
+                acceptedAt: number | null;
+                escalatedAt: number | null;
+                endedAt: number | null;
+                recommendations: (
+                  | {
+                      id: string;
+                      /** @enum {string} */
+                      kind: 'product';
+                      staffId: string;
+                      createdAt: number;
+                      gtin: string;
+                      name: {
+                        zh: string;
+                        en: string;
+                      };
+                      priceFen: number;
+                    }
+                  | {
+                      id: string;
+                      /** @enum {string} */
+                      kind: 'coupon';
+                      staffId: string;
+                      createdAt: number;
+                      campaignId: string;
+                      name: {
+                        zh: string;
+                        en: string;
+                      };
+                    }
+                )[];
+              }[];
+              open: {
+                id: string;
+                /** @enum {unknown} */
+                reason: 'find' | 'advice' | 'price';
+                zoneId: string | null;
+                product: {
+                  gtin: string;
+                  name: {
+                    zh: string;
+                    en: string;
+                  };
+                  priceFen: number;
+                } | null;
+                /** @description the shopper is signed in as a member (their details only with consent) */
+                member: boolean;
+                /** @enum {unknown} */
+                status: 'open' | 'accepted' | 'done' | 'cancelled';
+                createdAt: number;
+                guide: {
+                  id: string;
+                  name: string;
+                } | null;
+                acceptedAt: number | null;
+                escalatedAt: number | null;
+                endedAt: number | null;
+                recommendations: (
+                  | {
+                      id: string;
+                      /** @enum {string} */
+                      kind: 'product';
+                      staffId: string;
+                      createdAt: number;
+                      gtin: string;
+                      name: {
+                        zh: string;
+                        en: string;
+                      };
+                      priceFen: number;
+                    }
+                  | {
+                      id: string;
+                      /** @enum {string} */
+                      kind: 'coupon';
+                      staffId: string;
+                      createdAt: number;
+                      campaignId: string;
+                      name: {
+                        zh: string;
+                        en: string;
+                      };
+                    }
+                )[];
+              }[];
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/staff/guide-calls/live': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          near?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Server-sent events: `calls` (the same body as GET /staff/guide-calls), as they change */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'text/event-stream': string;
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/staff/guide-calls/{callId}/accept': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          callId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              /** @enum {unknown} */
+              reason: 'find' | 'advice' | 'price';
+              zoneId: string | null;
+              product: {
+                gtin: string;
+                name: {
+                  zh: string;
+                  en: string;
+                };
+                priceFen: number;
+              } | null;
+              /** @description the shopper is signed in as a member (their details only with consent) */
+              member: boolean;
+              /** @enum {unknown} */
+              status: 'open' | 'accepted' | 'done' | 'cancelled';
+              createdAt: number;
+              guide: {
+                id: string;
+                name: string;
+              } | null;
+              acceptedAt: number | null;
+              escalatedAt: number | null;
+              endedAt: number | null;
+              recommendations: (
+                | {
+                    id: string;
+                    /** @enum {string} */
+                    kind: 'product';
+                    staffId: string;
+                    createdAt: number;
+                    gtin: string;
+                    name: {
+                      zh: string;
+                      en: string;
+                    };
+                    priceFen: number;
+                  }
+                | {
+                    id: string;
+                    /** @enum {string} */
+                    kind: 'coupon';
+                    staffId: string;
+                    createdAt: number;
+                    campaignId: string;
+                    name: {
+                      zh: string;
+                      en: string;
+                    };
+                  }
+              )[];
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/staff/guide-calls/{callId}/done': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          callId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              id: string;
+              /** @enum {unknown} */
+              reason: 'find' | 'advice' | 'price';
+              zoneId: string | null;
+              product: {
+                gtin: string;
+                name: {
+                  zh: string;
+                  en: string;
+                };
+                priceFen: number;
+              } | null;
+              /** @description the shopper is signed in as a member (their details only with consent) */
+              member: boolean;
+              /** @enum {unknown} */
+              status: 'open' | 'accepted' | 'done' | 'cancelled';
+              createdAt: number;
+              guide: {
+                id: string;
+                name: string;
+              } | null;
+              acceptedAt: number | null;
+              escalatedAt: number | null;
+              endedAt: number | null;
+              recommendations: (
+                | {
+                    id: string;
+                    /** @enum {string} */
+                    kind: 'product';
+                    staffId: string;
+                    createdAt: number;
+                    gtin: string;
+                    name: {
+                      zh: string;
+                      en: string;
+                    };
+                    priceFen: number;
+                  }
+                | {
+                    id: string;
+                    /** @enum {string} */
+                    kind: 'coupon';
+                    staffId: string;
+                    createdAt: number;
+                    campaignId: string;
+                    name: {
+                      zh: string;
+                      en: string;
+                    };
+                  }
+              )[];
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/staff/guide-calls/{callId}/recommendations': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
+          'idempotency-key': string;
+        };
+        path: {
+          callId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json':
+            | {
+                /** @enum {string} */
+                kind: 'product';
+                code: string;
+              }
+            | {
+                /** @enum {string} */
+                kind: 'coupon';
+                campaignId: string;
+              };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        201: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json':
+              | {
+                  id: string;
+                  /** @enum {string} */
+                  kind: 'product';
+                  staffId: string;
+                  createdAt: number;
+                  gtin: string;
+                  name: {
+                    zh: string;
+                    en: string;
+                  };
+                  priceFen: number;
+                }
+              | {
+                  id: string;
+                  /** @enum {string} */
+                  kind: 'coupon';
+                  staffId: string;
+                  createdAt: number;
+                  campaignId: string;
+                  name: {
+                    zh: string;
+                    en: string;
+                  };
+                };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/staff/guide-calls/{callId}/suggestions': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          callId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              alsoBought: {
+                gtin: string;
+                name: {
+                  zh: string;
+                  en: string;
+                };
+                priceFen: number;
+                together: number;
+              }[];
+              coupons: {
+                id: string;
+                name: {
+                  zh: string;
+                  en: string;
+                };
+              }[];
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/staff/members/{memberId}/views': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          memberId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              views: {
+                staffId: string;
+                callId: string | null;
+                outcome: string;
+                at: number;
+              }[];
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/staff/guide-calls/{callId}/member': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          callId: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              memberId: string;
+              /** @enum {unknown} */
+              tier: 'member' | 'silver' | 'gold';
+              points: number;
+              coupons: {
+                campaignId: string;
+                name: {
+                  zh: string;
+                  en: string;
+                };
+                expiresAt: number;
+              }[];
+              recent: {
+                receiptNo: string;
+                at: number;
+                totalFen: number;
+                items: string[];
+              }[];
+              due: {
+                gtin: string;
+                name: {
+                  zh: string;
+                  en: string;
+                };
+                times: number;
+                everyDays: number;
+                lastAt: number;
+              }[];
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
