@@ -101,6 +101,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
     context,
     store,
     scanOptions,
+    isGuide: (id) => config.security.staff.some((s) => s.id === id && s.role === 'guide'),
   });
   lifecycle.add(devices);
 

@@ -139,6 +139,26 @@ export const EVENT_SCHEMAS: Record<string, TSchema> = {
     recoveredFen: Fen,
     at: Ms,
   }),
+  // store guides: how each shopper's call ended (no shopper in it), and a sale credited to a guide
+  'guide.call': Type.Object({
+    callId: Id,
+    reason: Type.Enum(['find', 'advice', 'price']),
+    zoneId: Nullable(Id),
+    status: Type.Enum(['done', 'cancelled']),
+    staffId: Nullable(Id),
+    createdAt: Ms,
+    acceptedAt: Nullable(Ms),
+    endedAt: Nullable(Ms),
+    escalated: Type.Boolean(),
+  }),
+  'guide.assist': Type.Object({
+    saleId: Id,
+    staffId: Id,
+    source: Type.Enum(['code', 'recommendation']),
+    callId: Nullable(Id),
+    totalFen: Fen,
+    at: Ms,
+  }),
   'software.status': Type.Object({
     rollout: Type.Integer({ minimum: 1 }),
     version: Type.String({ minLength: 1, maxLength: 64 }),

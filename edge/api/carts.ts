@@ -21,6 +21,7 @@ import { chainCoupon, settleChainCoupon } from '../coupons/chain.js';
 import { looksLikeCode } from '../coupons/codes.js';
 import { presentCoupon } from '../coupons/wallet.js';
 import { DomainError } from '../errors.js';
+import { creditByCode, creditByRecommendation } from '../guides/credit.js';
 import { identifyMember } from '../members/members.js';
 import { asyncWriter, type BusinessDeps, checkoutContext, writer } from './deps.js';
 import { ApiError, refusal } from './errors.js';
@@ -90,6 +91,12 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
             code: Type.String({ minLength: 1, maxLength: 600 }),
             weightG: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
             qty: Type.Optional(Type.Integer({ minimum: 1, maximum: 999 })),
+            recommendationId: Type.Optional(
+              Type.String({
+                pattern: '^[0-9a-f-]{36}$',
+                description: "added from a guide's recommendation: the cart is credited to that guide",
+              }),
+            ),
           },
           {
             additionalProperties: false,
@@ -128,7 +135,30 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
           if (err instanceof DomainError && labelRefusedIn(err)) return refusal(err, String(req.id)) as never;
           throw err;
         }
+        if (req.body.recommendationId)
+          creditByRecommendation(d.db, cartId, req.body.recommendationId, line.gtin, d.clock());
         return nestedQuoteAnswer(201, quote(cartId), { lineId: line.id });
+      }),
+  );
+
+  // a guide's code scanned into the cart (their QR, read by the shopper's phone or typed)
+  app.post(
+    '/carts/:cartId/guide',
+    {
+      config: { access: 'cart', idempotent: true },
+      schema: {
+        params: CartParams,
+        body: Type.Object(
+          { code: Type.String({ minLength: 1, maxLength: 200, examples: ['storeedge:guide:guide-1'] }) },
+          { additionalProperties: false },
+        ),
+        response: { 200: Type.Object({ guide: Type.Object({ id: Type.String(), name: Type.String() }) }) },
+      },
+    },
+    async (req, reply) =>
+      write(req, reply, () => {
+        const id = creditByCode(d.db, req.params.cartId, req.body.code.trim(), (s) => d.staffAuth.isGuide(s));
+        return { status: 200, body: { guide: { id, name: d.staffAuth.nameOf(id) ?? id } } };
       }),
   );
 

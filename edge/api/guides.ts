@@ -24,6 +24,7 @@ import {
   liveCalls,
   type ZonePlace,
 } from '../guides/calls.js';
+import { guideCode, guideFigures } from '../guides/credit.js';
 import { memberCardFor, memberViews, setGuideConsent } from '../guides/member-card.js';
 import { guideCampaigns, recommend, recommendations } from '../guides/recommendations.js';
 import type { BusinessDeps } from './deps.js';
@@ -248,6 +249,21 @@ export const guideRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
   };
   const Calls = Type.Object({ mine: Type.Array(CallView), open: Type.Array(CallView) });
 
+  // the signed-in guide's code: shown as a QR on their page, scanned into a cart it credits them
+  app.get(
+    '/staff/guide-code',
+    {
+      config: { access: 'staff' },
+      schema: { response: { 200: Type.Object({ code: Type.String(), name: Type.String() }) } },
+    },
+    async (req) => {
+      const staff = d.staffAuth.require(req);
+      if (!d.staffAuth.isGuide(staff.id))
+        throw new DomainError('forbidden', 'NOT_A_GUIDE', 'only a guide has a code that credits a sale');
+      return { code: guideCode(staff.id), name: staff.name };
+    },
+  );
+
   app.get(
     '/staff/guide-calls',
     {
@@ -385,6 +401,52 @@ export const guideRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
           })
         : [];
       return { alsoBought, coupons: guideCampaigns(d.db) };
+    },
+  );
+
+  // each guide's day: calls answered, time to accept and to done, assisted sales and value
+  app.get(
+    '/staff/guide-figures',
+    {
+      config: { access: 'staff' },
+      schema: {
+        querystring: Type.Object(
+          {
+            from: Type.String({ pattern: '^[0-9]{1,15}$' }),
+            to: Type.String({ pattern: '^[0-9]{1,15}$' }),
+          },
+          { additionalProperties: false },
+        ),
+        response: {
+          200: Type.Object({
+            guides: Type.Array(
+              Type.Object({
+                staffId: Type.String(),
+                name: Type.String(),
+                day: Type.Integer(),
+                callsAnswered: Type.Integer(),
+                avgSecondsToAccept: Type.Union([Type.Number(), Type.Null()]),
+                avgSecondsToDone: Type.Union([Type.Number(), Type.Null()]),
+                assistedSales: Type.Integer(),
+                assistedFen: Type.Integer(),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      d.staffAuth.require(req);
+      const from = Number(req.query.from);
+      const to = Number(req.query.to);
+      if (to <= from || to - from > 400 * 86_400_000)
+        throw new DomainError('invalid', 'BAD_RANGE', 'from must be before to, at most 400 days apart');
+      return {
+        guides: guideFigures(d.db, from, to, d.store.timezone).map((g) => ({
+          ...g,
+          name: d.staffAuth.nameOf(g.staffId) ?? g.staffId,
+        })),
+      };
     },
   );
 

@@ -46,6 +46,11 @@ export class StaffAuth {
 
   constructor(private readonly opts: StaffAuthOptions) {}
 
+  /** Whether `staffId` is one of the store's guides (their code credits a cart). */
+  isGuide(staffId: string): boolean {
+    return this.opts.staff.some((s) => s.id === staffId && s.role === 'guide');
+  }
+
   /** A staff member's name as configured (shown to the shopper a guide serves). */
   nameOf(staffId: string): string | null {
     return this.opts.staff.find((s) => s.id === staffId)?.name ?? null;

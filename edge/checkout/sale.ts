@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
 import { DomainError } from '../errors.js';
+import { creditSale } from '../guides/credit.js';
 import { localIsoDate } from '../local-day.js';
 import { movePoints, pointsEarned } from '../members/members.js';
 import { type AuditPolicy, decideAudit } from './exit-audit.js';
@@ -217,6 +218,8 @@ export function completeSale(db: Db, cartId: string, ctx: CheckoutContext, quote
     },
     ctx.now,
   );
+  // a guide's part in it: their code scanned into the cart, or a product they recommended
+  creditSale(db, cartId, saleId, quote.totalFen, ctx.now);
   // scan & go: scanned on the shopper's phone, paid there or at a kiosk that took the cart over
   if (ctx.exitAudit && (cart.channel === 'phone' || cart.handed_off_at !== null))
     decideAudit(

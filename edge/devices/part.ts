@@ -43,6 +43,8 @@ export interface DevicesPartOptions {
   context: () => CheckoutContext;
   store: { id: string; name: string };
   scanOptions: ScanOptions;
+  /** whether a staff id is one of the store's guides (their code scanned at a kiosk credits the cart) */
+  isGuide?: (staffId: string) => boolean;
   /** device state changes, for metrics */
   onState?: (s: DeviceStatus) => void;
 }
@@ -146,6 +148,7 @@ export class DevicesPart implements Part {
         store: this.o.store,
         scanOptions: this.o.scanOptions,
         context: this.o.context,
+        isGuide: this.o.isGuide,
         payments,
         scanner: of<Scanner>('scanner'),
         scale: of<Scale>('scale'),

@@ -5,6 +5,7 @@
 // chose or the shelf zone of the product they scanned, never a camera track of them.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../db/open.js';
+import { appendOutbox } from '../db/outbox.js';
 import { DomainError, notFound } from '../errors.js';
 
 export type CallReason = 'find' | 'advice' | 'price';
@@ -124,13 +125,38 @@ export function acceptCall(db: Db, id: string, staffId: string, now: number): Gu
     .immediate();
 }
 
+/** HQ hears how each call ended: the chain's figures of guides (no shopper in it). */
+function tellHq(db: Db, c: GuideCall, now: number): void {
+  appendOutbox(
+    db,
+    {
+      type: 'guide.call',
+      class: 'state',
+      payload: {
+        callId: c.id,
+        reason: c.reason,
+        zoneId: c.zoneId,
+        status: c.status,
+        staffId: c.acceptedBy,
+        createdAt: c.createdAt,
+        acceptedAt: c.acceptedAt,
+        endedAt: c.endedAt,
+        escalated: c.escalatedAt !== null,
+      },
+    },
+    now,
+  );
+}
+
 /** The guide who took the call marks it done. */
 export function finishCall(db: Db, id: string, staffId: string, now: number): GuideCall {
   return db
     .transaction(() => {
       const call = requireGuide(db, id, staffId);
       db.prepare(`UPDATE guide_calls SET status = 'done', ended_at = ? WHERE id = ?`).run(now, call.id);
-      return getCall(db, id);
+      const done = getCall(db, id);
+      tellHq(db, done, now);
+      return done;
     })
     .immediate();
 }
@@ -140,9 +166,11 @@ export function cancelCall(db: Db, id: string, now: number): GuideCall {
   return db
     .transaction(() => {
       const call = getCall(db, id);
-      if (call.status === 'open' || call.status === 'accepted')
-        db.prepare(`UPDATE guide_calls SET status = 'cancelled', ended_at = ? WHERE id = ?`).run(now, id);
-      return getCall(db, id);
+      if (call.status !== 'open' && call.status !== 'accepted') return call;
+      db.prepare(`UPDATE guide_calls SET status = 'cancelled', ended_at = ? WHERE id = ?`).run(now, id);
+      const cancelled = getCall(db, id);
+      tellHq(db, cancelled, now);
+      return cancelled;
     })
     .immediate();
 }

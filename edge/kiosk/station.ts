@@ -18,6 +18,7 @@ import { receiptFor } from '../checkout/receipt.js';
 import type { CheckoutContext } from '../checkout/sale.js';
 import type { Db } from '../db/open.js';
 import { DomainError } from '../errors.js';
+import { creditByCode, GUIDE_CODE } from '../guides/credit.js';
 import type { ProviderPayments, ProviderPayResult } from '../payments/provider-payments.js';
 import { raiseAlert } from './alerts.js';
 import type { BaggingMonitor } from './bagging.js';
@@ -34,7 +35,8 @@ export interface StationEvent {
     | 'receipt-printed'
     | 'receipt-not-printed'
     | 'device'
-    | 'bagging';
+    | 'bagging'
+    | 'guide-credited';
   detail: Record<string, unknown>;
 }
 
@@ -52,6 +54,8 @@ export interface StationDeps {
   terminal?: PaymentTerminal | undefined;
   facePay?: FacePay | undefined;
   gatewayId?: string | undefined;
+  /** whether a staff id is one of the store's guides */
+  isGuide?: ((staffId: string) => boolean) | undefined;
   /** the bagging-area security scale and its check */
   bagging?: { scale: Scale; monitor: BaggingMonitor; pollMs: number } | undefined;
 }
@@ -183,6 +187,16 @@ export class KioskStation {
         const cart = handOffCart(this.d.db, phoneCart[1]!, this.d.kioskId, ctx.now);
         this.adopt(cart.id);
         this.emit('cart-taken-over', { cartId: cart.id });
+        return;
+      }
+      // a guide's code (their QR): the sale goes to the guide who helped
+      if (GUIDE_CODE.test(read)) {
+        if (!cartId) {
+          cartId = createCart(this.d.db, { channel: 'kiosk', kioskId: this.d.kioskId, now: ctx.now }).id;
+          this.cartId = cartId;
+        }
+        const staffId = creditByCode(this.d.db, cartId, read, this.d.isGuide ?? (() => false));
+        this.emit('guide-credited', { cartId, staffId });
         return;
       }
       if (cartId && getCart(this.d.db, cartId).status === 'paying' && paymentCodeWallet(read)) {

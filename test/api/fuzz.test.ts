@@ -25,8 +25,7 @@ beforeAll(async () => {
     // guide's zone, schema-checked): test/ui drives them
     const live = path === '/api/v1/staff/live' || path === '/api/v1/staff/guide-calls/live';
     for (const method of m[3]!.split(', '))
-      if (path.startsWith('/api/v1/') && method !== 'HEAD' && !live)
-        routes.push({ method, url: path });
+      if (path.startsWith('/api/v1/') && method !== 'HEAD' && !live) routes.push({ method, url: path });
   }
   const s = await t.app.inject({
     method: 'POST',

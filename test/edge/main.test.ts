@@ -36,6 +36,7 @@ describe('daemon process', () => {
         ['tls', 'ready'],
         ['sync', 'ready'],
         ['housekeeping', 'ready'],
+        ['guides', 'ready'],
         ['http', 'ready'],
       ]);
       expect(body.parts[0]?.details).toMatchObject({
@@ -53,6 +54,8 @@ describe('daemon process', () => {
       });
       expect(body.parts[3]?.details?.csrPendingSince).toBeNull();
       expect(body.parts[4]?.details).toMatchObject({ link: 'disabled', backlogState: { state: 'ok' } });
+      // "bought together", counted at start from the store's own sales (none yet)
+      expect(body.parts[6]?.details).toMatchObject({ alsoBought: { baskets: 0, products: 0 } });
       const metrics = await (await fetch(`${d.address}/metrics`)).text();
       expect(metrics).toContain('storeedge_backlog_state{state="ok"} 1');
       expect(metrics).toContain('storeedge_tls_certificate_trusted 0');

@@ -3,7 +3,9 @@
 // sees it and takes it (a second guide is told it is taken), sees no member details
 // until the member agrees (the API refuses them, and the refusal is audited), sends a
 // coupon and a product; the shopper claims the one and adds the other; the guide ends
-// the call. A call nobody takes shows on the staff dashboard.
+// the call; the shopper pays at a kiosk and the sale is credited to the guide, in the
+// day's figures. A call nobody takes shows on the staff dashboard; a guide's code
+// scanned at a kiosk credits the cart there.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +13,7 @@ import type { Page } from 'playwright-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { sidewaysAt, smallTargets, snapshot } from '../helpers/browser.js';
 import { daemonApi } from '../helpers/daemon.js';
-import { pageSuite } from './store.js';
+import { openKiosk, pageSuite } from './store.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
@@ -156,6 +158,34 @@ describe('calling a guide', () => {
       .getByTestId('guide-state')
       .filter({ hasText: '导购服务已完成' })
       .waitFor({ timeout: 10_000 });
+
+    // the shopper pays at a kiosk (the cart handed over by its code): the sale is the guide's
+    await shopper.locator('[data-tab="cart"]').click();
+    await shopper.getByRole('button', { name: '去自助收银台付款' }).click();
+    const cartCode = (await shopper.getByTestId('cart-code').textContent())!;
+    const kiosk = await suite.browser.newPage({ viewport: { width: 1080, height: 1920 } });
+    await openKiosk(kiosk, suite.url);
+    await kiosk.getByLabel('购物车码').fill(cartCode);
+    await kiosk.getByRole('button', { name: '取出购物车' }).click();
+    await kiosk.locator('#lines li', { hasText: '清爽 洗发水' }).waitFor();
+    await kiosk.getByRole('button', { name: '刷卡支付' }).click();
+    await kiosk.getByRole('heading', { name: '支付成功' }).waitFor({ timeout: 20_000 });
+    const paid = (await kiosk.locator('#paid-total').textContent())!;
+    await kiosk.close();
+    const day = new Date();
+    day.setHours(0, 0, 0, 0);
+    const figures = await api(
+      'GET',
+      `/staff/guide-figures?from=${day.getTime()}&to=${day.getTime() + 86_400_000}`,
+      undefined,
+      { 'x-staff-token': sup },
+    );
+    expect(figures.guides).toEqual([
+      expect.objectContaining({ staffId: 'guide-1', name: 'Liu Fang', callsAnswered: 1, assistedSales: 1 }),
+    ]);
+    expect(`¥${(figures.guides[0].assistedFen / 100).toFixed(2)}`).toBe(paid);
+    expect(figures.guides[0].avgSecondsToAccept).toBeGreaterThan(0);
+    expect(figures.guides[0].avgSecondsToDone).toBeGreaterThan(0);
   }, 120_000);
 
   it('a call nobody takes shows on the staff dashboard; the shopper can cancel it', async () => {
@@ -169,6 +199,8 @@ describe('calling a guide', () => {
       .getByTestId('late-guide-calls')
       .locator('li', { hasText: '找商品 · 区域 snack-aisle' });
     await late.waitFor({ timeout: 15_000 });
+    // the day's guide figures, with the sale the first test's guide helped
+    await staff.getByTestId('guide-figures').locator('tr', { hasText: 'Liu Fang' }).waitFor();
     await snapshot(staff, 'staff-dashboard-late-guide-call.png');
     const cancelled = await fetch(`${suite.daemon.address}/api/v1/guide-calls/${made.call.id}/cancel`, {
       method: 'POST',
@@ -181,5 +213,23 @@ describe('calling a guide', () => {
     const peek = await fetch(`${suite.daemon.address}/api/v1/guide-calls/${made.call.id}`);
     expect(peek.status).toBe(401);
     await staff.close();
+
+    // at a kiosk, the guide's code scanned with the items credits the cart, and says so
+    const kiosk = await suite.browser.newPage({ viewport: { width: 1080, height: 1920 } });
+    await openKiosk(kiosk, suite.url);
+    const scan = (code: string) => api('POST', '/demo/kiosks/kiosk-1/scanner', { code });
+    await scan(MILK);
+    await kiosk.locator('#lines li', { hasText: '× 1' }).waitFor();
+    const g = (await api('POST', '/staff/sessions', { staffId: 'guide-1', pin: '2468' })).token as string;
+    const { code } = await api('GET', '/staff/guide-code', undefined, { 'x-staff-token': g });
+    expect(code).toBe('storeedge:guide:guide-1');
+    await scan(code);
+    await kiosk.getByText('本单已记入导购 guide-1').waitFor();
+    // a staff member who is no guide has no code to credit a sale
+    const noCode = await fetch(`${suite.daemon.address}/api/v1/staff/guide-code`, {
+      headers: { 'x-staff-token': sup },
+    });
+    expect(noCode.status).toBe(403);
+    await kiosk.close();
   }, 60_000);
 });

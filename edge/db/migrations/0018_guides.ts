@@ -5,7 +5,9 @@ import type { Migration } from '../migrate.js';
 // track of the person), taken by one guide, done or cancelled. What the guide sends the
 // shopper (a product, or a coupon of a campaign guides may hand out). A member's consent
 // to be recognised by guides, and the audit of every time a guide asked for a member.
-// Additive: new tables and a nullable column an older build ignores.
+// A cart credited to a guide (their code scanned into it, or a product they recommended
+// added), and each sale so credited, with its value.
+// Additive: new tables and nullable columns an older build ignores.
 export const m0018Guides: Migration = {
   version: 18,
   name: 'guides',
@@ -13,6 +15,9 @@ export const m0018Guides: Migration = {
   up(db) {
     db.exec(`
       ALTER TABLE members ADD COLUMN guide_consent_at INTEGER;
+      ALTER TABLE carts ADD COLUMN guide_id TEXT;
+      ALTER TABLE carts ADD COLUMN guide_source TEXT CHECK (guide_source IN ('code', 'recommendation'));
+      ALTER TABLE carts ADD COLUMN guide_call_id TEXT;
 
       CREATE TABLE guide_calls (
         id            TEXT PRIMARY KEY,
@@ -52,6 +57,16 @@ export const m0018Guides: Migration = {
         at         INTEGER NOT NULL
       ) STRICT;
       CREATE INDEX member_views_member ON member_views(member_id, at);
+
+      CREATE TABLE sale_guides (
+        sale_id     TEXT PRIMARY KEY REFERENCES sales(id),
+        staff_id    TEXT NOT NULL,
+        source      TEXT NOT NULL CHECK (source IN ('code', 'recommendation')),
+        call_id     TEXT,
+        total_fen   INTEGER NOT NULL,
+        created_at  INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX sale_guides_staff ON sale_guides(staff_id, created_at);
 
       -- "bought together" reads the newest baskets; a member's card their own purchases
       CREATE INDEX sales_created ON sales(created_at);

@@ -4,6 +4,7 @@
 // member details; send a product or a coupon the shopper sees on their phone; end the call.
 import { call, subscribe } from '../shared/api.js';
 import { localName as name, t, toggleLocale, translate, yuan } from '../shared/i18n.js';
+import { qrDataUrl } from '../shared/qr.js';
 import { bindStaffSignIn, forgetStaffSession, staffHeaders, staffToken } from '../shared/staff-session.js';
 
 const $ = (id) => document.getElementById(id);
@@ -192,6 +193,14 @@ async function showBoard() {
   );
   $('near').value = zones.some((z) => z.zoneId === saved) ? saved : '';
   listen();
+  // a guide's own code (other staff signed in here have none)
+  const mine = await call('GET', '/staff/guide-code', { headers: auth() }).catch(() => null);
+  $('my-code').closest('section').classList.toggle('hidden', !mine);
+  if (mine) {
+    $('my-code').src = qrDataUrl(mine.code, 5, 2);
+    $('my-code').alt = `${t('myCode')}: ${mine.name}`;
+    $('my-code').dataset.code = mine.code;
+  }
 }
 
 function signOut() {

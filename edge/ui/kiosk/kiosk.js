@@ -166,6 +166,7 @@ async function poll() {
         scanNote(null);
       }
       if (e.type === 'scan-refused') scanNote(e.detail.code);
+      if (e.type === 'guide-credited') guideNote(e.detail.staffId);
       if (e.type === 'payment' && e.detail.status === 'approved' && e.detail.saleId)
         void finished(e.detail.saleId);
       if (e.type === 'receipt-printed') $('receipt-state').textContent = t('receiptPrinted');
@@ -240,6 +241,14 @@ function scanNote(code) {
               : 'refusedOther';
   $('scan-note').textContent = key ? t(key) : '';
   $('scan-note').classList.toggle('hidden', !key);
+  $('scan-note').classList.remove('info');
+}
+
+/** A guide's code scanned: the shopper sees it counted (the note clears with the next item). */
+function guideNote(staffId) {
+  $('scan-note').textContent = t('guideCreditedKiosk', { id: staffId });
+  $('scan-note').classList.remove('hidden');
+  $('scan-note').classList.add('info');
 }
 
 // ---- timeouts: an open cart left untouched is set aside; a paid screen goes back ----

@@ -82,6 +82,7 @@ function button(text, onclick, cls = 'secondary') {
 
 async function lookUp(code) {
   $('scan-error').textContent = '';
+  if (code.startsWith('storeedge:guide:')) return creditGuide(code);
   try {
     product = await call('GET', `/products/${encodeURIComponent(code)}`, { headers: memberHeaders() });
   } catch (err) {
@@ -156,10 +157,11 @@ async function ensureCart() {
     });
 }
 
-async function add() {
+async function add(recommendationId = null) {
   await ensureCart();
   const { quote: q } = await call('POST', `/carts/${cart.cartId}/scans`, {
-    body: { code: product.gtin, qty: 1 },
+    // added from a guide's recommendation: the guide who helped is credited with the sale
+    body: { code: product.gtin, qty: 1, ...(recommendationId ? { recommendationId } : {}) },
     headers: cartHeaders(),
   });
   const n = q.lines.reduce((k, l) => k + l.qty, 0);
@@ -542,7 +544,18 @@ function showGuideCall(c) {
 /** A recommended product into the cart, looked up first so the page shows what it is. */
 async function addRecommended(r) {
   await lookUp(r.gtin);
-  await add();
+  await add(r.id);
+}
+
+/** A guide's code read by the phone: this cart's sale goes to the guide who helped. */
+async function creditGuide(code) {
+  try {
+    await ensureCart();
+    const r = await call('POST', `/carts/${cart.cartId}/guide`, { body: { code }, headers: cartHeaders() });
+    feedback(true, t('guideCredited', { name: r.guide.name }));
+  } catch (err) {
+    feedback(false, err.message);
+  }
 }
 
 function followGuideCall() {

@@ -197,6 +197,27 @@ function showStorage(hk, memory) {
   );
 }
 
+/** Today's figures per guide: calls answered, how fast, and the sales they helped. */
+async function loadGuides() {
+  const from = startOfToday();
+  const g = await call('GET', `/staff/guide-figures?from=${from}&to=${from + 86_400_000}`, {
+    headers: auth(),
+  });
+  const s = (x) => (x === null ? '–' : `${x} ${t('seconds')}`);
+  $('guide-rows').replaceChildren(
+    ...g.guides.map((x) =>
+      row([
+        x.name,
+        x.callsAnswered,
+        s(x.avgSecondsToAccept),
+        s(x.avgSecondsToDone),
+        x.assistedSales,
+        yuan(x.assistedFen),
+      ]),
+    ),
+  );
+}
+
 const pct = (x) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 
 /** Today's exit checks of scan & go sales: how many were audited, found something, recovered. */
@@ -258,7 +279,8 @@ function showBoard() {
     },
     live.signal,
   ).catch(signOut);
-  const refresh = () => Promise.all([loadCounts(), loadHealth(), loadAudits()]).catch(() => undefined);
+  const refresh = () =>
+    Promise.all([loadCounts(), loadHealth(), loadAudits(), loadGuides()]).catch(() => undefined);
   void refresh();
   setInterval(refresh, 5000);
   setInterval(loadHeatmap, 60_000);
