@@ -497,6 +497,8 @@ export interface paths {
             code: string;
             weightG?: number;
             qty?: number;
+            /** @description added from a guide's recommendation: the cart is credited to that guide */
+            recommendationId?: string;
           };
         };
       };
@@ -578,6 +580,77 @@ export interface paths {
                 dueFen: number;
                 ageChecksPending: string[];
                 labelChecksPending: string[];
+              };
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/carts/{cartId}/guide': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post: {
+      parameters: {
+        query?: never;
+        header: {
+          /**
+           * @description Required on writes: a retry with the same key and body gets the first answer again (header idempotent-replayed: true); the same key with another body is refused (409).
+           * @example kiosk-1:cart-7f3a:scan-0003
+           */
+          'idempotency-key': string;
+        };
+        path: {
+          cartId: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @example storeedge:guide:guide-1 */
+            code: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              guide: {
+                id: string;
+                name: string;
               };
             };
           };
@@ -6298,6 +6371,60 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/staff/guide-code': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              code: string;
+              name: string;
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/staff/guide-calls': {
     parameters: {
       query?: never;
@@ -6859,6 +6986,71 @@ export interface paths {
                   zh: string;
                   en: string;
                 };
+              }[];
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/staff/guide-figures': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query: {
+          from: string;
+          to: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              guides: {
+                staffId: string;
+                name: string;
+                day: number;
+                callsAnswered: number;
+                avgSecondsToAccept: number | null;
+                avgSecondsToDone: number | null;
+                assistedSales: number;
+                assistedFen: number;
               }[];
             };
           };
