@@ -950,6 +950,8 @@ function build() {
       validDaysAfterIssue: 30,
       perMemberLimit: 2,
       totalQuota: 1000,
+      // store guides may hand it to a shopper they serve (recommendations)
+      byGuides: true,
     },
     {
       id: 'fresh-40-5',
