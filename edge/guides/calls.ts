@@ -187,6 +187,13 @@ export function requireGuide(db: Db, id: string, staffId: string): GuideCall {
 
 /** Marks calls open longer than `afterMs` as escalated (once each); returns those newly escalated. */
 export function escalateDue(db: Db, afterMs: number, now: number): GuideCall[] {
+  // asked every second: a plain read first, so the write lock is taken only when a call is due
+  const any = db
+    .prepare(
+      `SELECT 1 FROM guide_calls WHERE status = 'open' AND escalated_at IS NULL AND created_at <= ? LIMIT 1`,
+    )
+    .get(now - afterMs);
+  if (!any) return [];
   return db
     .transaction(() => {
       const due = (
