@@ -4,7 +4,6 @@
 // product, the member's details only with the member's consent (every ask audited),
 // sends recommendations, and ends the call. A member gives or withdraws consent from
 // their own phone.
-import type { ServerResponse } from 'node:http';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
@@ -30,6 +29,7 @@ import { guideCampaigns, recommend, recommendations } from '../guides/recommenda
 import type { BusinessDeps } from './deps.js';
 import { writer } from './deps.js';
 import { ApiError } from './errors.js';
+import { eventStreams, openEventStream } from './event-stream.js';
 
 const Name = Type.Object({ zh: Type.String(), en: Type.String() });
 const CallParams = Type.Object(
@@ -273,10 +273,7 @@ export const guideRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
     async (req) => callsFor(d.staffAuth.require(req).id, req.query.near ?? null),
   );
 
-  const streams = new Set<ServerResponse>();
-  app.addHook('preClose', async () => {
-    for (const s of streams) s.end();
-  });
+  const streams = eventStreams(fastify);
   app.get(
     '/staff/guide-calls/live',
     {
@@ -295,27 +292,12 @@ export const guideRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
     async (req, reply) => {
       const staff = d.staffAuth.require(req);
       const near = req.query.near ?? null;
-      reply.hijack();
-      const res = reply.raw;
-      res.writeHead(200, {
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        ...(req.raw.httpVersionMajor < 2 ? { connection: 'keep-alive' } : {}),
-      });
       let last = '';
-      const send = () => {
+      openEventStream(streams, req, reply, PERIOD_MS, (res) => {
         const body = JSON.stringify(callsFor(staff.id, near));
-        // only what changed, and a comment now and then so proxies keep the stream open
-        if (body !== last) res.write(`event: calls\ndata: ${body}\n\n`);
-        else res.write(': still here\n\n');
+        // only what changed, and a comment otherwise so proxies keep the stream open
+        res.write(body !== last ? `event: calls\ndata: ${body}\n\n` : ': still here\n\n');
         last = body;
-      };
-      streams.add(res);
-      send();
-      const timer = setInterval(send, PERIOD_MS);
-      res.on('close', () => {
-        clearInterval(timer);
-        streams.delete(res);
       });
     },
   );

@@ -80,6 +80,21 @@ function button(text, onclick, cls = 'secondary') {
   return b;
 }
 
+/** A coupon claimed into a signed-in member's wallet with one tap (none without a member). */
+function claimButton(campaignId) {
+  if (!member) return null;
+  return button(t('claim'), async (e) => {
+    const b = e.currentTarget;
+    b.disabled = true;
+    try {
+      await call('POST', '/coupons/claim', { body: { campaignId }, headers: memberHeaders() });
+      b.textContent = t('claimed');
+    } catch (err) {
+      b.textContent = err.message;
+    }
+  });
+}
+
 async function lookUp(code) {
   $('scan-error').textContent = '';
   if (code.startsWith('storeedge:guide:')) return creditGuide(code);
@@ -99,28 +114,7 @@ async function lookUp(code) {
   $('p-promos').replaceChildren(
     ...product.promotions.map((p) => li(`${name(p.name)} · ${t('memberPrice')} ${yuan(p.onePriceFen)}`)),
   );
-  $('p-coupons').replaceChildren(
-    ...product.coupons.map((c) =>
-      li(
-        name(c.name),
-        member
-          ? button(t('claim'), async (e) => {
-              const b = e.currentTarget;
-              b.disabled = true;
-              try {
-                await call('POST', '/coupons/claim', {
-                  body: { campaignId: c.id },
-                  headers: memberHeaders(),
-                });
-                b.textContent = t('claimed');
-              } catch (err) {
-                b.textContent = err.message;
-              }
-            })
-          : null,
-      ),
-    ),
-  );
+  $('p-coupons').replaceChildren(...product.coupons.map((c) => li(name(c.name), claimButton(c.id))));
   $('p-related').replaceChildren(
     ...product.related.map((r) =>
       li(
@@ -519,24 +513,7 @@ function showGuideCall(c) {
             `${t('guideSuggests')}: ${name(r.name)} ${yuan(r.priceFen)}`,
             button(t('addToCart'), () => addRecommended(r), 'secondary'),
           )
-        : li(
-            `${t('coupon')}: ${name(r.name)}`,
-            member
-              ? button(t('claim'), async (e) => {
-                  const b = e.currentTarget;
-                  b.disabled = true;
-                  try {
-                    await call('POST', '/coupons/claim', {
-                      body: { campaignId: r.campaignId },
-                      headers: memberHeaders(),
-                    });
-                    b.textContent = t('claimed');
-                  } catch (err) {
-                    b.textContent = err.message;
-                  }
-                })
-              : null,
-          ),
+        : li(`${t('coupon')}: ${name(r.name)}`, claimButton(r.campaignId)),
     ),
   );
 }
