@@ -256,6 +256,8 @@ function guideNote(staffId) {
 let timing = { stillThereSeconds: 120, setAsideSeconds: 30, doneSeconds: 45 };
 let lastTouch = Date.now();
 let askedAt = null;
+/** a set-aside request in flight: the next ticks wait for it */
+let settingAside = false;
 function touched() {
   lastTouch = Date.now();
   if (askedAt !== null) {
@@ -266,6 +268,7 @@ function touched() {
 for (const type of ['pointerdown', 'keydown']) document.addEventListener(type, touched, { capture: true });
 
 async function tick() {
+  if (settingAside) return;
   const now = Date.now();
   if (screen === 'done') {
     const left = Math.ceil((lastTouch + timing.doneSeconds * 1000 - now) / 1000);
@@ -292,10 +295,13 @@ async function tick() {
   askedAt = null;
   $('still-there').classList.add('hidden');
   const aside = { code: quote.cartCode, totalFen: quote.totalFen, at: now };
+  settingAside = true;
   try {
     await call('POST', `/carts/${cartId}/suspend`, { body: {}, headers: auth() });
   } catch {
     return; // paid or changed meanwhile: the next poll shows what it is
+  } finally {
+    settingAside = false;
   }
   localStorage.setItem('storeedge.kiosk.setAside', JSON.stringify(aside));
   quote = null;

@@ -493,7 +493,10 @@ async function sendGuideCall() {
 function showGuideCall(c) {
   const on = c && (c.status === 'open' || c.status === 'accepted' || c.recommendations.length > 0);
   $('guide-call').classList.toggle('hidden', !on);
-  if (!c) return;
+  if (!c) {
+    $('call-guide').classList.remove('hidden');
+    return;
+  }
   $('gc-state').textContent =
     c.status === 'open'
       ? t('calling')
@@ -543,6 +546,13 @@ function followGuideCall() {
       const c = await call('GET', `/guide-calls/${guideCall.id}`, {
         headers: { 'x-call-token': guideCall.token },
       });
+      // a call ended hours ago is history: its panel goes
+      if (c.endedAt !== null && Date.now() - c.endedAt > 2 * 3_600_000) {
+        clearInterval(guideTimer);
+        store.set('guideCall', null);
+        showGuideCall(null);
+        return;
+      }
       showGuideCall(c);
       if (c.status === 'done' || c.status === 'cancelled') {
         clearInterval(guideTimer);
