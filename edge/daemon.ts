@@ -89,6 +89,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
     hqOnline: hqOnline(),
     exitAudit: config.exitAudit,
   });
+  const staffAuth = new StaffAuth({ staff: config.security.staff, clock });
   const devices = new DevicesPart({
     devices: config.devices,
     codeGateway: config.payments.codeGateway,
@@ -101,7 +102,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
     context,
     store,
     scanOptions,
-    isGuide: (id) => config.security.staff.some((s) => s.id === id && s.role === 'guide'),
+    isGuide: (id) => staffAuth.isGuide(id),
   });
   lifecycle.add(devices);
 
@@ -203,7 +204,6 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
   lifecycle.add(guides);
   if (config.mqtt.enabled) hqOnline = () => sync.hqReachable();
 
-  const staffAuth = new StaffAuth({ staff: config.security.staff, clock });
   const kioskAuth = new KioskAuth(config.security.kioskTokens);
   const cartTokens = new CartTokens(() => db.handle);
   const memberSessions = new MemberSessions(() => db.handle);

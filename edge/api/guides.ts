@@ -11,6 +11,7 @@ import { parseScan } from '../catalog/barcode.js';
 import { productByGtin } from '../catalog/products.js';
 import type { Db } from '../db/open.js';
 import { DomainError } from '../errors.js';
+import { alsoBoughtOnSale } from '../guides/also-bought.js';
 import {
   acceptCall,
   type CallReason,
@@ -112,6 +113,12 @@ export const guideRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
       throw new ApiError(401, 'CALL_TOKEN_INVALID', 'send the X-Call-Token this call was made with');
     return getCall(d.db, callId);
   };
+  /** the member of a valid member session; 401 otherwise */
+  const sessionMember = (token: string): string => {
+    const id = d.memberSessions.verify(token, d.clock());
+    if (!id) throw new ApiError(401, 'SESSION_INVALID', 'member session invalid or expired: sign in again');
+    return id;
+  };
   const CallToken = Type.Object({ 'x-call-token': Type.Optional(Type.String({ maxLength: 64 })) });
 
   app.get(
@@ -208,9 +215,7 @@ export const guideRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
       },
     },
     async (req) => {
-      const memberId = d.memberSessions.verify(req.headers['x-member-session'], d.clock());
-      if (!memberId)
-        throw new ApiError(401, 'SESSION_INVALID', 'member session invalid or expired: sign in again');
+      const memberId = sessionMember(req.headers['x-member-session']);
       setGuideConsent(d.db, memberId, req.body.consent, d.clock());
       return { consent: req.body.consent };
     },
@@ -226,9 +231,7 @@ export const guideRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
       },
     },
     async (req) => {
-      const memberId = d.memberSessions.verify(req.headers['x-member-session'], d.clock());
-      if (!memberId)
-        throw new ApiError(401, 'SESSION_INVALID', 'member session invalid or expired: sign in again');
+      const memberId = sessionMember(req.headers['x-member-session']);
       const at = d.db.prepare('SELECT guide_consent_at FROM members WHERE id = ?').pluck().get(memberId);
       return { consent: at !== null && at !== undefined };
     },
@@ -376,12 +379,7 @@ export const guideRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
       d.staffAuth.require(req);
       const call = getCall(d.db, req.params.callId);
       const now = d.clock();
-      const alsoBought = call.gtin
-        ? (d.guides?.alsoBought.of(call.gtin) ?? []).flatMap((t) => {
-            const p = productByGtin(d.db, t.gtin, now);
-            return p ? [{ gtin: p.gtin, name: p.name, priceFen: p.priceFen, together: t.together }] : [];
-          })
-        : [];
+      const alsoBought = call.gtin ? alsoBoughtOnSale(d.db, d.guides?.alsoBought, call.gtin, now) : [];
       return { alsoBought, coupons: guideCampaigns(d.db) };
     },
   );

@@ -7,7 +7,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { parseScan } from '../catalog/barcode.js';
-import { productByGtin, productForScan } from '../catalog/products.js';
+import { productForScan } from '../catalog/products.js';
 import { receiptFor, receiptText } from '../checkout/receipt.js';
 import { campaignQuota, settleQuota } from '../coupons/chain.js';
 import type { CouponCampaign } from '../coupons/schema.js';
@@ -21,6 +21,7 @@ import {
   recordOfferShown,
   walletOf,
 } from '../coupons/wallet.js';
+import { alsoBoughtOnSale } from '../guides/also-bought.js';
 import { getMember, identifyMember } from '../members/members.js';
 import { applyPromotions, isActive } from '../promotions/engine.js';
 import { loadPromotions } from '../promotions/store.js';
@@ -195,10 +196,9 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
           name: { zh: r.name_zh, en: r.name_en },
           priceFen: r.price,
         })),
-        alsoBought: (d.guides?.alsoBought.of(product.gtin) ?? []).flatMap((t) => {
-          const p = productByGtin(d.db, t.gtin, now);
-          return p ? [{ gtin: p.gtin, name: p.name, priceFen: p.priceFen }] : [];
-        }),
+        alsoBought: alsoBoughtOnSale(d.db, d.guides?.alsoBought, product.gtin, now).map(
+          ({ together: _t, ...p }) => p,
+        ),
       };
     },
   );

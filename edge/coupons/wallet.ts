@@ -242,6 +242,13 @@ export function claimAfterPurchase(
     .immediate();
 }
 
+/** Every campaign the store has, by id. */
+export function allCampaigns(db: Db): CouponCampaign[] {
+  return (db.prepare('SELECT definition FROM coupon_campaigns ORDER BY id').pluck().all() as string[]).map(
+    (d) => JSON.parse(d) as CouponCampaign,
+  );
+}
+
 /** Campaigns a shopper can claim now (for the product page and the wallet). */
 export function claimableCampaigns(
   db: Db,
@@ -249,8 +256,7 @@ export function claimableCampaigns(
   now: number,
   gtin?: { gtin: string; categories: string[]; brandId: string | null },
 ): CouponCampaign[] {
-  return (db.prepare('SELECT definition FROM coupon_campaigns ORDER BY id').pluck().all() as string[])
-    .map((d) => JSON.parse(d) as CouponCampaign)
+  return allCampaigns(db)
     .filter((c) => c.issuance.trigger === 'claim' && refusal(db, c, memberId, now) === null)
     .filter((c) => !gtin || inScope(c.scope, gtin));
 }

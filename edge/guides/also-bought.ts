@@ -4,6 +4,7 @@
 // list. Bounded in memory whatever the history: a window of the newest baskets, lines
 // per basket capped, the pair table capped (once full, only pairs already in it count
 // further), and only the top few kept per product. Nothing leaves the store for it.
+import { productByGtin } from '../catalog/products.js';
 import type { Db } from '../db/open.js';
 
 export interface AlsoBoughtOptions {
@@ -105,4 +106,17 @@ export class AlsoBought {
   figures(): { baskets: number; pairs: number; products: number; at: number } {
     return { ...this.stats, products: this.table.size };
   }
+}
+
+/** What shoppers who bought `gtin` also bought, as products on sale now (best first). */
+export function alsoBoughtOnSale(
+  db: Db,
+  table: AlsoBought | undefined,
+  gtin: string,
+  now: number,
+): { gtin: string; name: { zh: string; en: string }; priceFen: number; together: number }[] {
+  return (table?.of(gtin) ?? []).flatMap((t) => {
+    const p = productByGtin(db, t.gtin, now);
+    return p ? [{ gtin: p.gtin, name: p.name, priceFen: p.priceFen, together: t.together }] : [];
+  });
 }

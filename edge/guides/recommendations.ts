@@ -3,7 +3,7 @@
 // (the shopper claims it into their wallet with one tap, under the campaign's own rules).
 import { randomUUID } from 'node:crypto';
 import { productByGtin } from '../catalog/products.js';
-import { findCampaign } from '../coupons/wallet.js';
+import { allCampaigns, findCampaign } from '../coupons/wallet.js';
 import type { Db } from '../db/open.js';
 import { DomainError } from '../errors.js';
 import { requireGuide } from './calls.js';
@@ -98,16 +98,7 @@ export function recommendations(db: Db, callId: string, now: number): Recommenda
 
 /** The claim campaigns guides may hand out. */
 export function guideCampaigns(db: Db): { id: string; name: { zh: string; en: string } }[] {
-  return (db.prepare('SELECT definition FROM coupon_campaigns ORDER BY id').pluck().all() as string[])
-    .map(
-      (d) =>
-        JSON.parse(d) as {
-          id: string;
-          name: { zh: string; en: string };
-          issuance: { trigger: string };
-          byGuides?: boolean;
-        },
-    )
+  return allCampaigns(db)
     .filter((c) => c.issuance.trigger === 'claim' && c.byGuides === true)
     .map((c) => ({ id: c.id, name: c.name }));
 }
