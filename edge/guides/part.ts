@@ -23,21 +23,38 @@ export class GuidesPart implements Part {
   constructor(private readonly o: GuidesPartOptions) {}
 
   start(): void {
-    this.refresh();
-    const every = (ms: number, fn: () => void) => {
-      const t = setInterval(() => {
-        try {
-          fn();
-        } catch (err) {
-          // a busy database: the next tick tries again
-          this.o.log.warn({ err }, 'guides task failed; retrying');
-        }
-      }, ms);
+    const guarded = (fn: () => void) => () => {
+      try {
+        fn();
+      } catch (err) {
+        // a busy database: the next tick tries again
+        this.o.log.warn({ err }, 'guides task failed; retrying');
+      }
+    };
+    const keep = (t: NodeJS.Timeout) => {
       t.unref();
       this.timers.push(t);
     };
-    every(1000, () => this.escalate());
-    every(this.o.refreshMs, () => this.refresh());
+    // the first count right after start, not in it: the daemon is ready without waiting on
+    // the sales history, and a busy database does not fail the part
+    keep(
+      setTimeout(
+        guarded(() => this.refresh()),
+        0,
+      ),
+    );
+    keep(
+      setInterval(
+        guarded(() => this.escalate()),
+        1000,
+      ),
+    );
+    keep(
+      setInterval(
+        guarded(() => this.refresh()),
+        this.o.refreshMs,
+      ),
+    );
   }
 
   stop(): void {
