@@ -10,6 +10,7 @@ import { parseScan } from '../edge/catalog/barcode.js';
 import { addScan, createCart } from '../edge/checkout/carts.js';
 import { payCash, startPayment } from '../edge/checkout/tenders.js';
 import type { Db } from '../edge/db/open.js';
+import { markSent } from '../edge/db/outbox-acks.js';
 import { retentionOf, tasks } from '../edge/housekeeping/tasks.js';
 import { benchStore } from './store.js';
 
@@ -23,7 +24,7 @@ function fill(db: Db, now: number): void {
     'INSERT INTO idempotency (scope, key, request_hash, status, response, created_at, rebuild) VALUES (?, ?, ?, 201, ?, ?, ?)',
   );
   const event = db.prepare(
-    "INSERT INTO outbox (event_id, type, class, payload, created_at, sent_at) VALUES (?, 'sale.completed', 'money', ?, ?, ?)",
+    "INSERT INTO outbox (event_id, type, class, payload, created_at) VALUES (?, 'sale.completed', 'money', ?, ?)",
   );
   const payload = JSON.stringify({
     saleId: 'x',
@@ -40,7 +41,8 @@ function fill(db: Db, now: number): void {
         old,
         '["nested","0b1c2d3e-4f5a-4b6c-8d7e-9f0a1b2c3d4e"]',
       );
-      event.run(`event-${i}`, payload, old, old + 1000);
+      const seq = Number(event.run(`event-${i}`, payload, old).lastInsertRowid);
+      markSent(db, seq, seq, old + 1000);
     }
   })();
 }

@@ -12,6 +12,7 @@ import { closeSync, existsSync, openSync, statfsSync, unlinkSync, writeSync } fr
 import type { Logger } from 'pino';
 import type { Db } from '../edge/db/open.js';
 import { unsentSummary } from '../edge/db/outbox.js';
+import { unsentCondition } from '../edge/db/outbox-acks.js';
 
 export interface BacklogOptions {
   db: Db;
@@ -163,14 +164,15 @@ export class BacklogGuard {
 
   private rollUp(): number {
     const db = this.o.db;
+    const unsent = unsentCondition(db);
     const rows = db
       .prepare(
         `SELECT seq, type, payload, created_at FROM outbox
-         WHERE sent_at IS NULL AND class = 'telemetry' AND json_extract(payload, '$.rolledUpInto') IS NULL
+         WHERE ${unsent.sql} AND class = 'telemetry' AND json_extract(payload, '$.rolledUpInto') IS NULL
            AND json_extract(payload, '$.dropped') IS NULL
          ORDER BY seq`,
       )
-      .all() as TelemetryRow[];
+      .all(...unsent.params) as TelemetryRow[];
     const groups = new Map<string, TelemetryRow[]>();
     for (const r of rows) {
       const key = `${r.type}@${Math.floor(r.created_at / HOUR)}`;
@@ -196,14 +198,15 @@ export class BacklogGuard {
 
   private dropOldest(bytesToFree: number): number {
     const db = this.o.db;
+    const unsent = unsentCondition(db);
     const rows = db
       .prepare(
         `SELECT seq, length(payload) AS bytes FROM outbox
-         WHERE sent_at IS NULL AND class = 'telemetry' AND json_extract(payload, '$.dropped') IS NULL
+         WHERE ${unsent.sql} AND class = 'telemetry' AND json_extract(payload, '$.dropped') IS NULL
            AND json_extract(payload, '$.rolledUpInto') IS NULL
          ORDER BY seq`,
       )
-      .all() as { seq: number; bytes: number }[];
+      .all(...unsent.params) as { seq: number; bytes: number }[];
     let freed = 0;
     let n = 0;
     const update = db.prepare('UPDATE outbox SET payload = ? WHERE seq = ?');

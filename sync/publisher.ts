@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { lightly } from '../edge/db/durability.js';
 import type { Db } from '../edge/db/open.js';
 import { type OutboxText, outboxPruned, readUnsent, unsentSummary } from '../edge/db/outbox.js';
+import { firstUnsent, markSent, sentThrough, unmarkSent } from '../edge/db/outbox-acks.js';
 import { type Topics, wireText } from './topics.js';
 
 export interface PublisherLink {
@@ -80,21 +81,12 @@ export class OutboxPublisher {
   }
 
   private firstUnsent(): number {
-    return (
-      (this.o.db.prepare('SELECT min(seq) FROM outbox WHERE sent_at IS NULL').pluck().get() as
-        | number
-        | null) ?? 0
-    );
+    return firstUnsent(this.o.db);
   }
 
   /** the highest sequence the broker has acknowledged */
   sentThrough(): number {
-    return (
-      (this.o.db
-        .prepare('SELECT seq FROM outbox WHERE sent_at IS NOT NULL ORDER BY seq DESC LIMIT 1')
-        .pluck()
-        .get() as number | undefined) ?? 0
-    );
+    return sentThrough(this.o.db);
   }
 
   /** rows not yet acknowledged by the broker, and their bytes */
@@ -168,7 +160,8 @@ export class OutboxPublisher {
   }
 
   /** Marks acknowledged rows sent, many per transaction: runs of consecutive sequences
-   * (PUBACKs come back in order) as one range each. A light commit (edge/db/durability.ts):
+   * (PUBACKs come back in order) as one range each (edge/db/outbox-acks.ts), so a batch
+   * costs about the same as one row. A light commit (edge/db/durability.ts):
    * a mark lost to a power cut only sends those rows again, which HQ absorbs by (store, seq). */
   private flush(): void {
     if (this.flushTimer) clearTimeout(this.flushTimer);
@@ -177,16 +170,13 @@ export class OutboxPublisher {
     const seqs = this.acked.sort((a, b) => a - b);
     this.acked = [];
     const now = (this.o.now ?? Date.now)();
-    const mark = this.o.db.prepare(
-      'UPDATE outbox SET sent_at = ? WHERE seq BETWEEN ? AND ? AND sent_at IS NULL',
-    );
     try {
       lightly(this.o.db, () =>
         this.o.db.transaction(() => {
           for (let i = 0; i < seqs.length; ) {
             let j = i;
             while (j + 1 < seqs.length && seqs[j + 1]! <= seqs[j]! + 1) j++;
-            mark.run(now, seqs[i], seqs[j]);
+            markSent(this.o.db, seqs[i]!, seqs[j]!, now);
             i = j + 1;
           }
         })(),
@@ -207,9 +197,7 @@ export class OutboxPublisher {
 
   /** HQ found a gap: those rows go again. */
   resend(fromSeq: number, toSeq: number): number {
-    const n = this.o.db
-      .prepare('UPDATE outbox SET sent_at = NULL WHERE seq BETWEEN ? AND ? AND sent_at IS NOT NULL')
-      .run(fromSeq, toSeq).changes;
+    const n = this.o.db.transaction(() => unmarkSent(this.o.db, fromSeq, toSeq))();
     if (n && fromSeq < this.nextSeq) this.nextSeq = fromSeq;
     this.o.log.info({ fromSeq, toSeq, rows: n }, 'HQ asked for a resend');
     // rows housekeeping deleted after their window cannot go again: say so where staff look

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { knownEventType, payloadProblems } from '../../sync/event-schemas.js';
 import { isLight, MoneyInLightCommit } from './durability.js';
 import type { Db } from './open.js';
+import { sentBefore as acksBefore, forgetPrunedRanges, sentAtSql, unsentRuns } from './outbox-acks.js';
 
 export type EventClass = 'money' | 'telemetry' | 'state';
 
@@ -45,11 +46,17 @@ export function appendOutbox(db: Db, event: OutboxEvent, now: number): { seq: nu
 
 /** What waits for HQ: rows not yet acknowledged, their bytes, and when the oldest was written. */
 export function unsentSummary(db: Db): { events: number; bytes: number; oldest: number | null } {
-  return db
-    .prepare(
-      'SELECT count(*) AS events, coalesce(sum(length(payload)), 0) AS bytes, min(created_at) AS oldest FROM outbox WHERE sent_at IS NULL',
-    )
-    .get() as { events: number; bytes: number; oldest: number | null };
+  const q = db.prepare(
+    'SELECT count(*) AS events, coalesce(sum(length(payload)), 0) AS bytes, min(created_at) AS oldest FROM outbox WHERE seq BETWEEN ? AND ?',
+  );
+  const out = { events: 0, bytes: 0, oldest: null as number | null };
+  for (const [a, b] of unsentRuns(db)) {
+    const r = q.get(a, b) as { events: number; bytes: number; oldest: number | null };
+    out.events += r.events;
+    out.bytes += r.bytes;
+    if (r.oldest !== null) out.oldest = out.oldest === null ? r.oldest : Math.min(out.oldest, r.oldest);
+  }
+  return out;
 }
 
 /** An outbox row as stored: the payload still JSON text. */
@@ -64,21 +71,26 @@ export interface OutboxText {
 
 /** Unacknowledged rows from `fromSeq` on, in sequence, payloads unparsed (the drain). */
 export function readUnsent(db: Db, fromSeq: number, limit: number): OutboxText[] {
-  return db
-    .prepare(
-      `SELECT seq, event_id AS eventId, type, class, payload, created_at AS createdAt FROM outbox
-        WHERE seq >= ? AND sent_at IS NULL ORDER BY seq LIMIT ?`,
-    )
-    .all(fromSeq, limit) as OutboxText[];
+  const q = db.prepare(
+    `SELECT seq, event_id AS eventId, type, class, payload, created_at AS createdAt FROM outbox
+      WHERE seq BETWEEN ? AND ? ORDER BY seq LIMIT ?`,
+  );
+  let out: OutboxText[] = [];
+  for (const [a, b] of unsentRuns(db, fromSeq)) {
+    const rows = q.all(a, b, limit - out.length) as OutboxText[];
+    out = out.length ? out.concat(rows) : rows;
+    if (out.length >= limit) break;
+  }
+  return out;
 }
 
-/** Rows from `fromSeq` on, in sequence; `unsentOnly` skips rows HQ already acknowledged. */
-export function readOutbox(db: Db, fromSeq = 0, limit = 1000, unsentOnly = false): OutboxRow[] {
+/** Rows from `fromSeq` on, in sequence, with when the broker acknowledged each (null: not yet). */
+export function readOutbox(db: Db, fromSeq = 0, limit = 1000): OutboxRow[] {
   return (
     db
       .prepare(
-        `SELECT seq, event_id, type, class, payload, created_at, sent_at FROM outbox
-         WHERE seq >= ? ${unsentOnly ? 'AND sent_at IS NULL' : ''} ORDER BY seq LIMIT ?`,
+        `SELECT seq, event_id, type, class, payload, created_at, ${sentAtSql('o.seq')} AS sent_at
+         FROM outbox o WHERE seq >= ? ORDER BY seq LIMIT ?`,
       )
       .all(fromSeq, limit) as {
       seq: number;
@@ -123,16 +135,20 @@ export function outboxPruned(db: Db): OutboxPruned {
 export function pruneOutbox(db: Db, cls: EventClass, sentBefore: number, limit: number, now: number): number {
   return db
     .transaction(() => {
-      const seqs = db
-        .prepare(
-          'SELECT seq FROM outbox WHERE class = ? AND sent_at IS NOT NULL AND sent_at < ? ORDER BY sent_at LIMIT ?',
-        )
-        .pluck()
-        .all(cls, sentBefore, limit) as number[];
+      const inRange = db
+        .prepare('SELECT seq FROM outbox WHERE class = ? AND seq BETWEEN ? AND ? ORDER BY seq LIMIT ?')
+        .pluck();
+      let seqs: number[] = [];
+      for (const r of acksBefore(db, sentBefore)) {
+        const found = inRange.all(cls, r.lo, r.hi, limit - seqs.length) as number[];
+        seqs = seqs.length ? seqs.concat(found) : found;
+        if (seqs.length >= limit) break;
+      }
       if (!seqs.length) return 0;
-      const del = db.prepare('DELETE FROM outbox WHERE seq = ? AND sent_at IS NOT NULL');
+      const del = db.prepare('DELETE FROM outbox WHERE seq = ?');
       let n = 0;
       for (const s of seqs) n += del.run(s).changes;
+      forgetPrunedRanges(db);
       const p = outboxPruned(db);
       // a row is sent after it is created, so none created at or after sentBefore is gone
       const next: OutboxPruned = {

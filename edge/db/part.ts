@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { type Db, openDb, switchToIncrementalVacuum } from './open.js';
+import { adoptSentMarks } from './outbox-acks.js';
 
 export interface DbPartOptions {
   path: string;
@@ -35,6 +36,9 @@ export class DbPart implements Part {
           'database migrated',
         );
       }
+      // what an older build marked sent after a rollback (migration 19)
+      const adopted = db.transaction(() => adoptSentMarks(db))();
+      if (adopted) this.opts.log.info({ rows: adopted }, 'outbox rows an older build marked sent taken in');
       // housekeeping hands free pages back only from an incremental file (migration 15)
       if (!switchToIncrementalVacuum(db))
         this.opts.log.warn(

@@ -12,6 +12,7 @@ import { rootCertificates } from 'node:tls';
 import type { Config } from '../../config/schema.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
+import { isSent } from '../db/outbox-acks.js';
 import { openAlerts, raiseAlert, resolveAlert } from '../kiosk/alerts.js';
 import type { Part } from '../lifecycle.js';
 import type { Logger } from '../logger.js';
@@ -295,10 +296,9 @@ export class TlsPart implements Part {
 
   /** the CSR's event still waits in the outbox (the link is down): sending it again adds nothing */
   private queued(p: Pending): boolean {
-    const row = this.o.db().prepare('SELECT sent_at FROM outbox WHERE seq = ?').get(p.seq) as
-      | { sent_at: number | null }
-      | undefined;
-    return row !== undefined && row.sent_at === null;
+    const db = this.o.db();
+    const present = db.prepare('SELECT 1 FROM outbox WHERE seq = ?').get(p.seq) !== undefined;
+    return present && !isSent(db, p.seq);
   }
 
   private dropPending(): void {

@@ -100,6 +100,10 @@ const sampleData: Record<number, (db: Db) => void> = {
       `INSERT INTO member_views (staff_id, member_id, outcome, at) VALUES ('guide-1', 'm1', 'refused', 3)`,
     ).run();
   },
+  19: (db) => {
+    // a range of acknowledged events (migration 19 took in migration 3's row, never sent)
+    db.prepare('INSERT INTO outbox_acked (lo, hi, opened_at, sent_at) VALUES (5, 9, 0, 1)').run();
+  },
   16: (db) => {
     db.prepare(
       `INSERT INTO payments (id, cart_id, kind, amount_fen, tendered_fen, status, reference, provider, created_at, updated_at)
@@ -171,6 +175,7 @@ describe('database', () => {
       '0016_scan_and_go',
       '0017_catalog_version',
       '0018_guides',
+      '0019_outbox_acks',
     ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../edge/db/open.js';
 import type { OutboxEvent } from '../../edge/db/outbox.js';
+import { markSent, unmarkSent } from '../../edge/db/outbox-acks.js';
 
 export function appendSyntheticEvent(
   db: Db,
@@ -15,4 +16,22 @@ export function appendSyntheticEvent(
     .prepare('INSERT INTO outbox (event_id, type, class, payload, created_at) VALUES (?, ?, ?, ?, ?)')
     .run(eventId, event.type, event.class, JSON.stringify(event.payload), now);
   return { seq: Number(r.lastInsertRowid), eventId };
+}
+
+/** Marks rows acknowledged as the publisher does: `at(seq, createdAt)` says when. */
+export function ackRows(db: Db, at: (seq: number, createdAt: number) => number, where = '1'): void {
+  const rows = db.prepare(`SELECT seq, created_at FROM outbox WHERE ${where} ORDER BY seq`).all() as {
+    seq: number;
+    created_at: number;
+  }[];
+  db.transaction(() => {
+    for (const r of rows) markSent(db, r.seq, r.seq, at(r.seq, r.created_at));
+  })();
+}
+
+/** Takes rows out of the acknowledged ranges again. */
+export function unackRows(db: Db, seqs: number[]): void {
+  db.transaction(() => {
+    for (const s of seqs) unmarkSent(db, s, s);
+  })();
 }

@@ -17,7 +17,7 @@ import { OutboxPublisher, type PublisherLink } from '../../sync/publisher.js';
 import { Topics } from '../../sync/topics.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { memoryLogger } from '../helpers/log.js';
-import { appendSyntheticEvent } from '../helpers/outbox.js';
+import { ackRows, appendSyntheticEvent, unackRows } from '../helpers/outbox.js';
 import { cashSale, ctx, demoDb, gtinOf, SEED_NOW, scan } from '../helpers/store.js';
 
 const HOUR = 3_600_000;
@@ -82,12 +82,12 @@ describe('housekeeping tasks', () => {
       );
     })();
     // all sent when made, except two old sales' events (an outage HQ never saw the end of)
-    db.prepare('UPDATE outbox SET sent_at = created_at + 1000').run();
+    ackRows(db, (_, createdAt) => createdAt + 1000);
     const unsent = db
       .prepare("SELECT seq FROM outbox WHERE type = 'sale.completed' ORDER BY seq LIMIT 2")
       .pluck()
       .all() as number[];
-    db.prepare(`UPDATE outbox SET sent_at = NULL WHERE seq IN (${unsent.join(',')})`).run();
+    unackRows(db, unsent);
     const before = count(db, 'SELECT count(*) FROM outbox');
 
     const money = runTask(db, 'outbox_money', NOW, 3);
@@ -181,12 +181,7 @@ describe('a resend from HQ after pruning', () => {
         appendSyntheticEvent(db, { type: 'vision.counts', class: 'telemetry', payload: { i } }, SEED_NOW);
     })();
     // the first six of these were sent long ago, the rest lately
-    db.prepare('UPDATE outbox SET sent_at = ? WHERE seq > ?').run(NOW, base);
-    db.prepare('UPDATE outbox SET sent_at = ? WHERE seq BETWEEN ? AND ?').run(
-      SEED_NOW + 1000,
-      base + 1,
-      base + 6,
-    );
+    ackRows(db, (seq) => (seq <= base + 6 ? SEED_NOW + 1000 : NOW), `seq > ${base}`);
     expect(runTask(db, 'outbox_telemetry', NOW)).toBe(6);
     const { log, lines } = memoryLogger('info');
     const link: PublisherLink = { connected: false, publish: async () => undefined, on: () => link };

@@ -11,6 +11,8 @@ import { loadConfig } from '../../config/load.js';
 import { hashPin } from '../../edge/checkout/staff.js';
 import { createDaemon, type Daemon } from '../../edge/daemon.js';
 import type { Db } from '../../edge/db/open.js';
+import { unsentSummary } from '../../edge/db/outbox.js';
+import { sentAtSql } from '../../edge/db/outbox-acks.js';
 import { VisionAggregates } from '../../edge/vision/aggregates.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { memoryLogger } from '../helpers/log.js';
@@ -124,14 +126,15 @@ function bytesByKind(db: Db): { books: number; rest: number } {
   return { books, rest };
 }
 
-const unsent = (db: Db) => q(db, 'SELECT count(*) FROM outbox WHERE sent_at IS NULL');
+const unsent = (db: Db) => unsentSummary(db).events;
 
 /** What housekeeping must not remove: unsent rows and rows inside their window. */
 function protectedRows(db: Db): { outbox: number[]; idempotency: number } {
   const keep = (cls: string, days: number) => `(class = '${cls}' AND sent_at >= ${now - days * DAY})`;
   const outbox = db
     .prepare(
-      `SELECT seq FROM outbox WHERE sent_at IS NULL OR ${keep('money', RETENTION.moneyDays)}
+      `SELECT seq FROM (SELECT seq, class, ${sentAtSql('o.seq')} AS sent_at FROM outbox o)
+         WHERE sent_at IS NULL OR ${keep('money', RETENTION.moneyDays)}
          OR ${keep('state', RETENTION.stateDays)} OR ${keep('telemetry', RETENTION.telemetryDays)}`,
     )
     .pluck()

@@ -8,6 +8,7 @@ import { resolve } from 'node:path';
 import type pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { unsentSummary } from '../../edge/db/outbox.js';
 import { migratePg, openPgPool } from '../../hq/db/pg.js';
 import { Fleet } from '../../hq/fleet/fleet.js';
 import { startWorker, type WorkerProcess } from '../helpers/hq-workers.js';
@@ -108,7 +109,7 @@ describe('HQ ingest at chain scale, with faults', () => {
           .map(({ store, id, t }) => ({
             id,
             storeMax: t.maxSeq,
-            unsent: store.db.prepare('SELECT count(*) FROM outbox WHERE sent_at IS NULL').pluck().get(),
+            unsent: unsentSummary(store.db).events,
             link: store.part.details().link,
             hq: at.get(id),
           }));

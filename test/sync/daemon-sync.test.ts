@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { migrate } from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import { type Db, openDb } from '../../edge/db/open.js';
+import { unsentSummary } from '../../edge/db/outbox.js';
 import { startDaemon } from '../helpers/daemon.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { appendSyntheticEvent } from '../helpers/outbox.js';
@@ -80,14 +81,7 @@ describe('daemon to HQ', () => {
     const seqs = ingest.store.seqs('demo-store-001');
     expect(seqs.length).toBe(n);
     expect(seqs.at(-1)).toBe(n);
-    await waitFor(
-      'all marked sent',
-      () =>
-        check.prepare('SELECT count(*) FROM outbox WHERE sent_at IS NULL').pluck().get() === 0
-          ? true
-          : undefined,
-      10_000,
-    );
+    await waitFor('all marked sent', () => (unsentSummary(check).events === 0 ? true : undefined), 10_000);
     const ready = (await (await fetch(`${second.address}/readyz`)).json()) as {
       parts: { name: string; details?: { link?: string } }[];
     };

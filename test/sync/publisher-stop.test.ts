@@ -4,6 +4,7 @@
 // The broker-level behaviour is covered against mosquitto in sync.test.ts.
 import pino from 'pino';
 import { expect, it } from 'vitest';
+import { readOutbox } from '../../edge/db/outbox.js';
 import { OutboxPublisher, type PublisherLink } from '../../sync/publisher.js';
 import { Topics } from '../../sync/topics.js';
 import { appendSyntheticEvent } from '../helpers/outbox.js';
@@ -42,7 +43,7 @@ it('PUBACKs after stop are marked by drainAcks, and none touches the database af
   for (const ack of pending.splice(0, 5)) ack(); // acks that land while the link closes
   await new Promise((r) => setImmediate(r));
   publisher.drainAcks();
-  expect(db.prepare('SELECT count(*) FROM outbox WHERE sent_at IS NOT NULL').pluck().get()).toBe(5);
+  expect(readOutbox(db).filter((r) => r.sentAt !== null).length).toBe(5);
 
   db.close();
   for (const ack of pending.splice(0)) ack(); // and acks that land after the database closed

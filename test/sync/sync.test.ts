@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../edge/db/open.js';
+import { unsentSummary } from '../../edge/db/outbox.js';
 import { HqIngest } from '../../sync/hq/ingest.js';
 import { openHqDb } from '../../sync/hq/store.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
@@ -76,12 +77,7 @@ async function allDelivered(ingest: HqIngest, db: Db, timeoutMs = 30_000) {
   expect(seqs.length).toBe(n);
   expect(seqs[0]).toBe(1);
   expect(seqs.at(-1)).toBe(n);
-  await waitFor(
-    'store marked all sent',
-    () =>
-      db.prepare('SELECT count(*) FROM outbox WHERE sent_at IS NULL').pluck().get() === 0 ? true : undefined,
-    10_000,
-  );
+  await waitFor('store marked all sent', () => (unsentSummary(db).events === 0 ? true : undefined), 10_000);
 }
 
 describe('outbox to HQ over MQTT', () => {

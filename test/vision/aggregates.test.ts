@@ -8,6 +8,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/load.js';
 import type { Db } from '../../edge/db/open.js';
+import { unsentSummary } from '../../edge/db/outbox.js';
 import { tasks as housekeepingTasks, retentionOf } from '../../edge/housekeeping/tasks.js';
 import { VisionAggregates } from '../../edge/vision/aggregates.js';
 import { startOfLocalDay } from '../../edge/vision/buckets.js';
@@ -106,9 +107,7 @@ describe('vision aggregates', () => {
       agg.flush();
     }
     // just over budget: rolling up is enough, nothing needs dropping
-    const bytes = (
-      db.prepare('SELECT SUM(length(payload)) AS b FROM outbox WHERE sent_at IS NULL').get() as { b: number }
-    ).b;
+    const bytes = unsentSummary(db).bytes;
     const guard = new BacklogGuard({
       db,
       log: pino({ level: 'silent' }),

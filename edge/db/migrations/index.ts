@@ -18,6 +18,7 @@ import { m0015Housekeeping } from './0015_housekeeping.js';
 import { m0016ScanAndGo } from './0016_scan_and_go.js';
 import { m0017CatalogVersion } from './0017_catalog_version.js';
 import { m0018Guides } from './0018_guides.js';
+import { m0019OutboxAcks } from './0019_outbox_acks.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -38,4 +39,5 @@ export const migrations: readonly Migration[] = [
   m0016ScanAndGo,
   m0017CatalogVersion,
   m0018Guides,
+  m0019OutboxAcks,
 ];
