@@ -46,6 +46,15 @@ function uncovered(db: Db, lo: number, hi: number): [number, number][] {
   return out;
 }
 
+const insertRange = (db: Db, r: Range): void => {
+  db.prepare('INSERT INTO outbox_acked (lo, hi, opened_at, sent_at) VALUES (?, ?, ?, ?)').run(
+    r.lo,
+    r.hi,
+    r.opened_at,
+    r.sent_at,
+  );
+};
+
 /** Marks [lo, hi] acknowledged at `now`; sequences already marked keep their range. */
 export function markSent(db: Db, lo: number, hi: number, now: number): void {
   for (const [a, b] of uncovered(db, lo, hi)) {
@@ -56,43 +65,23 @@ export function markSent(db: Db, lo: number, hi: number, now: number): void {
         now,
         left.lo,
       );
-    else
-      db.prepare('INSERT INTO outbox_acked (lo, hi, opened_at, sent_at) VALUES (?, ?, ?, ?)').run(
-        a,
-        b,
-        now,
-        now,
-      );
+    else insertRange(db, { lo: a, hi: b, opened_at: now, sent_at: now });
   }
 }
 
 /** Takes [lo, hi] out of the acknowledged ranges (HQ asked for it again): how many rows
- * still in the outbox were acknowledged there and are now waiting to go again. */
+ * still in the outbox were acknowledged there and are now waiting to go again. Each
+ * range overlapping [lo, hi] keeps what lies outside it, on either side. */
 export function unmarkSent(db: Db, lo: number, hi: number): number {
-  let rows = 0;
   const count = db.prepare('SELECT count(*) FROM outbox WHERE seq BETWEEN ? AND ?').pluck();
   const prev = below(db, lo - 1);
-  if (prev && prev.hi >= lo) {
-    rows += count.get(lo, Math.min(hi, prev.hi)) as number;
-    db.prepare('UPDATE outbox_acked SET hi = ? WHERE lo = ?').run(lo - 1, prev.lo);
-    if (prev.hi > hi)
-      db.prepare('INSERT INTO outbox_acked (lo, hi, opened_at, sent_at) VALUES (?, ?, ?, ?)').run(
-        hi + 1,
-        prev.hi,
-        prev.opened_at,
-        prev.sent_at,
-      );
-  }
-  for (const r of startingIn(db, lo, hi)) {
-    rows += count.get(r.lo, Math.min(hi, r.hi)) as number;
-    db.prepare('DELETE FROM outbox_acked WHERE lo = ?').run(r.lo);
-    if (r.hi > hi)
-      db.prepare('INSERT INTO outbox_acked (lo, hi, opened_at, sent_at) VALUES (?, ?, ?, ?)').run(
-        hi + 1,
-        r.hi,
-        r.opened_at,
-        r.sent_at,
-      );
+  const overlapping = [...(prev && prev.hi >= lo ? [prev] : []), ...startingIn(db, lo, hi)];
+  let rows = 0;
+  for (const r of overlapping) {
+    rows += count.get(Math.max(lo, r.lo), Math.min(hi, r.hi)) as number;
+    if (r.lo < lo) db.prepare('UPDATE outbox_acked SET hi = ? WHERE lo = ?').run(lo - 1, r.lo);
+    else db.prepare('DELETE FROM outbox_acked WHERE lo = ?').run(r.lo);
+    if (r.hi > hi) insertRange(db, { ...r, lo: hi + 1 });
   }
   return rows;
 }
@@ -178,11 +167,10 @@ export function adoptSentMarks(db: Db): number {
   const rows = db
     .prepare('SELECT seq, sent_at AS at FROM outbox WHERE seq > ? ORDER BY seq')
     .all(sentThrough(db)) as { seq: number; at: number | null }[];
-  const add = db.prepare('INSERT INTO outbox_acked (lo, hi, opened_at, sent_at) VALUES (?, ?, ?, ?)');
   let run: Range | null = null;
   let adopted = 0;
   const close = () => {
-    if (run) add.run(run.lo, run.hi, run.opened_at, run.sent_at);
+    if (run) insertRange(db, run);
     run = null;
   };
   for (const r of rows) {
