@@ -56,9 +56,16 @@ const SELECT = `
   FROM products p`;
 
 function toProduct(r: Row): Product {
-  if (r.price_fen === null) {
-    throw new DomainError('conflict', 'NO_PRICE', `product ${r.gtin} has no price in effect`);
-  }
+  if (r.price_fen === null) throw noPrice(r.gtin);
+  return withPrice(unpriced(r), r.price_fen);
+}
+
+const noPrice = (gtin: string) =>
+  new DomainError('conflict', 'NO_PRICE', `product ${gtin} has no price in effect`);
+
+type Unpriced = Omit<Product, 'priceFen'>;
+
+function unpriced(r: Omit<Row, 'price_fen'>): Unpriced {
   return {
     gtin: r.gtin,
     name: { zh: r.name_zh, en: r.name_en },
@@ -70,7 +77,6 @@ function toProduct(r: Row): Product {
     plu: r.plu,
     taxRateBp: r.tax_rate_bp,
     minAge: r.min_age,
-    priceFen: r.price_fen,
     variableMeasure: r.variable_measure === 1,
     labelWeightG:
       r.label_weight_min_g !== null && r.label_weight_max_g !== null
@@ -80,10 +86,32 @@ function toProduct(r: Row): Product {
   };
 }
 
+// Written out field by field: a spread of the held object was most of a lookup's cost.
+function withPrice(u: Unpriced, priceFen: number): Product {
+  return {
+    gtin: u.gtin,
+    name: u.name,
+    categoryId: u.categoryId,
+    categories: u.categories,
+    brandId: u.brandId,
+    size: u.size,
+    soldBy: u.soldBy,
+    plu: u.plu,
+    taxRateBp: u.taxRateBp,
+    minAge: u.minAge,
+    priceFen,
+    variableMeasure: u.variableMeasure,
+    labelWeightG: u.labelWeightG,
+    labelMaxAgeDays: u.labelMaxAgeDays,
+  };
+}
+
 /** A product as the catalog holds it, with all its prices (newest first): what the
- * cache keeps, so that any moment's price comes from it. */
+ * cache keeps, so that any moment's price comes from it. Its nested parts are shared by
+ * every answer made from it, so they are frozen. */
 interface Held {
-  row: Omit<Row, 'price_fen'> & { active: number };
+  active: boolean;
+  product: Unpriced;
   prices: { from: number; fen: number }[];
 }
 
@@ -93,35 +121,53 @@ interface Held {
 // change it in the same transaction as any write to products, prices or categories).
 const held = new WeakMap<Db, { version: unknown; byGtin: Map<string, Held | null> }>();
 
-function hold(db: Db, gtin: string): Held | null {
+/** The catalog's products as of now: the version is read once, so a caller that looks
+ * up many products and writes none of them between (a quote) checks it once. */
+export function catalogNow(db: Db): (gtin: string, now: number, includeInactive?: boolean) => Product | null {
   const version = db.prepare('SELECT v FROM catalog_version').pluck().get();
   let cache = held.get(db);
   if (!cache || cache.version !== version) {
     cache = { version, byGtin: new Map() };
     held.set(db, cache);
   }
-  if (cache.byGtin.has(gtin)) return cache.byGtin.get(gtin)!;
-  const row = db.prepare(`${SELECT} WHERE p.gtin = @gtin`).get({ gtin, now: 0 }) as Held['row'] | undefined;
-  const entry = row
-    ? {
-        row,
-        prices: db
-          .prepare(
-            'SELECT effective_from AS "from", price_fen AS fen FROM prices WHERE gtin = ? ORDER BY effective_from DESC',
-          )
-          .all(gtin) as Held['prices'],
-      }
-    : null;
-  cache.byGtin.set(gtin, entry);
-  return entry;
+  const byGtin = cache.byGtin;
+  return (gtin, now, includeInactive = false) => {
+    let h = byGtin.get(gtin);
+    if (h === undefined) {
+      h = load(db, gtin);
+      byGtin.set(gtin, h);
+    }
+    if (!h || (!h.active && !includeInactive)) return null;
+    const price = h.prices.find((p) => p.from <= now);
+    if (!price) throw noPrice(gtin);
+    return withPrice(h.product, price.fen);
+  };
+}
+
+function load(db: Db, gtin: string): Held | null {
+  const row = db.prepare(`${SELECT} WHERE p.gtin = @gtin`).get({ gtin, now: 0 }) as
+    | (Row & { active: number })
+    | undefined;
+  if (!row) return null;
+  const product = unpriced(row);
+  Object.freeze(product.name);
+  Object.freeze(product.categories);
+  if (product.labelWeightG) Object.freeze(product.labelWeightG);
+  return {
+    active: row.active === 1,
+    product,
+    prices: db
+      .prepare(
+        'SELECT effective_from AS "from", price_fen AS fen FROM prices WHERE gtin = ? ORDER BY effective_from DESC',
+      )
+      .all(gtin) as Held['prices'],
+  };
 }
 
 /** A product by GTIN-14. Inactive products are found only when asked: a cart line keeps
  * its product even if the catalog retired it after the scan. */
 export function productByGtin(db: Db, gtin: string, now: number, includeInactive = false): Product | null {
-  const h = hold(db, gtin);
-  if (!h || (h.row.active !== 1 && !includeInactive)) return null;
-  return toProduct({ ...h.row, price_fen: h.prices.find((p) => p.from <= now)?.fen ?? null });
+  return catalogNow(db)(gtin, now, includeInactive);
 }
 
 export interface ScannedProduct {

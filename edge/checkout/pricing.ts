@@ -1,6 +1,6 @@
 // Prices a cart: catalog prices (or label / attendant prices), then promotions.
 // Coupons and tax come after, at checkout (edge/checkout/quote.ts).
-import { type Product, productByGtin } from '../catalog/products.js';
+import { catalogNow, type Product } from '../catalog/products.js';
 import type { Db } from '../db/open.js';
 import { DomainError } from '../errors.js';
 import { type AppliedDiscount, applyPromotions, type PricingLine } from '../promotions/engine.js';
@@ -54,9 +54,10 @@ export function priceCart(db: Db, cartId: string, opts: PricingOptions): PricedC
   const cart = getCart(db, cartId);
   const rows = cartLines(db, cartId);
   const products = new Map<string, Product>();
+  const product = catalogNow(db);
   for (const r of rows) {
     if (products.has(r.gtin)) continue;
-    const p = productByGtin(db, r.gtin, opts.now, true);
+    const p = product(r.gtin, opts.now, true);
     if (!p)
       throw new DomainError('conflict', 'UNKNOWN_PRODUCT', `product ${r.gtin} is no longer in the catalog`);
     products.set(r.gtin, p);

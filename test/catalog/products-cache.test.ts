@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { benchStore } from '../../bench/store.js';
-import { productByGtin } from '../../edge/catalog/products.js';
+import { catalogNow, productByGtin } from '../../edge/catalog/products.js';
 
 const WATER = '06911001001016';
 
@@ -46,5 +46,22 @@ describe('the product cache', () => {
     expect(productByGtin(db, WATER, now)).toBeNull();
     expect(productByGtin(db, WATER, now, true)!.gtin).toBe(WATER);
     expect(productByGtin(db, '00000000000000', now)).toBeNull();
+  });
+
+  it("shares a product's name and categories between answers, frozen, and reads the version once per lookup", () => {
+    const { db, now } = benchStore(mkdtempSync(join(tmpdir(), 'storeedge-products-')));
+    const a = productByGtin(db, WATER, now)!;
+    // an answer is the caller's own object; its nested parts are shared and cannot change
+    a.priceFen = 1;
+    expect(productByGtin(db, WATER, now)!.priceFen).not.toBe(1);
+    expect(Object.isFrozen(a.name) && Object.isFrozen(a.categories)).toBe(true);
+    expect(() => a.categories.push('x')).toThrow();
+    expect(productByGtin(db, WATER, now)!.categories).toEqual(a.categories);
+
+    // a lookup made before a write answers from the catalog as it stood; a new one sees it
+    const before = catalogNow(db);
+    db.prepare("UPDATE products SET name_en = 'Sparkling' WHERE gtin = ?").run(WATER);
+    expect(catalogNow(db)(WATER, now)!.name.en).toBe('Sparkling');
+    expect(before(WATER, now)!.name.en).toBe(a.name.en);
   });
 });
