@@ -4,12 +4,14 @@
 // SQLite single-row insert transactions with the same fsync setting, same run, same disk.
 // The cart's steps commit light and the payment's commit is the one fsync
 // (edge/db/durability.ts): the fsyncs per sale are counted under strace, as the
-// durability test does.
+// durability test does. A second baseline is the disk's floor for a sale: the same
+// commits writing the same number of pages with no checkout work (bench/sale-floor.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openDb } from '../edge/db/open.js';
 import { salesPerSecond, traceSales } from '../test/helpers/traced-sales.js';
+import { floorPerSecond, salePages } from './sale-floor.js';
 
 const SALES = 300;
 const RAW = 2000;
@@ -28,6 +30,8 @@ export function run(): void {
     const rawPerS = RAW / (Number(process.hrtime.bigint() - t0) / 1e9);
     raw.close();
 
+    const pages = salePages(join(dir, 'pages'));
+    const floorPerS = floorPerSecond(dir, pages, SALES);
     const salesPerS = salesPerSecond(join(dir, 'sales'), SALES);
     const trace = traceSales(join(dir, 'traced'), TRACED, 'write,fsync,fdatasync');
     const from = trace.findIndex((l) => l.includes('write(1, "ready'));
@@ -37,7 +41,16 @@ export function run(): void {
       `whole sales/s (cart + 5 scans + payment + sale: 8 transactions, 7 light): ${salesPerS.toFixed(0)}`,
     );
     console.log(`fsyncs per sale (strace, ${TRACED} sales, checkpoints included): ${fsyncs.toFixed(2)}`);
+    console.log(
+      `WAL pages written by a sale's commits (cart, 5 scans, locking, payment): ${pages.join(' + ')} = ${pages.reduce((a, b) => a + b, 0)}`,
+    );
+    console.log(
+      `the same commits and pages with no checkout work (the disk's floor): ${floorPerS.toFixed(0)}/s`,
+    );
     console.log(`ratio sales/raw transactions: ${(salesPerS / rawPerS).toFixed(3)}`);
+    console.log(
+      `ratio floor/raw transactions: ${(floorPerS / rawPerS).toFixed(3)}; sales/floor: ${(salesPerS / floorPerS).toFixed(3)}`,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
