@@ -6,15 +6,15 @@
 import type { Logger } from 'pino';
 import { lightly } from '../edge/db/durability.js';
 import type { Db } from '../edge/db/open.js';
-import { type OutboxText, outboxPruned, readUnsent, unsentSummary } from '../edge/db/outbox.js';
+import { type OutboxWire, outboxPruned, readUnsent, unsentSummary } from '../edge/db/outbox.js';
 import { firstUnsent, markSent, sentThrough, unmarkSent } from '../edge/db/outbox-acks.js';
-import { type Topics, wireText } from './topics.js';
+import type { Topics } from './topics.js';
 
 export interface PublisherLink {
   readonly connected: boolean;
   publish(
     topic: string,
-    payload: string,
+    payload: Buffer,
     opts: { qos: 1; properties: Record<string, unknown> },
   ): Promise<void>;
   on(event: 'up' | 'down', listener: () => void): unknown;
@@ -112,7 +112,7 @@ export class OutboxPublisher {
         this.refill();
         const room = Math.min(window - this.inflight, Math.floor(this.tokens));
         if (room < 1) break;
-        const rows = readUnsent(this.o.db, this.nextSeq, room);
+        const rows = readUnsent(this.o.db, this.o.topics.storeId, this.nextSeq, room);
         if (rows.length === 0) break;
         for (const r of rows) this.send(r);
         this.nextSeq = rows.at(-1)!.seq + 1;
@@ -125,17 +125,16 @@ export class OutboxPublisher {
     }
   }
 
-  private send(r: OutboxText): void {
+  private send(r: OutboxWire): void {
     const epoch = this.epoch;
     this.inflight++;
     this.published++;
     this.o.link
-      .publish(this.o.topics.event(r.type), wireText(this.o.topics.storeId, r), {
+      // seq and eventId are in the message itself, where HQ reads them: no user properties,
+      // whose encoding was about a third of encoding the packet
+      .publish(this.o.topics.event(r.type), r.wire, {
         qos: 1,
-        properties: {
-          contentType: 'application/json',
-          userProperties: { seq: String(r.seq), eventId: r.eventId },
-        },
+        properties: { contentType: 'application/json' },
       })
       .then(
         () => {

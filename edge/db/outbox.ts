@@ -69,15 +69,30 @@ export interface OutboxText {
   createdAt: number;
 }
 
-/** Unacknowledged rows from `fromSeq` on, in sequence, payloads unparsed (the drain). */
-export function readUnsent(db: Db, fromSeq: number, limit: number): OutboxText[] {
+/** An unacknowledged row as it goes on the wire. */
+export interface OutboxWire {
+  seq: number;
+  type: string;
+  /** the message's bytes: sync/topics.ts wireText of the row, built by SQLite */
+  wire: Buffer;
+}
+
+/** Unacknowledged rows from `fromSeq` on, in sequence, each as the bytes of its message
+ * for `storeId` (the drain). They are byte for byte what sync/topics.ts wireText makes of
+ * the row, but SQLite joins the envelope to the stored payload: the drain neither decodes
+ * a 1.5 KB payload into a string nor encodes it again for the socket (with the MQTT
+ * packet's encoding, 8 to 11 µs a message before, 4 to 5 after, on this machine). */
+export function readUnsent(db: Db, storeId: string, fromSeq: number, limit: number): OutboxWire[] {
   const q = db.prepare(
-    `SELECT seq, event_id AS eventId, type, class, payload, created_at AS createdAt FROM outbox
-      WHERE seq BETWEEN ? AND ? ORDER BY seq LIMIT ?`,
+    `SELECT seq, type, CAST(? || seq || ',"eventId":' || json_quote(event_id) || ',"type":' || json_quote(type)
+       || ',"class":' || json_quote(class) || ',"createdAt":' || created_at || ',"payload":' || payload || '}'
+       AS BLOB) AS wire
+      FROM outbox WHERE seq BETWEEN ? AND ? ORDER BY seq LIMIT ?`,
   );
-  let out: OutboxText[] = [];
+  const head = `{"storeId":${JSON.stringify(storeId)},"seq":`;
+  let out: OutboxWire[] = [];
   for (const [a, b] of unsentRuns(db, fromSeq)) {
-    const rows = q.all(a, b, limit - out.length) as OutboxText[];
+    const rows = q.all(head, a, b, limit - out.length) as OutboxWire[];
     out = out.length ? out.concat(rows) : rows;
     if (out.length >= limit) break;
   }

@@ -73,8 +73,10 @@ describe('acknowledged ranges', () => {
     const unsent = Array.from({ length: N }, (_, i) => i + 1).filter((s) => !sent.has(s));
     for (let s = 1; s <= N; s++) expect(isSent(db, s), `seq ${s}`).toBe(sent.has(s));
     expect(unsentSummary(db).events).toBe(unsent.length);
-    expect(readUnsent(db, 1, N).map((r) => r.seq)).toEqual(unsent);
-    expect(readUnsent(db, 50, 7).map((r) => r.seq)).toEqual(unsent.filter((s) => s >= 50).slice(0, 7));
+    expect(readUnsent(db, 'store-1', 1, N).map((r) => r.seq)).toEqual(unsent);
+    expect(readUnsent(db, 'store-1', 50, 7).map((r) => r.seq)).toEqual(
+      unsent.filter((s) => s >= 50).slice(0, 7),
+    );
     expect(firstUnsent(db)).toBe(unsent[0] ?? 0);
     expect(sentThrough(db)).toBe(Math.max(0, ...sent));
     expect(readOutbox(db, 0, N).map((r) => r.sentAt !== null)).toEqual(
@@ -120,7 +122,7 @@ describe('acknowledged ranges', () => {
       { lo: 6, hi: 7, opened_at: 10_000, sent_at: 10_000 + RANGE_SPAN / 2 },
       { lo: 8, hi: 9, opened_at: 10_000 + RANGE_SPAN, sent_at: 10_000 + RANGE_SPAN + 1 },
     ]);
-    expect(readUnsent(db, 1, 100).map((r) => r.seq)).toEqual([5, 10, 11, 12]);
+    expect(readUnsent(db, 'store-1', 1, 100).map((r) => r.seq)).toEqual([5, 10, 11, 12]);
 
     // a rollback: the older build sends 10 and 11 and marks them; started again, this
     // build takes them in, and nothing it marked itself changes
@@ -128,7 +130,7 @@ describe('acknowledged ranges', () => {
     mark.run(99_001, 11);
     expect(db.transaction(() => adoptSentMarks(db))()).toBe(2);
     expect(ranges(db).at(-1)).toEqual({ lo: 10, hi: 11, opened_at: 99_000, sent_at: 99_001 });
-    expect(readUnsent(db, 1, 100).map((r) => r.seq)).toEqual([5, 12]);
+    expect(readUnsent(db, 'store-1', 1, 100).map((r) => r.seq)).toEqual([5, 12]);
     expect(db.transaction(() => adoptSentMarks(db))()).toBe(0);
   });
 });
