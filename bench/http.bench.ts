@@ -3,13 +3,15 @@
 //   open loop: 50 kiosk carts, each scanning every 500 ms: latency p50 / p99;
 //   closed loop: 50 carts back to back: scans/s,
 // each against a bare fastify route (bench/load/bare-fastify.ts) loaded the same way in
-// the same run. A cart is a basket of 20 scans, then a new cart.
+// the same run. A cart is a basket of 20 scans, then a new cart. Beside them, what a scan
+// costs in process without HTTP (bench/scan-parts.ts).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KIOSK_TOKEN, kioskCodes, startDaemon, stopDaemon } from './daemon.js';
 import type { LoadPlan, LoadResult } from './load/http-load.js';
+import { scanParts } from './scan-parts.js';
 
 const CARTS = 50;
 const OPEN_SECONDS = Number(process.env.HTTP_BENCH_SECONDS ?? 15);
@@ -79,6 +81,10 @@ export async function run(): Promise<void> {
     console.log(`closed loop, ${CARTS} carts back to back, ${CLOSED_SECONDS} s:`);
     console.log(`  bare fastify route (baseline): ${show(bareClosed)}`);
     console.log(`  store daemon scan:             ${show(storeClosed)}`);
+    const parts = scanParts(join(dir, 'parts'));
+    console.log(
+      `a scan in process, no HTTP (20-scan baskets): light commit ${parts.commitUs} µs, quote of the cart ${parts.quoteUs} µs, answer JSON ${parts.jsonUs} µs (${parts.answerBytes} bytes); a bare route's whole request at its closed-loop rate: ${Math.round(1e6 / bareClosed.perSecond)} µs`,
+    );
     console.log(
       `ratio scans/s store / bare: ${(storeClosed.perSecond / bareClosed.perSecond).toFixed(2)}; open-loop p99 ${storeOpen.p99} ms (bare ${bareOpen.p99} ms)`,
     );
