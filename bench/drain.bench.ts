@@ -1,5 +1,5 @@
 // Outbox drain rate after an outage: a backlog of 5-line sales published by
-// the store's publisher (read from SQLite in sequence, QoS 1 with its user properties,
+// the store's publisher (read from SQLite in sequence as the bytes it sends, QoS 1,
 // marked sent on PUBACK) against a raw mqtt.js QoS 1 publish loop of the same number of
 // messages of the same bytes with the same number in flight, to the same mosquitto, in
 // the same run: three rounds of 50k, each drain between two raw rounds.
