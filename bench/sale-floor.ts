@@ -9,7 +9,7 @@ import { parseScan } from '../edge/catalog/barcode.js';
 import { addScan, createCart } from '../edge/checkout/carts.js';
 import { payCash, startPayment } from '../edge/checkout/tenders.js';
 import { openDb } from '../edge/db/open.js';
-import { benchStore } from './store.js';
+import { BENCH_SCAN_OPTIONS, benchSaleContext, benchStore } from './store.js';
 
 const FRAME = 24 + 4096;
 
@@ -28,13 +28,8 @@ export function salePages(dir: string): number[] {
       pages.push(Math.round((size() - before) / FRAME));
       return r;
     };
-    const ctx = {
-      now,
-      timezone: 'Asia/Shanghai',
-      storeId: 'bench',
-      loyalty: { pointsPerYuan: 1, fenPerPoint: 1 },
-    };
-    const opts = { variableMeasure: [], currencyNumeric: '156' };
+    const ctx = benchSaleContext(now);
+    const opts = BENCH_SCAN_OPTIONS;
     const cart = step(() => createCart(db, { channel: 'kiosk', now }));
     for (let k = 0; k < 5; k++) step(() => addScan(db, cart.id, { scan: parseScan(codes[k]!, opts), now }));
     const q = step(() => startPayment(db, cart.id, ctx));

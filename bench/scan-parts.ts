@@ -5,7 +5,7 @@
 import { parseScan } from '../edge/catalog/barcode.js';
 import { addScan, createCart } from '../edge/checkout/carts.js';
 import { quoteCart } from '../edge/checkout/quote.js';
-import { benchStore } from './store.js';
+import { BENCH_SCAN_OPTIONS, benchStore } from './store.js';
 
 export interface ScanParts {
   commitUs: number;
@@ -16,7 +16,7 @@ export interface ScanParts {
 
 export function scanParts(dir: string, carts = 300, perCart = 20): ScanParts {
   const { db, now, codes } = benchStore(dir);
-  const opts = { variableMeasure: [], currencyNumeric: '156' };
+  const opts = BENCH_SCAN_OPTIONS;
   let commit = 0;
   let quote = 0;
   let json = 0;

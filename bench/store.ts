@@ -15,3 +15,14 @@ export function benchStore(dir: string): { db: Db; now: number; codes: string[] 
   ).map((g) => g.slice(1));
   return { db, now, codes };
 }
+
+/** What checkout needs to know of the bench store when it takes a payment. */
+export const benchSaleContext = (now: number) => ({
+  now,
+  timezone: 'Asia/Shanghai',
+  storeId: 'bench',
+  loyalty: { pointsPerYuan: 1, fenPerPoint: 1 },
+});
+
+/** How the bench store reads a scanned code: no variable-measure prefixes, yuan. */
+export const BENCH_SCAN_OPTIONS = { variableMeasure: [], currencyNumeric: '156' };

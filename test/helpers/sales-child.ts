@@ -4,7 +4,7 @@
 // and cash. Writes "ready" once the store is set up and "sale N" after each sale returns,
 // each its own write(2) to stdout, so a trace shows where each sale ends.
 import { writeSync } from 'node:fs';
-import { benchStore } from '../../bench/store.js';
+import { BENCH_SCAN_OPTIONS, benchSaleContext, benchStore } from '../../bench/store.js';
 import { parseScan } from '../../edge/catalog/barcode.js';
 import { addScan, createCart } from '../../edge/checkout/carts.js';
 import { payCash, startPayment } from '../../edge/checkout/tenders.js';
@@ -12,13 +12,8 @@ import { payCash, startPayment } from '../../edge/checkout/tenders.js';
 const dir = process.argv[2]!;
 const sales = Number(process.argv[3] ?? 10);
 const { db, now, codes } = benchStore(dir);
-const ctx = {
-  now,
-  timezone: 'Asia/Shanghai',
-  storeId: 'bench',
-  loyalty: { pointsPerYuan: 1, fenPerPoint: 1 },
-};
-const opts = { variableMeasure: [], currencyNumeric: '156' };
+const ctx = benchSaleContext(now);
+const opts = BENCH_SCAN_OPTIONS;
 writeSync(1, 'ready\n');
 const t0 = performance.now();
 for (let i = 0; i < sales; i++) {
