@@ -29,9 +29,9 @@ export function salePages(dir: string): number[] {
       return r;
     };
     const ctx = benchSaleContext(now);
-    const opts = BENCH_SCAN_OPTIONS;
     const cart = step(() => createCart(db, { channel: 'kiosk', now }));
-    for (let k = 0; k < 5; k++) step(() => addScan(db, cart.id, { scan: parseScan(codes[k]!, opts), now }));
+    for (let k = 0; k < 5; k++)
+      step(() => addScan(db, cart.id, { scan: parseScan(codes[k]!, BENCH_SCAN_OPTIONS), now }));
     const q = step(() => startPayment(db, cart.id, ctx));
     step(() => payCash(db, cart.id, q.dueFen, ctx));
     return pages;

@@ -5,7 +5,7 @@
 import { parseScan } from '../edge/catalog/barcode.js';
 import { addScan, createCart } from '../edge/checkout/carts.js';
 import { quoteCart } from '../edge/checkout/quote.js';
-import { BENCH_SCAN_OPTIONS, benchStore } from './store.js';
+import { BENCH_SCAN_OPTIONS, benchSaleContext, benchStore } from './store.js';
 
 export interface ScanParts {
   commitUs: number;
@@ -16,7 +16,7 @@ export interface ScanParts {
 
 export function scanParts(dir: string, carts = 300, perCart = 20): ScanParts {
   const { db, now, codes } = benchStore(dir);
-  const opts = BENCH_SCAN_OPTIONS;
+  const ctx = benchSaleContext(now);
   let commit = 0;
   let quote = 0;
   let json = 0;
@@ -27,9 +27,12 @@ export function scanParts(dir: string, carts = 300, perCart = 20): ScanParts {
       const cart = createCart(db, { channel: 'kiosk', now });
       for (let k = 0; k < perCart; k++) {
         const t0 = performance.now();
-        const line = addScan(db, cart.id, { scan: parseScan(codes[(c * 7 + k) % codes.length]!, opts), now });
+        const line = addScan(db, cart.id, {
+          scan: parseScan(codes[(c * 7 + k) % codes.length]!, BENCH_SCAN_OPTIONS),
+          now,
+        });
         const t1 = performance.now();
-        const q = quoteCart(db, cart.id, { now, timezone: 'Asia/Shanghai' });
+        const q = quoteCart(db, cart.id, ctx);
         const t2 = performance.now();
         const text = JSON.stringify({ lineId: line.id, quote: q });
         const t3 = performance.now();
