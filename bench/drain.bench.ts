@@ -12,8 +12,8 @@ import { migrate } from '../edge/db/migrate.js';
 import { migrations } from '../edge/db/migrations/index.js';
 import { openDb } from '../edge/db/open.js';
 import { appendOutbox } from '../edge/db/outbox.js';
-import { MqttLink } from '../sync/link.js';
-import { OutboxPublisher } from '../sync/publisher.js';
+import { MqttLink } from '../edge/sync/link.js';
+import { OutboxPublisher } from '../edge/sync/publisher.js';
 import { Topics, wireText } from '../sync/topics.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 

@@ -5,7 +5,9 @@ import { dirname, join } from 'node:path';
 import { overlayPath } from '../config/hq-overlay.js';
 import type { LoadedConfig } from '../config/load.js';
 import { storeHostname } from '../sync/hostnames.js';
-import { SyncPart } from '../sync/part.js';
+import { Lifecycle } from '../sync/kernel/lifecycle.js';
+import type { Logger } from '../sync/kernel/logger.js';
+import { VERSION } from '../sync/kernel/version.js';
 import { CartTokens, KioskAuth, MemberSessions } from './api/access.js';
 import { createMetrics } from './api/metrics.js';
 import { HttpPart } from './api/part.js';
@@ -17,11 +19,9 @@ import { GuidesPart } from './guides/part.js';
 import { HousekeepingPart } from './housekeeping/part.js';
 import { retentionOf } from './housekeeping/tasks.js';
 import { openAlertCount } from './kiosk/alerts.js';
-import { Lifecycle } from './lifecycle.js';
-import type { Logger } from './logger.js';
+import { SyncPart } from './sync/part.js';
 import { TlsPart } from './tls/part.js';
 import { UpdaterPart } from './updates/part.js';
-import { VERSION } from './version.js';
 import { modelDirFor, VisionPart } from './vision/part.js';
 
 // AI 393x carries the ISO 4217 numeric currency of an embedded price

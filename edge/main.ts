@@ -4,9 +4,9 @@
 // 78 invalid config (EX_CONFIG).
 import { parseArgs } from 'node:util';
 import { ConfigError, type LoadedConfig, loadConfig } from '../config/load.js';
+import { StartError } from '../sync/kernel/lifecycle.js';
+import { createLogger } from '../sync/kernel/logger.js';
 import { createDaemon } from './daemon.js';
-import { StartError } from './lifecycle.js';
-import { createLogger } from './logger.js';
 import { SystemdNotifier } from './systemd.js';
 
 const EX_CONFIG = 78;

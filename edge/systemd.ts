@@ -3,7 +3,7 @@
 // the socket named by NOTIFY_SOCKET; Node's core has no Unix datagram sockets, so they
 // go through unix-dgram. Without NOTIFY_SOCKET (not under systemd) every call is a no-op.
 import { createRequire } from 'node:module';
-import type { Logger } from './logger.js';
+import type { Logger } from '../sync/kernel/logger.js';
 
 interface DgramSocket {
   send(buf: Buffer, offset: number, length: number, path: string, cb: (err?: Error) => void): void;

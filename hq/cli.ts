@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../edge/logger.js';
+import { createLogger } from '../sync/kernel/logger.js';
 import { HqConfigError, loadHqConfig } from './config.js';
 import { openPgPool } from './db/pg.js';
 import { Fleet } from './fleet/fleet.js';

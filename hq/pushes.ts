@@ -6,8 +6,8 @@
 import { createHash, type KeyObject } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type pg from 'pg';
-import { ApiError } from '../edge/api/errors.js';
-import { canonicalJson } from '../edge/canonical-json.js';
+import { canonicalJson } from '../sync/canonical-json.js';
+import { ApiError } from '../sync/kernel/errors.js';
 import { PUSHABLE } from '../sync/pushes.js';
 import { signPush } from '../sync/signing.js';
 import { pushBodyProblems } from '../sync/wire-check.js';

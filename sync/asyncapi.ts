@@ -2,8 +2,8 @@
 // use (event-schemas.ts, wire-schemas.ts) and the topic namespace (topics.ts), so that
 // it cannot say other than the code. Served by the store and by HQ at /docs/asyncapi.json.
 import type { TSchema } from 'typebox';
-import { VERSION } from '../edge/version.js';
 import { EVENT_SCHEMAS } from './event-schemas.js';
+import { VERSION } from './kernel/version.js';
 import { PUSHABLE } from './pushes.js';
 import {
   EventEnvelope,

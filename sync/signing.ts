@@ -2,7 +2,7 @@
 // no whitespace), so a store can tell HQ's pushes from anyone else's on the broker.
 
 import { createPrivateKey, createPublicKey, type KeyObject, sign, verify } from 'node:crypto';
-import { canonicalJson } from '../edge/canonical-json.js';
+import { canonicalJson } from './canonical-json.js';
 
 /** A public key from PEM or from base64 SPKI DER (config security.hqSigningPublicKey). */
 export function hqPublicKey(text: string): KeyObject {

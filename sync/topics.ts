@@ -9,7 +9,7 @@
 //   {prefix}/{store}/req/{name}      HQ → store  pulls, MQTT 5 request/response
 //   {prefix}/hq/req/{name}           store → HQ  requests to HQ (time, for the clock offset)
 // Replies go to the request's responseTopic with its correlationData.
-import type { OutboxRow, OutboxText } from '../edge/db/outbox.js';
+import type { OutboxRow, OutboxText } from './envelope.js';
 
 export class Topics {
   constructor(

@@ -7,8 +7,8 @@
 // a push's body here before it signs and sends it.
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { contractCheckOn, recordBreach, schemaErrors } from '../edge/contract-mode.js';
 import { asyncApiDocument, wireSchema } from './asyncapi.js';
+import { contractCheckOn, recordBreach, schemaErrors } from './kernel/contract-mode.js';
 import { PUSH_BODIES } from './wire-schemas.js';
 
 /** The document's message for a topic, or null for a topic it names by no message (answers). */

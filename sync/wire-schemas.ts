@@ -6,8 +6,8 @@
 // them. Objects let unknown keys through: within a version, fields are only ever added
 // (see "Versioning" in sync/README.md), so an older reader must not refuse a newer writer.
 import Type, { type TProperties, type TSchema } from 'typebox';
-import { CatalogDataset, CouponCampaignsDataset, PromotionsDataset } from '../edge/catalog/dataset.js';
 import { ModelManifestSchema } from '../models/detector/manifest.js';
+import { CatalogDataset, CouponCampaignsDataset, PromotionsDataset } from './datasets/catalog.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Open = <P extends TProperties>(p: P, description?: string) =>

@@ -11,9 +11,9 @@
 //   cart-create   a kiosk for a kiosk cart; anyone for a phone cart (which gets a token)
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from '../../sync/kernel/errors.js';
 import type { Staff } from '../checkout/staff.js';
 import type { Db } from '../db/open.js';
-import { ApiError } from './errors.js';
 import type { StaffAuth } from './staff-auth.js';
 
 export type Access =

@@ -2,18 +2,20 @@
 
 import rateLimit from '@fastify/rate-limit';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
-import type { Logger } from '../logger.js';
+import { ApiError } from '../../sync/kernel/errors.js';
+import { installErrorHandling } from '../../sync/kernel/http/errors.js';
+import { installOpenApi } from '../../sync/kernel/http/openapi.js';
+import type { Logger } from '../../sync/kernel/logger.js';
+import { BarcodeError } from '../catalog/gtin.js';
 import { installAccess } from './access.js';
 import { cartRoutes } from './carts.js';
 import { type DemoDeps, demoRoutes } from './demo.js';
 import type { BusinessDeps } from './deps.js';
-import { ApiError, installErrorHandling } from './errors.js';
 import { exitPassRoutes } from './exit-pass.js';
 import { guideRoutes } from './guides.js';
 import { kioskRoutes } from './kiosk.js';
 import { liveRoutes } from './live.js';
 import type { Metrics } from './metrics.js';
-import { installOpenApi } from './openapi.js';
 import { type OpsDeps, opsRoutes } from './ops.js';
 import { shopperRoutes } from './shopper.js';
 import { staffRoutes } from './staff.js';
@@ -59,7 +61,12 @@ export function buildApp(opts: AppOptions): FastifyInstance {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
     return503OnClosing: true,
   });
-  installErrorHandling(app);
+  // a bad barcode is the shopper's input, not a fault: 422 with what was wrong with it
+  installErrorHandling(app, (err) =>
+    err instanceof BarcodeError
+      ? { status: 422, code: 'BAD_BARCODE', message: err.message, details: { reason: err.code } }
+      : null,
+  );
   const redirect = opts.redirect;
   if (redirect)
     // a phone on the Wi-Fi that typed http:// goes to HTTPS, before anything is read or answered

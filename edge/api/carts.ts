@@ -4,6 +4,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
+import { ApiError, DomainError } from '../../sync/kernel/errors.js';
+import { refusal } from '../../sync/kernel/http/errors.js';
 import { parseScan } from '../catalog/barcode.js';
 import {
   addScan,
@@ -20,11 +22,9 @@ import { cancelPayment, payCash, payPoints, startPayment } from '../checkout/ten
 import { chainCoupon, settleChainCoupon } from '../coupons/chain.js';
 import { looksLikeCode } from '../coupons/codes.js';
 import { presentCoupon } from '../coupons/wallet.js';
-import { DomainError } from '../errors.js';
 import { creditByCode, creditByRecommendation } from '../guides/credit.js';
 import { identifyMember } from '../members/members.js';
 import { asyncWriter, type BusinessDeps, checkoutContext, writer } from './deps.js';
-import { ApiError, refusal } from './errors.js';
 import { nestedQuoteAnswer, quoteAnswer } from './idempotency.js';
 import { CartParams, Code, Fen, LineParams, QuoteSchema, TenderResponse, tenderBody } from './schemas.js';
 

@@ -6,8 +6,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
+import { ApiError } from '../../sync/kernel/errors.js';
 import type { Simulator } from '../devices/build.js';
-import { ApiError } from './errors.js';
 
 export interface DemoDeps {
   simulators(kioskId: string): Simulator[];

@@ -6,12 +6,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
+import { DomainError } from '../../sync/kernel/errors.js';
 import { parseScan } from '../catalog/barcode.js';
 import { addScan, createCart } from '../checkout/carts.js';
 import { auditFigures, auditView, recordAudit, widenAudit } from '../checkout/exit-audit.js';
 import { checkExitPass, issueExitPass } from '../checkout/exit-pass.js';
 import { payCash, startPayment } from '../checkout/tenders.js';
-import { DomainError } from '../errors.js';
 import { storeSecret } from './access.js';
 import { type BusinessDeps, checkoutContext, writer } from './deps.js';
 import { Fen, SaleParams } from './schemas.js';

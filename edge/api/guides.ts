@@ -7,10 +7,10 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
+import { ApiError, DomainError } from '../../sync/kernel/errors.js';
 import { parseScan } from '../catalog/barcode.js';
 import { productByGtin } from '../catalog/products.js';
 import type { Db } from '../db/open.js';
-import { DomainError } from '../errors.js';
 import { alsoBoughtOnSale } from '../guides/also-bought.js';
 import {
   acceptCall,
@@ -29,7 +29,6 @@ import { memberCardFor, memberViews, setGuideConsent } from '../guides/member-ca
 import { guideCampaigns, recommend, recommendations } from '../guides/recommendations.js';
 import type { BusinessDeps } from './deps.js';
 import { writer } from './deps.js';
-import { ApiError } from './errors.js';
 import { eventStreams, openEventStream } from './event-stream.js';
 
 const Name = Type.Object({ zh: Type.String(), en: Type.String() });

@@ -4,10 +4,11 @@
 // refused, so a client bug cannot pass one write off as another.
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { canonical } from '../canonical-json.js';
-import { contractCheckOn } from '../contract-mode.js';
+import { canonical } from '../../sync/canonical-json.js';
+import { contractCheckOn } from '../../sync/kernel/contract-mode.js';
+import { ApiError } from '../../sync/kernel/errors.js';
+import { IDEMPOTENCY_KEY } from '../../sync/kernel/http/openapi.js';
 import type { Db } from '../db/open.js';
-import { ApiError } from './errors.js';
 
 export interface WriteResult<T = unknown> {
   status: number;
@@ -47,8 +48,6 @@ export function nestedQuoteAnswer<Q extends { cartId: string }, K extends Record
   return { status, body: { ...keep, quote }, compact: { cartId: quote.cartId, quote: 'nested', keep } };
 }
 
-/** what an Idempotency-Key may be (the published document says the same: openapi.ts) */
-export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 const HASH_HEX = 32;
 
 interface Identity {

@@ -8,13 +8,12 @@ import type { FastifyPluginAsync } from 'fastify';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import { KioskScreen } from '../../config/schema.js';
+import { ApiError, DomainError } from '../../sync/kernel/errors.js';
 import { getCart, handOffCart } from '../checkout/carts.js';
 import { quoteCart } from '../checkout/quote.js';
-import { DomainError } from '../errors.js';
 import { openAlerts } from '../kiosk/alerts.js';
 import type { KioskStation } from '../kiosk/station.js';
 import { asyncWriter, type BusinessDeps, writer } from './deps.js';
-import { ApiError } from './errors.js';
 import { nestedQuoteAnswer, quoteAnswer } from './idempotency.js';
 import { CartParams, Fen, QuoteSchema, SaleParams, TenderResponse, tenderBody } from './schemas.js';
 

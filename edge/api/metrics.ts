@@ -2,7 +2,7 @@
 // several apps in one process do not collide.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeviceState, DeviceStatus } from '../../device-drivers/core/device.js';
-import type { PartState, PartStatus } from '../lifecycle.js';
+import type { PartState, PartStatus } from '../../sync/kernel/lifecycle.js';
 
 const STATES: PartState[] = ['pending', 'starting', 'ready', 'failed', 'stopping', 'stopped'];
 const DEVICE_STATES: DeviceState[] = ['connecting', 'ready', 'disconnected', 'failed', 'closed'];

@@ -1,6 +1,6 @@
 // Operations routes: liveness, readiness with each part's state, Prometheus metrics.
 import type { FastifyPluginAsync } from 'fastify';
-import type { PartStatus } from '../lifecycle.js';
+import type { PartStatus } from '../../sync/kernel/lifecycle.js';
 import type { Metrics } from './metrics.js';
 
 export interface OpsDeps {

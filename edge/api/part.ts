@@ -5,7 +5,7 @@
 // and new handshakes get the new certificate.
 import type { SecureContextOptions } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
-import type { Part } from '../lifecycle.js';
+import type { Part } from '../../sync/kernel/lifecycle.js';
 import { type AppOptions, buildApp } from './app.js';
 
 /** What the HTTPS listener needs of the TLS part. */

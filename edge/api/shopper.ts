@@ -6,11 +6,12 @@ import { randomUUID } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
+import type { CouponCampaign } from '../../sync/datasets/coupon-campaign.js';
+import { ApiError } from '../../sync/kernel/errors.js';
 import { parseScan } from '../catalog/barcode.js';
 import { productForScan } from '../catalog/products.js';
 import { receiptFor, receiptText } from '../checkout/receipt.js';
 import { campaignQuota, settleQuota } from '../coupons/chain.js';
-import type { CouponCampaign } from '../coupons/schema.js';
 import {
   claimAfterPurchase,
   claimableCampaigns,
@@ -26,7 +27,6 @@ import { getMember, identifyMember } from '../members/members.js';
 import { applyPromotions, isActive } from '../promotions/engine.js';
 import { loadPromotions } from '../promotions/store.js';
 import { asyncWriter, type BusinessDeps, writer } from './deps.js';
-import { ApiError } from './errors.js';
 import { CampaignSummary, CouponSchema, SaleParams } from './schemas.js';
 
 const campaignSummary = (c: CouponCampaign) => ({

@@ -3,8 +3,9 @@
 // wrong PINs lock the id for a while.
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { type Staff, verifyPin } from '../checkout/staff.js';
-import { ApiError } from './errors.js';
+import { ApiError } from '../../sync/kernel/errors.js';
+import { verifyPin } from '../../sync/kernel/pin.js';
+import type { Staff } from '../checkout/staff.js';
 
 export interface StaffRecord extends Staff {
   pinHash: string;

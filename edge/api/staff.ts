@@ -4,12 +4,12 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
+import { notFound } from '../../sync/kernel/errors.js';
 import { approveAge, approveLabel, cancelCart, overridePrice, voidLine } from '../checkout/carts.js';
 import { quoteCart } from '../checkout/quote.js';
 import { refundSale } from '../checkout/refunds.js';
 import type { Staff } from '../checkout/staff.js';
 import { chainHoldsOf } from '../coupons/chain.js';
-import { notFound } from '../errors.js';
 import { openAlerts, resolveAlert } from '../kiosk/alerts.js';
 import { enrollMember } from '../members/members.js';
 import { type BusinessDeps, writer } from './deps.js';

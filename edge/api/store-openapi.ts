@@ -2,9 +2,9 @@
 // access.ts for what each access means).
 import type { RouteOptions } from 'fastify';
 import { asyncApiDocument } from '../../sync/asyncapi.js';
-import { VERSION } from '../version.js';
+import type { OpenApiOptions } from '../../sync/kernel/http/openapi.js';
+import { VERSION } from '../../sync/kernel/version.js';
 import type { Access } from './access.js';
-import type { OpenApiOptions } from './openapi.js';
 
 const kiosk = { kioskToken: [] };
 const staff = { staffToken: [] };

@@ -7,6 +7,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import Type, { type TSchema } from 'typebox';
+import { ApiError } from '../../sync/kernel/errors.js';
 import { RESOLUTION_MS } from '../vision/buckets.js';
 import {
   conversionByHour,
@@ -17,7 +18,6 @@ import {
 } from '../vision/queries.js';
 import { renderHeatmapPng, renderScenePng } from '../vision/render.js';
 import type { BusinessDeps } from './deps.js';
-import { ApiError } from './errors.js';
 
 // query strings are not coerced (app.ts): times come as digit strings, epoch ms
 const Ms = Type.String({ pattern: '^[0-9]{1,15}$', description: 'epoch ms' });

@@ -6,12 +6,11 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
+import { ApiError, DomainError } from '../../sync/kernel/errors.js';
 import { getCart } from '../checkout/carts.js';
 import { startPayment } from '../checkout/tenders.js';
-import { DomainError } from '../errors.js';
 import type { WalletPayments } from '../payments/wallet-payments.js';
 import { asyncWriter, type BusinessDeps, checkoutContext } from './deps.js';
-import { ApiError } from './errors.js';
 import { nestedQuoteAnswer } from './idempotency.js';
 import { CartParams, QuoteSchema } from './schemas.js';
 

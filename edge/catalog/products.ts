@@ -1,7 +1,8 @@
 // Looking products up the way checkout needs them: by scanned code (GTIN, case code or
 // the PLU of a variable-measure label), with today's price and the category path.
+
+import { DomainError } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
-import { DomainError } from '../errors.js';
 import type { Scan } from './barcode.js';
 
 export interface Product {

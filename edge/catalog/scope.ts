@@ -1,5 +1,5 @@
 // Whether a product falls in a rule's scope: the one definition promotions and coupons share.
-import type { Scope } from './shared-schema.js';
+import type { Scope } from '../../sync/datasets/shared.js';
 
 export interface ScopedItem {
   gtin: string;

@@ -2,6 +2,7 @@
 // is applied only while the store has none of it, so HQ's data is never overwritten
 // by the seed on a restart.
 import { readFileSync } from 'node:fs';
+import type { DatasetName } from '../../sync/datasets/catalog.js';
 import type { Db } from '../db/open.js';
 import {
   type ApplyResult,
@@ -9,7 +10,6 @@ import {
   applyCouponCampaigns,
   applyPromotions,
   DatasetError,
-  type DatasetName,
   datasetVersion,
 } from './dataset.js';
 

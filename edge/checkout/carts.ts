@@ -1,13 +1,13 @@
 // Carts: a kiosk's or a shopper's phone. Lines come from scans (with the scale's weight
 // for weighed items); attendant actions change lines and are recorded with who and why.
 import { randomInt, randomUUID } from 'node:crypto';
+import { DomainError, notFound } from '../../sync/kernel/errors.js';
 import type { Scan } from '../catalog/barcode.js';
 import { judgeLabel, type LabelRules, labelKey } from '../catalog/label-policy.js';
 import { productForScan } from '../catalog/products.js';
 import { lightly } from '../db/durability.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
-import { DomainError, notFound } from '../errors.js';
 import { localIsoDate, startOfLocalDay } from '../local-day.js';
 import { type LabelFinding, recordLabelFinding } from './label-findings.js';
 import { type AttendantAction, requireRole, type Staff } from './staff.js';

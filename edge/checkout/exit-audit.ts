@@ -6,9 +6,9 @@
 // problem turns into a full check. The decision and the result go to HQ as events, and
 // the audit rate, hit rate and recovered value are figures for the staff dashboard.
 import { randomInt } from 'node:crypto';
+import { DomainError, notFound } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
-import { DomainError, notFound } from '../errors.js';
 import { startOfLocalDay } from '../local-day.js';
 
 export type RiskSignal =

@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { notFound } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
-import { notFound } from '../errors.js';
 
 // The exit pass a scan-and-go shopper shows at the door: the sale's id and the time it
 // was issued, signed with a key the store keeps, as a QR payload. Staff scan it; a valid

@@ -1,8 +1,9 @@
 // Prices a cart: catalog prices (or label / attendant prices), then promotions.
 // Coupons and tax come after, at checkout (edge/checkout/quote.ts).
+
+import { DomainError } from '../../sync/kernel/errors.js';
 import { catalogNow, type Product } from '../catalog/products.js';
 import type { Db } from '../db/open.js';
-import { DomainError } from '../errors.js';
 import { type AppliedDiscount, applyPromotions, type PricingLine } from '../promotions/engine.js';
 import { loadPromotions } from '../promotions/store.js';
 import { type CartLineRow, type CartRow, cartLines, getCart } from './carts.js';

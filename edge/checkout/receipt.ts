@@ -1,7 +1,8 @@
 // Receipts: the data of a completed sale for the phone (JSON) and for the printer
 // (fixed-width text; CJK characters take two columns on receipt printers).
+
+import { notFound } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
-import { notFound } from '../errors.js';
 import { formatFen } from './money.js';
 
 export interface Receipt {

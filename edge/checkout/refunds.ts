@@ -4,9 +4,9 @@
 // returned, and a full refund frees the coupons it redeemed. One transaction, with
 // its outbox events.
 import { randomUUID } from 'node:crypto';
+import { DomainError, notFound } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
-import { DomainError, notFound } from '../errors.js';
 import { movePoints } from '../members/members.js';
 import { recordAction } from './carts.js';
 import { allocate, roundHalfUp } from './money.js';

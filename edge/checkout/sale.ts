@@ -3,9 +3,9 @@
 // spent and earned, the cart's new state and the outbox events. A crash leaves either
 // all of it or none of it.
 import { randomUUID } from 'node:crypto';
+import { DomainError } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
-import { DomainError } from '../errors.js';
 import { creditSale } from '../guides/credit.js';
 import { localIsoDate } from '../local-day.js';
 import { movePoints, pointsEarned } from '../members/members.js';

@@ -3,9 +3,9 @@
 // state machine in the same payments table. When approved tenders cover the total the
 // sale completes in the same transaction as the last tender.
 import { randomUUID } from 'node:crypto';
+import { DomainError } from '../../sync/kernel/errors.js';
 import { lightly } from '../db/durability.js';
 import type { Db } from '../db/open.js';
-import { DomainError } from '../errors.js';
 import { startOfLocalDay } from '../local-day.js';
 import { getMember } from '../members/members.js';
 import { getCart, requireStatus } from './carts.js';

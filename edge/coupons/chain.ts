@@ -4,10 +4,11 @@
 // another cart) takes it off the cart. When HQ does not answer in time, the campaign's
 // offline policy decides: accept (up to a face value) or refuse; HQ reports a second
 // redemption afterwards. Coupons the store issued itself never ask HQ.
+
+import type { CouponCampaign } from '../../sync/datasets/coupon-campaign.js';
+import { DomainError } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
-import { DomainError } from '../errors.js';
 import { signedByHq } from './codes.js';
-import type { CouponCampaign } from './schema.js';
 import { findCampaign } from './wallet.js';
 
 export interface ChainCouponHold {

@@ -2,10 +2,11 @@
 // saves the most, without the shopper choosing. One coupon per campaign per sale.
 // A coupon's minimum spend is measured on its in-scope lines after promotions; its
 // discount is capped by what those lines still cost and spread over them in proportion.
+
+import type { CouponCampaign } from '../../sync/datasets/coupon-campaign.js';
+import type { Name, Scope } from '../../sync/datasets/shared.js';
 import { scopeMatcher } from '../catalog/scope.js';
-import type { Name, Scope } from '../catalog/shared-schema.js';
 import { allocate, percentOf } from '../checkout/money.js';
-import type { CouponCampaign } from './schema.js';
 
 export interface CouponTerms {
   campaignId: string;

@@ -10,8 +10,8 @@ import {
   sign,
   verify,
 } from 'node:crypto';
+import { DomainError } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
-import { DomainError } from '../errors.js';
 
 /** coupon and member codes; offer: a ticket to claim a sale's post-purchase offer later */
 export type CodeKind = 'coupon' | 'member' | 'offer';

@@ -2,13 +2,13 @@
 // shown at the kiosk as a signed code. Quotas and per-member limits are enforced here,
 // in the same transaction that issues the coupon.
 import { randomUUID } from 'node:crypto';
+import type { CouponCampaign } from '../../sync/datasets/coupon-campaign.js';
+import { DomainError, notFound } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
-import { DomainError, notFound } from '../errors.js';
 import type { CouponTerms } from './choose.js';
 import { inScope } from './choose.js';
 import { signCode, verifyCode } from './codes.js';
-import type { CouponCampaign } from './schema.js';
 
 const DAY = 86_400_000;
 

@@ -2,28 +2,11 @@
 // writes the event itself, so an event exists in the outbox exactly when it happened;
 // each is checked against its type's wire schema first.
 import { randomUUID } from 'node:crypto';
+import type { EventClass, OutboxEvent, OutboxRow, OutboxText } from '../../sync/envelope.js';
 import { knownEventType, payloadProblems } from '../../sync/event-schemas.js';
 import { isLight, MoneyInLightCommit } from './durability.js';
 import type { Db } from './open.js';
 import { sentBefore as acksBefore, forgetPrunedRanges, sentAtSql, unsentRuns } from './outbox-acks.js';
-
-export type EventClass = 'money' | 'telemetry' | 'state';
-
-export interface OutboxEvent {
-  type: string;
-  class: EventClass;
-  payload: Record<string, unknown>;
-}
-
-export interface OutboxRow {
-  seq: number;
-  eventId: string;
-  type: string;
-  class: EventClass;
-  payload: Record<string, unknown>;
-  createdAt: number;
-  sentAt: number | null;
-}
 
 export function appendOutbox(db: Db, event: OutboxEvent, now: number): { seq: number; eventId: string } {
   if (!db.inTransaction)
@@ -57,16 +40,6 @@ export function unsentSummary(db: Db): { events: number; bytes: number; oldest: 
     if (r.oldest !== null) out.oldest = out.oldest === null ? r.oldest : Math.min(out.oldest, r.oldest);
   }
   return out;
-}
-
-/** An outbox row as stored: the payload still JSON text. */
-export interface OutboxText {
-  seq: number;
-  eventId: string;
-  type: string;
-  class: EventClass;
-  payload: string;
-  createdAt: number;
 }
 
 /** An unacknowledged row as it goes on the wire. */

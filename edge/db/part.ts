@@ -1,7 +1,8 @@
 // The storage part: opens the database, migrates it, and loads the seed datasets.
+
+import type { Part } from '../../sync/kernel/lifecycle.js';
+import type { Logger } from '../../sync/kernel/logger.js';
 import { applySeed, loadSeedFile } from '../catalog/seed.js';
-import type { Part } from '../lifecycle.js';
-import type { Logger } from '../logger.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { type Db, openDb, switchToIncrementalVacuum } from './open.js';

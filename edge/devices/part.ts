@@ -20,12 +20,12 @@ import { WalletGatewaySimulator } from '../../device-drivers/payment/wallet/simu
 import type { Printer } from '../../device-drivers/printer/printer.js';
 import type { Scale } from '../../device-drivers/scale/scale.js';
 import type { Scanner } from '../../device-drivers/scanner/scanner.js';
+import type { Part } from '../../sync/kernel/lifecycle.js';
 import type { ScanOptions } from '../catalog/barcode.js';
 import type { CheckoutContext } from '../checkout/sale.js';
 import type { Db } from '../db/open.js';
 import { BaggingMonitor } from '../kiosk/bagging.js';
 import { KioskStation } from '../kiosk/station.js';
-import type { Part } from '../lifecycle.js';
 import { ProviderPayments } from '../payments/provider-payments.js';
 import { ProviderRefunds } from '../payments/provider-refunds.js';
 import { WalletPayments } from '../payments/wallet-payments.js';

@@ -4,9 +4,9 @@
 // store's limit is escalated: the staff dashboard shows it. Where is a zone the shopper
 // chose or the shelf zone of the product they scanned, never a camera track of them.
 import { randomUUID } from 'node:crypto';
+import { DomainError, notFound } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
-import { DomainError, notFound } from '../errors.js';
 
 export type CallReason = 'find' | 'advice' | 'price';
 export type CallStatus = 'open' | 'accepted' | 'done' | 'cancelled';

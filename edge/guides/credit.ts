@@ -6,9 +6,10 @@
 // the cart is paid, the sale is written to the guide with its value, and told to HQ.
 // The figures per guide per day: calls answered, time to accept and to done, assisted
 // sales and their value.
+
+import { DomainError } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
-import { DomainError } from '../errors.js';
 import { startOfLocalDay } from '../local-day.js';
 
 /** A guide's code, as their page shows it: a QR any scanner at the store reads. */

@@ -4,9 +4,9 @@
 // regularly that are due again. Every ask is written down, shown or refused: who looked
 // at which member, for which call, when.
 
+import { DomainError } from '../../sync/kernel/errors.js';
 import { walletOf } from '../coupons/wallet.js';
 import type { Db } from '../db/open.js';
-import { DomainError } from '../errors.js';
 import { requireGuide } from './calls.js';
 
 export type Tier = 'member' | 'silver' | 'gold';

@@ -1,9 +1,10 @@
 // Guides as a part of the daemon: every second, calls nobody has taken for the store's
 // limit are escalated (the staff dashboard shows them); on a schedule, "bought together"
 // is recounted from the store's own sales. Both work on the store's database only.
+
+import type { Part } from '../../sync/kernel/lifecycle.js';
+import type { Logger } from '../../sync/kernel/logger.js';
 import type { Db } from '../db/open.js';
-import type { Part } from '../lifecycle.js';
-import type { Logger } from '../logger.js';
 import { AlsoBought } from './also-bought.js';
 import { escalateDue } from './calls.js';
 

@@ -2,10 +2,10 @@
 // (from the catalog), or a coupon of a claim campaign the store lets guides hand out
 // (the shopper claims it into their wallet with one tap, under the campaign's own rules).
 import { randomUUID } from 'node:crypto';
+import { DomainError } from '../../sync/kernel/errors.js';
 import { productByGtin } from '../catalog/products.js';
 import { allCampaigns, findCampaign } from '../coupons/wallet.js';
 import type { Db } from '../db/open.js';
-import { DomainError } from '../errors.js';
 import { requireGuide } from './calls.js';
 
 export type Recommendation =

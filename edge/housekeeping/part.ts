@@ -4,9 +4,9 @@
 // system (incremental_vacuum) and keeps the -wal file bounded. It also keeps the
 // storage figures /metrics and the staff dashboard show.
 import { statSync } from 'node:fs';
+import type { Part } from '../../sync/kernel/lifecycle.js';
+import type { Logger } from '../../sync/kernel/logger.js';
 import type { Db } from '../db/open.js';
-import type { Part } from '../lifecycle.js';
-import type { Logger } from '../logger.js';
 import { countRowsOffThread } from './count-rows.js';
 import { type Retention, type Task, tasks } from './tasks.js';
 

@@ -2,8 +2,9 @@
 // most `limit` rows and says how many it removed; the part calls it again until a batch
 // comes back short, yielding between batches so a scan or a sale never waits long.
 import type { Config } from '../../config/schema.js';
+import type { EventClass } from '../../sync/envelope.js';
 import type { Db } from '../db/open.js';
-import { type EventClass, pruneOutbox } from '../db/outbox.js';
+import { pruneOutbox } from '../db/outbox.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;

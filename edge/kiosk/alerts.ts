@@ -1,8 +1,8 @@
 // Alerts a kiosk raises for staff: the shopper's help call, a bagging-area mismatch, a
 // device that failed, a payment that needs a look. Staff resolve them by name.
 import { randomUUID } from 'node:crypto';
+import { DomainError } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
-import { DomainError } from '../errors.js';
 
 export type AlertKind = 'help' | 'bagging' | 'device' | 'payment' | 'label';
 

@@ -2,10 +2,10 @@
 // with a points balance that sales earn and spend. Every movement is a ledger row and
 // an outbox event, written with the sale or refund that caused it.
 import { randomUUID } from 'node:crypto';
+import { DomainError, notFound } from '../../sync/kernel/errors.js';
 import { signCode, verifyCode } from '../coupons/codes.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
-import { DomainError, notFound } from '../errors.js';
 
 export interface Member {
   id: string;

@@ -3,8 +3,9 @@
 // (`through`: how far, per store). This store's balance is HQ's figure plus its own
 // movements after `through[this store]`, so nothing is counted twice or lost while HQ
 // catches up. Updates arrive in any order; the highest version wins.
+
+import { DomainError } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
-import { DomainError } from '../errors.js';
 import { unsyncedPoints } from './members.js';
 
 export interface MemberReplica {

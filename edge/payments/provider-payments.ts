@@ -15,6 +15,7 @@ import {
   type PaymentProvider,
   type PaymentStatus,
 } from '../../device-drivers/payment/provider.js';
+import { DomainError } from '../../sync/kernel/errors.js';
 import { getCart } from '../checkout/carts.js';
 import { quoteCart } from '../checkout/quote.js';
 import type { CheckoutContext } from '../checkout/sale.js';
@@ -25,7 +26,6 @@ import {
   type TenderResult,
 } from '../checkout/tenders.js';
 import type { Db } from '../db/open.js';
-import { DomainError } from '../errors.js';
 
 export interface ProviderPaymentsOptions {
   db: Db;

@@ -16,12 +16,12 @@ import {
   type WalletGateway,
   WalletRefusal,
 } from '../../device-drivers/payment/wallet/gateway.js';
+import { DomainError } from '../../sync/kernel/errors.js';
 import { getCart } from '../checkout/carts.js';
 import { type Quote, quoteCart } from '../checkout/quote.js';
 import type { CheckoutContext } from '../checkout/sale.js';
 import { cancelPayment, openProviderPayment, settleProviderPayment } from '../checkout/tenders.js';
 import type { Db } from '../db/open.js';
-import { DomainError } from '../errors.js';
 import type { ProviderPayments } from './provider-payments.js';
 
 export interface WalletPaymentsOptions {

@@ -4,10 +4,11 @@
 // priority order (lower first, then id); each sees the line amounts left by the ones
 // before it. An exclusive promotion only takes lines nobody discounted yet, and the
 // lines it discounts take nothing after it.
+
+import type { Promotion } from '../../sync/datasets/promotion.js';
+import type { Name } from '../../sync/datasets/shared.js';
 import { scopeMatcher } from '../catalog/scope.js';
-import type { Name } from '../catalog/shared-schema.js';
 import { allocate, percentOf, weightPrice } from '../checkout/money.js';
-import type { Promotion } from './schema.js';
 
 export interface PricingLine {
   id: string;

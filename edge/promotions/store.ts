@@ -1,7 +1,8 @@
 // Active promotions as stored, compiled once per applied dataset version.
+
+import type { Promotion } from '../../sync/datasets/promotion.js';
 import type { Db } from '../db/open.js';
 import { type CompiledPromotion, compilePromotions } from './engine.js';
-import type { Promotion } from './schema.js';
 
 const cache = new WeakMap<Db, { sha: string; compiled: CompiledPromotion[] }>();
 

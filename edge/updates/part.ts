@@ -25,10 +25,10 @@ import { join } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
+import type { Part } from '../../sync/kernel/lifecycle.js';
+import type { Logger } from '../../sync/kernel/logger.js';
 import { paymentsInFlight } from '../checkout/in-flight.js';
 import type { Db } from '../db/open.js';
-import type { Part } from '../lifecycle.js';
-import type { Logger } from '../logger.js';
 import { reportSoftware, type SoftwareState, versionOf } from './report.js';
 import { ReleaseSlots, type Trial, validVersion } from './slots.js';
 

@@ -4,10 +4,10 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type pg from 'pg';
 import type { Registry } from 'prom-client';
-import { installErrorHandling } from '../../edge/api/errors.js';
-import { installOpenApi } from '../../edge/api/openapi.js';
-import type { PartStatus } from '../../edge/lifecycle.js';
-import type { Logger } from '../../edge/logger.js';
+import { installErrorHandling } from '../../sync/kernel/http/errors.js';
+import { installOpenApi } from '../../sync/kernel/http/openapi.js';
+import type { PartStatus } from '../../sync/kernel/lifecycle.js';
+import type { Logger } from '../../sync/kernel/logger.js';
 import type { StoreCertificates } from '../certificates/part.js';
 import type { PushSender } from '../pushes.js';
 import type { Bundles } from '../releases/bundles.js';

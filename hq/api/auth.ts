@@ -3,9 +3,9 @@
 // Five wrong passwords lock the user for five minutes.
 import { randomBytes } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
-import { ApiError } from '../../edge/api/errors.js';
-import { verifyPin } from '../../edge/checkout/staff.js';
-import { contractCheckOn } from '../../edge/contract-mode.js';
+import { contractCheckOn } from '../../sync/kernel/contract-mode.js';
+import { ApiError } from '../../sync/kernel/errors.js';
+import { verifyPin } from '../../sync/kernel/pin.js';
 
 export type HqRole = 'analyst' | 'operator';
 export interface HqUser {

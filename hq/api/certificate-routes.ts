@@ -4,7 +4,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
-import { ApiError } from '../../edge/api/errors.js';
+import { ApiError } from '../../sync/kernel/errors.js';
 import type { StoreCertificates } from '../certificates/part.js';
 import type { HqAuth } from './auth.js';
 import { StoreId } from './params.js';

@@ -6,7 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import Type from 'typebox';
-import { ApiError } from '../../edge/api/errors.js';
+import { ApiError } from '../../sync/kernel/errors.js';
 import { campaignFigures } from '../figures/campaigns.js';
 import { type Bucket, noFigures, RANKABLE, type Rankable, storeFigures } from '../figures/store-figures.js';
 import { change, zoneFigures } from '../figures/zones.js';

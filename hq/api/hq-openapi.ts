@@ -1,8 +1,8 @@
 // HQ's API auth scheme, and which sessions each route's declared role takes.
 import type { RouteOptions } from 'fastify';
-import type { OpenApiOptions } from '../../edge/api/openapi.js';
-import { VERSION } from '../../edge/version.js';
 import { asyncApiDocument } from '../../sync/asyncapi.js';
+import type { OpenApiOptions } from '../../sync/kernel/http/openapi.js';
+import { VERSION } from '../../sync/kernel/version.js';
 import type { HqRole } from './auth.js';
 
 declare module 'fastify' {

@@ -1,6 +1,6 @@
 // The shapes HQ's routes share for path and query values, and the checks a pattern cannot do.
 import Type from 'typebox';
-import { ApiError } from '../../edge/api/errors.js';
+import { ApiError } from '../../sync/kernel/errors.js';
 
 export const StoreId = Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' });
 /** a group or region name: letters of any script, digits, space, _ . - */

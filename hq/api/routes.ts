@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import Type from 'typebox';
-import { ApiError } from '../../edge/api/errors.js';
+import { ApiError } from '../../sync/kernel/errors.js';
 import type { PushSender } from '../pushes.js';
 import type { HqAuth } from './auth.js';
 import { periodOf } from './figures-routes.js';

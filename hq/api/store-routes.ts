@@ -7,7 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import sharp, { type Metadata } from 'sharp';
 import Type from 'typebox';
-import { ApiError } from '../../edge/api/errors.js';
+import { ApiError } from '../../sync/kernel/errors.js';
 import type { HqAuth } from './auth.js';
 import { GroupName, StoreId, validZone } from './params.js';
 import * as R from './responses.js';

@@ -4,7 +4,6 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
-import { uiRoot } from '../../edge/api/ui.js';
 
 /** hq/ui from the sources, or from the built service in dist/. */
 function hqUiRoot(): string {
@@ -13,6 +12,15 @@ function hqUiRoot(): string {
     if (existsSync(`${p}index.html`)) return p;
   }
   throw new Error('hq/ui not found');
+}
+
+/** The store pages' shared files (a folder HQ serves, not code it imports). */
+function sharedUiRoot(): string {
+  for (const rel of ['../../edge/ui/shared/', '../../../edge/ui/shared/']) {
+    const p = fileURLToPath(new URL(rel, import.meta.url));
+    if (existsSync(`${p}style.css`)) return p;
+  }
+  throw new Error('edge/ui/shared not found');
 }
 
 const headers = (res: { setHeader(k: string, v: string): void }) => {
@@ -34,7 +42,7 @@ export const hqUiRoutes: FastifyPluginAsync = async (app) => {
     setHeaders: headers,
   });
   await app.register(fastifyStatic, {
-    root: `${uiRoot()}shared/`,
+    root: sharedUiRoot(),
     prefix: '/ui/shared/',
     decorateReply: false,
     cacheControl: false,

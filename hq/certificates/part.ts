@@ -8,9 +8,9 @@
 import { type KeyObject, X509Certificate } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type pg from 'pg';
-import type { Part } from '../../edge/lifecycle.js';
-import type { Logger } from '../../edge/logger.js';
 import { storeHostname } from '../../sync/hostnames.js';
+import type { Part } from '../../sync/kernel/lifecycle.js';
+import type { Logger } from '../../sync/kernel/logger.js';
 import { signPush } from '../../sync/signing.js';
 import type { AcmeIssuer } from './acme.js';
 

@@ -23,10 +23,10 @@ import { migrate } from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import type { Db } from '../../edge/db/open.js';
 import { enrollMember, getMember } from '../../edge/members/members.js';
+import { SyncPart } from '../../edge/sync/part.js';
 import { reportSoftware } from '../../edge/updates/report.js';
 import { VisionAggregates } from '../../edge/vision/aggregates.js';
 import { queueLayout } from '../../edge/vision/layout.js';
-import { SyncPart } from '../../sync/part.js';
 
 const SCAN = { variableMeasure: [], currencyNumeric: '156' };
 

@@ -1,7 +1,7 @@
 // What arrived on an event topic, sorted into an event HQ stores or a quarantine entry
 // with its reason. Pure: the worker calls it for every message before any write.
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../edge/canonical-json.js';
+import { canonicalJson } from '../../sync/canonical-json.js';
 import { payloadProblems } from '../../sync/event-schemas.js';
 import { parseEventTopic, readWireEvent, type WireEvent } from '../../sync/topics.js';
 

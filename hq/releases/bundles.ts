@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
-import { ApiError } from '../../edge/api/errors.js';
+import { ApiError } from '../../sync/kernel/errors.js';
 
 export interface Bundle {
   version: string;

@@ -7,9 +7,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { MqttClient } from 'mqtt';
 import type pg from 'pg';
-import { ApiError } from '../../edge/api/errors.js';
-import type { Part } from '../../edge/lifecycle.js';
-import type { Logger } from '../../edge/logger.js';
+import { ApiError } from '../../sync/kernel/errors.js';
+import type { Part } from '../../sync/kernel/lifecycle.js';
+import type { Logger } from '../../sync/kernel/logger.js';
 import { signPush } from '../../sync/signing.js';
 import { inTransaction } from '../db/pg.js';
 import type { PushSender } from '../pushes.js';

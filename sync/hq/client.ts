@@ -2,7 +2,7 @@
 // store's answer on a response topic matched by correlation data.
 import { type KeyObject, randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
-import { PendingReplies } from '../pending-replies.js';
+import { PendingReplies } from '../../edge/sync/pending-replies.js';
 import { signPush } from '../signing.js';
 
 export class HqClient {

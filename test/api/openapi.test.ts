@@ -5,10 +5,14 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { answerProblem, installContractCheck, schemaCompiler } from '../../edge/api/contract-check.js';
-import { installErrorHandling } from '../../edge/api/errors.js';
-import { installOpenApi } from '../../edge/api/openapi.js';
 import { storeOpenApi } from '../../edge/api/store-openapi.js';
+import {
+  answerProblem,
+  installContractCheck,
+  schemaCompiler,
+} from '../../sync/kernel/http/contract-check.js';
+import { installErrorHandling } from '../../sync/kernel/http/errors.js';
+import { installOpenApi } from '../../sync/kernel/http/openapi.js';
 import { type TestApi, testApi } from '../helpers/api.js';
 import { hqDocsApp } from '../helpers/contracts/generate.js';
 

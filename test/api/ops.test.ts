@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../edge/api/app.js';
-import { ApiError } from '../../edge/api/errors.js';
 import { createMetrics } from '../../edge/api/metrics.js';
-import type { PartStatus } from '../../edge/lifecycle.js';
+import { ApiError } from '../../sync/kernel/errors.js';
+import type { PartStatus } from '../../sync/kernel/lifecycle.js';
 import { memoryLogger } from '../helpers/log.js';
 
 let parts: PartStatus[] = [];

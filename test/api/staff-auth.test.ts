@@ -2,7 +2,7 @@
 // grow it, expired sessions go, and a real id's lockout still holds.
 import { describe, expect, it } from 'vitest';
 import { StaffAuth } from '../../edge/api/staff-auth.js';
-import { hashPin } from '../../edge/checkout/staff.js';
+import { hashPin } from '../../sync/kernel/pin.js';
 
 describe('staff sign-in state', () => {
   it('is bounded', () => {

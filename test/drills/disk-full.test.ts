@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../edge/db/open.js';
-import { BacklogGuard } from '../../sync/backlog.js';
+import { BacklogGuard } from '../../edge/sync/backlog.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { cashSale, demoDb, SEED_NOW, sellableCodes } from '../helpers/store.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Lifecycle, type Part, StartError } from '../../edge/lifecycle.js';
+import { Lifecycle, type Part, StartError } from '../../sync/kernel/lifecycle.js';
 import { memoryLogger } from '../helpers/log.js';
 
 function recorder() {

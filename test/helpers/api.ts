@@ -5,8 +5,8 @@ import { CartTokens, KioskAuth, MemberSessions } from '../../edge/api/access.js'
 import { buildApp } from '../../edge/api/app.js';
 import { createMetrics } from '../../edge/api/metrics.js';
 import { StaffAuth } from '../../edge/api/staff-auth.js';
-import { hashPin } from '../../edge/checkout/staff.js';
 import type { Db } from '../../edge/db/open.js';
+import { hashPin } from '../../sync/kernel/pin.js';
 import { memoryLogger } from './log.js';
 import { ctx, demoDb, layouts, SEED_NOW } from './store.js';
 

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { createLogger, type Logger } from '../../edge/logger.js';
+import { createLogger, type Logger } from '../../sync/kernel/logger.js';
 
 /** A real pino logger whose JSON lines are kept in memory for assertions. */
 export function memoryLogger(level = 'debug'): { log: Logger; lines: () => Record<string, unknown>[] } {

@@ -3,8 +3,8 @@
 // without its wire-schema check, which the store's own events always pass.
 import { randomUUID } from 'node:crypto';
 import type { Db } from '../../edge/db/open.js';
-import type { OutboxEvent } from '../../edge/db/outbox.js';
 import { markSent, unmarkSent } from '../../edge/db/outbox-acks.js';
+import type { OutboxEvent } from '../../sync/envelope.js';
 
 export function appendSyntheticEvent(
   db: Db,

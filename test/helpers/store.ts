@@ -8,7 +8,7 @@ import { payCash, startPayment } from '../../edge/checkout/tenders.js';
 import { migrate } from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import { type Db, openDb } from '../../edge/db/open.js';
-import { DomainError } from '../../edge/errors.js';
+import { DomainError } from '../../sync/kernel/errors.js';
 
 export const SEED_NOW = Date.UTC(2026, 10, 18, 2, 0); // Wed 10:00 in Shanghai
 

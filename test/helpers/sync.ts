@@ -4,9 +4,9 @@ import pino from 'pino';
 import Value from 'typebox/value';
 import { type Config, ConfigSchema } from '../../config/schema.js';
 import type { Db } from '../../edge/db/open.js';
+import { SyncPart, type SyncPartOptions } from '../../edge/sync/part.js';
 import { HqIngest } from '../../sync/hq/ingest.js';
 import { openHqDb } from '../../sync/hq/store.js';
-import { SyncPart, type SyncPartOptions } from '../../sync/part.js';
 import { waitFor } from './ports.js';
 import { demoDb } from './store.js';
 

@@ -13,7 +13,7 @@ import { outboxPruned } from '../../edge/db/outbox.js';
 import { HousekeepingPart } from '../../edge/housekeeping/part.js';
 import { retentionOf, tasks } from '../../edge/housekeeping/tasks.js';
 import { raiseAlert, resolveAlert } from '../../edge/kiosk/alerts.js';
-import { OutboxPublisher, type PublisherLink } from '../../sync/publisher.js';
+import { OutboxPublisher, type PublisherLink } from '../../edge/sync/publisher.js';
 import { Topics } from '../../sync/topics.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { memoryLogger } from '../helpers/log.js';

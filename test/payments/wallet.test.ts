@@ -16,10 +16,10 @@ import { addScan, createCart, getCart } from '../../edge/checkout/carts.js';
 import { refundSale } from '../../edge/checkout/refunds.js';
 import { payCash, startPayment } from '../../edge/checkout/tenders.js';
 import type { Db } from '../../edge/db/open.js';
-import { DomainError } from '../../edge/errors.js';
 import { ProviderPayments } from '../../edge/payments/provider-payments.js';
 import { ProviderRefunds } from '../../edge/payments/provider-refunds.js';
 import { WalletPayments } from '../../edge/payments/wallet-payments.js';
+import { DomainError } from '../../sync/kernel/errors.js';
 import { waitFor } from '../helpers/ports.js';
 import { ctx, demoDb, gtinOf, scan } from '../helpers/store.js';
 

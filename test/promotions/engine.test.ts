@@ -1,7 +1,7 @@
 import Value from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import { applyPromotions, compilePromotions, type PricingLine } from '../../edge/promotions/engine.js';
-import { Promotion } from '../../edge/promotions/schema.js';
+import { Promotion } from '../../sync/datasets/promotion.js';
 
 const promo = (p: Record<string, unknown>): Promotion => {
   const v = Value.Default(Promotion, { name: { zh: String(p.id), en: String(p.id) }, ...p });

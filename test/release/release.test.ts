@@ -45,13 +45,18 @@ afterAll(() => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-/** Env that points an installed daemon at the throwaway root instead of /var/lib and /etc. */
-function boxEnv(port: number): NodeJS.ProcessEnv {
+/**
+ * Env that points an installed daemon at the throwaway root instead of /var/lib and /etc,
+ * and at free ports: the installed config's 8080 and the schema's HTTPS 8443 may be held
+ * by a demo store running on the same machine.
+ */
+async function boxEnv(port: number): Promise<NodeJS.ProcessEnv> {
   return {
     STATE_DIRECTORY: join(root, 'var/lib/storeedge'),
     STOREEDGE_UPDATES__DIR: join(root, 'var/lib/storeedge'),
     STOREEDGE_DB__PATH: join(root, 'var/lib/storeedge/store.db'),
     STOREEDGE_HTTP__PORT: String(port),
+    STOREEDGE_TLS__PORT: String(await freePort()),
   };
 }
 
@@ -147,7 +152,7 @@ describe('the release bundle', () => {
       const port = await freePort();
       const d = await startDaemon(
         ['--config', join(root, 'etc/storeedge/store.yaml')],
-        { ...boxEnv(port), NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '400000' },
+        { ...(await boxEnv(port)), NOTIFY_SOCKET: notify.path, WATCHDOG_USEC: '400000' },
         60_000,
         [join(root, 'usr/lib/storeedge/storeedge-start')],
       );
@@ -286,7 +291,7 @@ describe('software updates from HQ', () => {
       join(root, 'usr/lib/storeedge/storeedge-start'),
       ['--config', join(root, 'etc/storeedge/store.yaml')],
       {
-        ...boxEnv(await freePort()),
+        ...(await boxEnv(await freePort())),
         STOREEDGE_STORE__ID: STORE,
         STOREEDGE_SEED__CATALOG: resolve('config/demo/catalog.json'),
         STOREEDGE_MQTT__ENABLED: 'true',

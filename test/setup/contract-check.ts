@@ -6,7 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CONTRACT_ENV } from '../../edge/contract-mode.js';
+import { CONTRACT_ENV } from '../../sync/kernel/contract-mode.js';
 
 export default function setup(): () => void {
   const file = join(tmpdir(), 'contract-violations.jsonl');

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../../edge/db/open.js';
-import { BacklogGuard } from '../../sync/backlog.js';
+import { BacklogGuard } from '../../edge/sync/backlog.js';
 import { appendSyntheticEvent } from '../helpers/outbox.js';
 import { demoDb } from '../helpers/store.js';
 

@@ -2,7 +2,7 @@
 // distinct state retried slowly, not hammered; a broker that comes back is reconnected.
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MqttLink } from '../../sync/link.js';
+import { MqttLink } from '../../edge/sync/link.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
 

@@ -5,7 +5,7 @@
 import pino from 'pino';
 import { expect, it } from 'vitest';
 import { readOutbox } from '../../edge/db/outbox.js';
-import { OutboxPublisher, type PublisherLink } from '../../sync/publisher.js';
+import { OutboxPublisher, type PublisherLink } from '../../edge/sync/publisher.js';
 import { Topics } from '../../sync/topics.js';
 import { appendSyntheticEvent } from '../helpers/outbox.js';
 import { waitFor } from '../helpers/ports.js';

@@ -3,7 +3,7 @@
 // certificate, or facing a broker its CA did not sign, it does not connect.
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MqttLink } from '../../sync/link.js';
+import { MqttLink } from '../../edge/sync/link.js';
 import { makePki } from '../helpers/certs.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';

@@ -10,6 +10,7 @@ import { loadConfig } from '../../config/load.js';
 import type { Db } from '../../edge/db/open.js';
 import { unsentSummary } from '../../edge/db/outbox.js';
 import { tasks as housekeepingTasks, retentionOf } from '../../edge/housekeeping/tasks.js';
+import { BacklogGuard } from '../../edge/sync/backlog.js';
 import { VisionAggregates } from '../../edge/vision/aggregates.js';
 import { startOfLocalDay } from '../../edge/vision/buckets.js';
 import {
@@ -20,7 +21,6 @@ import {
   heatmapOver,
   zoneDwellVsSales,
 } from '../../edge/vision/queries.js';
-import { BacklogGuard } from '../../sync/backlog.js';
 import { cashSale, demoDb } from '../helpers/store.js';
 
 const gtinOfSnack = (db: Db) =>

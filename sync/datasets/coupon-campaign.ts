@@ -1,7 +1,7 @@
 // A coupon campaign as HQ pushes it: what the coupon gives, where it applies, who gets
 // it and when, and how many may exist.
 import Type, { type Static } from 'typebox';
-import { Fen, Name, RefId, Scope, Window } from '../catalog/shared-schema.js';
+import { Fen, Name, RefId, Scope, Window } from './shared.js';
 
 export const CouponBenefit = Type.Union([
   Type.Object({ type: Type.Literal('amount_off'), amountFen: Fen }, { additionalProperties: false }),

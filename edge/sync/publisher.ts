@@ -4,11 +4,11 @@
 // harmless because HQ keys events by (store, seq). The drain is rate-limited so a
 // store back from a long outage does not flood HQ together with thousands of others.
 import type { Logger } from 'pino';
-import { lightly } from '../edge/db/durability.js';
-import type { Db } from '../edge/db/open.js';
-import { type OutboxWire, outboxPruned, readUnsent, unsentSummary } from '../edge/db/outbox.js';
-import { firstUnsent, markSent, sentThrough, unmarkSent } from '../edge/db/outbox-acks.js';
-import type { Topics } from './topics.js';
+import type { Topics } from '../../sync/topics.js';
+import { lightly } from '../db/durability.js';
+import type { Db } from '../db/open.js';
+import { type OutboxWire, outboxPruned, readUnsent, unsentSummary } from '../db/outbox.js';
+import { firstUnsent, markSent, sentThrough, unmarkSent } from '../db/outbox-acks.js';
 
 export interface PublisherLink {
   readonly connected: boolean;

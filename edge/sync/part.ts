@@ -6,30 +6,27 @@ import type { KeyObject } from 'node:crypto';
 import { join } from 'node:path';
 import type { IPublishPacket } from 'mqtt';
 import type { Logger } from 'pino';
-import type { Config } from '../config/schema.js';
-import type { CouponGate } from '../edge/coupons/chain.js';
-import { addPeerKeys, publicCodeKey } from '../edge/coupons/codes.js';
-import type { Db } from '../edge/db/open.js';
-import type { Part } from '../edge/lifecycle.js';
-import { applyReplica, readReplica } from '../edge/members/replica.js';
-import { reportSoftware, versionOf } from '../edge/updates/report.js';
+import type { Config } from '../../config/schema.js';
+import type { Part } from '../../sync/kernel/lifecycle.js';
+import { hqPublicKey } from '../../sync/signing.js';
+import { Topics } from '../../sync/topics.js';
+import type { CouponGate } from '../coupons/chain.js';
+import { publicCodeKey } from '../coupons/codes.js';
+import type { Db } from '../db/open.js';
 import { BacklogGuard, type BacklogStatus } from './backlog.js';
+import { type CommandContext, Commands, type SyncExtension } from './commands.js';
 import { MqttLink } from './link.js';
 import { PendingReplies } from './pending-replies.js';
 import { OutboxPublisher } from './publisher.js';
-import {
-  applyPush,
-  type ConfigTarget,
-  notNewer,
-  openPush,
-  PUSHABLE,
-  type PushResult,
-  recordPush,
-} from './pushes.js';
-import { answerRequest } from './requests.js';
-import { hqPublicKey } from './signing.js';
-import { appliedVersion, writeSyncState } from './state.js';
-import { Topics } from './topics.js';
+import { type CertificateTarget, certificatePushes } from './pushes/certificate.js';
+import { type ConfigTarget, datasetPushes } from './pushes/datasets.js';
+import { memberUpdates } from './pushes/members.js';
+import { type ModelTarget, modelPushes } from './pushes/model.js';
+import { applyPeerKeys, peerKeyPushes } from './pushes/peer-keys.js';
+import { type SoftwareTarget, softwarePushes } from './pushes/software.js';
+import { pulls } from './requests.js';
+import { resendCommand } from './resend.js';
+import { writeSyncState } from './state.js';
 
 export interface SyncPartOptions {
   mqtt: Config['mqtt'];
@@ -52,24 +49,11 @@ export interface SyncPartOptions {
   /** where HQ config pushes are checked and kept; absent: none accepted */
   config?: ConfigTarget & { active: { version: number; applied: boolean; error?: string } | null };
   /** where HQ's software pushes go (the updater); absent: none accepted (a box run from a checkout) */
-  software?: {
-    install(rollout: number, body: unknown): Promise<{ status: string; problems?: string[] }>;
-  };
+  software?: SoftwareTarget;
   /** where HQ's certificate pushes go (the TLS part); absent: none accepted (TLS off) */
-  certificates?: {
-    installCertificate(body: unknown): {
-      status: 'applied' | 'unchanged' | 'rejected';
-      problems?: string[];
-      certificate?: Record<string, unknown>;
-    };
-  };
+  certificates?: CertificateTarget;
   /** where HQ's model pushes go (the vision part); absent: none accepted */
-  models?: {
-    installModel(
-      version: number,
-      body: unknown,
-    ): Promise<{ status: 'applied' | 'rejected'; problems?: string[]; model?: Record<string, unknown> }>;
-  };
+  models?: ModelTarget;
 }
 
 export class SyncPart implements Part {
@@ -83,10 +67,28 @@ export class SyncPart implements Part {
   private readonly hqKey: KeyObject | null;
   private guard: BacklogGuard | null = null;
   private guardTimer: NodeJS.Timeout | null = null;
+  private commands = new Commands();
+  private readonly context: CommandContext;
 
   constructor(private readonly o: SyncPartOptions) {
     this.topics = new Topics(o.mqtt.topicPrefix, o.storeId);
     this.hqKey = o.hqSigningPublicKey ? hqPublicKey(o.hqSigningPublicKey) : null;
+    this.context = { db: o.db, log: o.log, hqKey: this.hqKey, storeId: o.storeId };
+  }
+
+  /** HQ's commands and pulls this store answers, each registering its own handler. */
+  private extensions(publisher: OutboxPublisher): SyncExtension[] {
+    const c = this.context;
+    return [
+      datasetPushes(c, this.o.config),
+      modelPushes(c, this.o.models),
+      certificatePushes(c, this.o.certificates),
+      softwarePushes(c, this.o.software),
+      memberUpdates(c),
+      peerKeyPushes(c),
+      resendCommand(c, publisher),
+      pulls(c, () => this.health()),
+    ];
   }
 
   start(): void {
@@ -146,6 +148,8 @@ export class SyncPart implements Part {
       ratePerSecond: m.drainPerSecond,
       ...(this.o.now ? { now: this.o.now } : {}),
     });
+    this.commands = new Commands();
+    for (const extension of this.extensions(this.publisher)) extension.start(this.commands);
     link.on('message', (topic: string, payload: Buffer, packet: IPublishPacket) =>
       this.onMessage(topic, payload, packet),
     );
@@ -154,7 +158,7 @@ export class SyncPart implements Part {
       this.beat();
       // the other stores' member-card keys, as HQ vouches for them
       this.request('peer-keys', {}, 5000)
-        .then((doc) => doc && this.peerKeys(doc))
+        .then((doc) => doc && applyPeerKeys(this.context, doc))
         .catch(() => undefined);
       this.measureClock().catch((e: unknown) => log.warn({ err: e }, 'clock offset not measured'));
     });
@@ -261,131 +265,6 @@ export class SyncPart implements Part {
     void this.link.publish(this.topics.heartbeat, JSON.stringify(body), { qos: 0 }).catch(() => undefined);
   }
 
-  /** HQ's figure for a member (signed like a push; the newest version wins). A bad one is
-   * logged and changes nothing; members are too many to answer each in the outbox. */
-  private memberUpdate(doc: unknown): void {
-    const opened = openPush('member', doc, this.hqKey);
-    if ('status' in opened) {
-      this.o.log.warn({ problems: opened.problems }, 'member update from HQ refused');
-      return;
-    }
-    try {
-      applyReplica(this.o.db(), readReplica(opened.body), opened.version, this.o.storeId, Date.now());
-    } catch (err) {
-      this.o.log.warn({ err: (err as Error).message }, 'member update from HQ refused');
-    }
-  }
-
-  /** Other stores' member-card keys, signed by HQ; added to what the store knows. */
-  private peerKeys(doc: unknown): void {
-    const opened = openPush('peer_keys', doc, this.hqKey);
-    if ('status' in opened) {
-      this.o.log.warn({ problems: opened.problems }, 'store keys from HQ refused');
-      return;
-    }
-    const keys = (opened.body as { keys?: unknown })?.keys;
-    const ok =
-      Array.isArray(keys) &&
-      keys.every(
-        (k) =>
-          typeof k?.storeId === 'string' &&
-          typeof k?.kid === 'string' &&
-          typeof k?.publicKeyBase64 === 'string',
-      );
-    try {
-      if (!ok) throw new Error('/body/keys: a list of {storeId, kid, publicKeyBase64}');
-      addPeerKeys(
-        this.o.db(),
-        keys as { storeId: string; kid: string; publicKeyBase64: string }[],
-        Date.now(),
-      );
-    } catch (err) {
-      this.o.log.warn({ err: (err as Error).message }, 'store keys from HQ refused');
-    }
-  }
-
-  /** A signed model push: checked like any push, then handed to the vision part to load and try. */
-  private async modelPush(doc: unknown): Promise<PushResult> {
-    const opened = openPush('model', doc, this.hqKey);
-    let result: PushResult;
-    if ('status' in opened) result = opened;
-    else if (!this.o.models)
-      result = {
-        dataset: 'model',
-        version: opened.version,
-        status: 'rejected',
-        problems: ['this store runs no vision'],
-      };
-    else {
-      const r = await this.o.models.installModel(opened.version, opened.body);
-      result = {
-        dataset: 'model',
-        version: opened.version,
-        status: r.status,
-        ...(r.problems ? { problems: r.problems } : {}),
-        ...(r.model ? { model: r.model } : {}),
-      };
-    }
-    recordPush(this.o.db(), result, Date.now());
-    this.o.log[result.status === 'rejected' ? 'warn' : 'info'](
-      { ...result },
-      `HQ model push ${result.status}`,
-    );
-    return result;
-  }
-
-  /** A signed certificate push: checked like any push, then by the TLS part (chain, name, dates, key). */
-  private certificatePush(doc: unknown): PushResult {
-    const db = this.o.db();
-    const opened = openPush('certificate', doc, this.hqKey);
-    const result = ((): PushResult => {
-      if ('status' in opened) return opened;
-      const version = opened.version;
-      if (!this.o.certificates)
-        return {
-          dataset: 'certificate',
-          version,
-          status: 'rejected',
-          problems: ['this store serves no HTTPS'],
-        };
-      const stale = notNewer('certificate', version, appliedVersion(db, 'certificate'));
-      if (stale) return stale;
-      const r = this.o.certificates.installCertificate(opened.body);
-      if (r.status !== 'rejected') writeSyncState(db, 'certificate', { version }, Date.now());
-      return { dataset: 'certificate', version, ...r };
-    })();
-    recordPush(db, result, Date.now());
-    return result;
-  }
-
-  /** A signed software push: checked like any push, then handed to the updater, which reports each step. */
-  private async softwarePush(doc: unknown): Promise<unknown> {
-    const opened = openPush('software', doc, this.hqKey);
-    if ('status' in opened) {
-      // not HQ's: recorded as a rejected push, but its rollout number is not to be trusted
-      recordPush(this.o.db(), opened, Date.now());
-      this.o.log.warn({ ...opened }, 'HQ software push rejected');
-      return opened;
-    }
-    if (!this.o.software) {
-      const why = 'this box takes no software updates (updates.dir is not set)';
-      // HQ's rollout counts this store as failed instead of waiting on it
-      reportSoftware(
-        this.o.db(),
-        {
-          rollout: opened.version,
-          version: versionOf(opened.body),
-          state: 'rejected',
-          reason: why,
-        },
-        Date.now(),
-      );
-      this.o.log.warn({ rollout: opened.version }, why);
-      return { dataset: 'software', version: opened.version, status: 'rejected', problems: [why] };
-    }
-    return this.o.software.install(opened.version, opened.body);
-  }
-
   /** Asks HQ for its time; offset = HQ's clock minus ours at the midpoint of the round trip. */
   private async measureClock(): Promise<void> {
     const t0 = Date.now();
@@ -439,53 +318,7 @@ export class SyncPart implements Part {
       reply({ status: 'rejected', problems: ['message is not JSON'] });
       return;
     }
-    if (what.kind === 'req') {
-      reply(
-        answerRequest(what.name, body, {
-          db: this.o.db(),
-          storeId: this.o.storeId,
-          health: () => this.health(),
-        }),
-      );
-      return;
-    }
-    if (what.kind === 'cmd' && what.name === 'model') {
-      void this.modelPush(body).then(reply);
-      return;
-    }
-    if (what.kind === 'cmd' && what.name === 'certificate') {
-      reply(this.certificatePush(body));
-      return;
-    }
-    if (what.kind === 'cmd' && what.name === 'software') {
-      void this.softwarePush(body).then(reply);
-      return;
-    }
-    if (what.kind === 'cmd' && what.name === 'member') {
-      this.memberUpdate(body);
-      return;
-    }
-    if (what.kind === 'cmd' && what.name === 'peer_keys') {
-      this.peerKeys(body);
-      return;
-    }
-    if ((PUSHABLE as readonly string[]).includes(what.name)) {
-      const result = applyPush(this.o.db(), what.name, body, this.hqKey, Date.now(), this.o.config);
-      this.o.log[result.status === 'rejected' ? 'warn' : 'info']({ ...result }, `HQ push ${result.status}`);
-      reply(result);
-      return;
-    }
-    if (what.kind === 'cmd' && what.name === 'resend') {
-      const { fromSeq, toSeq } = body;
-      if (
-        Number.isSafeInteger(fromSeq) &&
-        Number.isSafeInteger(toSeq) &&
-        (fromSeq as number) <= (toSeq as number)
-      )
-        this.publisher?.resend(fromSeq as number, toSeq as number);
-      else this.o.log.warn({ body }, 'resend command with a bad range: ignored');
-      return;
-    }
+    if (this.commands.dispatch(what.kind, what.name, body, reply)) return;
     this.o.log.warn({ topic }, 'HQ command this build does not handle');
     reply({ status: 'rejected', problems: [`unknown command "${what.name}"`] });
   }

@@ -1,6 +1,6 @@
 // The small key/value facts sync keeps in SQLite (table sync_state): applied versions of
 // pushes that are not catalog datasets, and the clock offset against HQ.
-import type { Db } from '../edge/db/open.js';
+import type { Db } from '../db/open.js';
 
 export function readSyncState<T>(db: Db, key: string): T | null {
   const v = db.prepare('SELECT value FROM sync_state WHERE key = ?').pluck().get(key) as string | undefined;

@@ -10,9 +10,9 @@
 // are alarmed.
 import { closeSync, existsSync, openSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
 import type { Logger } from 'pino';
-import type { Db } from '../edge/db/open.js';
-import { unsentSummary } from '../edge/db/outbox.js';
-import { unsentCondition } from '../edge/db/outbox-acks.js';
+import type { Db } from '../db/open.js';
+import { unsentSummary } from '../db/outbox.js';
+import { unsentCondition } from '../db/outbox-acks.js';
 
 export interface BacklogOptions {
   db: Db;

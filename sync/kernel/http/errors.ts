@@ -1,31 +1,16 @@
 // One error shape for every route: { error: { code, message, details? } }, with the
 // HTTP status saying the class. 5xx never carries internals.
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { BarcodeError } from '../catalog/gtin.js';
-import { DomainError, type DomainErrorKind } from '../errors.js';
-
-export class ApiError extends Error {
-  constructor(
-    readonly statusCode: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
+import { ApiError, DOMAIN_STATUS, DomainError } from '../errors.js';
 
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown; requestId?: string };
 }
 
-const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
-  invalid: 422,
-  not_found: 404,
-  conflict: 409,
-  forbidden: 403,
-};
+/** An error class a side of the system answers in its own way (the store: a bad barcode). */
+export type ErrorAnswer = (
+  err: Error,
+) => { status: number; code: string; message: string; details?: unknown } | null;
 
 const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'BODY_TOO_LARGE'],
@@ -69,7 +54,7 @@ export function refusal(err: DomainError, requestId: string): { status: number; 
   };
 }
 
-export function installErrorHandling(app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance, answer: ErrorAnswer = () => null): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     const body = (code: string, message: string, details?: unknown): ErrorBody => ({
       error: { code, message, ...(details === undefined ? {} : { details }), requestId: String(req.id) },
@@ -80,9 +65,8 @@ export function installErrorHandling(app: FastifyInstance): void {
     if (err instanceof DomainError) {
       return reply.status(DOMAIN_STATUS[err.kind]).send(body(err.code, err.message, err.details));
     }
-    if (err instanceof BarcodeError) {
-      return reply.status(422).send(body('BAD_BARCODE', err.message, { reason: err.code }));
-    }
+    const own = answer(err);
+    if (own) return reply.status(own.status).send(body(own.code, own.message, own.details));
     if (err.validation) {
       const details = err.validation.map((v) => ({
         path: `${err.validationContext ?? 'body'}${v.instancePath || ''}`,

@@ -8,9 +8,11 @@ import type { FastifyInstance, RouteOptions } from 'fastify';
 import { contractCheckOn } from '../contract-mode.js';
 import { installContractCheck } from './contract-check.js';
 import { ErrorSchema } from './errors.js';
-import { IDEMPOTENCY_KEY } from './idempotency.js';
 
 type SecurityRequirement = Record<string, string[]>;
+
+/** what an Idempotency-Key may be: the routes check it, the document publishes it */
+export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 
 export interface OpenApiOptions {
   title: string;

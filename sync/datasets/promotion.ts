@@ -1,7 +1,7 @@
 // A promotion as HQ pushes it. The rule engine prices carts with these; the schema is
 // the contract, checked before anything is stored.
 import Type, { type Static } from 'typebox';
-import { Fen, Name, RefId, Scope, Window } from '../catalog/shared-schema.js';
+import { Fen, Name, RefId, Scope, Window } from './shared.js';
 
 const Percent = Type.Integer({ minimum: 1, maximum: 100 });
 

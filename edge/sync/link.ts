@@ -12,7 +12,7 @@ import mqtt, {
   type MqttClient,
 } from 'mqtt';
 import type { Logger } from 'pino';
-import { holdToContract } from './wire-check.js';
+import { holdToContract } from '../../sync/wire-check.js';
 
 export interface LinkOptions {
   url: string;

@@ -1,11 +1,13 @@
 // HQ's pulls, answered over MQTT 5 request/response: events from a sequence number
 // (paged), the store's health, and people counting: line counts and zone dwell per
 // bucket, and a camera's floor heatmap over a period.
-import type { Db } from '../edge/db/open.js';
-import { readOutbox } from '../edge/db/outbox.js';
-import { RESOLUTION_MS, type Resolution } from '../edge/vision/buckets.js';
-import { countSeries, dwellSeries, heatmapOver } from '../edge/vision/queries.js';
-import { toWire } from './topics.js';
+
+import { toWire } from '../../sync/topics.js';
+import type { Db } from '../db/open.js';
+import { readOutbox } from '../db/outbox.js';
+import { RESOLUTION_MS, type Resolution } from '../vision/buckets.js';
+import { countSeries, dwellSeries, heatmapOver } from '../vision/queries.js';
+import type { CommandContext, SyncExtension } from './commands.js';
 
 export interface RequestContext {
   db: Db;
@@ -73,4 +75,14 @@ export function answerRequest(
     default:
       return { error: 'UNKNOWN_REQUEST', message: `no request "${name}"` };
   }
+}
+
+/** HQ's pulls, answered from the store's database. */
+export function pulls(c: CommandContext, health: () => Record<string, unknown>): SyncExtension {
+  return {
+    start: (commands) =>
+      commands.onRequests((name, body) =>
+        answerRequest(name, body, { db: c.db(), storeId: c.storeId, health }),
+      ),
+  };
 }
