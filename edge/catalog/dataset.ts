@@ -3,7 +3,7 @@
 // a bad document changes nothing.
 import { createHash } from 'node:crypto';
 import type { TSchema } from 'typebox';
-import Type, { type Static } from 'typebox';
+import type { Static } from 'typebox';
 import Value from 'typebox/value';
 import { formatSchemaErrors } from '../../config/errors.js';
 import { canonicalJson } from '../../sync/canonical-json.js';

@@ -2,7 +2,7 @@
 // writes the event itself, so an event exists in the outbox exactly when it happened;
 // each is checked against its type's wire schema first.
 import { randomUUID } from 'node:crypto';
-import type { EventClass, OutboxEvent, OutboxRow, OutboxText } from '../../sync/envelope.js';
+import type { EventClass, OutboxEvent, OutboxRow } from '../../sync/envelope.js';
 import { knownEventType, payloadProblems } from '../../sync/event-schemas.js';
 import { isLight, MoneyInLightCommit } from './durability.js';
 import type { Db } from './open.js';
