@@ -2,8 +2,7 @@
 // the demo seed ships them. Each is validated whole, then applied in one transaction;
 // a bad document changes nothing.
 import { createHash } from 'node:crypto';
-import type { TSchema } from 'typebox';
-import type { Static } from 'typebox';
+import type { Static, TSchema } from 'typebox';
 import Value from 'typebox/value';
 import { formatSchemaErrors } from '../../config/errors.js';
 import { canonicalJson } from '../../sync/canonical-json.js';
