@@ -12,11 +12,11 @@ import { migratePg, openPgPool } from '../hq/db/pg.js';
 import { campaignFigures } from '../hq/figures/campaigns.js';
 import { storeFigures } from '../hq/figures/store-figures.js';
 import { zoneFigures } from '../hq/figures/zones.js';
-import { mulberry32 } from '../hq/fleet/fleet.js';
-import { VirtualStore } from '../hq/fleet/virtual-store.js';
 import { writeProjectionsPg } from '../hq/ingest/projections.js';
 import type { WireEvent } from '../sync/topics.js';
 import { startPostgres } from '../test/helpers/postgres.js';
+import { mulberry32 } from './fleet/fleet.js';
+import { VirtualStore } from './fleet/virtual-store.js';
 
 const STORES = 200;
 const DAYS = 7;

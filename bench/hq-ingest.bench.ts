@@ -15,13 +15,13 @@ import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { readOutbox } from '../edge/db/outbox.js';
 import { migratePg, openPgPool } from '../hq/db/pg.js';
-import { Fleet, mulberry32 } from '../hq/fleet/fleet.js';
-import { VirtualStore } from '../hq/fleet/virtual-store.js';
 import { digestOf } from '../hq/ingest/classify.js';
 import type { WireEvent } from '../sync/topics.js';
 import { startWorker, type WorkerProcess } from '../test/helpers/hq-workers.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { startPostgres } from '../test/helpers/postgres.js';
+import { Fleet, mulberry32 } from './fleet/fleet.js';
+import { VirtualStore } from './fleet/virtual-store.js';
 
 const STORES = 300;
 const SALES_PER_STORE = 120;

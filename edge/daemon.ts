@@ -8,17 +8,19 @@ import { storeHostname } from '../sync/hostnames.js';
 import { Lifecycle } from '../sync/kernel/lifecycle.js';
 import type { Logger } from '../sync/kernel/logger.js';
 import { VERSION } from '../sync/kernel/version.js';
+import { openAlertCount } from './alerts/alerts.js';
 import { CartTokens, KioskAuth, MemberSessions } from './api/access.js';
 import { createMetrics } from './api/metrics.js';
 import { HttpPart } from './api/part.js';
 import { StaffAuth } from './api/staff-auth.js';
+import { seedDatabase } from './catalog/seed.js';
 import { migrations } from './db/migrations/index.js';
+import type { Db } from './db/open.js';
 import { DbPart } from './db/part.js';
 import { DevicesPart } from './devices/part.js';
 import { GuidesPart } from './guides/part.js';
 import { HousekeepingPart } from './housekeeping/part.js';
 import { retentionOf } from './housekeeping/tasks.js';
-import { openAlertCount } from './kiosk/alerts.js';
 import { SyncPart } from './sync/part.js';
 import { TlsPart } from './tls/part.js';
 import { UpdaterPart } from './updates/part.js';
@@ -64,11 +66,13 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
     stopTimeoutMs: config.shutdownTimeoutMs,
   });
 
+  const dbLog = log.child({ component: 'db' });
+  const seedFile = config.seed.catalog;
   const db = new DbPart({
     path: config.db.path,
     busyTimeoutMs: config.db.busyTimeoutMs,
-    seedFile: config.seed.catalog,
-    log: log.child({ component: 'db' }),
+    ...(seedFile ? { prepare: (handle: Db) => seedDatabase(handle, seedFile, dbLog) } : {}),
+    log: dbLog,
   });
   lifecycle.add(db);
 

@@ -1,37 +1,41 @@
-// HQ at chain scale, from the command line.
-//   hq-scale ingest --db postgres://…|FILE.db --broker mqtt://… [--group hq-ingest] [--id NAME] [--gap-ms 3000]
+// HQ from the command line (`npm run hq -- …`).
+//   hq ingest --db postgres://…|FILE.db --broker mqtt://… [--group hq-ingest] [--id NAME] [--gap-ms 3000]
 //       one ingest worker in the shared subscription group; start as many as the load
 //       needs, on any machines that reach the broker and the database (a SQLite file:
 //       one process, for a lab or a single store)
-//   hq-scale serve [--config hq.yaml] [--id NAME]
+//   hq serve [--config hq.yaml] [--id NAME]
 //       HQ's API and pushes, with `ingest.workers` workers of its own (see hq/config.ts;
 //       env HQ_DB, HQ_BROKER, HQ_SIGNING_KEY_FILE, HQ_USERS override the file)
-//   hq-scale fleet --broker mqtt://… [--stores 50] [--rate 0.2] [--seconds 300]
-//                  [--outage EVERY_S,FOR_S,SHARE] [--day-minutes 10] [--hq-key PUB.pem]
-//       N virtual stores (the store's real checkout, outbox, publisher and link) trading
-//       `rate` sales/s each on a compressed day; every EVERY_S seconds a SHARE of them
-//       loses its link for FOR_S seconds. Stops by itself after --seconds.
-//   hq-scale conflicts --db postgres://… [--kind points_overspend|coupon_reuse] [--store ID]
+//   hq conflicts --db postgres://… [--kind points_overspend|coupon_reuse] [--store ID]
 //       the chain ledger's reconciliation report: totals by kind and store, then each
 //       conflict with its sales, amount and what was done
+//   hq keygen --out DIR
+//       HQ's Ed25519 push key pair (the public half is the stores' security.hqSigningPublicKey)
+//   hq push --broker mqtt://… --store ID|all --dataset NAME --version N --file JSON --key PEM
+//   hq pull --broker mqtt://… --store ID events --from N [--limit L]
+//   hq pull --broker mqtt://… --store ID health|counts|heatmap [--from MS --to MS]
+//       one signed push or pull, waiting --timeout MS (default 10000) for the store's answer
+//   hq status --db postgres://…|FILE.db
+//       each store's progress in HQ's event store (watermark, duplicates, online)
 // SIGINT/SIGTERM stop the process (what a worker holds is written first): exit 0 on a
-// clean stop, 1 on a failed start or stop, 78 on an invalid config. The lab HQ on one
-// SQLite file stays in sync/hq/cli.ts (`npm run hq -- ingest --db FILE`).
-import { readFileSync } from 'node:fs';
+// clean stop, 1 on a failed start or stop, 78 on an invalid config. The fleet simulator
+// is bench/fleet/cli.ts (`npm run fleet`).
 import { hostname } from 'node:os';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createLogger } from '../sync/kernel/logger.js';
 import { HqConfigError, loadHqConfig } from './config.js';
 import { openPgPool } from './db/pg.js';
-import { Fleet } from './fleet/fleet.js';
 import { type ConflictRow, conflictReport } from './ledger/report.js';
 import { hqService, isPostgres } from './service.js';
+import { storeCommand } from './store-commands.js';
 
-const USAGE = `usage: hq-scale ingest --db postgres://… --broker mqtt://… [--group G] [--id NAME] [--gap-ms MS]
-       hq-scale serve [--config FILE] [--id NAME]
-       hq-scale fleet --broker mqtt://… [--stores N] [--rate R] [--seconds S] [--outage EVERY,FOR,SHARE] [--hq-key PEM]
-       hq-scale conflicts --db postgres://… [--kind KIND] [--store ID]`;
+const USAGE = `usage: hq ingest --db postgres://…|FILE.db --broker mqtt://… [--group G] [--id NAME] [--gap-ms MS]
+       hq serve [--config FILE] [--id NAME]
+       hq conflicts --db postgres://… [--kind KIND] [--store ID]
+       hq keygen --out DIR
+       hq push --broker mqtt://… --store ID|all --dataset NAME --version N --file JSON --key PEM [--timeout MS]
+       hq pull --broker mqtt://… --store ID events|health|counts|heatmap [--from N] [--to MS] [--limit L] [--timeout MS]
+       hq status --db postgres://…|FILE.db`;
 
 async function conflicts(o: Record<string, string | undefined>): Promise<number> {
   if (!o.db || !isPostgres(o.db)) {
@@ -60,52 +64,22 @@ async function conflicts(o: Record<string, string | undefined>): Promise<number>
   }
 }
 
-async function fleet(o: Record<string, string | undefined>): Promise<number> {
-  const outage = (o.outage ?? '').split(',').map(Number);
-  if (!o.broker || (o.outage && (outage.length !== 3 || outage.some((x) => !Number.isFinite(x) || x < 0)))) {
-    console.error(USAGE);
-    return 64;
-  }
-  const [every = 0, down = 0, share = 0] = o.outage ? outage : [];
-  const seconds = Number(o.seconds ?? 300);
-  const f = new Fleet({
-    stores: Number(o.stores ?? 50),
-    broker: o.broker,
-    seedFile: resolve('config/demo/catalog.json'),
-    salesPerSecond: Number(o.rate ?? 0.2),
-    dayLengthMs: Number(o['day-minutes'] ?? 10) * 60_000,
-    startHour: 7,
-    ...(o['hq-key'] ? { hqSigningPublicKey: readFileSync(o['hq-key'], 'utf8') } : {}),
-  });
-  f.start();
-  let stop = false;
-  process.once('SIGINT', () => (stop = true));
-  process.once('SIGTERM', () => (stop = true));
-  const at = () => new Date().toISOString();
-  await f.run({
-    until: Date.now() + seconds * 1000,
-    shouldStop: () => stop,
-    outage: o.outage ? { everyMs: every * 1000, forMs: down * 1000, share } : undefined,
-    progressMs: 10_000,
-    onOutage: (cut) => console.log(JSON.stringify({ at: at(), outage: cut, forSeconds: down })),
-    onProgress: (sales) =>
-      console.log(JSON.stringify({ at: at(), stores: f.stores.length, sales, hour: Math.floor(f.hour()) })),
-  });
-  await f.stop();
-  return 0;
-}
-
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  const { values: o } = parseArgs({
+  const { values: o, positionals } = parseArgs({
     args: rest,
+    allowPositionals: true,
     options: {
-      stores: { type: 'string' },
-      rate: { type: 'string' },
-      seconds: { type: 'string' },
-      outage: { type: 'string' },
-      'day-minutes': { type: 'string' },
-      'hq-key': { type: 'string' },
+      prefix: { type: 'string' },
+      out: { type: 'string' },
+      dataset: { type: 'string' },
+      version: { type: 'string' },
+      file: { type: 'string' },
+      key: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      limit: { type: 'string' },
+      timeout: { type: 'string', default: '10000' },
       config: { type: 'string' },
       db: { type: 'string' },
       broker: { type: 'string' },
@@ -116,8 +90,9 @@ async function main(argv: string[]): Promise<number> {
       store: { type: 'string' },
     },
   });
-  if (cmd === 'fleet') return fleet(o);
   if (cmd === 'conflicts') return conflicts(o);
+  if (cmd === 'keygen' || cmd === 'push' || cmd === 'pull' || cmd === 'status')
+    return storeCommand(cmd, o, positionals);
   if (cmd !== 'ingest' && cmd !== 'serve') {
     console.error(USAGE);
     return 64;

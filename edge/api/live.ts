@@ -3,8 +3,8 @@
 // so a shutdown never waits on a dashboard left open.
 
 import type { FastifyPluginAsync } from 'fastify';
+import { openAlerts } from '../alerts/alerts.js';
 import { escalatedCalls } from '../guides/calls.js';
-import { openAlerts } from '../kiosk/alerts.js';
 import type { BusinessDeps } from './deps.js';
 import { eventStreams, openEventStream } from './event-stream.js';
 

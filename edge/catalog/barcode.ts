@@ -12,9 +12,18 @@ import {
   validateElements,
 } from './gs1/element-string.js';
 import { BarcodeError, toGtin14, withCheckDigit } from './gtin.js';
-import type { LabelRules } from './label-policy.js';
 import { expandUpcE } from './upc-e.js';
 import { decodeVariableMeasure, type VariableMeasureLayout } from './variable-measure.js';
+
+/** What a scanned label may set (label-policy.ts judges a label by them). */
+export interface LabelRules {
+  /** GS1 carriers whose AI 310x/392x/393x the store trusts for variable-measure items */
+  gs1Carriers: readonly string[];
+  /** the price per kg a label implies must be within this many percent of the catalog's */
+  priceBandPct: number;
+  /** weight range of one labelled pack when the catalog gives none for the item */
+  weightG: { min: number; max: number };
+}
 
 export { BarcodeError } from './gtin.js';
 

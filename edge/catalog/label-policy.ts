@@ -4,16 +4,7 @@
 // variable-measure, and only from a carrier the store trusts for it. Everything else
 // in a label is ignored: the line takes the catalog price, and loss prevention hears
 // of it. A label that may set the value must still be plausible for the item.
-import type { Scan } from './barcode.js';
-
-export interface LabelRules {
-  /** GS1 carriers whose AI 310x/392x/393x the store trusts for variable-measure items */
-  gs1Carriers: readonly string[];
-  /** the price per kg a label implies must be within this many percent of the catalog's */
-  priceBandPct: number;
-  /** weight range of one labelled pack when the catalog gives none for the item */
-  weightG: { min: number; max: number };
-}
+import type { LabelRules, Scan } from './barcode.js';
 
 export interface LabelledProduct {
   soldBy: 'each' | 'weight';

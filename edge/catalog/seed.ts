@@ -3,6 +3,7 @@
 // by the seed on a restart.
 import { readFileSync } from 'node:fs';
 import type { DatasetName } from '../../sync/datasets/catalog.js';
+import type { Logger } from '../../sync/kernel/logger.js';
 import type { Db } from '../db/open.js';
 import {
   type ApplyResult,
@@ -46,4 +47,10 @@ export function applySeed(db: Db, seed: SeedFile, now = Date.now()): ApplyResult
     results.push(apply(db, doc, { source: 'seed', now }));
   }
   return results;
+}
+
+/** Loads the seed file's datasets into the database, logging each one loaded. */
+export function seedDatabase(db: Db, file: string, log: Logger): void {
+  for (const r of applySeed(db, loadSeedFile(file)))
+    log.info({ dataset: r.dataset, version: r.version, counts: r.counts }, 'seed dataset loaded');
 }

@@ -2,49 +2,16 @@
 // for weighed items); attendant actions change lines and are recorded with who and why.
 import { randomInt, randomUUID } from 'node:crypto';
 import { DomainError, notFound } from '../../sync/kernel/errors.js';
-import type { Scan } from '../catalog/barcode.js';
-import { judgeLabel, type LabelRules, labelKey } from '../catalog/label-policy.js';
+import type { LabelRules, Scan } from '../catalog/barcode.js';
+import { judgeLabel, labelKey } from '../catalog/label-policy.js';
 import { productForScan } from '../catalog/products.js';
 import { lightly } from '../db/durability.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
 import { localIsoDate, startOfLocalDay } from '../local-day.js';
+import type { CartLineRow, CartRow, CartStatus, Channel } from './cart-rows.js';
 import { type LabelFinding, recordLabelFinding } from './label-findings.js';
 import { type AttendantAction, requireRole, type Staff } from './staff.js';
-
-export type CartStatus = 'open' | 'suspended' | 'paying' | 'paid' | 'cancelled';
-export type Channel = 'kiosk' | 'phone';
-
-export interface CartRow {
-  id: string;
-  code: string;
-  channel: Channel;
-  kiosk_id: string | null;
-  member_id: string | null;
-  status: CartStatus;
-  sale_id: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
-export interface CartLineRow {
-  id: string;
-  cart_id: string;
-  seq: number;
-  gtin: string;
-  scanned: string;
-  qty: number;
-  weight_g: number | null;
-  label_price_fen: number | null;
-  override_price_fen: number | null;
-  age_approved_by: string | null;
-  label_key: string | null;
-  /** JSON array of reasons the line waits for an attendant */
-  label_hold: string | null;
-  label_approved_by: string | null;
-  voided: number;
-  created_at: number;
-}
 
 // no 0/O/1/I: the code is read aloud and typed at kiosks
 const CODE_ALPHABET = '23456789ABCDEFGHJKLMNPQRSTUVWXYZ';

@@ -2,13 +2,14 @@
 // an alert on the staff dashboard (at the kiosk, or "scan-and-go" for phone carts) and
 // an event to HQ. Label events are money-class, so the backlog guard never drops or
 // rolls them up. Written in the caller's transaction.
+
+import { raiseAlert } from '../alerts/alerts.js';
 import type { Scan } from '../catalog/barcode.js';
 import type { LabelJudgement } from '../catalog/label-policy.js';
 import type { Product } from '../catalog/products.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
-import { raiseAlert } from '../kiosk/alerts.js';
-import type { CartRow } from './carts.js';
+import type { CartRow } from './cart-rows.js';
 
 /** Where phone carts' alerts are listed, beside the kiosks. */
 export const SCAN_AND_GO_STATION = 'scan-and-go';

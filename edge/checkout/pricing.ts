@@ -6,7 +6,8 @@ import { catalogNow, type Product } from '../catalog/products.js';
 import type { Db } from '../db/open.js';
 import { type AppliedDiscount, applyPromotions, type PricingLine } from '../promotions/engine.js';
 import { loadPromotions } from '../promotions/store.js';
-import { type CartLineRow, type CartRow, cartLines, getCart } from './carts.js';
+import type { CartLineRow, CartRow } from './cart-rows.js';
+import { cartLines, getCart } from './carts.js';
 
 export interface PricedCartLine {
   id: string;

@@ -3,7 +3,7 @@
 import { type CouponApplication, chooseCoupons } from '../coupons/choose.js';
 import { couponsForCart } from '../coupons/wallet.js';
 import type { Db } from '../db/open.js';
-import { includedTax } from './money.js';
+import { includedTax } from '../money.js';
 import { type PricedCart, type PricedCartLine, type PricingOptions, priceCart } from './pricing.js';
 
 export interface QuoteLine extends PricedCartLine {

@@ -3,7 +3,7 @@
 
 import { notFound } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
-import { formatFen } from './money.js';
+import { formatFen } from '../money.js';
 
 export interface Receipt {
   storeId: string;

@@ -8,8 +8,8 @@ import { DomainError, notFound } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
 import { movePoints } from '../members/members.js';
+import { allocate, roundHalfUp } from '../money.js';
 import { recordAction } from './carts.js';
-import { allocate, roundHalfUp } from './money.js';
 import { requireRole, type Staff } from './staff.js';
 
 export interface RefundRequestLine {

@@ -6,11 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
-import { creditSale } from '../guides/credit.js';
 import { localIsoDate } from '../local-day.js';
 import { movePoints, pointsEarned } from '../members/members.js';
 import { type AuditPolicy, decideAudit } from './exit-audit.js';
 import { type Quote, quoteCart } from './quote.js';
+import { creditSale } from './sale-guide.js';
 
 export interface CheckoutContext {
   now: number;

@@ -6,7 +6,7 @@
 import type { CouponCampaign } from '../../sync/datasets/coupon-campaign.js';
 import type { Name, Scope } from '../../sync/datasets/shared.js';
 import { scopeMatcher } from '../catalog/scope.js';
-import { allocate, percentOf } from '../checkout/money.js';
+import { allocate, percentOf } from '../money.js';
 
 export interface CouponTerms {
   campaignId: string;

@@ -1,8 +1,8 @@
-// The storage part: opens the database, migrates it, and loads the seed datasets.
+// The storage part: opens the database, migrates it, and hands it to `prepare` (the
+// daemon loads the seed datasets there) before any other part sees it.
 
 import type { Part } from '../../sync/kernel/lifecycle.js';
 import type { Logger } from '../../sync/kernel/logger.js';
-import { applySeed, loadSeedFile } from '../catalog/seed.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { type Db, openDb, switchToIncrementalVacuum } from './open.js';
@@ -11,7 +11,8 @@ import { adoptSentMarks } from './outbox-acks.js';
 export interface DbPartOptions {
   path: string;
   busyTimeoutMs: number;
-  seedFile?: string | undefined;
+  /** run on the open, migrated database before start returns (a throw fails the start) */
+  prepare?: (db: Db) => void;
   log: Logger;
 }
 
@@ -45,14 +46,7 @@ export class DbPart implements Part {
         this.opts.log.warn(
           'database not switched to incremental vacuum (not enough free disk?): tried again at the next start',
         );
-      if (this.opts.seedFile) {
-        for (const r of applySeed(db, loadSeedFile(this.opts.seedFile))) {
-          this.opts.log.info(
-            { dataset: r.dataset, version: r.version, counts: r.counts },
-            'seed dataset loaded',
-          );
-        }
-      }
+      this.opts.prepare?.(db);
     } catch (err) {
       db.close();
       throw err;

@@ -12,6 +12,7 @@ import type { Printer } from '../../device-drivers/printer/printer.js';
 import { type Scale, ScaleError } from '../../device-drivers/scale/scale.js';
 import type { ScanEvent, Scanner } from '../../device-drivers/scanner/scanner.js';
 import { DomainError } from '../../sync/kernel/errors.js';
+import { raiseAlert } from '../alerts/alerts.js';
 import { parseScan, type ScanOptions } from '../catalog/barcode.js';
 import { BarcodeError } from '../catalog/gtin.js';
 import { addScan, createCart, getCart, handOffCart } from '../checkout/carts.js';
@@ -20,7 +21,6 @@ import type { CheckoutContext } from '../checkout/sale.js';
 import type { Db } from '../db/open.js';
 import { creditByCode, GUIDE_CODE } from '../guides/credit.js';
 import type { ProviderPayments, ProviderPayResult } from '../payments/provider-payments.js';
-import { raiseAlert } from './alerts.js';
 import type { BaggingMonitor } from './bagging.js';
 import { receiptDocument } from './receipt-print.js';
 

@@ -11,8 +11,8 @@ import {
   type WalletGateway,
   WalletRefusal,
 } from '../../device-drivers/payment/wallet/gateway.js';
+import { raiseAlert } from '../alerts/alerts.js';
 import type { Db } from '../db/open.js';
-import { raiseAlert } from '../kiosk/alerts.js';
 
 interface OpenRefund {
   refund_no: string;

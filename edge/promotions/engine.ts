@@ -8,7 +8,7 @@
 import type { Promotion } from '../../sync/datasets/promotion.js';
 import type { Name } from '../../sync/datasets/shared.js';
 import { scopeMatcher } from '../catalog/scope.js';
-import { allocate, percentOf, weightPrice } from '../checkout/money.js';
+import { allocate, percentOf, weightPrice } from '../money.js';
 
 export interface PricingLine {
   id: string;

@@ -12,10 +12,10 @@ import { rootCertificates } from 'node:tls';
 import type { Config } from '../../config/schema.js';
 import type { Part } from '../../sync/kernel/lifecycle.js';
 import type { Logger } from '../../sync/kernel/logger.js';
+import { openAlerts, raiseAlert, resolveAlert } from '../alerts/alerts.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
 import { isSent } from '../db/outbox-acks.js';
-import { openAlerts, raiseAlert, resolveAlert } from '../kiosk/alerts.js';
 import { type CertificateFacts, checkChain, factsOf, joinPem, keySha256, splitPem } from './certificates.js';
 import { csrFor, keyPem, newKey, selfSigned } from './keys.js';
 

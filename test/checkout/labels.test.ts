@@ -2,9 +2,9 @@
 // product the catalog prices itself; a store scale's label prices weighed food but must
 // be plausible; each refusal or flag is an alert for staff and a money-class event.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAlerts } from '../../edge/alerts/alerts.js';
 import { withCheckDigit } from '../../edge/catalog/gtin.js';
 import { readOutbox } from '../../edge/db/outbox.js';
-import { openAlerts } from '../../edge/kiosk/alerts.js';
 import { caller, type TestApi, testApi } from '../helpers/api.js';
 import { SEED_NOW } from '../helpers/store.js';
 

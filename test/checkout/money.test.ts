@@ -1,13 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  allocate,
-  formatFen,
-  includedTax,
-  percentOf,
-  roundHalfUp,
-  weightPrice,
-} from '../../edge/checkout/money.js';
+import { allocate, formatFen, includedTax, percentOf, roundHalfUp, weightPrice } from '../../edge/money.js';
 
 describe('money', () => {
   it('rounds half up, half away from zero for negatives', () => {

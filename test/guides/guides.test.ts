@@ -4,6 +4,7 @@
 // hand out; "bought together" and "due again" checked on generated sales histories
 // whose answers are known.
 import { describe, expect, it } from 'vitest';
+import { mulberry32 } from '../../bench/fleet/fleet.js';
 import { parseScan } from '../../edge/catalog/barcode.js';
 import { addScan, createCart, setMember } from '../../edge/checkout/carts.js';
 import { payCash, startPayment } from '../../edge/checkout/tenders.js';
@@ -22,7 +23,6 @@ import {
 import { dueItems, memberCardFor, memberViews, setGuideConsent } from '../../edge/guides/member-card.js';
 import { recommend, recommendations } from '../../edge/guides/recommendations.js';
 import { enrollMember } from '../../edge/members/members.js';
-import { mulberry32 } from '../../hq/fleet/fleet.js';
 import { ctx, demoDb, errorCode, SEED_NOW, sellableCodes } from '../helpers/store.js';
 
 const OPTS = { variableMeasure: [], currencyNumeric: '156' };

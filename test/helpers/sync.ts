@@ -5,8 +5,8 @@ import Value from 'typebox/value';
 import { type Config, ConfigSchema } from '../../config/schema.js';
 import type { Db } from '../../edge/db/open.js';
 import { SyncPart, type SyncPartOptions } from '../../edge/sync/part.js';
-import { HqIngest } from '../../sync/hq/ingest.js';
-import { openHqDb } from '../../sync/hq/store.js';
+import { SqliteEventStore } from '../../hq/ingest/sqlite-event-store.js';
+import { IngestWorker } from '../../hq/ingest/worker.js';
 import { waitFor } from './ports.js';
 import { demoDb } from './store.js';
 
@@ -41,15 +41,61 @@ export function syncStore(
 export const online = (part: SyncPart) =>
   waitFor('store online', () => (part.details().link === 'up' ? true : undefined), 5000);
 
-/** The lab HQ's ingest on its own SQLite file, started on the broker at `url`. */
-export async function labIngest(url: string, file: string, gapTimeoutMs = 1000): Promise<HqIngest> {
-  const ingest = new HqIngest({
-    url,
-    prefix: 'storeedge/v1',
-    db: openHqDb(file),
-    log: pino({ level: 'silent' }),
-    gapTimeoutMs,
-  });
-  await ingest.start();
+/** HQ's ingest on one SQLite file (a worker of HQ's own, the embedded event store), with
+ * what the store-side tests read of it. */
+export class LabIngest {
+  readonly worker: IngestWorker;
+  readonly events: SqliteEventStore;
+
+  constructor(url: string, file: string, gapTimeoutMs: number) {
+    this.events = new SqliteEventStore(file);
+    this.worker = new IngestWorker({
+      url,
+      prefix: 'storeedge/v1',
+      store: this.events,
+      log: pino({ level: 'silent' }),
+      clientId: `hq-lab-${Math.random().toString(36).slice(2, 10)}`,
+      shareGroup: 'hq-lab',
+      gapTimeoutMs,
+    });
+  }
+
+  /** HQ's tables (events, store_watermarks, store_state, projections) */
+  get db() {
+    return this.events.db;
+  }
+  /** events refused at ingest (malformed, another store's, breaking their schema) */
+  get rejected(): number {
+    return this.worker.stats.quarantined;
+  }
+  get resendRequests(): number {
+    return this.worker.stats.resendRequests;
+  }
+  /** writes what the worker holds */
+  flush(): Promise<void> {
+    return this.worker.flush();
+  }
+  progress(storeId: string): { contiguousSeq: number; maxSeq: number; duplicates: number } | null {
+    const w = this.db
+      .prepare('SELECT contiguous_seq, max_seq, duplicates FROM store_watermarks WHERE store_id = ?')
+      .get(storeId) as { contiguous_seq: number; max_seq: number; duplicates: number } | undefined;
+    return w ? { contiguousSeq: w.contiguous_seq, maxSeq: w.max_seq, duplicates: w.duplicates } : null;
+  }
+  seqs(storeId: string): number[] {
+    return this.db
+      .prepare('SELECT seq FROM events WHERE store_id = ? ORDER BY seq')
+      .pluck()
+      .all(storeId) as number[];
+  }
+  async stop(): Promise<void> {
+    await this.worker.stop();
+    this.events.close();
+  }
+}
+
+/** HQ's ingest on its own SQLite file, started on the broker at `url`. */
+export async function labIngest(url: string, file: string, gapTimeoutMs = 1000): Promise<LabIngest> {
+  const ingest = new LabIngest(url, file, gapTimeoutMs);
+  await ingest.worker.start();
   return ingest;
 }

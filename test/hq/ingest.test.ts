@@ -240,8 +240,7 @@ describe.each(['PostgreSQL', 'SQLite'])('HQ ingest on %s', (engine) => {
         [
           '--import',
           'tsx',
-          'hq/cli.ts',
-          'fleet',
+          'bench/fleet/cli.ts',
           '--broker',
           broker.url,
           '--stores',

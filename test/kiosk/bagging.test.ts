@@ -4,7 +4,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { MtSicsScale } from '../../device-drivers/scale/mt-sics.js';
 import { ScaleSimulator } from '../../device-drivers/scale/simulator.js';
-import { openAlerts } from '../../edge/kiosk/alerts.js';
+import { openAlerts } from '../../edge/alerts/alerts.js';
 import { BaggingMonitor } from '../../edge/kiosk/bagging.js';
 import { KioskStation } from '../../edge/kiosk/station.js';
 import { ProviderPayments } from '../../edge/payments/provider-payments.js';

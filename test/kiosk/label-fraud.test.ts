@@ -7,11 +7,10 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withCheckDigit } from '../../edge/catalog/gtin.js';
-import type { HqIngest } from '../../sync/hq/ingest.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
-import { labIngest } from '../helpers/sync.js';
+import { type LabIngest, labIngest } from '../helpers/sync.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
 type J = any;
@@ -24,7 +23,7 @@ const MILK = '06922001001036';
 const APPLES = '02010001000006';
 
 let broker: Broker;
-let ingest: HqIngest;
+let ingest: LabIngest;
 let d: RunningDaemon;
 let n = 0;
 
@@ -57,10 +56,10 @@ async function scanAtKiosk(code: string): Promise<J> {
   );
 }
 
-const hqLabelEvents = (): J[] => {
-  ingest.flush();
+const hqLabelEvents = async (): Promise<J[]> => {
+  await ingest.flush();
   return (
-    ingest.store.db
+    ingest.db
       .prepare(
         `SELECT type, payload FROM events WHERE store_id = 'demo-store-001' AND type LIKE 'label.%' ORDER BY seq`,
       )
@@ -130,8 +129,8 @@ describe('a shopper cannot set their own price', () => {
     // and HQ has every attempt, as money-class events it can never lose
     const events = await waitFor(
       'label events at HQ',
-      () => {
-        const e = hqLabelEvents();
+      async () => {
+        const e = await hqLabelEvents();
         return e.length >= 4 ? e : undefined;
       },
       15_000,

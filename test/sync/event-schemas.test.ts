@@ -3,9 +3,9 @@
 // sync/event-schemas.ts, which HQ enforces; and the schemas do refuse a bad payload.
 import { resolve } from 'node:path';
 import { expect, it } from 'vitest';
+import { mulberry32 } from '../../bench/fleet/fleet.js';
+import { VirtualStore } from '../../bench/fleet/virtual-store.js';
 import { readOutbox } from '../../edge/db/outbox.js';
-import { mulberry32 } from '../../hq/fleet/fleet.js';
-import { VirtualStore } from '../../hq/fleet/virtual-store.js';
 import { knownEventType, payloadProblems } from '../../sync/event-schemas.js';
 
 it('every event a trading store writes passes its schema', () => {

@@ -10,7 +10,7 @@ import { overlayPath } from '../../config/hq-overlay.js';
 import { loadConfig } from '../../config/load.js';
 import { datasetVersion } from '../../edge/catalog/dataset.js';
 import { productByGtin } from '../../edge/catalog/products.js';
-import { HqClient } from '../../sync/hq/client.js';
+import { HqClient } from '../../hq/store-client.js';
 import { signPush } from '../../sync/signing.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';

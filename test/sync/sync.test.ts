@@ -1,27 +1,23 @@
-// The store's outbox reaching HQ through a real mosquitto on a loopback port, with the
-// reference HQ ingest on the other side. The final check of every test: HQ holds
+// The store's outbox reaching HQ through a real mosquitto on a loopback port, with an HQ
+// ingest worker on one SQLite file on the other side. The final check of every test: HQ holds
 // exactly the store's events, once each, in sequence, with no gap.
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../edge/db/open.js';
 import { unsentSummary } from '../../edge/db/outbox.js';
-import { HqIngest } from '../../sync/hq/ingest.js';
-import { openHqDb } from '../../sync/hq/store.js';
 import { startMosquitto } from '../helpers/mosquitto.js';
 import { appendSyntheticEvent } from '../helpers/outbox.js';
 import { waitFor } from '../helpers/ports.js';
 import { startProxy } from '../helpers/proxy.js';
 import { cashSale, demoDb, sellableCodes } from '../helpers/store.js';
-import { syncStore } from '../helpers/sync.js';
+import { type LabIngest, labIngest, syncStore } from '../helpers/sync.js';
 
 const cleanup: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanup.splice(0).reverse()) await c();
 });
-const silent = pino({ level: 'silent' });
 const dir = mkdtempSync(join(tmpdir(), 'storeedge-sync-'));
 
 function addEvents(db: Db, n: number, kind: 'money' | 'telemetry' = 'money'): void {
@@ -30,7 +26,8 @@ function addEvents(db: Db, n: number, kind: 'money' | 'telemetry' = 'money'): vo
       appendSyntheticEvent(
         db,
         {
-          type: kind === 'money' ? 'sale.completed' : 'footfall.minute',
+          // types HQ keeps without a schema: a made-up payload is not quarantined
+          type: kind === 'money' ? 'test.money' : 'test.telemetry',
           class: kind,
           payload: { i, totalFen: 100 + i },
         },
@@ -41,13 +38,12 @@ function addEvents(db: Db, n: number, kind: 'money' | 'telemetry' = 'money'): vo
 }
 
 async function hq(broker: { url: string }, name = 'hq.db', gapTimeoutMs = 1500) {
-  const db = openHqDb(join(dir, `${Date.now()}-${Math.random()}-${name}`));
-  const ingest = new HqIngest({ url: broker.url, prefix: 'storeedge/v1', db, log: silent, gapTimeoutMs });
-  await ingest.start();
-  cleanup.push(async () => {
-    await ingest.stop();
-    db.close();
-  });
+  const ingest = await labIngest(
+    broker.url,
+    join(dir, `${Date.now()}-${Math.random()}-${name}`),
+    gapTimeoutMs,
+  );
+  cleanup.push(() => ingest.stop());
   return ingest;
 }
 
@@ -57,23 +53,23 @@ function store(url: string, drainPerSecond?: number, db = demoDb()) {
   return r;
 }
 
-function hqMax(ingest: HqIngest): number {
-  ingest.flush();
-  return ingest.store.progress('demo-store-001')?.maxSeq ?? 0;
+async function hqMax(ingest: LabIngest): Promise<number> {
+  await ingest.flush();
+  return ingest.progress('demo-store-001')?.maxSeq ?? 0;
 }
 
 /** HQ has seq 1..n of the store, once each; the store has every row marked sent. */
-async function allDelivered(ingest: HqIngest, db: Db, timeoutMs = 30_000) {
+async function allDelivered(ingest: LabIngest, db: Db, timeoutMs = 30_000) {
   const n = db.prepare('SELECT max(seq) FROM outbox').pluck().get() as number;
   await waitFor(
     `HQ has all ${n} events`,
-    () => {
-      ingest.flush();
-      return ingest.store.progress('demo-store-001')?.contiguousSeq === n ? true : undefined;
+    async () => {
+      await ingest.flush();
+      return ingest.progress('demo-store-001')?.contiguousSeq === n ? true : undefined;
     },
     timeoutMs,
   );
-  const seqs = ingest.store.seqs('demo-store-001');
+  const seqs = ingest.seqs('demo-store-001');
   expect(seqs.length).toBe(n);
   expect(seqs[0]).toBe(1);
   expect(seqs.at(-1)).toBe(n);
@@ -90,8 +86,8 @@ describe('outbox to HQ over MQTT', () => {
     await allDelivered(ingest, db);
     addEvents(db, 20);
     await allDelivered(ingest, db);
-    const row = ingest.store.db
-      .prepare("SELECT online, last_state FROM stores WHERE store_id = 'demo-store-001'")
+    const row = ingest.db
+      .prepare("SELECT online, last_state FROM store_state WHERE store_id = 'demo-store-001'")
       .get() as { online: number };
     expect(row.online).toBe(1);
     await waitFor(
@@ -108,7 +104,7 @@ describe('outbox to HQ over MQTT', () => {
     const ingest = await hq(broker);
     const { db } = store(broker.url, 3000);
     addEvents(db, 6000);
-    await waitFor('drain under way', () => (hqMax(ingest) > 1000 ? true : undefined), 10_000);
+    await waitFor('drain under way', async () => ((await hqMax(ingest)) > 1000 ? true : undefined), 10_000);
     await broker.stop();
     await new Promise((r) => setTimeout(r, 500));
     await broker.start();
@@ -123,7 +119,7 @@ describe('outbox to HQ over MQTT', () => {
     const ingest = await hq(broker);
     const { part, db } = store(proxy.url, 3000);
     addEvents(db, 4000);
-    await waitFor('drain under way', () => (hqMax(ingest) > 500 ? true : undefined), 10_000);
+    await waitFor('drain under way', async () => ((await hqMax(ingest)) > 500 ? true : undefined), 10_000);
     proxy.cut();
     await waitFor('link down', () => (part.details().link !== 'up' ? true : undefined), 5000);
     addEvents(db, 100); // selling goes on offline
@@ -159,9 +155,9 @@ describe('outbox to HQ over MQTT', () => {
     expect(part.details().link).not.toBe('up');
     await broker.start();
     await allDelivered(ingest, db, 60_000);
-    expect(
-      ingest.store.db.prepare("SELECT count(*) FROM events WHERE type = 'sale.completed'").pluck().get(),
-    ).toBe(600);
+    expect(ingest.db.prepare("SELECT count(*) FROM events WHERE type = 'sale.completed'").pluck().get()).toBe(
+      600,
+    );
   }, 90_000);
 
   it('HQ lost events (its side): the gap is noticed and the store resends exactly that range', async () => {
@@ -171,14 +167,16 @@ describe('outbox to HQ over MQTT', () => {
     const { db } = store(broker.url);
     addEvents(db, 300);
     await allDelivered(ingest, db);
-    ingest.store.db
+    ingest.db
       .prepare("DELETE FROM events WHERE store_id = 'demo-store-001' AND seq BETWEEN 100 AND 120")
       .run();
-    ingest.store.db.prepare("UPDATE stores SET contiguous_seq = 99 WHERE store_id = 'demo-store-001'").run();
+    ingest.db
+      .prepare("UPDATE store_watermarks SET contiguous_seq = 99 WHERE store_id = 'demo-store-001'")
+      .run();
     addEvents(db, 5); // HQ now sees 301..305 beyond its gap
     await allDelivered(ingest, db);
     expect(ingest.resendRequests).toBeGreaterThanOrEqual(1);
-    expect(ingest.store.progress('demo-store-001')?.duplicates).toBeLessThan(300);
+    expect(ingest.progress('demo-store-001')?.duplicates).toBeLessThan(300);
   });
 
   it('HQ lost the last events and nothing came after: the heartbeat says what the broker took, HQ asks for the tail', async () => {
@@ -188,9 +186,11 @@ describe('outbox to HQ over MQTT', () => {
     const { db } = store(broker.url);
     addEvents(db, 300);
     await allDelivered(ingest, db);
-    ingest.store.db.prepare("DELETE FROM events WHERE store_id = 'demo-store-001' AND seq > 290").run();
-    ingest.store.db
-      .prepare("UPDATE stores SET contiguous_seq = 290, max_seq = 290 WHERE store_id = 'demo-store-001'")
+    ingest.db.prepare("DELETE FROM events WHERE store_id = 'demo-store-001' AND seq > 290").run();
+    ingest.db
+      .prepare(
+        "UPDATE store_watermarks SET contiguous_seq = 290, max_seq = 290 WHERE store_id = 'demo-store-001'",
+      )
       .run();
     await allDelivered(ingest, db);
     expect(ingest.resendRequests).toBeGreaterThanOrEqual(1);
@@ -223,7 +223,14 @@ describe('outbox to HQ over MQTT', () => {
     );
     await c.endAsync();
     await waitFor('rejected', () => (ingest.rejected === 3 ? true : undefined), 5000);
-    ingest.flush();
-    expect(ingest.store.progress('demo-store-001')).toBeNull();
+    await ingest.flush();
+    // quarantined with their reasons, none stored as the store's event
+    expect(ingest.seqs('demo-store-001')).toEqual([]);
+    expect(
+      ingest.db
+        .prepare("SELECT reason FROM quarantine WHERE store_id = 'demo-store-001' ORDER BY id")
+        .pluck()
+        .all(),
+    ).toEqual(['malformed', 'store-mismatch', 'malformed']);
   });
 });

@@ -8,12 +8,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HqClient } from '../../sync/hq/client.js';
-import type { HqIngest } from '../../sync/hq/ingest.js';
+import { HqClient } from '../../hq/store-client.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { waitFor } from '../helpers/ports.js';
-import { labIngest } from '../helpers/sync.js';
+import { type LabIngest, labIngest } from '../helpers/sync.js';
 import { MODEL_MANIFEST, vtestCameraYaml } from '../models/fixtures.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in this end-to-end test
@@ -28,7 +27,7 @@ const HQ_PUBLIC = hqKeys.publicKey.export({ type: 'spki', format: 'pem' }).toStr
 let broker: Broker;
 let d: RunningDaemon;
 let hq: HqClient;
-let ingest: HqIngest;
+let ingest: LabIngest;
 let staffToken = '';
 const file = join(dir, 'store.yaml');
 
@@ -154,9 +153,9 @@ describe('people counting in the daemon', () => {
     expect((await call(`/vision/counts?res=1h&from=${from}&to=${to}`)).body.lines).toEqual(counts.lines);
     await waitFor(
       'counts at HQ',
-      () => {
-        ingest.flush();
-        const rows = ingest.store.db
+      async () => {
+        await ingest.flush();
+        const rows = ingest.db
           .prepare(`SELECT payload FROM events WHERE store_id = 'demo-store-001' AND type = 'vision.counts'`)
           .all() as { payload: string }[];
         let total = 0;

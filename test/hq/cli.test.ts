@@ -1,4 +1,4 @@
-// HQ's command line against a store on a real mosquitto: key generation, a signed push
+// HQ's command line (hq/cli.ts) against a store on a real mosquitto: key generation, a signed push
 // from a file, and pulls.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -15,7 +15,7 @@ const hq = (...args: string[]) =>
   new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'sync/hq/cli.ts', ...args],
+      ['--import', 'tsx', 'hq/cli.ts', ...args],
       { timeout: 30_000 },
       (e, out, err) => resolve({ code: e ? ((e as { code?: number }).code ?? 1) : 0, out, err }),
     ),

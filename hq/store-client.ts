@@ -2,8 +2,8 @@
 // store's answer on a response topic matched by correlation data.
 import { type KeyObject, randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
-import { PendingReplies } from '../../edge/sync/pending-replies.js';
-import { signPush } from '../signing.js';
+import { PendingReplies } from '../sync/pending-replies.js';
+import { signPush } from '../sync/signing.js';
 
 export class HqClient {
   private readonly pending = new PendingReplies({ error: 'BAD_REPLY' });
