@@ -6,7 +6,7 @@ import type { TSchema } from 'typebox';
 
 export const ENV_PREFIX = 'STOREEDGE_';
 /** Env names that are not settings: the config file's own path, and the test suites'
- * contract check (edge/api/contract-check.ts). */
+ * contract check (sync/kernel/http/contract-check.ts). */
 const RESERVED = new Set(['STOREEDGE_CONFIG', 'STOREEDGE_CONTRACT_CHECK', 'STOREEDGE_CONTRACT_VIOLATIONS']);
 
 type Json = Record<string, unknown> | unknown[];

@@ -46,7 +46,7 @@ const CameraLayout = Type.Object({
 });
 
 /** A telemetry row the store's backlog guard rolled up into another or dropped keeps its
- * sequence number and travels as a tombstone (sync/backlog.ts). */
+ * sequence number and travels as a tombstone (edge/sync/backlog.ts). */
 const telemetry = <T extends TSchema>(full: T) =>
   Type.Union([
     full,

@@ -1,6 +1,6 @@
 // HQ's answers to what stores ask it on `{prefix}/hq/req/{name}`: `time`, which a store
-// uses to measure its clock offset at each connect, and the reply itself. Shared by the
-// lab HQ (sync/hq/) and HQ's ingest workers (hq/ingest/), which answer more.
+// uses to measure its clock offset at each connect, and the reply itself. HQ's ingest
+// workers (hq/ingest/) answer these and more.
 import type { IPublishPacket, MqttClient } from 'mqtt';
 
 export function answerStoreRequest(client: MqttClient | null, name: string, packet: IPublishPacket): void {

@@ -1,5 +1,5 @@
 // Holds what the store and HQ publish to the AsyncAPI document while the test suites run
-// (edge/contract-mode.ts): every message on a state, heartbeat, command, pull or request
+// (sync/kernel/contract-mode.ts): every message on a state, heartbeat, command, pull or request
 // topic is checked against the schema the document gives that topic, and a breach is
 // logged and recorded (the run fails at its end). Events are checked where they are
 // written (appendOutbox) and again at HQ's ingest; answers go to response topics that

@@ -1,7 +1,7 @@
 // The TLS part: the key and certificate the HTTPS listener serves. From the first start
 // the box serves a self-signed certificate for its hostname (encrypted, not trusted);
 // it sends HQ a CSR through the outbox (so it reaches HQ after any outage), and HQ
-// answers with a publicly trusted certificate, pushed signed (sync/part.ts checks the
+// answers with a publicly trusted certificate, pushed signed (edge/sync/pushes/certificate.ts checks the
 // signature, this part checks the certificate). A pushed certificate is served at once:
 // listeners swap the secure context, open connections stay up. The store asks again
 // when a quarter of the lifetime is left; HQ renews by itself earlier.

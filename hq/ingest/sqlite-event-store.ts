@@ -1,5 +1,5 @@
 // HQ's events on one SQLite file: the embedded choice for a lab or a single store
-// (`hq-scale ingest --db hq.db`). The same rules and the same tables as on PostgreSQL
+// (`npm run hq -- ingest --db hq.db`). The same rules and the same tables as on PostgreSQL
 // (event-store.ts, projections.ts); one process writes it, so a batch is a plain
 // SQLite transaction and a gap needs no lock to be claimed. HQ's API needs PostgreSQL.
 import Database from 'better-sqlite3';

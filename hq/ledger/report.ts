@@ -1,5 +1,5 @@
 // The reconciliation report: every conflict the chain ledger recorded, newest last,
-// with totals by kind and store. Shared by HQ's API and `hq:scale -- conflicts`.
+// with totals by kind and store. Shared by HQ's API and `npm run hq -- conflicts`.
 import type pg from 'pg';
 import { inTransaction } from '../db/pg.js';
 

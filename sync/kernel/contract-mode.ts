@@ -1,6 +1,6 @@
 // While the test suites run (STOREEDGE_CONTRACT_CHECK=1, set by test/setup/contract-check.ts
 // for every test process and the daemons they start), the store and HQ hold what they
-// answer and publish to the published contracts (edge/api/contract-check.ts for HTTP,
+// answer and publish to the published contracts (sync/kernel/http/contract-check.ts for HTTP,
 // sync/wire-check.ts for MQTT). A breach is logged by the caller and recorded here; the
 // run fails at its end when any was. Off in production.
 import { appendFileSync } from 'node:fs';

@@ -1,5 +1,5 @@
 // The package version, read once from the nearest package.json above this file (works
-// from edge/ under tsx and from dist/edge/ when built).
+// from the sources under tsx and from dist/ when built), for the store and HQ alike.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';

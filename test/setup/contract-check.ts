@@ -1,5 +1,5 @@
 // Every answer the suites get is held to the published OpenAPI documents (see
-// edge/api/contract-check.ts): on for every test process and every daemon the tests
+// sync/kernel/http/contract-check.ts): on for every test process and every daemon the tests
 // start. A breach fails the test that met it; the run also fails at its end when any
 // breach was recorded (by a request whose test did not look at the answer), and the
 // breaches are kept in test-results/contract-violations.jsonl.

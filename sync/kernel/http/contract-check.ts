@@ -1,5 +1,5 @@
 // Holds every answer to the published OpenAPI document while the test suites run (see
-// edge/contract-mode.ts): an answer whose status the route does not document, or whose
+// sync/kernel/contract-mode.ts): an answer whose status the route does not document, or whose
 // body breaks the documented schema, is turned into a 500 CONTRACT_VIOLATION that fails
 // the test making it, and is recorded as a breach of the run.
 // Off in production: there the routes' own schemas serialize the answers.
