@@ -2,13 +2,15 @@
 // went wrong in words the HTTP layer maps to a status; `code` is stable for clients
 // (kiosk, phone and HQ pages). An ApiError is a route's own refusal, with its status.
 
+import type { ErrorCode } from './error-codes.js';
+
 export type DomainErrorKind = 'invalid' | 'not_found' | 'conflict' | 'forbidden';
 
 export class DomainError extends Error {
   override name = 'DomainError';
   constructor(
     readonly kind: DomainErrorKind,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
@@ -19,7 +21,8 @@ export class DomainError extends Error {
 export const notFound = (what: string, id: string) =>
   new DomainError(
     'not_found',
-    `${what.toUpperCase().replaceAll(' ', '_')}_NOT_FOUND`,
+    // each such code is in the catalogue: a new `what` fails the catalogue's test
+    `${what.toUpperCase().replaceAll(' ', '_')}_NOT_FOUND` as ErrorCode,
     `${what} ${id} not found`,
   );
 
@@ -35,7 +38,7 @@ export const DOMAIN_STATUS: Record<DomainErrorKind, number> = {
 export class ApiError extends Error {
   constructor(
     readonly statusCode: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
     readonly details?: unknown,
   ) {

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../edge/api/app.js';
 import { createMetrics } from '../../edge/api/metrics.js';
 import { ApiError } from '../../sync/kernel/errors.js';
+import type { ErrorCode } from '../../sync/kernel/error-codes.js';
 import type { PartStatus } from '../../sync/kernel/lifecycle.js';
 import { memoryLogger } from '../helpers/log.js';
 
@@ -48,7 +49,8 @@ function makeApp(): FastifyInstance {
       throw new Error('secret connection string leaked?');
     });
     t.get('/test/conflict', async () => {
-      throw new ApiError(409, 'CART_CLOSED', 'cart is already paid', { cartId: 'c1' });
+      // a code of this test's own, not the catalogue's: the handler passes any ApiError through
+      throw new ApiError(409, 'CART_CLOSED' as ErrorCode, 'cart is already paid', { cartId: 'c1' });
     });
   });
   return app;

@@ -28,7 +28,11 @@ export const ErrorSchema = {
       type: 'object',
       required: ['code', 'message'],
       properties: {
-        code: { type: 'string' },
+        code: {
+          type: 'string',
+          description:
+            'stable for clients: each code, its status and meaning are in components.x-error-codes',
+        },
         message: { type: 'string' },
         details: {},
         requestId: { type: 'string' },

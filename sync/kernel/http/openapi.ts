@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance, RouteOptions } from 'fastify';
 import { contractCheckOn } from '../contract-mode.js';
+import { ERROR_CODES } from '../error-codes.js';
 import { installContractCheck } from './contract-check.js';
 import { ErrorSchema } from './errors.js';
 
@@ -73,7 +74,8 @@ export function installOpenApi(app: FastifyInstance, o: OpenApiOptions): void {
     openapi: {
       openapi: '3.1.0',
       info: { title: o.title, description: o.description, version: o.version },
-      components: { securitySchemes: o.securitySchemes as never },
+      // every error code an answer may carry, with its status and meaning (error-codes.ts)
+      components: { securitySchemes: o.securitySchemes as never, 'x-error-codes': ERROR_CODES } as never,
     },
     transform: ({ schema, url, route }) => {
       const s = { ...(schema ?? {}) } as Record<string, unknown>;

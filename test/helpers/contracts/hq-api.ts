@@ -35,6 +35,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -105,6 +106,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -156,6 +158,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -221,6 +224,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -255,6 +259,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -344,6 +349,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -428,6 +434,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -528,6 +535,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -607,6 +615,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -677,6 +686,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -747,6 +757,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -823,6 +834,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -875,6 +887,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -946,6 +959,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1078,6 +1092,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1188,6 +1203,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1268,6 +1284,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1324,6 +1341,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1400,6 +1418,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1465,6 +1484,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1534,6 +1554,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1593,6 +1614,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1646,6 +1668,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1689,6 +1712,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1747,6 +1771,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1806,6 +1831,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1881,6 +1907,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1943,6 +1970,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2002,6 +2030,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2056,6 +2085,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2116,6 +2146,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2170,6 +2201,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2225,6 +2257,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2284,6 +2317,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2343,6 +2377,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;

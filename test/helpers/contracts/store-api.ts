@@ -37,6 +37,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -139,6 +140,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -190,6 +192,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -328,6 +331,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -448,6 +452,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -592,6 +597,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -663,6 +669,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -793,6 +800,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -915,6 +923,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1045,6 +1054,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1179,6 +1189,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1311,6 +1322,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1443,6 +1455,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1575,6 +1588,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1707,6 +1721,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1858,6 +1873,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1911,6 +1927,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -1974,6 +1991,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2077,6 +2095,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2161,6 +2180,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2242,6 +2262,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2298,6 +2319,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2365,6 +2387,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2446,6 +2469,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2525,6 +2549,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2658,6 +2683,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2755,6 +2781,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2811,6 +2838,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2874,6 +2902,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -2936,6 +2965,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -3082,6 +3112,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -3228,6 +3259,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -3375,6 +3407,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -3441,6 +3474,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -3475,6 +3509,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -3609,6 +3644,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -3744,6 +3780,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -3879,6 +3916,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -4015,6 +4053,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -4149,6 +4188,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -4217,6 +4257,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -4305,6 +4346,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -4375,6 +4417,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -4433,6 +4476,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -4503,6 +4547,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -4566,6 +4611,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -4644,6 +4690,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -4709,6 +4756,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -4778,6 +4826,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -4847,6 +4896,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -4901,6 +4951,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -4981,6 +5032,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -5032,6 +5084,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -5093,6 +5146,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -5176,6 +5230,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -5254,6 +5309,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -5353,6 +5409,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -5411,6 +5468,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -5539,6 +5597,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -5603,6 +5662,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -5741,6 +5801,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -5794,6 +5855,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -5862,6 +5924,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -5916,6 +5979,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -6041,6 +6105,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -6146,6 +6211,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -6255,6 +6321,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -6308,6 +6375,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -6354,6 +6422,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -6407,6 +6476,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -6567,6 +6637,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -6620,6 +6691,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -6727,6 +6799,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -6832,6 +6905,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -6930,6 +7004,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -6998,6 +7073,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -7063,6 +7139,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -7123,6 +7200,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
@@ -7205,6 +7283,7 @@ export interface paths {
           content: {
             'application/json': {
               error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
                 code: string;
                 message: string;
                 details?: unknown;
