@@ -6,9 +6,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { ApiError, DomainError } from '../../sync/kernel/errors.js';
 import { refusal } from '../../sync/kernel/http/errors.js';
-import { parseScan } from '../catalog/barcode.js';
 import {
-  addScan,
   createCart,
   labelRefusedIn,
   removeLine,
@@ -18,6 +16,7 @@ import {
   suspendCart,
 } from '../checkout/carts.js';
 import { type Quote, quoteCart } from '../checkout/quote.js';
+import { scanIntoCart } from '../checkout/scan-into-cart.js';
 import { cancelPayment, payCash, payPoints, startPayment } from '../checkout/tenders.js';
 import { chainCoupon, settleChainCoupon } from '../coupons/chain.js';
 import { looksLikeCode } from '../coupons/codes.js';
@@ -120,16 +119,15 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
             'this is a member or coupon code: send it to /member or /coupons',
           );
         }
-        let line: ReturnType<typeof addScan>;
+        let line: ReturnType<typeof scanIntoCart>;
         try {
-          line = addScan(d.db, cartId, {
-            scan: parseScan(raw, d.scanOptions),
-            weightG: req.body.weightG,
-            qty: req.body.qty,
-            now: d.clock(),
-            labels: d.scanOptions.labels,
-            timezone: d.store.timezone,
-          });
+          line = scanIntoCart(
+            d.db,
+            cartId,
+            raw,
+            { scanOptions: d.scanOptions, timezone: d.store.timezone },
+            { weightG: req.body.weightG, qty: req.body.qty, now: d.clock() },
+          );
         } catch (err) {
           // the scan is refused, but the label it carried stays recorded for staff and HQ
           if (err instanceof DomainError && labelRefusedIn(err)) return refusal(err, String(req.id)) as never;

@@ -7,10 +7,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { DomainError } from '../../sync/kernel/errors.js';
-import { parseScan } from '../catalog/barcode.js';
-import { addScan, createCart } from '../checkout/carts.js';
+import { createCart } from '../checkout/carts.js';
 import { auditFigures, auditView, recordAudit, widenAudit } from '../checkout/exit-audit.js';
 import { checkExitPass, issueExitPass } from '../checkout/exit-pass.js';
+import { scanIntoCart } from '../checkout/scan-into-cart.js';
 import { payCash, startPayment } from '../checkout/tenders.js';
 import { storeSecret } from './access.js';
 import { type BusinessDeps, checkoutContext, writer } from './deps.js';
@@ -171,13 +171,13 @@ export const exitPassRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, 
           const { exitAudit: _policy, ...ctx } = checkoutContext(d);
           const cart = createCart(d.db, { channel: 'phone', now });
           const missing = b.items.map((i) => {
-            const line = addScan(d.db, cart.id, {
-              scan: parseScan(i.code, d.scanOptions),
-              qty: i.qty,
-              now,
-              labels: d.scanOptions.labels,
-              timezone: d.store.timezone,
-            });
+            const line = scanIntoCart(
+              d.db,
+              cart.id,
+              i.code,
+              { scanOptions: d.scanOptions, timezone: d.store.timezone },
+              { qty: i.qty, now },
+            );
             return { gtin: line.gtin, qty: i.qty };
           });
           const q = startPayment(d.db, cart.id, ctx);

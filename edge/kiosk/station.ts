@@ -3,6 +3,7 @@
 // tenders go to its terminal and the store's gateway, and a finished sale prints on its
 // printer. A failed device takes away only what needs it: no printer → e-receipt, no
 // terminal → other tenders, no scale → weighed items need a labelled pack or staff.
+
 import type { Logger } from 'pino';
 import type { DeviceState } from '../../device-drivers/core/device.js';
 import type { FacePay } from '../../device-drivers/facepay/face-pay.js';
@@ -15,9 +16,10 @@ import { DomainError } from '../../sync/kernel/errors.js';
 import { raiseAlert } from '../alerts/alerts.js';
 import { parseScan, type ScanOptions } from '../catalog/barcode.js';
 import { BarcodeError } from '../catalog/gtin.js';
-import { addScan, createCart, getCart, handOffCart } from '../checkout/carts.js';
+import { createCart, getCart, handOffCart } from '../checkout/carts.js';
 import { receiptFor } from '../checkout/receipt.js';
 import type { CheckoutContext } from '../checkout/sale.js';
+import { scanIntoCart } from '../checkout/scan-into-cart.js';
 import type { Db } from '../db/open.js';
 import { creditByCode, GUIDE_CODE } from '../guides/credit.js';
 import type { ProviderPayments, ProviderPayResult } from '../payments/provider-payments.js';
@@ -209,24 +211,17 @@ export class KioskStation {
         this.cartId = cartId;
         this.d.bagging?.monitor.reset();
       }
-      let line: ReturnType<typeof addScan>;
-      const rules = { labels: this.d.scanOptions.labels, timezone: ctx.timezone };
+      let line: ReturnType<typeof scanIntoCart>;
+      const rules = { scanOptions: this.d.scanOptions, timezone: ctx.timezone };
       try {
-        line = addScan(this.d.db, cartId, {
-          scan: parsed,
+        line = scanIntoCart(this.d.db, cartId, parsed, rules, {
           now: ctx.now,
-          ...rules,
           retryWithWeight: !!this.d.scale,
         });
       } catch (e) {
         if (!(e instanceof DomainError && e.code === 'WEIGHT_REQUIRED' && this.d.scale)) throw e;
         const w = await this.d.scale.weighStable();
-        line = addScan(this.d.db, cartId, {
-          scan: parsed,
-          weightG: Math.round(w.grams),
-          now: ctx.now,
-          ...rules,
-        });
+        line = scanIntoCart(this.d.db, cartId, parsed, rules, { weightG: Math.round(w.grams), now: ctx.now });
       }
       this.emit('line-added', { cartId, lineId: line.id, gtin: line.gtin, weightG: line.weight_g });
       this.shopping = true;

@@ -2,8 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApp } from '../../edge/api/app.js';
 import { createMetrics } from '../../edge/api/metrics.js';
-import { ApiError } from '../../sync/kernel/errors.js';
 import type { ErrorCode } from '../../sync/kernel/error-codes.js';
+import { ApiError } from '../../sync/kernel/errors.js';
 import type { PartStatus } from '../../sync/kernel/lifecycle.js';
 import { memoryLogger } from '../helpers/log.js';
 
