@@ -408,6 +408,10 @@ export const guideRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
                 avgSecondsToDone: Type.Union([Type.Number(), Type.Null()]),
                 assistedSales: Type.Integer(),
                 assistedFen: Type.Integer(),
+                refundedFen: Type.Integer({
+                  description: "refunds made that day of the guide's assisted sales",
+                }),
+                netAssistedFen: Type.Integer({ description: 'assistedFen − refundedFen' }),
               }),
             ),
           }),

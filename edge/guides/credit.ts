@@ -5,7 +5,7 @@
 // yet. The credit goes with the cart (a phone cart paid at a kiosk keeps it) and, when
 // the cart is paid, the sale is written to the guide with its value, and told to HQ.
 // The figures per guide per day: calls answered, time to accept and to done, assisted
-// sales and their value.
+// sales and their value, less the refunds of those sales.
 
 import { DomainError } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
@@ -90,7 +90,12 @@ export interface GuideDay {
   avgSecondsToAccept: number | null;
   avgSecondsToDone: number | null;
   assistedSales: number;
+  /** the assisted sales' value, as paid */
   assistedFen: number;
+  /** refunds made that day of sales the guide assisted (whenever the sale was) */
+  refundedFen: number;
+  /** assistedFen − refundedFen: what the guide's help is worth once refunds are taken off */
+  netAssistedFen: number;
 }
 
 /** Each guide's figures per local day from `from` to `to` (epoch ms). */
@@ -109,6 +114,8 @@ export function guideFigures(db: Db, from: number, to: number, timeZone: string)
         avgSecondsToDone: null,
         assistedSales: 0,
         assistedFen: 0,
+        refundedFen: 0,
+        netAssistedFen: 0,
         accept: [],
         done: [],
       };
@@ -144,11 +151,20 @@ export function guideFigures(db: Db, from: number, to: number, timeZone: string)
     g.assistedSales++;
     g.assistedFen += s.total_fen;
   }
+  // a refund is the guide's on the day it is made, as a store's refunds are its day's
+  const refunds = db
+    .prepare(
+      `SELECT g.staff_id, r.amount_fen, r.created_at FROM refunds r JOIN sale_guides g ON g.sale_id = r.sale_id
+        WHERE r.created_at >= ? AND r.created_at < ?`,
+    )
+    .all(from, to) as { staff_id: string; amount_fen: number; created_at: number }[];
+  for (const r of refunds) at(r.staff_id, r.created_at).refundedFen += r.amount_fen;
   const mean = (xs: number[]) =>
     xs.length ? Math.round((xs.reduce((a, b) => a + b, 0) / xs.length) * 10) / 10 : null;
   return [...days.values()]
     .map(({ accept, done, ...g }) => ({
       ...g,
+      netAssistedFen: g.assistedFen - g.refundedFen,
       avgSecondsToAccept: mean(accept),
       avgSecondsToDone: mean(done),
     }))

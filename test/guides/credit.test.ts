@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseScan } from '../../edge/catalog/barcode.js';
 import { addScan, createCart } from '../../edge/checkout/carts.js';
+import { refundSale } from '../../edge/checkout/refunds.js';
 import { payCash, startPayment } from '../../edge/checkout/tenders.js';
 import type { Db } from '../../edge/db/open.js';
 import { acceptCall, createCall, finishCall } from '../../edge/guides/calls.js';
@@ -119,6 +120,8 @@ describe("a guide's credit", () => {
         avgSecondsToDone: 120, // only the call done
         assistedSales: 1,
         assistedFen: total,
+        refundedFen: 0,
+        netAssistedFen: total,
       },
       {
         staffId: 'guide-2',
@@ -127,6 +130,8 @@ describe("a guide's credit", () => {
         avgSecondsToDone: null,
         assistedSales: 0,
         assistedFen: 0,
+        refundedFen: 0,
+        netAssistedFen: 0,
       },
     ]);
     expect(figures[1]!.day - figures[0]!.day).toBe(86_400_000);
@@ -138,5 +143,39 @@ describe("a guide's credit", () => {
     expect(ended.map((p) => JSON.parse(p))).toEqual([
       expect.objectContaining({ callId: c1.id, status: 'done', staffId: 'guide-1', escalated: false }),
     ]);
+  });
+
+  it('takes a refund of an assisted sale off the guide, on the day of the refund', () => {
+    const db = demoDb();
+    const [a, b] = sellableCodes(db) as [string, string];
+    const cart = cartWith(db, [a, b]);
+    creditByCode(db, cart, guideCode('guide-1'), isGuide);
+    const saleId = pay(db, cart);
+    const total = db.prepare('SELECT total_fen FROM sales WHERE id = ?').pluck().get(saleId) as number;
+    const supervisor = { id: 'sup-1', name: 'Sup', role: 'supervisor' as const };
+    // the first line back the next day, the rest the day after
+    const first = refundSale(db, saleId, {
+      lines: [{ lineNo: 1, qty: 1 }],
+      staff: supervisor,
+      reason: 'changed mind',
+      now: SEED_NOW + 86_400_000,
+      fenPerPoint: 1,
+    });
+    const rest = refundSale(db, saleId, {
+      staff: supervisor,
+      reason: 'changed mind',
+      now: SEED_NOW + 2 * 86_400_000,
+      fenPerPoint: 1,
+    });
+    expect(first.amountFen + rest.amountFen).toBe(total);
+    const figures = guideFigures(db, SEED_NOW - 86_400_000, SEED_NOW + 3 * 86_400_000, 'Asia/Shanghai');
+    expect(figures.map((f) => [f.assistedSales, f.assistedFen, f.refundedFen, f.netAssistedFen])).toEqual([
+      [1, total, 0, total],
+      [0, 0, first.amountFen, -first.amountFen],
+      [0, 0, rest.amountFen, -rest.amountFen],
+    ]);
+    // over the whole period the sale is worth nothing to the guide
+    const whole = guideFigures(db, SEED_NOW - 86_400_000, SEED_NOW + 3 * 86_400_000, 'UTC');
+    expect(whole.reduce((n, f) => n + f.netAssistedFen, 0)).toBe(0);
   });
 });

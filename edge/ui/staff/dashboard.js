@@ -212,7 +212,8 @@ async function loadGuides() {
         s(x.avgSecondsToAccept),
         s(x.avgSecondsToDone),
         x.assistedSales,
-        yuan(x.assistedFen),
+        // refunds of the sales they helped are taken off
+        yuan(x.netAssistedFen),
       ]),
     ),
   );

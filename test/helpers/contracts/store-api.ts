@@ -7127,6 +7127,10 @@ export interface paths {
                 avgSecondsToDone: number | null;
                 assistedSales: number;
                 assistedFen: number;
+                /** @description refunds made that day of the guide's assisted sales */
+                refundedFen: number;
+                /** @description assistedFen − refundedFen */
+                netAssistedFen: number;
               }[];
             };
           };
