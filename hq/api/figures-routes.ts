@@ -8,6 +8,8 @@ import type pg from 'pg';
 import Type from 'typebox';
 import { ApiError } from '../../sync/kernel/errors.js';
 import { campaignFigures } from '../figures/campaigns.js';
+import { countingStores } from '../figures/plausibility.js';
+import { rankStores } from '../figures/ranking.js';
 import { type Bucket, noFigures, RANKABLE, type Rankable, storeFigures } from '../figures/store-figures.js';
 import { change, zoneFigures } from '../figures/zones.js';
 import type { HqAuth } from './auth.js';
@@ -87,24 +89,14 @@ export const figureRoutes: FastifyPluginAsync<FigureRouteDeps> = async (fastify,
         bucket: 'total',
       });
       const sort: Rankable = req.query.sort ?? 'netSalesFen';
-      const dir = req.query.order === 'asc' ? 1 : -1;
-      // a store without the figure (no footfall for conversion) ranks last either way
-      rows.sort((a, b) => {
-        const x = a[sort];
-        const y = b[sort];
-        if (x === null || y === null) return x === y ? 0 : x === null ? 1 : -1;
-        return (x - y) * dir || (a.storeId < b.storeId ? -1 : 1);
-      });
+      const order = req.query.order === 'asc' ? ('asc' as const) : ('desc' as const);
+      const ranked = rankStores(rows, sort, order, await countingStores(d.pool, stores));
       const names = await profileNames(d.pool);
       return {
         ...p,
         sort,
-        order: dir === 1 ? ('asc' as const) : ('desc' as const),
-        stores: rows.map(({ bucket: _b, ...r }, i) => ({
-          rank: i + 1,
-          name: names.get(r.storeId) ?? null,
-          ...r,
-        })),
+        order,
+        stores: ranked.map((r) => ({ ...r, name: names.get(r.storeId) ?? null })),
       };
     },
   );

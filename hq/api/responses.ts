@@ -163,7 +163,15 @@ export const StoreRanking = Type.Object({
   sort: Str,
   order: Type.Enum(['asc', 'desc']),
   stores: Type.Array(
-    Row({ rank: Num, name: Nullable(Str), ...Type.Omit(StoreFigures, ['bucket']).properties }),
+    Row({
+      rank: Num,
+      name: Nullable(Str),
+      ...Type.Omit(StoreFigures, ['bucket']).properties,
+      counterProblems: Type.Array(Type.Enum(['conversion_over_100', 'no_entrances_while_selling']), {
+        description:
+          "what is implausible in the store's people count: it is not ranked by footfall or conversion",
+      }),
+    }),
   ),
 });
 export const StoreSeries = Type.Object({

@@ -248,6 +248,8 @@ const loadFleet = latestOnly(async (stale) => {
 });
 
 // ---- ranking -----------------------------------------------------------------------
+/** figures read from the people counter (hq/figures/plausibility.ts) */
+const COUNTED = ['footfall', 'conversion'];
 const RANKED = [
   'netSalesFen',
   'tickets',
@@ -278,7 +280,12 @@ const loadRanking = latestOnly(async (stale) => {
   const fmt = FIGURES[sort] ?? num;
   barChart(
     $('rank-chart'),
-    r.stores.slice(0, 30).map((s) => ({ label: s.name ?? s.storeId, value: s[sort], text: fmt(s[sort]) })),
+    r.stores.slice(0, 30).map((s) =>
+      // a count no counter gives honestly is not drawn as a figure
+      COUNTED.includes(sort) && s.counterProblems.length
+        ? { label: s.name ?? s.storeId, value: 0, text: t(s.counterProblems[0]) }
+        : { label: s.name ?? s.storeId, value: s[sort], text: fmt(s[sort]) },
+    ),
     { title: t(sort) },
   );
   fillTable(
@@ -287,6 +294,13 @@ const loadRanking = latestOnly(async (stale) => {
       { key: 'rank', label: t('rank') },
       { key: 'storeId', label: t('store') },
       { key: 'name', label: t('name') },
+      {
+        // a count no counter gives honestly: the store is not ranked by footfall or conversion
+        key: 'counterProblems',
+        label: t('counterProblems'),
+        format: (p) => (p.length ? p.map((x) => t(x)).join('; ') : t('counterOk')),
+        className: (p) => (p.length ? 'down' : ''),
+      },
       ...figureColumns([...new Set([sort, ...RANKED])]),
     ],
     r.stores,

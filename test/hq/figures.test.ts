@@ -4,7 +4,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratePg, openPgPool } from '../../hq/db/pg.js';
 import { campaignFigures } from '../../hq/figures/campaigns.js';
-import { storeFigures } from '../../hq/figures/store-figures.js';
+import { countingStores } from '../../hq/figures/plausibility.js';
+import { rankStores } from '../../hq/figures/ranking.js';
+import { noFigures, storeFigures } from '../../hq/figures/store-figures.js';
 import { change, zoneFigures } from '../../hq/figures/zones.js';
 import { writeProjectionsPg } from '../../hq/ingest/projections.js';
 import type { WireEvent } from '../../sync/topics.js';
@@ -476,5 +478,34 @@ describe('HQ figures on a hand-computed fixture', () => {
     expect(d.tickets).toBe(-0.5);
     expect(d.footfall).toBe(-0.4); // 5 → 3
     expect(d.refundsFen).toBeNull(); // from 0
+  });
+
+  it('a counter that cannot be right: a store at 125% conversion is marked and not ranked first', async () => {
+    // store A sent a layout with a camera, store B none: zero entrances are a reading at A only
+    expect([...(await countingStores(pool, null))]).toEqual(['store-a']);
+    const f = (storeId: string, tickets: number, footfall: number) => ({
+      ...noFigures(storeId),
+      tickets,
+      footfall,
+      netSalesFen: tickets * 1000,
+      conversion: footfall ? tickets / footfall : null,
+    });
+    // in store order, as storeFigures gives them
+    const rows = [f('blind', 40, 0), f('honest', 30, 100), f('no-camera', 50, 0), f('rogue', 125, 100)];
+    const counting = new Set(['honest', 'rogue', 'blind']);
+    const byConversion = rankStores(rows, 'conversion', 'desc', counting);
+    expect(byConversion.map((r) => [r.storeId, r.rank, r.counterProblems])).toEqual([
+      ['honest', 1, []],
+      // no figure to rank by: a counter problem, and a store with no camera at all (not a problem)
+      ['blind', 2, ['no_entrances_while_selling']],
+      ['no-camera', 3, []],
+      ['rogue', 4, ['conversion_over_100']],
+    ]);
+    // ascending too, the impossible figure goes last, not first
+    expect(rankStores(rows, 'conversion', 'asc', counting).at(-1)?.storeId).toBe('rogue');
+    // by a figure the counter does not give, the store ranks by it and stays marked
+    const bySales = rankStores(rows, 'netSalesFen', 'desc', counting);
+    expect(bySales.map((r) => r.storeId)).toEqual(['rogue', 'no-camera', 'blind', 'honest']);
+    expect(bySales[0]!.counterProblems).toEqual(['conversion_over_100']);
   });
 });

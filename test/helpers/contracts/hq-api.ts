@@ -1078,6 +1078,8 @@ export interface paths {
                 recoveredFen: number;
                 auditRate: number | null;
                 hitRate: number | null;
+                /** @description what is implausible in the store's people count: it is not ranked by footfall or conversion */
+                counterProblems: ('conversion_over_100' | 'no_entrances_while_selling')[];
               } & {
                 [key: string]: unknown;
               })[];
