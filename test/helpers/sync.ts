@@ -75,12 +75,6 @@ export class LabIngest {
   flush(): Promise<void> {
     return this.worker.flush();
   }
-  progress(storeId: string): { contiguousSeq: number; maxSeq: number; duplicates: number } | null {
-    const w = this.db
-      .prepare('SELECT contiguous_seq, max_seq, duplicates FROM store_watermarks WHERE store_id = ?')
-      .get(storeId) as { contiguous_seq: number; max_seq: number; duplicates: number } | undefined;
-    return w ? { contiguousSeq: w.contiguous_seq, maxSeq: w.max_seq, duplicates: w.duplicates } : null;
-  }
   seqs(storeId: string): number[] {
     return this.db
       .prepare('SELECT seq FROM events WHERE store_id = ? ORDER BY seq')

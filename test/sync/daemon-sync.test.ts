@@ -55,7 +55,7 @@ describe('daemon to HQ', () => {
     cleanup.push(() => first.stop('SIGKILL'));
     const hqMax = async () => {
       await ingest.flush();
-      return ingest.progress('demo-store-001')?.maxSeq ?? 0;
+      return (await ingest.events.watermark('demo-store-001'))?.maxSeq ?? 0;
     };
     await waitFor('drain under way', async () => ((await hqMax()) > 4000 ? true : undefined), 20_000);
     first.proc.kill('SIGKILL');
@@ -72,7 +72,7 @@ describe('daemon to HQ', () => {
       'HQ complete',
       async () => {
         await ingest.flush();
-        return ingest.progress('demo-store-001')?.contiguousSeq === n ? true : undefined;
+        return (await ingest.events.watermark('demo-store-001'))?.contiguousSeq === n ? true : undefined;
       },
       40_000,
     );

@@ -55,7 +55,7 @@ function store(url: string, drainPerSecond?: number, db = demoDb()) {
 
 async function hqMax(ingest: LabIngest): Promise<number> {
   await ingest.flush();
-  return ingest.progress('demo-store-001')?.maxSeq ?? 0;
+  return (await ingest.events.watermark('demo-store-001'))?.maxSeq ?? 0;
 }
 
 /** HQ has seq 1..n of the store, once each; the store has every row marked sent. */
@@ -65,7 +65,7 @@ async function allDelivered(ingest: LabIngest, db: Db, timeoutMs = 30_000) {
     `HQ has all ${n} events`,
     async () => {
       await ingest.flush();
-      return ingest.progress('demo-store-001')?.contiguousSeq === n ? true : undefined;
+      return (await ingest.events.watermark('demo-store-001'))?.contiguousSeq === n ? true : undefined;
     },
     timeoutMs,
   );
@@ -176,7 +176,7 @@ describe('outbox to HQ over MQTT', () => {
     addEvents(db, 5); // HQ now sees 301..305 beyond its gap
     await allDelivered(ingest, db);
     expect(ingest.resendRequests).toBeGreaterThanOrEqual(1);
-    expect(ingest.progress('demo-store-001')?.duplicates).toBeLessThan(300);
+    expect((await ingest.events.watermark('demo-store-001'))?.duplicates).toBeLessThan(300);
   });
 
   it('HQ lost the last events and nothing came after: the heartbeat says what the broker took, HQ asks for the tail', async () => {
