@@ -261,7 +261,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
       kioskScreen: config.kioskScreen,
       guides: { alsoBought: guides.alsoBought },
       hqOnline: () => hqOnline(),
-      ...(config.mqtt.enabled ? { couponGate: sync.couponGate } : {}),
+      ...(config.mqtt.enabled ? { couponGate: sync.couponGate, memberGate: sync.memberGate } : {}),
       scanOptions,
       staffAuth,
       kioskAuth,

@@ -143,9 +143,10 @@ export function asyncApiDocument(): Json {
     },
     chainCommands: {
       address: '{prefix}/all/cmd/{name}',
-      description: 'The same pushes, to every store; `member` and `peer_keys` are sent this way.',
-      parameters: { prefix: PREFIX, name: { enum: [...pushes, ...unanswered] } },
-      messages: pushMessages,
+      description:
+        'The same pushes, to every store; `peer_keys` is sent this way. `member` never is: it goes to the stores following the member, on their own topic.',
+      parameters: { prefix: PREFIX, name: { enum: [...pushes, 'peer_keys'] } },
+      messages: Object.fromEntries(Object.entries(pushMessages).filter(([d]) => d !== 'member')),
     },
     storePulls: {
       address: '{prefix}/{storeId}/req/{name}',

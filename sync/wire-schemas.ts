@@ -105,7 +105,8 @@ export const PUSH_BODIES: Record<string, { body: TSchema; description: string }>
       through: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),
       enrolledStore: Type.Optional(Nullable(Type.String())),
     }),
-    description: "HQ's figure for one member (sent to all stores); the version is the sum of `through`",
+    description:
+      "HQ's figure for one member, sent to the stores that follow the member (sync/member-follow.ts); the version is the sum of `through`",
   },
   peer_keys: {
     body: Open({
@@ -199,6 +200,12 @@ export const HQ_REQUESTS: Record<string, { request: TSchema; answer: TSchema; de
     request: Type.Object({}, { additionalProperties: true }),
     answer: signedPush('peer_keys'),
     description: "every store's member-card key, signed (not answered by an HQ without a push key)",
+  },
+  member: {
+    request: Open({ storeId: Id, memberId: Id }),
+    answer: Type.Union([signedPush('member'), Open({ status: Type.Literal('unknown') }), RequestError]),
+    description:
+      "a member this store does not follow: HQ's figure, and the store follows them from now (not answered by an HQ without a push key)",
   },
   'coupon-reserve': {
     request: Hold,

@@ -22,6 +22,7 @@ import { chainCoupon, settleChainCoupon } from '../coupons/chain.js';
 import { looksLikeCode } from '../coupons/codes.js';
 import { presentCoupon } from '../coupons/wallet.js';
 import { creditByCode, creditByRecommendation } from '../guides/credit.js';
+import { seeMember } from '../members/follow.js';
 import { identifyMember } from '../members/members.js';
 import { asyncWriter, type BusinessDeps, checkoutContext, writer } from './deps.js';
 import { nestedQuoteAnswer, quoteAnswer } from './idempotency.js';
@@ -204,8 +205,10 @@ export const cartRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) =
       },
     },
     async (req, reply) =>
-      write(req, reply, () => {
+      writeAsync(req, reply, async () => {
         const member = identifyMember(d.db, req.body.code, d.clock());
+        // a member this store does not follow: HQ's figure first (bounded by the request timeout)
+        await seeMember(d.db, d.memberGate, member.id, d.clock());
         setMember(d.db, req.params.cartId, member.id, d.clock());
         return quoteAnswer(200, quote(req.params.cartId));
       }),

@@ -1,5 +1,6 @@
 // What the business routes need, as plain values: the database, the clock, the
 // store's settings. Built once in the composition root.
+
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ScanOptions } from '../catalog/barcode.js';
 import type { AuditPolicy } from '../checkout/exit-audit.js';
@@ -11,6 +12,7 @@ import type { Db } from '../db/open.js';
 import type { AlsoBought } from '../guides/also-bought.js';
 import type { ZonePlace } from '../guides/calls.js';
 import type { KioskStation } from '../kiosk/station.js';
+import type { MemberGate } from '../members/follow.js';
 import type { WalletPayments } from '../payments/wallet-payments.js';
 import type { VisionDetails } from '../vision/part.js';
 import type { CameraScene } from '../vision/render.js';
@@ -27,6 +29,8 @@ export interface BusinessDeps {
   hqOnline?: () => boolean;
   /** HQ's holds on chain coupons; absent when the store runs without HQ */
   couponGate?: CouponGate;
+  /** looks up at HQ a member this store does not follow; absent when the store runs without HQ */
+  memberGate?: MemberGate;
   scanOptions: ScanOptions;
   staffAuth: StaffAuth;
   kioskAuth: KioskAuth;

@@ -23,6 +23,7 @@ import {
   walletOf,
 } from '../coupons/wallet.js';
 import { alsoBoughtOnSale } from '../guides/also-bought.js';
+import { seeMember } from '../members/follow.js';
 import { getMember, identifyMember } from '../members/members.js';
 import { applyPromotions, isActive } from '../promotions/engine.js';
 import { loadPromotions } from '../promotions/store.js';
@@ -93,6 +94,8 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
     },
     async (req, reply) => {
       const m = identifyMember(d.db, req.body.code, d.clock());
+      // signing in at a store that does not follow the member: HQ's figure first
+      await seeMember(d.db, d.memberGate, m.id, d.clock());
       reply.status(201);
       return { ...d.memberSessions.issue(m.id, d.clock()), memberId: m.id };
     },

@@ -5,6 +5,7 @@ import type { Config } from '../../config/schema.js';
 import type { EventClass } from '../../sync/envelope.js';
 import type { Db } from '../db/open.js';
 import { pruneOutbox } from '../db/outbox.js';
+import { forgetReplicas } from '../members/follow.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -155,6 +156,11 @@ export function tasks(r: Retention): Task[] {
     { name: 'outbox_telemetry', batch: outbox('telemetry', r.outbox.telemetryDays) },
     { name: 'carts_abandoned', batch: abandonCarts(r.abandonedCartHours) },
     { name: 'carts_deleted', batch: deleteCancelledCarts(r.cancelledCartDays) },
+    // after the carts: a replica an old cancelled cart named may go in the same run
+    {
+      name: 'member_replicas',
+      batch: (db, now, limit) => immediate(db, () => forgetReplicas(db, now, limit)),
+    },
     { name: 'alerts', batch: resolvedAlerts(r.resolvedAlertDays) },
     { name: 'vision', batch: visionRows(r.vision) },
   ];

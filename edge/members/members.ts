@@ -23,12 +23,9 @@ export function getMember(db: Db, id: string): Member {
 export function enrollMember(db: Db, name: string | null, now: number): { member: Member; code: string } {
   return db.transaction(() => {
     const id = `M${randomUUID().replaceAll('-', '').slice(0, 12).toUpperCase()}`;
-    db.prepare('INSERT INTO members (id, name, points, created_at, updated_at) VALUES (?, ?, 0, ?, ?)').run(
-      id,
-      name,
-      now,
-      now,
-    );
+    db.prepare(
+      'INSERT INTO members (id, name, points, created_at, updated_at, seen_at, enrolled_here) VALUES (?, ?, 0, ?, ?, ?, 1)',
+    ).run(id, name, now, now, now);
     // the name stays in the store: HQ counts new members, it does not need who they are
     appendOutbox(db, { type: 'member.enrolled', class: 'money', payload: { memberId: id } }, now);
     return { member: getMember(db, id), code: signCode(db, 'member', { id }, now) };

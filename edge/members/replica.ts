@@ -1,6 +1,6 @@
-// A member as HQ, the chain's ledger of record, last said: known at every store once
-// enrolled at any, with HQ's points balance over the events HQ holds without a gap
-// (`through`: how far, per store). This store's balance is HQ's figure plus its own
+// A member as HQ, the chain's ledger of record, last said, at the stores that follow the
+// member (sync/member-follow.ts; a member shown elsewhere is looked up there), with HQ's
+// points balance over the events HQ holds without a gap (`through`: how far, per store). This store's balance is HQ's figure plus its own
 // movements after `through[this store]`, so nothing is counted twice or lost while HQ
 // catches up. Updates arrive in any order; the highest version wins.
 
@@ -55,8 +55,16 @@ export function applyReplica(
         | null;
       if (cur !== null && cur > version) return false;
       db.prepare(
-        'UPDATE members SET hq_points = ?, hq_version = ?, hq_through = ?, updated_at = ? WHERE id = ?',
-      ).run(r.balance, version, r.through[storeId] ?? 0, now, r.memberId);
+        `UPDATE members SET hq_points = ?, hq_version = ?, hq_through = ?, updated_at = ?,
+                enrolled_here = enrolled_here OR ? WHERE id = ?`,
+      ).run(
+        r.balance,
+        version,
+        r.through[storeId] ?? 0,
+        now,
+        r.enrolledStore === storeId ? 1 : 0,
+        r.memberId,
+      );
       const balance = r.balance + unsyncedPoints(db, r.memberId);
       db.prepare('UPDATE members SET points = ? WHERE id = ?').run(Math.max(0, balance), r.memberId);
       return true;

@@ -9,11 +9,14 @@ import type { Logger } from 'pino';
 import type { Config } from '../../config/schema.js';
 import type { Part } from '../../sync/kernel/lifecycle.js';
 import { PendingReplies } from '../../sync/pending-replies.js';
+import { openPush } from '../../sync/pushes.js';
 import { hqPublicKey } from '../../sync/signing.js';
 import { Topics } from '../../sync/topics.js';
 import type { CouponGate } from '../coupons/chain.js';
 import { publicCodeKey } from '../coupons/codes.js';
 import type { Db } from '../db/open.js';
+import { type MemberGate, markAsked, markFollowed } from '../members/follow.js';
+import { applyReplica, readReplica } from '../members/replica.js';
 import { BacklogGuard, type BacklogStatus } from './backlog.js';
 import { type CommandContext, Commands, type SyncExtension } from './commands.js';
 import { MqttLink } from './link.js';
@@ -201,6 +204,41 @@ export class SyncPart implements Part {
     },
     // best effort: a hold HQ never hears released expires there
     release: (h) => void this.askHq('coupon-release', h),
+  };
+
+  /** A member this store does not follow (or whose follow is old), looked up at HQ: HQ
+   * answers with its figure and sends this store the member's changes from then on.
+   * Bounded by the request timeout; at once while the link is down. */
+  readonly memberGate: MemberGate = {
+    follow: async (memberId) => {
+      if (!this.hqReachable()) return;
+      const now = Date.now();
+      markAsked(this.o.db(), memberId, now);
+      const doc = await this.request(
+        'member',
+        { storeId: this.o.storeId, memberId },
+        this.o.mqtt.hqRequestTimeoutMs,
+      ).catch(() => null);
+      if (!doc || typeof doc !== 'object') return; // silent past the timeout: asked again later
+      if ((doc as { status?: unknown }).status === 'unknown') {
+        // HQ follows for this store already; the figure comes once HQ has the member's events
+        markFollowed(this.o.db(), memberId, now);
+        return;
+      }
+      const opened = openPush('member', doc, this.hqKey);
+      if ('status' in opened) {
+        this.o.log.warn({ problems: opened.problems }, 'member lookup answer refused');
+        return;
+      }
+      try {
+        const r = readReplica(opened.body);
+        if (r.memberId !== memberId) throw new Error('answer names another member');
+        applyReplica(this.o.db(), r, opened.version, this.o.storeId, Date.now());
+        markFollowed(this.o.db(), memberId, now);
+      } catch (err) {
+        this.o.log.warn({ err: (err as Error).message }, 'member lookup answer refused');
+      }
+    },
   };
 
   /** HQ's answer to a store request, or null when HQ is out of reach or silent past the timeout. */

@@ -513,4 +513,26 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         ON CONFLICT DO NOTHING;
     `,
   },
+  {
+    version: 12,
+    name: 'member_followers',
+    sql: `
+      -- which stores hold a member's replica: the store enrolled them, moved their points,
+      -- or looked them up at HQ; a member's figure goes to these stores only, and a store
+      -- not seen with the member for MEMBER_FOLLOW_DAYS is let go (sync/member-follow.ts)
+      CREATE TABLE member_followers (
+        member_id  text   NOT NULL,
+        store_id   text   NOT NULL,
+        last_seen  bigint NOT NULL,
+        PRIMARY KEY (member_id, store_id)
+      );
+      CREATE INDEX member_followers_seen ON member_followers (last_seen);
+      INSERT INTO member_followers
+        SELECT member_id, store_id, max(at) FROM (
+          SELECT member_id, store_id, enrolled_at AS at FROM members_enrolled
+          UNION ALL
+          SELECT member_id, store_id, coalesce(at, 0) FROM points_movements
+        ) seen GROUP BY member_id, store_id;
+    `,
+  },
 ];

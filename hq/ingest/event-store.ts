@@ -15,7 +15,7 @@ export interface IngestResult {
   quarantined: number;
   /** conflicts the chain ledger found in the batch (PostgreSQL only) */
   ledgerConflicts?: number;
-  /** members whose replica at the stores changed (PostgreSQL only): HQ tells every store */
+  /** members whose replica at the stores changed (PostgreSQL only): HQ tells their followers */
   members?: string[];
 }
 
@@ -46,6 +46,12 @@ export interface HqEventStore {
   watermark(storeId: string): Promise<Watermark | null>;
   /** HQ's figures for these members, as the stores' replicas take them (PostgreSQL only). */
   replicas?(memberIds: string[]): Promise<MemberReplica[]>;
+  /** A store's lookup of a member: it follows them from `now` (PostgreSQL only). */
+  follow?(memberId: string, storeId: string, now: number): Promise<void>;
+  /** The stores following each of these members now (PostgreSQL only). */
+  followers?(memberIds: string[], now: number): Promise<Map<string, string[]>>;
+  /** Drops follows that lapsed long ago; how many went. */
+  forgetFollowers?(now: number): Promise<number>;
   /** Chain coupon holds for stores' carts (PostgreSQL only). */
   reserveCoupon?(hold: CouponHold, ttlMs: number): Promise<HoldAnswer>;
   releaseCoupon?(hold: CouponHold): Promise<boolean>;

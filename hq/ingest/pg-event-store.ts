@@ -6,6 +6,7 @@
 // deadlock or a lost connection is retried by the caller with the same batch.
 import type pg from 'pg';
 import { inTransaction } from '../db/pg.js';
+import { follow, followersOf, forgetFollowers, noteFollowersPg } from '../ledger/followers.js';
 import { applyLedgerPg, type MemberReplica, memberReplicas, membersInRanges } from '../ledger/ledger.js';
 import { grantQuota, type QuotaAnswer, type QuotaAsk } from '../ledger/quotas.js';
 import { type CouponHold, type HoldAnswer, releaseCoupon, reserveCoupon } from '../ledger/reservations.js';
@@ -34,6 +35,18 @@ export class PgEventStore implements HqEventStore {
 
   replicas(memberIds: string[]): Promise<MemberReplica[]> {
     return memberReplicas(this.pool, memberIds);
+  }
+
+  follow(memberId: string, storeId: string, now: number): Promise<void> {
+    return follow(this.pool, memberId, storeId, now);
+  }
+
+  followers(memberIds: string[], now: number): Promise<Map<string, string[]>> {
+    return followersOf(this.pool, memberIds, now);
+  }
+
+  forgetFollowers(now: number): Promise<number> {
+    return forgetFollowers(this.pool, now);
   }
 
   reserveCoupon(hold: CouponHold, ttlMs: number): Promise<HoldAnswer> {
@@ -119,6 +132,7 @@ export class PgEventStore implements HqEventStore {
       }
       await writeProjectionsPg(c, fresh);
       const ledgerConflicts = await applyLedgerPg(c, fresh);
+      await noteFollowersPg(c, fresh);
       const moves = await this.advance(c, fresh, dupsByStore, allQuarantined);
       return {
         fresh: fresh.length,

@@ -38,7 +38,8 @@ export interface IngestWorkerOptions {
   batchMax?: number;
   /** messages held while the database is away; past it they are dropped (resends recover them) */
   pendingMax?: number;
-  /** HQ's push key: with it the worker tells every store of the members a batch changed */
+  /** HQ's push key: with it the worker tells the stores following them of the members a
+   * batch changed, and answers a store's lookup of a member */
   signingKey?: KeyObject | null;
   /** how long HQ holds a chain coupon for a store's cart (default 15 minutes) */
   couponHoldMs?: number;
@@ -65,8 +66,13 @@ export class IngestWorker {
     dropped: 0,
     resendRequests: 0,
     ledgerConflicts: 0,
+    /** member figures a batch changed */
     memberUpdates: 0,
+    /** messages those took: one per following store */
+    memberMessages: 0,
+    memberLookups: 0,
   };
+  private lastForget = 0;
 
   constructor(private readonly o: IngestWorkerOptions) {}
 
@@ -165,6 +171,26 @@ export class IngestWorker {
         if (!s.grantQuota) return { error: 'this HQ counts no quotas' };
         return s.grantQuota(ask);
       }
+      case 'member': {
+        // a store shown a member it does not follow: it follows them from now, and gets HQ's figure
+        const key = this.o.signingKey;
+        if (!key || !s.replicas || !s.follow) return UNANSWERED;
+        const b = body() as { storeId?: unknown; memberId?: unknown } | null;
+        const ID = /^[A-Za-z0-9_-]{1,64}$/;
+        if (
+          typeof b?.storeId !== 'string' ||
+          !ID.test(b.storeId) ||
+          typeof b.memberId !== 'string' ||
+          !ID.test(b.memberId)
+        )
+          return { error: 'BAD_REQUEST', message: 'storeId and memberId: ids' };
+        this.stats.memberLookups++;
+        // the follow first: a change committed after this read is sent to this store as well
+        await s.follow(b.memberId, b.storeId, Date.now());
+        const [r] = await s.replicas([b.memberId]);
+        if (!r) return { status: 'unknown' };
+        return signPush(key, { dataset: 'member', version: r.version + 1, issuedAt: Date.now(), body: r });
+      }
       case 'peer-keys': {
         // every store's member-card key, signed, for a store that just connected
         const key = this.o.signingKey;
@@ -245,15 +271,24 @@ export class IngestWorker {
     return this.flushing;
   }
 
-  /** Every store hears HQ's figure for these members (signed; the newest version wins at the
-   * store, so two workers' messages may cross). A store offline gets it from its session. */
+  /** The stores following these members hear HQ's figure for each, on their own topic
+   * (signed; the newest version wins at the store, so two workers' messages may cross). A
+   * store offline gets it from its session; one not following gets nothing. */
   private async tellStores(ids: string[]): Promise<void> {
     const key = this.o.signingKey;
-    if (!key || !this.o.store.replicas) return;
+    const s = this.o.store;
+    if (!key || !s.replicas || !s.followers) return;
     try {
-      for (const r of await this.o.store.replicas(ids)) {
-        await this.toAllStores(key, 'member', r.version + 1, r);
+      const followers = await s.followers(ids, Date.now());
+      for (const r of await s.replicas(ids)) {
+        const msg = JSON.stringify(
+          signPush(key, { dataset: 'member', version: r.version + 1, issuedAt: Date.now(), body: r }),
+        );
         this.stats.memberUpdates++;
+        for (const store of followers.get(r.memberId) ?? []) {
+          await this.client?.publishAsync(`${this.o.prefix}/${store}/cmd/member`, msg, { qos: 1 });
+          this.stats.memberMessages++;
+        }
       }
     } catch (err) {
       // the next change of the member sends its figure again
@@ -271,6 +306,11 @@ export class IngestWorker {
     if (this.gapRunning || !this.client?.connected) return;
     this.gapRunning = true;
     try {
+      // lapsed follows go now and then (any worker may; the delete is idempotent)
+      if (this.o.store.forgetFollowers && Date.now() - this.lastForget > 3_600_000) {
+        this.lastForget = Date.now();
+        await this.o.store.forgetFollowers(Date.now());
+      }
       const gaps = await this.o.store.claimGaps(this.o.gapTimeoutMs);
       for (const g of gaps) {
         this.stats.resendRequests++;

@@ -104,6 +104,13 @@ const sampleData: Record<number, (db: Db) => void> = {
     // a range of acknowledged events (migration 19 took in migration 3's row, never sent)
     db.prepare('INSERT INTO outbox_acked (lo, hi, opened_at, sent_at) VALUES (5, 9, 0, 1)').run();
   },
+  20: (db) => {
+    // a replica this store follows, seen now and then; migration 11's member stays as enrolled here
+    db.prepare(
+      `INSERT INTO members (id, name, points, created_at, updated_at, hq_points, hq_version, seen_at)
+       VALUES ('m20', NULL, 7, 0, 0, 7, 3, 9)`,
+    ).run();
+  },
   16: (db) => {
     db.prepare(
       `INSERT INTO payments (id, cart_id, kind, amount_fen, tendered_fen, status, reference, provider, created_at, updated_at)
@@ -176,6 +183,7 @@ describe('database', () => {
       '0017_catalog_version',
       '0018_guides',
       '0019_outbox_acks',
+      '0020_member_follow',
     ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();
@@ -209,6 +217,9 @@ describe('database', () => {
       // tables rebuilt by later migrations keep their rows
       if (from >= 4)
         expect(db.prepare("SELECT kind FROM kiosk_alerts WHERE id = 'a1'").pluck().get()).toBe('help');
+      // a member from before migration 20 without HQ's figure counts as enrolled here (never let go)
+      if (from >= 11 && from < 20)
+        expect(db.prepare("SELECT enrolled_here FROM members WHERE id = 'm11'").pluck().get()).toBe(1);
       db.close();
     });
   }

@@ -2,8 +2,10 @@
 // mosquitto and a TCP proxy in front of each store: a member enrolled at B shows their
 // card at A and earns there; B sees the points and spends them; both stores cut off
 // spend the same points within their offline cap, sales complete at once, HQ records
-// the conflict, and both stores end on HQ's figure once the links are back.
+// the conflict, and both stores end on HQ's figure once the links are back. A third
+// store C never sees the member: HQ sends it none of the member's figures.
 import Database from 'better-sqlite3';
+import mqtt, { type MqttClient } from 'mqtt';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Chain, startChain } from '../helpers/chain.js';
 import { waitFor } from '../helpers/ports.js';
@@ -15,6 +17,9 @@ const CAP = 300;
 let chain: Chain;
 let member = '';
 let card = '';
+/** every member figure the broker carried, by topic */
+const memberTopics: string[] = [];
+let spy: MqttClient;
 
 /** The member as store s holds them: its balance and HQ's last figure. */
 function atStore(s: string): { points: number; hq_points: number | null } | undefined {
@@ -50,10 +55,14 @@ async function memberSale(s: string, bottles: number, points = 0): Promise<J> {
 }
 
 beforeAll(async () => {
-  chain = await startChain(['a', 'b'], { offlineCap: CAP });
+  chain = await startChain(['a', 'b', 'c'], { offlineCap: CAP });
+  spy = await mqtt.connectAsync(chain.broker.url, { protocolVersion: 5 });
+  spy.on('message', (topic) => memberTopics.push(topic));
+  await spy.subscribeAsync(['storeedge/v1/+/cmd/member'], { qos: 1 });
 }, 120_000);
 
 afterAll(async () => {
+  await spy?.endAsync();
   await chain?.stop();
 });
 
@@ -81,6 +90,12 @@ describe('one member, every store', () => {
       },
       15_000,
     );
+    // A looked the member up at HQ when the card was shown: it follows them before any sale there
+    await waitFor(
+      'A holds HQ’s figure for the member',
+      async () => (atStore('a')?.hq_points === 0 ? true : undefined),
+      15_000,
+    );
     const earned = await memberSale('a', 250); // ¥500 of water: about 500 points
     expect(earned.sale.pointsEarned).toBeGreaterThanOrEqual(400);
     const points = atStore('a')!.points;
@@ -94,6 +109,16 @@ describe('one member, every store', () => {
     const atB = atStore('b')!.points;
     await waitFor('A sees B’s spend', async () => (atStore('a')?.points === atB ? true : undefined), 15_000);
     expect((await hq(`/members/${member}`)).balance).toBe(atB);
+  });
+
+  it('only the stores that follow the member hear of them: none to C, none to the whole chain', () => {
+    expect(memberTopics.length).toBeGreaterThan(0);
+    expect(memberTopics.filter((t) => t.includes('/all/'))).toEqual([]);
+    expect(memberTopics.filter((t) => t.includes('/chain-c/'))).toEqual([]);
+    expect(new Set(memberTopics)).toEqual(
+      new Set(['storeedge/v1/chain-a/cmd/member', 'storeedge/v1/chain-b/cmd/member']),
+    );
+    expect(atStore('c')).toBeUndefined();
   });
 
   it('both stores apart from HQ: the cap holds, sales complete at once, HQ records the conflict, both end on HQ', async () => {

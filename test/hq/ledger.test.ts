@@ -1,7 +1,7 @@
 // The chain ledger (issue 15, first part): HQ over a real PostgreSQL and mosquitto is the
 // ledger of record for members and points, and referee of chain coupons. Two stores run
 // the store's real checkout, members and sync code (virtual stores): a member enrolled
-// at B is known at A; points earned at A are spendable at B; both stores cut off from
+// at B and shown at A is looked up at HQ; points earned at A are spendable at B; both stores cut off from
 // HQ spend the same points within their offline cap, HQ records the conflict with both
 // sales, and every replica ends on HQ's figure. A coupon redeemed at two stores is
 // reported; the report is served by the API and the CLI.
@@ -17,6 +17,7 @@ import { VirtualStore } from '../../bench/fleet/virtual-store.js';
 import { parseScan } from '../../edge/catalog/barcode.js';
 import { addScan, createCart, setMember } from '../../edge/checkout/carts.js';
 import { payCash, payPoints, startPayment } from '../../edge/checkout/tenders.js';
+import { seeMember } from '../../edge/members/follow.js';
 import { enrollMember, getMember } from '../../edge/members/members.js';
 import type { StoredEvent } from '../../hq/ingest/classify.js';
 import { digestOf } from '../../hq/ingest/classify.js';
@@ -119,9 +120,14 @@ afterAll(async () => {
 describe('the chain ledger', () => {
   let member = '';
 
-  it('a member enrolled at B is known at A; points earned at A are spendable at B', async () => {
+  it('a member enrolled at B, shown at A, is looked up at HQ; points earned at A are spendable at B', async () => {
     member = enrollMember(b.db, 'Chen', Date.now()).member.id;
-    await waitFor('A knows the member', async () =>
+    // the card shown at A: A looks the member up at HQ and follows them from then on
+    a.db
+      .prepare('INSERT INTO members (id, points, created_at, updated_at) VALUES (?, 0, ?, ?)')
+      .run(member, Date.now(), Date.now());
+    await seeMember(a.db, a.part.memberGate, member, Date.now());
+    await waitFor('A holds HQ’s figure for the member', async () =>
       replica(a, member)?.hq_version !== null && replica(a, member) ? true : undefined,
     );
     expect(replica(a, member)!.points).toBe(0);
@@ -322,8 +328,8 @@ describe('the chain ledger', () => {
       body: { memberId: member, balance: 99_999, through: {}, enrolledStore: null },
     });
     const c = await mqtt.connectAsync(broker.url, { protocolVersion: 5 });
-    await c.publishAsync('storeedge/v1/all/cmd/member', JSON.stringify(forged), { qos: 1 });
-    await c.publishAsync('storeedge/v1/all/cmd/member', '{"not json', { qos: 1 });
+    await c.publishAsync('storeedge/v1/ledger-a/cmd/member', JSON.stringify(forged), { qos: 1 });
+    await c.publishAsync('storeedge/v1/ledger-a/cmd/member', '{"not json', { qos: 1 });
     await c.endAsync();
     await new Promise((r) => setTimeout(r, 500));
     expect(getMember(a.db, member).points).toBe(0);

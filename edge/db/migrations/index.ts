@@ -19,6 +19,7 @@ import { m0016ScanAndGo } from './0016_scan_and_go.js';
 import { m0017CatalogVersion } from './0017_catalog_version.js';
 import { m0018Guides } from './0018_guides.js';
 import { m0019OutboxAcks } from './0019_outbox_acks.js';
+import { m0020MemberFollow } from './0020_member_follow.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -40,4 +41,5 @@ export const migrations: readonly Migration[] = [
   m0017CatalogVersion,
   m0018Guides,
   m0019OutboxAcks,
+  m0020MemberFollow,
 ];
