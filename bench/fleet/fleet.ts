@@ -17,6 +17,8 @@ export interface FleetOptions {
   /** the simulated hour the fleet starts at */
   startHour?: number;
   members?: number;
+  /** share of member sales by a member of another store of the fleet (default 0) */
+  visitorShare?: number;
   /** share of sales refunded later */
   refundShare?: number;
   drainPerSecond?: number;
@@ -59,6 +61,12 @@ export class Fleet {
 
   constructor(private readonly o: FleetOptions) {
     this.random = mulberry32(o.seed ?? 1);
+    const travel = mulberry32((o.seed ?? 1) * 104_729);
+    const visitorOf = (i: number) => (): string | null => {
+      const j = Math.floor(travel() * this.stores.length);
+      const ids = j === i ? [] : (this.stores[j]?.members() ?? []);
+      return ids.length ? ids[Math.floor(travel() * ids.length)]! : null;
+    };
     for (let i = 0; i < o.stores; i++) {
       const storeId = this.storeId(i);
       this.stores.push(
@@ -68,6 +76,7 @@ export class Fleet {
           seedFile: o.seedFile,
           members: o.members ?? 20,
           random: mulberry32((o.seed ?? 1) * 7919 + i),
+          ...(o.visitorShare ? { visitor: visitorOf(i), visitorShare: o.visitorShare } : {}),
           ...(o.drainPerSecond ? { drainPerSecond: o.drainPerSecond } : {}),
           ...(o.hqSigningPublicKey ? { hqSigningPublicKey: o.hqSigningPublicKey } : {}),
           ...(o.log ? { log: o.log(storeId) } : {}),

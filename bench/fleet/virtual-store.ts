@@ -22,6 +22,7 @@ import {
 import { migrate } from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import type { Db } from '../../edge/db/open.js';
+import { seeMember } from '../../edge/members/follow.js';
 import { enrollMember, getMember } from '../../edge/members/members.js';
 import { SyncPart } from '../../edge/sync/part.js';
 import { reportSoftware } from '../../edge/updates/report.js';
@@ -108,6 +109,10 @@ export interface VirtualStoreOptions {
   /** points a member may spend here per day while HQ is out of reach (default 500) */
   offlineSpendCapPerDay?: number;
   random: () => number;
+  /** a member of another store of the chain, shown here now and then (a travelling shopper) */
+  visitor?: () => string | null;
+  /** share of member sales made by such a visitor (default 0) */
+  visitorShare?: number;
   /** the store's own log (silent when absent); a test keeps it to show a stuck store */
   log?: Logger;
   /**
@@ -217,6 +222,23 @@ export class VirtualStore {
     };
   }
 
+  /** Members enrolled here. */
+  members(): readonly string[] {
+    return this.memberIds;
+  }
+
+  /** A member of another store shows their card (as the card route does): noted, and
+   * looked up at HQ when this store does not follow them (not waited for here). */
+  private showCard(memberId: string, now: number): string {
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO members (id, name, points, created_at, updated_at) VALUES (?, NULL, 0, ?, ?)',
+      )
+      .run(memberId, now, now);
+    void seeMember(this.db, this.part.memberGate, memberId, now);
+    return memberId;
+  }
+
   /** One shopper: 1–6 items, a member two times in five, points spent now and then, cash. */
   sale(now = Date.now()): void {
     const r = this.o.random;
@@ -232,8 +254,12 @@ export class VirtualStore {
         scan: parseScan(this.codes[Math.floor(r() * this.codes.length)]!, SCAN),
         now,
       });
-    const member =
+    let member =
       this.memberIds.length && r() < 0.4 ? this.memberIds[Math.floor(r() * this.memberIds.length)]! : null;
+    if (member && this.o.visitor && r() < (this.o.visitorShare ?? 0)) {
+      const v = this.o.visitor();
+      if (v) member = this.showCard(v, now);
+    }
     if (member) {
       // now and then the member claims an offer on their phone; it redeems by itself if it fits
       const offers = r() < 0.3 ? claimableCampaigns(this.db, member, now) : [];
