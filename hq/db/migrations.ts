@@ -13,6 +13,10 @@ export interface PgMigration {
   version: number;
   name: string;
   sql: string;
+  /** rollups to rebuild from the projections after this migration: the run that applies it
+   * applies every pending migration and the rebuild in one transaction, so the rebuild's
+   * SQL (today's) meets today's schema */
+  rebuild?: 'hourly';
 }
 
 export const EVENT_PARTITIONS = 16;
@@ -534,5 +538,52 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
           SELECT member_id, store_id, coalesce(at, 0) FROM points_movements
         ) seen GROUP BY member_id, store_id;
     `,
+  },
+  {
+    version: 13,
+    name: 'hourly_rollups',
+    sql: `
+      -- HQ's figures per store and UTC hour, added to in the ingest transaction
+      -- (hq/figures/hourly.ts); figures for a period are read from these, not the raw rows
+      CREATE TABLE store_hours (
+        store_id  text        NOT NULL,
+        hour      timestamptz NOT NULL,
+        sales_fen bigint NOT NULL DEFAULT 0, tickets bigint NOT NULL DEFAULT 0,
+        items bigint NOT NULL DEFAULT 0, multi_item_tickets bigint NOT NULL DEFAULT 0,
+        cash bigint NOT NULL DEFAULT 0, card bigint NOT NULL DEFAULT 0,
+        wallet bigint NOT NULL DEFAULT 0, points bigint NOT NULL DEFAULT 0,
+        other bigint NOT NULL DEFAULT 0, refunds_fen bigint NOT NULL DEFAULT 0,
+        new_members bigint NOT NULL DEFAULT 0, points_issued bigint NOT NULL DEFAULT 0,
+        points_spent bigint NOT NULL DEFAULT 0, scan_and_go_sales bigint NOT NULL DEFAULT 0,
+        audits bigint NOT NULL DEFAULT 0, audits_checked bigint NOT NULL DEFAULT 0,
+        audit_hits bigint NOT NULL DEFAULT 0, recovered_fen bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (store_id, hour)
+      );
+      CREATE INDEX store_hours_hour ON store_hours (hour);
+      CREATE TABLE coupon_hours (
+        store_id    text        NOT NULL,
+        campaign_id text        NOT NULL, -- '' when HQ does not know it yet
+        hour        timestamptz NOT NULL,
+        redemptions bigint NOT NULL DEFAULT 0, coupon_cost_fen bigint NOT NULL DEFAULT 0,
+        coupons_issued bigint NOT NULL DEFAULT 0, coupons_issued_redeemed bigint NOT NULL DEFAULT 0,
+        offers_shown bigint NOT NULL DEFAULT 0, offers_claimed bigint NOT NULL DEFAULT 0,
+        offers_redeemed bigint NOT NULL DEFAULT 0,
+        PRIMARY KEY (store_id, campaign_id, hour)
+      );
+      CREATE INDEX coupon_hours_campaign ON coupon_hours (campaign_id, hour);
+      CREATE INDEX coupon_hours_hour ON coupon_hours (hour);
+      CREATE TABLE line_hours (
+        store_id  text        NOT NULL,
+        camera_id text        NOT NULL,
+        line_id   text        NOT NULL,
+        hour      timestamptz NOT NULL,
+        ins       bigint      NOT NULL DEFAULT 0,
+        outs      bigint      NOT NULL DEFAULT 0,
+        PRIMARY KEY (store_id, camera_id, line_id, hour)
+      );
+      CREATE INDEX line_hours_hour ON line_hours (hour);
+    `,
+    // filled from the projections once the schema is whole (see migratePg)
+    rebuild: 'hourly',
   },
 ];

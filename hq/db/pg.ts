@@ -1,6 +1,7 @@
 // Opening HQ's PostgreSQL database: a connection pool, and the schema brought up to date
 // under an advisory lock, so any number of HQ processes may start together.
 import pg from 'pg';
+import { REBUILD_HOURLY_SQL } from '../figures/hourly.js';
 import { PG_MIGRATIONS, type PgMigration } from './migrations.js';
 
 // bigint columns come back as JS numbers: HQ's counts and sequences stay far below 2^53
@@ -37,12 +38,18 @@ export async function migratePg(
     const from = (await c.query('SELECT coalesce(max(version), 0) AS v FROM hq_schema')).rows[0].v as number;
     const latest = migrations.at(-1)?.version ?? 0;
     if (from > latest) throw new Error(`HQ database is at schema ${from}, newer than this build (${latest})`);
-    for (const m of migrations) {
-      if (m.version <= from) continue;
+    const pending = migrations.filter((m) => m.version > from);
+    const rebuild = pending.some((m) => m.rebuild === 'hourly');
+    // each migration its own transaction, unless one asks for a rebuild: then all, and the rebuild, in one
+    const groups = rebuild ? [pending] : pending.map((m) => [m]);
+    for (const group of groups) {
       await c.query('BEGIN');
       try {
-        await c.query(m.sql);
-        await c.query('INSERT INTO hq_schema (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        for (const m of group) {
+          await c.query(m.sql);
+          await c.query('INSERT INTO hq_schema (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        }
+        if (rebuild) await c.query(REBUILD_HOURLY_SQL);
         await c.query('COMMIT');
       } catch (err) {
         await c.query('ROLLBACK');

@@ -2,6 +2,7 @@
 // many of the coupons issued were used, and how post-purchase offers fared from shown to
 // claimed to redeemed. Definitions: hq/README.md ("Figures").
 import type pg from 'pg';
+import { hourlyAnswers } from './hourly.js';
 import { ratio } from './store-figures.js';
 
 export interface CampaignFigures {
@@ -50,13 +51,25 @@ const SQL = `
    WHERE coalesce(i.campaign_id, u.campaign_id, s.campaign_id) IS NOT NULL
    ORDER BY 1`;
 
+// The same from the hourly rollups (hourly.ts), for a period of whole hours
+const HOURLY_SQL = `
+  SELECT campaign_id, sum(coupons_issued) AS issued, sum(coupons_issued_redeemed) AS issued_redeemed,
+         sum(offers_claimed) AS offers_claimed, sum(offers_redeemed) AS offers_redeemed,
+         sum(redemptions) AS redemptions, sum(coupon_cost_fen) AS cost_fen, sum(offers_shown) AS offers_shown
+    FROM coupon_hours
+   WHERE ($1::text[] IS NULL OR store_id = ANY($1)) AND campaign_id <> ''
+     AND hour >= to_timestamp($2 / 1000.0) AND hour < to_timestamp($3 / 1000.0)
+   GROUP BY 1 ORDER BY 1`;
+
 const n = (v: unknown) => Number(v ?? 0);
 
 export async function campaignFigures(
   pool: pg.Pool,
   q: { stores: string[] | null; from: number; to: number },
+  o: { raw?: boolean } = {},
 ): Promise<CampaignFigures[]> {
-  const rows = (await pool.query(SQL, [q.stores, q.from, q.to])).rows;
+  const sql = !o.raw && hourlyAnswers(q.from, q.to, 'UTC') ? HOURLY_SQL : SQL;
+  const rows = (await pool.query(sql, [q.stores, q.from, q.to])).rows;
   return rows.map((r) => ({
     campaignId: String(r.campaign_id),
     issued: n(r.issued),

@@ -2,6 +2,7 @@
 // PostgreSQL from the projections; only the ratios are divided here. Every figure is
 // defined once, in hq/README.md ("Figures"), and these names follow that table.
 import type pg from 'pg';
+import { COUPON_HOUR_COLUMNS, hourlyAnswers, STORE_HOUR_COLUMNS } from './hourly.js';
 
 export type Bucket = 'total' | 'day' | 'hour';
 
@@ -145,17 +146,36 @@ const QUERIES: Record<string, string> = {
      GROUP BY 1, 2`,
 };
 
+// The same figures from the hourly rollups (hourly.ts), for a period of whole UTC hours
+// in a time zone of whole-hour offsets: (stores × hours) rows instead of every sale.
+const sum = (cols: readonly string[]) => cols.map((c) => `sum(${c}) AS ${c}`).join(', ');
+const HOURLY_QUERIES: Record<string, string> = {
+  hours: `
+    SELECT store_id, ${tsBucket('hour')} AS bucket, ${sum(STORE_HOUR_COLUMNS)}
+      FROM store_hours WHERE ${inStores()} AND ${inTs('hour')} GROUP BY 1, 2`,
+  coupons: `
+    SELECT store_id, ${tsBucket('hour')} AS bucket, ${sum(COUPON_HOUR_COLUMNS)}
+      FROM coupon_hours WHERE ${inStores()} AND ${inTs('hour')} GROUP BY 1, 2`,
+  footfall: QUERIES.footfall!.replaceAll('vision_line_counts', 'line_hours').replaceAll('v.minute', 'v.hour'),
+};
+
 const n = (v: unknown) => Number(v ?? 0);
 
 /** A store's figures for a period it had nothing in. */
 export const noFigures = (storeId: string, bucket = 'total'): StoreFigures =>
   figuresOf({ store_id: storeId, bucket });
 
-/** Figures per store and bucket, ordered by store then bucket. */
-export async function storeFigures(pool: pg.Pool, q: FigureQuery): Promise<StoreFigures[]> {
+/** Figures per store and bucket, ordered by store then bucket: from the hourly rollups
+ * when they answer the period exactly, else (or with `raw`) from the projections. */
+export async function storeFigures(
+  pool: pg.Pool,
+  q: FigureQuery,
+  o: { raw?: boolean } = {},
+): Promise<StoreFigures[]> {
   const args = [q.stores, q.from, q.to, q.timeZone, q.bucket];
+  const queries = !o.raw && hourlyAnswers(q.from, q.to, q.timeZone) ? HOURLY_QUERIES : QUERIES;
   const results = await Promise.all(
-    Object.entries(QUERIES).map(async ([name, sql]) => [name, (await pool.query(sql, args)).rows] as const),
+    Object.entries(queries).map(async ([name, sql]) => [name, (await pool.query(sql, args)).rows] as const),
   );
   const rows = new Map<string, Record<string, unknown>>();
   for (const [, list] of results)

@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratePg, openPgPool } from '../../hq/db/pg.js';
 import { campaignFigures } from '../../hq/figures/campaigns.js';
+import { REBUILD_HOURLY_SQL, writeHourlyPg } from '../../hq/figures/hourly.js';
 import { countingStores } from '../../hq/figures/plausibility.js';
 import { rankStores } from '../../hq/figures/ranking.js';
 import { noFigures, storeFigures } from '../../hq/figures/store-figures.js';
@@ -306,6 +307,8 @@ beforeAll(async () => {
     await writeProjectionsPg(c, EVENTS);
     // projecting the same events again adds nothing
     await writeProjectionsPg(c, EVENTS);
+    // the rollups take each event once, as ingest gives them only its fresh events
+    await writeHourlyPg(c, EVENTS);
     await c.query('COMMIT');
   } finally {
     c.release();
@@ -507,5 +510,61 @@ describe('HQ figures on a hand-computed fixture', () => {
     const bySales = rankStores(rows, 'netSalesFen', 'desc', counting);
     expect(bySales.map((r) => r.storeId)).toEqual(['rogue', 'no-camera', 'blind', 'honest']);
     expect(bySales[0]!.counterProblems).toEqual(['conversion_over_100']);
+  });
+
+  it('the hourly rollups equal the raw rows: ingested in any order and batching, rebuilt, and for any period', async () => {
+    const periods = [
+      { ...DAY, timeZone: TZ },
+      { ...DAY, timeZone: 'UTC' },
+      { from: at('09:00'), to: at('12:00'), timeZone: TZ },
+      // not whole hours, or a half-hour zone: answered from the raw rows, the same figures
+      { from: at('09:30'), to: at('12:00'), timeZone: TZ },
+      { ...DAY, timeZone: 'Asia/Kolkata' },
+    ];
+    const all = async (raw: boolean) => {
+      const out: unknown[] = [];
+      for (const p of periods)
+        for (const bucket of ['total', 'day', 'hour'] as const)
+          out.push(await storeFigures(pool, { stores: null, ...p, bucket }, { raw }));
+      out.push(await campaignFigures(pool, { stores: null, ...DAY }, { raw }));
+      out.push(
+        await campaignFigures(pool, { stores: ['store-b'], from: at('10:00'), to: at('14:00') }, { raw }),
+      );
+      return out;
+    };
+    const raw = await all(true);
+    expect(raw.flat().length).toBeGreaterThan(20);
+    expect(await all(false)).toEqual(raw);
+
+    // again from nothing: the events in a shuffled order, in batches of 1 to 4, each its
+    // own transaction (a coupon's redemption before its issue, a reversal before its redemption)
+    for (const start of [7, 11, 23, 42, 99]) {
+      await pool.query(`TRUNCATE sales, sale_lines, sale_payments, refunds, coupon_redemptions, coupons_issued,
+        offers_shown, members_enrolled, store_layouts, vision_line_counts, vision_zone_dwell, vision_heatmaps,
+        exit_audit_decisions, exit_audit_results, points_movements, store_hours, coupon_hours, line_hours`);
+      let seed = start;
+      const rnd = () => {
+        seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
+        return seed / 2 ** 31;
+      };
+      const shuffled = [...EVENTS].reverse().sort(() => rnd() - 0.5);
+      for (let i = 0; i < shuffled.length; ) {
+        const batch = shuffled.slice(i, i + 1 + Math.floor(rnd() * 4));
+        i += batch.length;
+        const c = await pool.connect();
+        try {
+          await c.query('BEGIN');
+          await writeProjectionsPg(c, batch);
+          await writeHourlyPg(c, batch);
+          await c.query('COMMIT');
+        } finally {
+          c.release();
+        }
+      }
+      expect(await all(false)).toEqual(raw);
+    }
+    // rebuilt from the projections: the same
+    await pool.query(REBUILD_HOURLY_SQL);
+    expect(await all(false)).toEqual(raw);
   });
 });

@@ -1,0 +1,413 @@
+// Per-store hourly rollups of HQ's figures, so a chain's figures for a month are read from
+// (stores × hours) rows instead of every sale and line. Written in the ingest transaction
+// from the batch's fresh events (each event is fresh once, so adding is exactly-once),
+// rebuilt from the projections by REBUILD_HOURLY_SQL; either way they equal the raw sums
+// (test/hq/hourly.test.ts). Hours are UTC hours: a period in a time zone whose offset is a
+// whole number of hours is a whole number of them (store-figures.ts falls back to the raw
+// rows otherwise).
+//   store_hours   sales, tenders, refunds, members, points, exit audits
+//   coupon_hours  per campaign: redemptions, cost, coupons issued (and later redeemed), offers
+//   line_hours    people-counting lines: ins and outs (footfall is the entrance lines')
+import type pg from 'pg';
+import type { WireEvent } from '../../sync/topics.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: payloads are schema-checked JSON (sync/event-schemas.ts)
+type P = any;
+
+export const HOUR_MS = 3_600_000;
+
+export const STORE_HOUR_COLUMNS = [
+  'sales_fen',
+  'tickets',
+  'items',
+  'multi_item_tickets',
+  'cash',
+  'card',
+  'wallet',
+  'points',
+  'other',
+  'refunds_fen',
+  'new_members',
+  'points_issued',
+  'points_spent',
+  'scan_and_go_sales',
+  'audits',
+  'audits_checked',
+  'audit_hits',
+  'recovered_fen',
+] as const;
+
+export const COUPON_HOUR_COLUMNS = [
+  'redemptions',
+  'coupon_cost_fen',
+  'coupons_issued',
+  'coupons_issued_redeemed',
+  'offers_shown',
+  'offers_claimed',
+  'offers_redeemed',
+] as const;
+
+type Counts = Record<string, number>;
+
+/** Sums per key, the key's parts kept beside. */
+class Deltas {
+  readonly rows = new Map<string, { key: (string | number)[]; n: Counts }>();
+  add(key: (string | number)[], col: string, v: number): void {
+    if (!v) return;
+    const k = key.join('\u0000');
+    const row = this.rows.get(k) ?? { key, n: {} };
+    row.n[col] = (row.n[col] ?? 0) + v;
+    this.rows.set(k, row);
+  }
+  /** sorted by key, so concurrent batches lock the same rows in the same order */
+  sorted() {
+    return [...this.rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
+  }
+}
+
+const hourOf = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
+/** a reversal's or an issue's campaign unknown: counted for the store, in no campaign */
+const NO_CAMPAIGN = '';
+
+const TENDER: Record<string, string> = {
+  cash: 'cash',
+  card: 'card',
+  payment_code: 'wallet',
+  wallet: 'wallet',
+  points: 'points',
+};
+
+/** What the events add to store_hours and line_hours, the coupon rows that need no lookup. */
+function deltasOf(events: WireEvent[]) {
+  const store = new Deltas();
+  const coupon = new Deltas();
+  const line = new Deltas();
+  for (const e of events) {
+    const p = e.payload as P;
+    const at = (ms: number) => [e.storeId, hourOf(ms)];
+    switch (e.type) {
+      case 'sale.completed': {
+        const k = at(p.at);
+        store.add(k, 'sales_fen', p.totalFen);
+        store.add(k, 'tickets', 1);
+        // a weighed line is one item, whatever it weighs
+        let items = 0;
+        for (const l of p.lines as P[]) items += l.weightG === null || l.weightG === undefined ? l.qty : 1;
+        store.add(k, 'items', items);
+        if (new Set((p.lines as P[]).map((l) => l.gtin)).size >= 2) store.add(k, 'multi_item_tickets', 1);
+        for (const x of p.payments as P[]) store.add(k, TENDER[x.kind] ?? 'other', x.amountFen);
+        break;
+      }
+      case 'refund.completed':
+        store.add(at(p.at), 'refunds_fen', p.amountFen);
+        break;
+      case 'member.enrolled':
+        store.add(at(e.createdAt), 'new_members', 1);
+        break;
+      case 'points.moved':
+        if (p.reason === 'earn' || p.reason === 'refund_earn')
+          store.add(at(e.createdAt), 'points_issued', p.delta);
+        if (p.reason === 'spend' || p.reason === 'refund_spend')
+          store.add(at(e.createdAt), 'points_spent', -p.delta);
+        break;
+      case 'exit_audit.decided':
+        store.add(at(e.createdAt), 'scan_and_go_sales', 1);
+        if (p.selected) store.add(at(e.createdAt), 'audits', 1);
+        break;
+      case 'exit_audit.completed':
+        store.add(at(p.at), 'audits_checked', 1);
+        if (p.result === 'recovered') store.add(at(p.at), 'audit_hits', 1);
+        store.add(at(p.at), 'recovered_fen', p.recoveredFen ?? 0);
+        break;
+      case 'coupon.redeemed': {
+        const k = [e.storeId, p.campaignId ?? NO_CAMPAIGN, hourOf(e.createdAt)];
+        coupon.add(k, 'redemptions', 1);
+        coupon.add(k, 'coupon_cost_fen', p.amountFen);
+        break;
+      }
+      case 'coupon.issued': {
+        const k = [e.storeId, p.campaignId ?? NO_CAMPAIGN, hourOf(e.createdAt)];
+        coupon.add(k, 'coupons_issued', 1);
+        if (p.source === 'after_purchase') coupon.add(k, 'offers_claimed', 1);
+        break;
+      }
+      case 'offer.shown':
+        coupon.add([e.storeId, p.campaignId ?? NO_CAMPAIGN, hourOf(e.createdAt)], 'offers_shown', 1);
+        break;
+      case 'vision.counts':
+        for (const [camera, c] of Object.entries((p.cameras ?? {}) as Record<string, P>))
+          for (const [minute, m] of Object.entries((c.minutes ?? {}) as Record<string, P>)) {
+            // the schema holds minutes to date-times; PostgreSQL refuses the batch otherwise
+            const t = Date.parse(minute);
+            if (!Number.isFinite(t)) continue;
+            for (const [id, v] of Object.entries((m.lines ?? {}) as Record<string, P>)) {
+              const k = [e.storeId, camera, id, hourOf(t)];
+              line.add(k, 'ins', v.in ?? 0);
+              line.add(k, 'outs', v.out ?? 0);
+            }
+          }
+        break;
+    }
+  }
+  return { store, coupon, line };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+async function upsert(
+  c: pg.PoolClient,
+  table: string,
+  keys: [string, string][],
+  cols: readonly string[],
+  d: Deltas,
+): Promise<void> {
+  const rows = d.sorted();
+  if (!rows.length) return;
+  const all = [...keys.map(([k]) => k), ...cols];
+  const types = [...keys.map(([, t]) => t), ...cols.map(() => 'bigint')];
+  const arrays = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+  const values = [
+    ...keys.map(([, t], i) =>
+      rows.map((r) => (t === 'timestamptz' ? iso(r.key[i] as number) : (r.key[i] as string))),
+    ),
+    ...cols.map((col) => rows.map((r) => r.n[col] ?? 0)),
+  ];
+  await c.query(
+    `INSERT INTO ${table} (${all.join(', ')}) SELECT * FROM unnest(${arrays})
+     ON CONFLICT (${keys.map(([k]) => k).join(', ')}) DO UPDATE SET
+       ${cols.map((col) => `${col} = ${table}.${col} + excluded.${col}`).join(', ')}`,
+    values,
+  );
+}
+
+/** Adds the batch's fresh events to the hourly rollups, in the ingest transaction, after
+ * their projections are written. */
+export async function writeHourlyPg(c: pg.PoolClient, fresh: WireEvent[]): Promise<void> {
+  const { store, coupon, line } = deltasOf(fresh);
+  await couponLookups(c, fresh, coupon);
+  await upsert(
+    c,
+    'store_hours',
+    [
+      ['store_id', 'text'],
+      ['hour', 'timestamptz'],
+    ],
+    STORE_HOUR_COLUMNS,
+    store,
+  );
+  await upsert(
+    c,
+    'coupon_hours',
+    [
+      ['store_id', 'text'],
+      ['campaign_id', 'text'],
+      ['hour', 'timestamptz'],
+    ],
+    COUPON_HOUR_COLUMNS,
+    coupon,
+  );
+  await upsert(
+    c,
+    'line_hours',
+    [
+      ['store_id', 'text'],
+      ['camera_id', 'text'],
+      ['line_id', 'text'],
+      ['hour', 'timestamptz'],
+    ],
+    ['ins', 'outs'],
+    line,
+  );
+}
+
+/**
+ * What needs the coupon's other rows: a reversal's campaign (its redemption's), and
+ * whether a coupon issued is redeemed now (counted in the hour it was issued, at the store
+ * that issued it, as long as its redemptions outnumber their reversals). A lock per coupon
+ * orders two batches touching the same coupon, so each sees the other's rows once
+ * committed, whichever arrives first.
+ */
+async function couponLookups(c: pg.PoolClient, fresh: WireEvent[], d: Deltas): Promise<void> {
+  const batchNet = new Map<string, number>();
+  const issuedHere = new Set<string>();
+  const reversals: WireEvent[] = [];
+  const firstRedemption = new Set<string>();
+  for (const e of fresh) {
+    const p = e.payload as P;
+    if (e.type === 'coupon.issued') issuedHere.add(`${e.storeId}\u0000${e.seq}`);
+    else if (e.type === 'coupon.redeemed') {
+      batchNet.set(p.couponId, (batchNet.get(p.couponId) ?? 0) + 1);
+      firstRedemption.add(p.couponId);
+    } else if (e.type === 'coupon.redemption_reversed') {
+      batchNet.set(p.couponId, (batchNet.get(p.couponId) ?? 0) - 1);
+      reversals.push(e);
+    } else continue;
+    if (e.type === 'coupon.issued') batchNet.set(p.couponId, batchNet.get(p.couponId) ?? 0);
+  }
+  if (!batchNet.size) return;
+  const ids = [...batchNet.keys()].sort();
+  await c.query(
+    `SELECT count(pg_advisory_xact_lock(k)) FROM (
+       SELECT hashtextextended('coupon:' || id, 0) AS k FROM unnest($1::text[]) id ORDER BY id) s`,
+    [ids],
+  );
+  const state = await c.query(
+    `SELECT u.id,
+            (SELECT coalesce(sum(direction), 0) FROM coupon_redemptions r WHERE r.coupon_id = u.id) AS net,
+            (SELECT campaign_id FROM coupon_redemptions r WHERE r.coupon_id = u.id AND r.direction = 1
+              ORDER BY store_id, seq LIMIT 1) AS campaign
+       FROM unnest($1::text[]) u(id)`,
+    [ids],
+  );
+  const net = new Map<string, number>();
+  const campaign = new Map<string, string | null>();
+  for (const r of state.rows as { id: string; net: string; campaign: string | null }[]) {
+    net.set(r.id, Number(r.net));
+    campaign.set(r.id, r.campaign);
+  }
+  // a reversal is the campaign's of its redemption, once HQ has it
+  for (const e of reversals) {
+    const p = e.payload as P;
+    const k = [e.storeId, campaign.get(p.couponId) ?? NO_CAMPAIGN, hourOf(e.createdAt)];
+    d.add(k, 'redemptions', -1);
+    d.add(k, 'coupon_cost_fen', -p.amountFen);
+  }
+  // a redemption reaching HQ after its reversal: the reversal moves into the campaign
+  const late = [...firstRedemption].filter((id) => campaign.get(id));
+  if (late.length) {
+    // rows of this batch are not "before": their (store, seq) are the batch's events'
+    const batch = fresh.filter(
+      (e) => e.type === 'coupon.redeemed' || e.type === 'coupon.redemption_reversed',
+    );
+    const r = await c.query(
+      `SELECT r.store_id, r.seq, r.coupon_id, r.amount_fen, r.at FROM coupon_redemptions r
+        WHERE r.coupon_id = ANY($1) AND r.direction = -1
+          AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::bigint[]) b(store_id, seq)
+                           WHERE b.store_id = r.store_id AND b.seq = r.seq)
+          AND NOT EXISTS (SELECT 1 FROM coupon_redemptions o WHERE o.coupon_id = r.coupon_id AND o.direction = 1
+                           AND NOT EXISTS (SELECT 1 FROM unnest($2::text[], $3::bigint[]) b(store_id, seq)
+                                            WHERE b.store_id = o.store_id AND b.seq = o.seq))`,
+      [late, batch.map((e) => e.storeId), batch.map((e) => e.seq)],
+    );
+    for (const x of r.rows as { store_id: string; coupon_id: string; amount_fen: string; at: string }[]) {
+      const hour = hourOf(Number(x.at));
+      d.add([x.store_id, NO_CAMPAIGN, hour], 'redemptions', 1);
+      d.add([x.store_id, NO_CAMPAIGN, hour], 'coupon_cost_fen', Number(x.amount_fen));
+      d.add([x.store_id, campaign.get(x.coupon_id)!, hour], 'redemptions', -1);
+      d.add([x.store_id, campaign.get(x.coupon_id)!, hour], 'coupon_cost_fen', -Number(x.amount_fen));
+    }
+  }
+  // coupons issued: redeemed now, and was it before this batch
+  const issued = await c.query(
+    `SELECT store_id, seq, coupon_id, coalesce(campaign_id, '') AS campaign_id, source, issued_at
+       FROM coupons_issued WHERE coupon_id = ANY($1)`,
+    [ids],
+  );
+  for (const i of issued.rows as {
+    store_id: string;
+    seq: string;
+    coupon_id: string;
+    campaign_id: string;
+    source: string | null;
+    issued_at: string;
+  }[]) {
+    const now = (net.get(i.coupon_id) ?? 0) > 0;
+    const before = issuedHere.has(`${i.store_id}\u0000${i.seq}`)
+      ? false
+      : (net.get(i.coupon_id) ?? 0) - (batchNet.get(i.coupon_id) ?? 0) > 0;
+    const step = now === before ? 0 : now ? 1 : -1;
+    if (!step) continue;
+    const k = [i.store_id, i.campaign_id, hourOf(Number(i.issued_at))];
+    d.add(k, 'coupons_issued_redeemed', step);
+    if (i.source === 'after_purchase') d.add(k, 'offers_redeemed', step);
+  }
+}
+
+const bucketHour = "date_trunc('hour', to_timestamp(%s / 1000.0))";
+const h = (col: string) => bucketHour.replace('%s', col);
+
+/** The rollups from the projections, all of them (the migration that adds them, and a
+ * rebuild). Each statement sums the same rows the raw figures read. */
+export const REBUILD_HOURLY_SQL = `
+  TRUNCATE store_hours, coupon_hours, line_hours;
+  INSERT INTO store_hours (store_id, hour, ${STORE_HOUR_COLUMNS.join(', ')})
+  SELECT store_id, hour, ${STORE_HOUR_COLUMNS.map((c) => `coalesce(sum(${c}), 0)`).join(', ')} FROM (
+    SELECT s.store_id, ${h('s.sold_at')} AS hour, s.total_fen AS sales_fen, 1 AS tickets,
+           coalesce(l.items, 0) AS items, (l.products >= 2)::int AS multi_item_tickets,
+           p.cash, p.card, p.wallet, p.points, p.other,
+           0 AS refunds_fen, 0 AS new_members, 0 AS points_issued, 0 AS points_spent,
+           0 AS scan_and_go_sales, 0 AS audits, 0 AS audits_checked, 0 AS audit_hits, 0 AS recovered_fen
+      FROM sales s
+      LEFT JOIN LATERAL (
+        SELECT sum(CASE WHEN weight_g IS NULL THEN qty ELSE 1 END) AS items, count(DISTINCT gtin) AS products
+          FROM sale_lines sl WHERE sl.store_id = s.store_id AND sl.seq = s.seq) l ON true
+      LEFT JOIN LATERAL (
+        SELECT coalesce(sum(amount_fen) FILTER (WHERE kind = 'cash'), 0) AS cash,
+               coalesce(sum(amount_fen) FILTER (WHERE kind = 'card'), 0) AS card,
+               coalesce(sum(amount_fen) FILTER (WHERE kind IN ('payment_code', 'wallet')), 0) AS wallet,
+               coalesce(sum(amount_fen) FILTER (WHERE kind = 'points'), 0) AS points,
+               coalesce(sum(amount_fen) FILTER (WHERE kind NOT IN ('cash', 'card', 'payment_code', 'wallet', 'points')), 0) AS other
+          FROM sale_payments sp WHERE sp.store_id = s.store_id AND sp.seq = s.seq) p ON true
+    UNION ALL
+    SELECT store_id, ${h('refunded_at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, amount_fen, 0, 0, 0, 0, 0, 0, 0, 0 FROM refunds
+    UNION ALL
+    SELECT store_id, ${h('enrolled_at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 FROM members_enrolled
+    UNION ALL
+    SELECT store_id, ${h('at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+           CASE WHEN reason IN ('earn', 'refund_earn') THEN delta ELSE 0 END,
+           CASE WHEN reason IN ('spend', 'refund_spend') THEN -delta ELSE 0 END, 0, 0, 0, 0, 0
+      FROM points_movements WHERE at IS NOT NULL
+    UNION ALL
+    SELECT store_id, ${h('at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, selected::int, 0, 0, 0
+      FROM exit_audit_decisions
+    UNION ALL
+    SELECT store_id, ${h('at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+           (result = 'recovered')::int, coalesce(recovered_fen, 0)
+      FROM exit_audit_results
+  ) x GROUP BY store_id, hour;
+
+  INSERT INTO coupon_hours (store_id, campaign_id, hour, ${COUPON_HOUR_COLUMNS.join(', ')})
+  SELECT store_id, campaign_id, hour, ${COUPON_HOUR_COLUMNS.map((c) => `sum(${c})`).join(', ')} FROM (
+    SELECT cr.store_id, coalesce(cr.campaign_id, orig.campaign_id, '') AS campaign_id, ${h('cr.at')} AS hour,
+           cr.direction AS redemptions, cr.direction * cr.amount_fen AS coupon_cost_fen,
+           0 AS coupons_issued, 0 AS coupons_issued_redeemed, 0 AS offers_shown, 0 AS offers_claimed,
+           0 AS offers_redeemed
+      FROM coupon_redemptions cr
+      LEFT JOIN LATERAL (SELECT campaign_id FROM coupon_redemptions o
+                          WHERE o.coupon_id = cr.coupon_id AND o.direction = 1
+                          ORDER BY store_id, seq LIMIT 1) orig ON cr.campaign_id IS NULL
+     WHERE cr.at IS NOT NULL
+    UNION ALL
+    SELECT i.store_id, coalesce(i.campaign_id, ''), ${h('i.issued_at')}, 0, 0, 1, (r.net > 0)::int, 0,
+           (i.source = 'after_purchase')::int, (i.source = 'after_purchase' AND r.net > 0)::int
+      FROM coupons_issued i
+      LEFT JOIN LATERAL (SELECT coalesce(sum(direction), 0) AS net FROM coupon_redemptions cr
+                          WHERE cr.coupon_id = i.coupon_id) r ON true
+    UNION ALL
+    SELECT store_id, coalesce(campaign_id, ''), ${h('shown_at')}, 0, 0, 0, 0, 1, 0, 0 FROM offers_shown
+  ) x GROUP BY store_id, campaign_id, hour;
+
+  INSERT INTO line_hours (store_id, camera_id, line_id, hour, ins, outs)
+  SELECT store_id, camera_id, line_id, date_trunc('hour', minute), sum(ins), sum(outs)
+    FROM vision_line_counts GROUP BY 1, 2, 3, 4;
+`;
+
+/** Whether a period in a time zone is whole UTC hours, so the rollups answer it exactly:
+ * bounds on the hour, and the zone's offset a whole number of hours all through. */
+export function hourlyAnswers(from: number, to: number, timeZone: string): boolean {
+  if (from % HOUR_MS || to % HOUR_MS) return false;
+  let fmt: Intl.DateTimeFormat;
+  try {
+    fmt = new Intl.DateTimeFormat('en-US', { timeZone, timeZoneName: 'longOffset' });
+  } catch {
+    return false;
+  }
+  const whole = (ms: number) => {
+    const name = fmt.formatToParts(ms).find((p) => p.type === 'timeZoneName')?.value ?? '';
+    const m = /([+-])(\d{2}):(\d{2})$/.exec(name);
+    return name === 'GMT' || (m !== null && m[3] === '00');
+  };
+  // offsets change at most a few times a year: a look every week finds a half-hour one
+  for (let t = from; t < to; t += 7 * 24 * HOUR_MS) if (!whole(t)) return false;
+  return whole(Math.max(from, to - 1));
+}
