@@ -327,27 +327,33 @@ const bucketHour = "date_trunc('hour', to_timestamp(%s / 1000.0))";
 const h = (col: string) => bucketHour.replace('%s', col);
 
 /** The rollups from the projections, all of them (the migration that adds them, and a
- * rebuild). Each statement sums the same rows the raw figures read. */
+ * rebuild). Each statement sums the same rows the raw figures read, and writes in hour
+ * order, as ingest does, so a period's rows lie together on disk. */
 export const REBUILD_HOURLY_SQL = `
   TRUNCATE store_hours, coupon_hours, line_hours;
   INSERT INTO store_hours (store_id, hour, ${STORE_HOUR_COLUMNS.join(', ')})
   SELECT store_id, hour, ${STORE_HOUR_COLUMNS.map((c) => `coalesce(sum(${c}), 0)`).join(', ')} FROM (
     SELECT s.store_id, ${h('s.sold_at')} AS hour, s.total_fen AS sales_fen, 1 AS tickets,
-           coalesce(l.items, 0) AS items, (l.products >= 2)::int AS multi_item_tickets,
-           p.cash, p.card, p.wallet, p.points, p.other,
+           coalesce(l.items, 0) AS items, coalesce(l.several, false)::int AS multi_item_tickets,
+           coalesce(p.cash, 0) AS cash, coalesce(p.card, 0) AS card, coalesce(p.wallet, 0) AS wallet,
+           coalesce(p.points, 0) AS points, coalesce(p.other, 0) AS other,
            0 AS refunds_fen, 0 AS new_members, 0 AS points_issued, 0 AS points_spent,
            0 AS scan_and_go_sales, 0 AS audits, 0 AS audits_checked, 0 AS audit_hits, 0 AS recovered_fen
       FROM sales s
-      LEFT JOIN LATERAL (
-        SELECT sum(CASE WHEN weight_g IS NULL THEN qty ELSE 1 END) AS items, count(DISTINCT gtin) AS products
-          FROM sale_lines sl WHERE sl.store_id = s.store_id AND sl.seq = s.seq) l ON true
-      LEFT JOIN LATERAL (
-        SELECT coalesce(sum(amount_fen) FILTER (WHERE kind = 'cash'), 0) AS cash,
-               coalesce(sum(amount_fen) FILTER (WHERE kind = 'card'), 0) AS card,
-               coalesce(sum(amount_fen) FILTER (WHERE kind IN ('payment_code', 'wallet')), 0) AS wallet,
-               coalesce(sum(amount_fen) FILTER (WHERE kind = 'points'), 0) AS points,
-               coalesce(sum(amount_fen) FILTER (WHERE kind NOT IN ('cash', 'card', 'payment_code', 'wallet', 'points')), 0) AS other
-          FROM sale_payments sp WHERE sp.store_id = s.store_id AND sp.seq = s.seq) p ON true
+      -- grouped once and hash-joined, not a lookup per sale; two products or more is
+      -- "the first and last product differ"
+      LEFT JOIN (
+        SELECT store_id, seq, sum(CASE WHEN weight_g IS NULL THEN qty ELSE 1 END) AS items,
+               min(gtin) <> max(gtin) AS several
+          FROM sale_lines GROUP BY store_id, seq) l ON l.store_id = s.store_id AND l.seq = s.seq
+      LEFT JOIN (
+        SELECT store_id, seq,
+               sum(amount_fen) FILTER (WHERE kind = 'cash') AS cash,
+               sum(amount_fen) FILTER (WHERE kind = 'card') AS card,
+               sum(amount_fen) FILTER (WHERE kind IN ('payment_code', 'wallet')) AS wallet,
+               sum(amount_fen) FILTER (WHERE kind = 'points') AS points,
+               sum(amount_fen) FILTER (WHERE kind NOT IN ('cash', 'card', 'payment_code', 'wallet', 'points')) AS other
+          FROM sale_payments GROUP BY store_id, seq) p ON p.store_id = s.store_id AND p.seq = s.seq
     UNION ALL
     SELECT store_id, ${h('refunded_at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, amount_fen, 0, 0, 0, 0, 0, 0, 0, 0 FROM refunds
     UNION ALL
@@ -364,7 +370,7 @@ export const REBUILD_HOURLY_SQL = `
     SELECT store_id, ${h('at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
            (result = 'recovered')::int, coalesce(recovered_fen, 0)
       FROM exit_audit_results
-  ) x GROUP BY store_id, hour;
+  ) x GROUP BY store_id, hour ORDER BY hour, store_id;
 
   INSERT INTO coupon_hours (store_id, campaign_id, hour, ${COUPON_HOUR_COLUMNS.join(', ')})
   SELECT store_id, campaign_id, hour, ${COUPON_HOUR_COLUMNS.map((c) => `sum(${c})`).join(', ')} FROM (
@@ -385,11 +391,11 @@ export const REBUILD_HOURLY_SQL = `
                           WHERE cr.coupon_id = i.coupon_id) r ON true
     UNION ALL
     SELECT store_id, coalesce(campaign_id, ''), ${h('shown_at')}, 0, 0, 0, 0, 1, 0, 0 FROM offers_shown
-  ) x GROUP BY store_id, campaign_id, hour;
+  ) x GROUP BY store_id, campaign_id, hour ORDER BY hour, store_id, campaign_id;
 
   INSERT INTO line_hours (store_id, camera_id, line_id, hour, ins, outs)
   SELECT store_id, camera_id, line_id, date_trunc('hour', minute), sum(ins), sum(outs)
-    FROM vision_line_counts GROUP BY 1, 2, 3, 4;
+    FROM vision_line_counts GROUP BY 1, 2, 3, 4 ORDER BY 4, 1;
 `;
 
 /** Whether a period in a time zone is whole UTC hours, so the rollups answer it exactly:

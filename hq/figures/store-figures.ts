@@ -149,14 +149,31 @@ const QUERIES: Record<string, string> = {
 // The same figures from the hourly rollups (hourly.ts), for a period of whole UTC hours
 // in a time zone of whole-hour offsets: (stores × hours) rows instead of every sale.
 const sum = (cols: readonly string[]) => cols.map((c) => `sum(${c}) AS ${c}`).join(', ');
-const HOURLY_QUERIES: Record<string, string> = {
+export const HOURLY_QUERIES: Record<string, string> = {
   hours: `
     SELECT store_id, ${tsBucket('hour')} AS bucket, ${sum(STORE_HOUR_COLUMNS)}
       FROM store_hours WHERE ${inStores()} AND ${inTs('hour')} GROUP BY 1, 2`,
   coupons: `
     SELECT store_id, ${tsBucket('hour')} AS bucket, ${sum(COUPON_HOUR_COLUMNS)}
       FROM coupon_hours WHERE ${inStores()} AND ${inTs('hour')} GROUP BY 1, 2`,
-  footfall: QUERIES.footfall!.replaceAll('vision_line_counts', 'line_hours').replaceAll('v.minute', 'v.hour'),
+  // each line's sum first (stores × lines × buckets rows), then the layout's entrances
+  footfall: `
+    WITH layout AS (
+      SELECT DISTINCT ON (store_id) store_id, layout FROM store_layouts WHERE ${inStores()}
+       ORDER BY store_id, seq DESC
+    ), not_entrances AS (
+      SELECT l.store_id, c->>'id' AS camera_id, x->>'id' AS line_id
+        FROM layout l, jsonb_array_elements(l.layout->'cameras') c, jsonb_array_elements(c->'lines') x
+       WHERE NOT (x->>'footfall')::boolean
+    ), per_line AS (
+      SELECT store_id, camera_id, line_id, ${tsBucket('hour')} AS bucket, sum(ins) AS ins
+        FROM line_hours WHERE ${inStores()} AND ${inTs('hour')} GROUP BY 1, 2, 3, 4
+    )
+    SELECT v.store_id, v.bucket, sum(v.ins) AS footfall
+      FROM per_line v
+     WHERE NOT EXISTS (SELECT 1 FROM not_entrances n
+                        WHERE n.store_id = v.store_id AND n.camera_id = v.camera_id AND n.line_id = v.line_id)
+     GROUP BY 1, 2`,
 };
 
 const n = (v: unknown) => Number(v ?? 0);
