@@ -155,6 +155,6 @@ export async function run(): Promise<void> {
     }
   } finally {
     await Promise.all([pools.on.end(), pools.off.end()]);
-    await pgs.stop();
+    await pgs.destroy();
   }
 }

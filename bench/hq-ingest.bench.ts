@@ -97,7 +97,7 @@ async function copyBaseline(pool: pg.Pool, all: WireEvent[]): Promise<number> {
 
 async function reset(pool: pg.Pool): Promise<void> {
   await pool.query(
-    'TRUNCATE events, store_watermarks, quarantine, store_state, sales, sale_lines, sale_payments, refunds, coupon_redemptions, points_movements',
+    'TRUNCATE events, store_watermarks, quarantine, store_state, sales, sale_lines, sale_payments, refunds, coupon_redemptions, points_movements, store_hours, coupon_hours, line_hours',
   );
 }
 
@@ -204,6 +204,6 @@ export async function run(): Promise<void> {
     await Promise.all(workers.map((w) => w.stop('SIGTERM')));
     await pool.end();
     await broker.stop();
-    await pgs.stop();
+    await pgs.destroy();
   }
 }

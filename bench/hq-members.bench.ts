@@ -149,6 +149,6 @@ export async function run(): Promise<void> {
     await worker.stop();
     await pool.end();
     await broker.stop();
-    await pgs.stop();
+    await pgs.destroy();
   }
 }

@@ -3,7 +3,7 @@
 // user when the tests run as root (PostgreSQL refuses to run as root). It throws (the
 // suite fails) when PostgreSQL is missing: tests never skip a real part.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -24,6 +24,9 @@ export interface Postgres {
   /** a fast shutdown (like a restart for maintenance); start() brings it back */
   stop(mode?: 'fast' | 'immediate'): Promise<void>;
   start(): Promise<void>;
+  /** stops the server and removes its data folder (a bench's cluster may hold tens of GB;
+   * the test run removes its own temporary folders at its end) */
+  destroy(): Promise<void>;
   log(): string;
 }
 
@@ -90,7 +93,11 @@ export async function startPostgres(): Promise<Postgres> {
     });
   };
   await start();
-  return { url, port, stop, start, log: () => output };
+  const destroy = async () => {
+    await stop('immediate');
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { url, port, stop, start, destroy, log: () => output };
 }
 
 async function canQuery(url: string): Promise<true | undefined> {
