@@ -567,4 +567,58 @@ describe('HQ figures on a hand-computed fixture', () => {
     await pool.query(REBUILD_HOURLY_SQL);
     expect(await all(false)).toEqual(raw);
   });
+
+  it('a coupon issued at one store and redeemed at another, in two batches at once: counted redeemed, whichever commits first', async () => {
+    const when = at('15:00');
+    const issued: WireEvent = {
+      storeId: 'store-c',
+      seq: 1,
+      eventId: 'c-1',
+      type: 'coupon.issued',
+      class: 'money',
+      createdAt: when,
+      payload: {
+        couponId: 'CC1',
+        campaignId: 'K7',
+        memberId: null,
+        source: 'claim',
+        saleId: null,
+        expiresAt: at('23:00'),
+      },
+    };
+    const redeemed: WireEvent = {
+      storeId: 'store-d',
+      seq: 1,
+      eventId: 'd-1',
+      type: 'coupon.redeemed',
+      class: 'money',
+      createdAt: when + 60_000,
+      payload: { couponId: 'CC1', campaignId: 'K7', saleId: 'D1', amountFen: 100 },
+    };
+    const c1 = await pool.connect();
+    const c2 = await pool.connect();
+    try {
+      // both projections written, neither committed: each batch alone would miss the other
+      await c1.query('BEGIN');
+      await writeProjectionsPg(c1, [issued]);
+      await c2.query('BEGIN');
+      await writeProjectionsPg(c2, [redeemed]);
+      await Promise.all(
+        [
+          [c1, issued],
+          [c2, redeemed],
+        ].map(async ([c, e]) => {
+          await writeHourlyPg(c as typeof c1, [e as WireEvent]);
+          await (c as typeof c1).query('COMMIT');
+        }),
+      );
+    } finally {
+      c1.release();
+      c2.release();
+    }
+    const q = { stores: ['store-c', 'store-d'], from: at('15:00'), to: at('16:00') };
+    const rolled = await campaignFigures(pool, q);
+    expect(rolled).toEqual(await campaignFigures(pool, q, { raw: true }));
+    expect(rolled.find((c) => c.campaignId === 'K7')?.issuedRedeemed).toBe(1);
+  });
 });
