@@ -66,6 +66,19 @@ const inStores = (col = 'store_id') => `($1::text[] IS NULL OR ${col} = ANY($1))
 const inMs = (col: string) => `${col} >= $2 AND ${col} < $3`;
 const inTs = (col: string) => `${col} >= to_timestamp($2 / 1000.0) AND ${col} < to_timestamp($3 / 1000.0)`;
 
+// The lines the store's latest layout marks as not counting footfall (`not_entrances`, a
+// CTE), and the test that a row `v` of a line's counts is not one of them.
+const NOT_ENTRANCES = `layout AS (
+      SELECT DISTINCT ON (store_id) store_id, layout FROM store_layouts WHERE ${inStores()}
+       ORDER BY store_id, seq DESC
+    ), not_entrances AS (
+      SELECT l.store_id, c->>'id' AS camera_id, x->>'id' AS line_id
+        FROM layout l, jsonb_array_elements(l.layout->'cameras') c, jsonb_array_elements(c->'lines') x
+       WHERE NOT (x->>'footfall')::boolean
+    )`;
+const AN_ENTRANCE = `NOT EXISTS (SELECT 1 FROM not_entrances n
+      WHERE n.store_id = v.store_id AND n.camera_id = v.camera_id AND n.line_id = v.line_id)`;
+
 // One query per source, each grouped by (store, bucket); $1 stores, $2 from, $3 to (ms),
 // $4 time zone, $5 bucket.
 const QUERIES: Record<string, string> = {
@@ -130,19 +143,10 @@ const QUERIES: Record<string, string> = {
            count(*) FILTER (WHERE result = 'recovered') AS audit_hits, sum(recovered_fen) AS recovered_fen
       FROM exit_audit_results WHERE ${inStores()} AND ${inMs('at')} GROUP BY 1, 2`,
   footfall: `
-    WITH layout AS (
-      SELECT DISTINCT ON (store_id) store_id, layout FROM store_layouts WHERE ${inStores()}
-       ORDER BY store_id, seq DESC
-    ), not_entrances AS (
-      SELECT l.store_id, c->>'id' AS camera_id, x->>'id' AS line_id
-        FROM layout l, jsonb_array_elements(l.layout->'cameras') c, jsonb_array_elements(c->'lines') x
-       WHERE NOT (x->>'footfall')::boolean
-    )
+    WITH ${NOT_ENTRANCES}
     SELECT v.store_id, ${tsBucket('v.minute')} AS bucket, sum(v.ins) AS footfall
       FROM vision_line_counts v
-     WHERE ${inStores('v.store_id')} AND ${inTs('v.minute')}
-       AND NOT EXISTS (SELECT 1 FROM not_entrances n
-                        WHERE n.store_id = v.store_id AND n.camera_id = v.camera_id AND n.line_id = v.line_id)
+     WHERE ${inStores('v.store_id')} AND ${inTs('v.minute')} AND ${AN_ENTRANCE}
      GROUP BY 1, 2`,
 };
 
@@ -158,21 +162,13 @@ export const HOURLY_QUERIES: Record<string, string> = {
       FROM coupon_hours WHERE ${inStores()} AND ${inTs('hour')} GROUP BY 1, 2`,
   // each line's sum first (stores × lines × buckets rows), then the layout's entrances
   footfall: `
-    WITH layout AS (
-      SELECT DISTINCT ON (store_id) store_id, layout FROM store_layouts WHERE ${inStores()}
-       ORDER BY store_id, seq DESC
-    ), not_entrances AS (
-      SELECT l.store_id, c->>'id' AS camera_id, x->>'id' AS line_id
-        FROM layout l, jsonb_array_elements(l.layout->'cameras') c, jsonb_array_elements(c->'lines') x
-       WHERE NOT (x->>'footfall')::boolean
-    ), per_line AS (
+    WITH ${NOT_ENTRANCES}, per_line AS (
       SELECT store_id, camera_id, line_id, ${tsBucket('hour')} AS bucket, sum(ins) AS ins
         FROM line_hours WHERE ${inStores()} AND ${inTs('hour')} GROUP BY 1, 2, 3, 4
     )
     SELECT v.store_id, v.bucket, sum(v.ins) AS footfall
       FROM per_line v
-     WHERE NOT EXISTS (SELECT 1 FROM not_entrances n
-                        WHERE n.store_id = v.store_id AND n.camera_id = v.camera_id AND n.line_id = v.line_id)
+     WHERE ${AN_ENTRANCE}
      GROUP BY 1, 2`,
 };
 
