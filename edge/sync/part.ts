@@ -214,11 +214,7 @@ export class SyncPart implements Part {
       if (!this.hqReachable()) return;
       const now = Date.now();
       markAsked(this.o.db(), memberId, now);
-      const doc = await this.request(
-        'member',
-        { storeId: this.o.storeId, memberId },
-        this.o.mqtt.hqRequestTimeoutMs,
-      ).catch(() => null);
+      const doc = await this.askHq('member', { memberId }).catch(() => null);
       if (!doc || typeof doc !== 'object') return; // silent past the timeout: asked again later
       if ((doc as { status?: unknown }).status === 'unknown') {
         // HQ follows for this store already; the figure comes once HQ has the member's events

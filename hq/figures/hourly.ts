@@ -323,8 +323,8 @@ async function couponLookups(c: pg.PoolClient, fresh: WireEvent[], d: Deltas): P
   }
 }
 
-const bucketHour = "date_trunc('hour', to_timestamp(%s / 1000.0))";
-const h = (col: string) => bucketHour.replace('%s', col);
+/** the UTC hour of an epoch-ms column */
+const h = (col: string) => `date_trunc('hour', to_timestamp(${col} / 1000.0))`;
 
 /** The rollups from the projections, all of them (the migration that adds them, and a
  * rebuild). Each statement sums the same rows the raw figures read, and writes in hour

@@ -17,6 +17,7 @@ import type { Logger } from 'pino';
 import { answerStoreRequest, replyTo } from '../../sync/hq-requests.js';
 import { signPush } from '../../sync/signing.js';
 import { holdToContract } from '../../sync/wire-check.js';
+import type { MemberReplica } from '../ledger/ledger.js';
 import { readQuotaAsk } from '../ledger/quotas.js';
 import { readHold } from '../ledger/reservations.js';
 import { classify, type Quarantined, type StoredEvent } from './classify.js';
@@ -44,6 +45,10 @@ export interface IngestWorkerOptions {
   /** how long HQ holds a chain coupon for a store's cart (default 15 minutes) */
   couponHoldMs?: number;
 }
+
+/** HQ's signed figure for one member; its version is one past the sum of `through`. */
+const memberPush = (key: KeyObject, r: MemberReplica) =>
+  signPush(key, { dataset: 'member', version: r.version + 1, issuedAt: Date.now(), body: r });
 
 export class IngestWorker {
   private client: MqttClient | null = null;
@@ -189,7 +194,7 @@ export class IngestWorker {
         await s.follow(b.memberId, b.storeId, Date.now());
         const [r] = await s.replicas([b.memberId]);
         if (!r) return { status: 'unknown' };
-        return signPush(key, { dataset: 'member', version: r.version + 1, issuedAt: Date.now(), body: r });
+        return memberPush(key, r);
       }
       case 'peer-keys': {
         // every store's member-card key, signed, for a store that just connected
@@ -281,9 +286,7 @@ export class IngestWorker {
     try {
       const followers = await s.followers(ids, Date.now());
       for (const r of await s.replicas(ids)) {
-        const msg = JSON.stringify(
-          signPush(key, { dataset: 'member', version: r.version + 1, issuedAt: Date.now(), body: r }),
-        );
+        const msg = JSON.stringify(memberPush(key, r));
         this.stats.memberUpdates++;
         for (const store of followers.get(r.memberId) ?? []) {
           await this.client?.publishAsync(`${this.o.prefix}/${store}/cmd/member`, msg, { qos: 1 });
