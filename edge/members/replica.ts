@@ -1,8 +1,9 @@
 // A member as HQ, the chain's ledger of record, last said, at the stores that follow the
 // member (sync/member-follow.ts; a member shown elsewhere is looked up there), with HQ's
-// points balance over the events HQ holds without a gap (`through`: how far, per store). This store's balance is HQ's figure plus its own
-// movements after `through[this store]`, so nothing is counted twice or lost while HQ
-// catches up. Updates arrive in any order; the highest version wins.
+// points balance over the events HQ holds without a gap (`through`: how far, per store).
+// This store's balance is HQ's figure plus its own movements after `through[this store]`,
+// so nothing is counted twice or lost while HQ catches up. Updates arrive in any order;
+// the highest version wins.
 
 import { DomainError } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';

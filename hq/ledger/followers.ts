@@ -23,6 +23,14 @@ export async function noteFollowersPg(c: pg.PoolClient, fresh: StoredEvent[]): P
   const rows = [...seen.values()].sort((a, b) =>
     a.member === b.member ? (a.store < b.store ? -1 : 1) : a.member < b.member ? -1 : 1,
   );
+  await upsert(c, rows);
+}
+
+/** Each (member, store) followed from its sighting, or from a later one already held. */
+async function upsert(
+  c: pg.Pool | pg.PoolClient,
+  rows: { member: string; store: string; at: number }[],
+): Promise<void> {
   await c.query(
     `INSERT INTO member_followers (member_id, store_id, last_seen)
      SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[])
@@ -39,12 +47,7 @@ export async function follow(
   storeId: string,
   now: number,
 ): Promise<void> {
-  await pool.query(
-    `INSERT INTO member_followers (member_id, store_id, last_seen) VALUES ($1, $2, $3)
-     ON CONFLICT (member_id, store_id) DO UPDATE
-       SET last_seen = greatest(member_followers.last_seen, excluded.last_seen)`,
-    [memberId, storeId, now],
-  );
+  await upsert(pool, [{ member: memberId, store: storeId, at: now }]);
 }
 
 /** For each member, the stores following them now. */
