@@ -126,7 +126,7 @@ export class WalletGateway {
     }
     if (res.status >= 400)
       throw new WalletRefusal(
-        String(parsed.code ?? 'HTTP_' + res.status),
+        String(parsed.code ?? `HTTP_${res.status}`),
         `${this.id}: ${path}: ${String(parsed.message ?? res.status)}`,
         res.status,
       );
