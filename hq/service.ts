@@ -18,6 +18,7 @@ import { dnsProvider } from './certificates/dns.js';
 import { CertificatesPart, StoreCertificates } from './certificates/part.js';
 import type { HqConfig } from './config.js';
 import { migratePg, openPgPool } from './db/pg.js';
+import { parsePgUrl } from './db/targets.js';
 import type { HqEventStore } from './ingest/event-store.js';
 import { PgEventStore } from './ingest/pg-event-store.js';
 import { SqliteEventStore } from './ingest/sqlite-event-store.js';
@@ -30,10 +31,16 @@ import { Rollouts, RolloutsPart } from './releases/rollouts.js';
 class DatabasePart implements Part {
   readonly name = 'database';
   readonly pool;
+  /** reads that may lag a moment (figures): a standby where the URL names several servers */
+  readonly readPool;
   private sqlite: SqliteEventStore | null = null;
   private schema = 0;
   constructor(private readonly url: string) {
     this.pool = isPostgres(url) ? openPgPool(url, 8) : null;
+    this.readPool =
+      this.pool && parsePgUrl(url).targets.length > 1
+        ? openPgPool(url, 8, { target: 'prefer-standby' })
+        : this.pool;
   }
   async start(): Promise<void> {
     if (this.pool) this.schema = (await migratePg(this.pool)).to;
@@ -43,12 +50,18 @@ class DatabasePart implements Part {
     return this.pool ? new PgEventStore(this.pool) : this.sqlite!;
   }
   async stop(): Promise<void> {
+    if (this.readPool !== this.pool) await this.readPool?.end();
     await this.pool?.end();
     this.sqlite?.close();
   }
   details() {
     return this.pool
-      ? { engine: 'postgresql', schemaVersion: this.schema, connections: this.pool.totalCount }
+      ? {
+          engine: 'postgresql',
+          schemaVersion: this.schema,
+          connections: this.pool.totalCount,
+          ...(this.readPool !== this.pool ? { readConnections: this.readPool?.totalCount ?? 0 } : {}),
+        }
       : { engine: 'sqlite', file: this.url };
   }
 }
@@ -146,6 +159,8 @@ export interface HqService {
   certificates: CertificatesPart | null;
   /** HQ's PostgreSQL pool (open while the service runs); null on SQLite */
   pool: DatabasePart['pool'];
+  /** the figures' pool: on a standby where the database URL names several servers */
+  readPool: DatabasePart['readPool'];
 }
 
 export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boolean }): HqService {
@@ -208,6 +223,7 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
       buildHqApp({
         log: o.log.child({ component: 'http' }),
         pool,
+        readPool: db.readPool ?? pool,
         auth,
         pushes,
         bundles,
@@ -222,5 +238,5 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
     if (certificates) lifecycle.add(certificates);
     lifecycle.add(http);
   }
-  return { lifecycle, http, ingest, pool: db.pool, certificates };
+  return { lifecycle, http, ingest, pool: db.pool, readPool: db.readPool, certificates };
 }

@@ -25,6 +25,8 @@ import { hqUiRoutes } from './ui.js';
 export interface HqAppOptions {
   log: Logger;
   pool: pg.Pool;
+  /** where the figures are read: a standby of an HA cluster; the pool where there is one server */
+  readPool?: pg.Pool;
   auth: HqAuth;
   pushes: PushSender;
   bundles: Bundles;
@@ -81,7 +83,7 @@ export function buildHqApp(o: HqAppOptions): FastifyInstance {
       throw new Error(`HQ route ${route.method} ${route.url} declares no role`);
   });
   app.register(hqRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth, pushes: o.pushes });
-  app.register(figureRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
+  app.register(figureRoutes, { prefix: '/api/v1', pool: o.readPool ?? o.pool, auth: o.auth });
   app.register(storeRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
   app.register(ledgerRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
   app.register(releaseRoutes, { prefix: '/api/v1', auth: o.auth, bundles: o.bundles, rollouts: o.rollouts });

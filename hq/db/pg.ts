@@ -3,21 +3,33 @@
 import pg from 'pg';
 import { REBUILD_HOURLY_SQL } from '../figures/hourly.js';
 import { PG_MIGRATIONS, type PgMigration } from './migrations.js';
+import { parsePgUrl, type SessionTarget, TargetFinder, targetedClient } from './targets.js';
 
 // bigint columns come back as JS numbers: HQ's counts and sequences stay far below 2^53
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
 const MIGRATION_LOCK = 0x5e_00_00_01;
 
-export function openPgPool(url: string, max = 4, o: { jit?: boolean } = {}): pg.Pool {
+/**
+ * A pool on one server, or on several (libpq's `host1:port1,host2:port2` with
+ * `target_session_attrs`): the primary of an HA cluster for writes, a standby for reads.
+ * `target` overrides the URL's target_session_attrs.
+ */
+export function openPgPool(url: string, max = 4, o: { jit?: boolean; target?: SessionTarget } = {}): pg.Pool {
+  const u = parsePgUrl(url);
+  const attrs = o.target ?? u.attrs;
   // JIT off: compiling the figures' jsonb-heavy plans cost more than it saved, 4× on the
   // zones query (npm run bench -- hq-figures)
-  const pool = new pg.Pool({
-    connectionString: url,
+  const config: pg.PoolConfig = {
+    connectionString: u.single,
     max,
     connectionTimeoutMillis: 5000,
     options: `-c jit=${o.jit ? 'on' : 'off'}`,
-  });
+  };
+  const targeted = u.targets.length > 1 || attrs !== 'any';
+  const pool = new pg.Pool(
+    targeted ? { ...config, Client: targetedClient(new TargetFinder(u.targets, attrs, config)) } : config,
+  );
   // a client that loses its server (a restart) must not crash the process: an idle one
   // reports through the pool, one in use through its own 'error' (its query fails too)
   pool.on('error', () => undefined);

@@ -9,11 +9,10 @@ import type pg from 'pg';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Fleet } from '../../bench/fleet/fleet.js';
-import { unsentSummary } from '../../edge/db/outbox.js';
 import { migratePg, openPgPool } from '../../hq/db/pg.js';
+import { expectHqEqualsStores, waitHqComplete } from '../helpers/fleet-checks.js';
 import { startWorker, type WorkerProcess } from '../helpers/hq-workers.js';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
-import { waitFor } from '../helpers/ports.js';
 import { type Postgres, startPostgres } from '../helpers/postgres.js';
 
 const STORES = 200;
@@ -95,73 +94,14 @@ describe('HQ ingest at chain scale, with faults', () => {
     fleet.heal();
     await fleet.tradeTicks(10);
 
-    const totals = fleet.totals();
-    const expected = [...totals.values()].reduce((a, t) => a + t.maxSeq, 0);
-    let behind: unknown[] = [];
-    await waitFor(
-      'every store complete at HQ',
-      async () => {
-        const r = await pool.query('SELECT * FROM store_watermarks');
-        const at = new Map(r.rows.map((x: { store_id: string; contiguous_seq: number }) => [x.store_id, x]));
-        behind = fleet.stores
-          .map((store, i) => ({ store, id: fleet.storeId(i), t: totals.get(fleet.storeId(i))! }))
-          .filter(({ id, t }) => at.get(id)?.contiguous_seq !== t.maxSeq)
-          .map(({ store, id, t }) => ({
-            id,
-            storeMax: t.maxSeq,
-            unsent: unsentSummary(store.db).events,
-            link: store.part.details().link,
-            hq: at.get(id),
-          }));
-        return behind.length === 0 ? true : undefined;
-      },
-      90_000,
-    ).catch((err) => {
-      console.error(
-        JSON.stringify(behind.slice(0, 4)),
-        behind
-          .slice(0, 2)
-          .map((b) => (storeLogs.get((b as { id: string }).id) ?? []).join('\n'))
-          .join('\n\n'),
-        workers.map((w) => w.output().slice(-2000)).join('\n'),
-      );
-      throw err;
+    await waitHqComplete(pool, fleet, {
+      explain: (behind) =>
+        [
+          ...behind.slice(0, 2).map((b) => (storeLogs.get(b.id) ?? []).join('\n')),
+          ...workers.map((w) => w.output().slice(-2000)),
+        ].join('\n\n'),
     });
-
-    // exactly once: each store's events are 1..maxSeq, each present once
-    const perStore = await pool.query(
-      'SELECT store_id, count(*)::int AS n, min(seq)::int AS lo, max(seq)::int AS hi FROM events GROUP BY store_id',
-    );
-    expect(perStore.rows.length).toBe(STORES);
-    for (const r of perStore.rows) {
-      const t = totals.get(r.store_id)!;
-      expect([r.n, r.lo, r.hi], r.store_id).toEqual([t.maxSeq, 1, t.maxSeq]);
-    }
-    expect(perStore.rows.reduce((a: number, r: { n: number }) => a + r.n, 0)).toBe(expected);
-    expect((await pool.query('SELECT count(*)::int AS n FROM quarantine')).rows[0].n).toBe(0);
-
-    // HQ's projections equal each store's own figures
-    const sales = await pool.query(
-      'SELECT store_id, count(*)::int AS n, sum(total_fen)::bigint AS fen FROM sales GROUP BY store_id',
-    );
-    const refunds = await pool.query(
-      'SELECT store_id, count(*)::int AS n, sum(amount_fen)::bigint AS fen FROM refunds GROUP BY store_id',
-    );
-    const points = await pool.query(
-      `SELECT DISTINCT ON (store_id, member_id) store_id, member_id, balance
-         FROM points_movements ORDER BY store_id, member_id, seq DESC`,
-    );
-    const by = <T extends { store_id: string }>(rows: T[]) => new Map(rows.map((r) => [r.store_id, r]));
-    const s = by(sales.rows);
-    const rf = by(refunds.rows);
-    let sold = 0;
-    for (const [id, t] of totals) {
-      sold += t.sales;
-      expect([s.get(id)?.n ?? 0, s.get(id)?.fen ?? 0], `${id} sales`).toEqual([t.sales, t.totalFen]);
-      expect([rf.get(id)?.n ?? 0, rf.get(id)?.fen ?? 0], `${id} refunds`).toEqual([t.refunds, t.refundedFen]);
-    }
-    for (const p of points.rows)
-      expect(p.balance, `${p.store_id} ${p.member_id}`).toBe(totals.get(p.store_id)!.points[p.member_id]);
+    const { events: expected, sales: sold } = await expectHqEqualsStores(pool, fleet);
     expect(sold).toBeGreaterThan(STORES);
 
     // what the faults cost: resends asked for from the watermark, duplicates absorbed

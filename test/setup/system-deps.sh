@@ -8,12 +8,14 @@
 # tests check the service unit with systemd-analyze verify; nothing is started by it),
 # pebble (an RFC 8555 ACME test CA with its challenge DNS: HTTPS certificates for the stores),
 # prometheus (its promtool checks and unit-tests the alert rules in config/monitoring),
-# strace (the durability test counts each sale's fsyncs on its system calls).
+# strace (the durability test counts each sale's fsyncs on its system calls),
+# patroni and etcd-server (HQ's failover drill runs PostgreSQL as a Patroni HA cluster on
+# an etcd of its own; nothing is started as a service).
 # With arguments, only those (npm start needs socat and ffmpeg). Fails loudly: a suite that
 # needs them must not silently skip.
 set -euo pipefail
 wanted=("$@")
-[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei postgresql systemd pebble prometheus strace)
+[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei postgresql systemd pebble prometheus strace patroni etcd-server)
 need=()
 for pkg in "${wanted[@]}"; do
   case "$pkg" in
@@ -22,6 +24,7 @@ for pkg in "${wanted[@]}"; do
     postgresql) compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql) ;;
     systemd) command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd) ;;
     prometheus) command -v promtool >/dev/null 2>&1 || need+=(prometheus) ;;
+    etcd-server) command -v etcd >/dev/null 2>&1 || need+=(etcd-server) ;;
     *) command -v "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;
   esac
 done
@@ -40,8 +43,8 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 # Debian starts the packaged broker as a service on :1883; the tests start their own
 # on free loopback ports, so stop it where a service manager runs one.
-# The same for the packaged Prometheus (:9090): only its promtool is used.
-for svc in mosquitto prometheus prometheus-node-exporter; do
+# The same for the packaged Prometheus (:9090): only its promtool is used, and etcd (:2379).
+for svc in mosquitto prometheus prometheus-node-exporter etcd patroni; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
     $SUDO systemctl stop "$svc" || true
   fi
