@@ -23,6 +23,11 @@ export const HqConfigSchema = Obj({
     host: Type.String({ default: '127.0.0.1' }),
     port: Type.Integer({ minimum: 0, maximum: 65535, default: 8090 }),
     bodyLimitBytes: Type.Integer({ minimum: 1024, maximum: 64 * 1024 * 1024, default: 16 * 1024 * 1024 }),
+    /** HTTPS: a PEM certificate chain and its key (relative: against the config file's folder); both or neither */
+    tls: Obj({
+      certFile: Type.String({ default: '' }),
+      keyFile: Type.String({ default: '' }),
+    }),
   }),
   ingest: Obj({
     /** workers in this process (0: this process serves the API and pushes only) */
@@ -120,6 +125,14 @@ export function loadHqConfig(file: string | null, env: NodeJS.ProcessEnv = proce
     const rel = (doc.releases ?? {}) as { dir?: unknown };
     if (typeof rel === 'object' && (rel.dir === undefined || typeof rel.dir === 'string'))
       doc.releases = { ...rel, dir: resolve(dirname(file), (rel.dir as string | undefined) ?? 'releases') };
+    // HTTPS's certificate and key, named relative to the file
+    const http = (doc.http ?? {}) as { tls?: { certFile?: unknown; keyFile?: unknown } };
+    if (typeof http === 'object' && typeof http.tls === 'object' && http.tls !== null) {
+      const t = { ...http.tls };
+      for (const k of ['certFile', 'keyFile'] as const)
+        if (typeof t[k] === 'string' && t[k] !== '') t[k] = resolve(dirname(file), t[k] as string);
+      doc.http = { ...http, tls: t };
+    }
     // so does the ACME account key, and a CA file named relative to it
     const cert = (doc.certificates ?? {}) as { dir?: unknown; caFile?: unknown };
     if (typeof cert === 'object' && (cert.dir === undefined || typeof cert.dir === 'string'))
@@ -142,5 +155,8 @@ export function loadHqConfig(file: string | null, env: NodeJS.ProcessEnv = proce
   const value = Value.Default(HqConfigSchema, Value.Clone(doc));
   const errors = [...Value.Errors(HqConfigSchema, value)];
   if (errors.length) throw new HqConfigError(formatSchemaErrors(errors, value));
-  return value as HqConfig;
+  const c = value as HqConfig;
+  if (Boolean(c.http.tls.certFile) !== Boolean(c.http.tls.keyFile))
+    throw new HqConfigError(['/http/tls: name both certFile and keyFile, or neither']);
+  return c;
 }

@@ -4,6 +4,7 @@
 // the API and pushes with or without workers of its own.
 import type { KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import mqtt, { type MqttClient } from 'mqtt';
 import { Lifecycle, type Part } from '../sync/kernel/lifecycle.js';
@@ -137,10 +138,10 @@ class HttpPart implements Part {
   address = '';
   constructor(
     private readonly c: HqConfig,
-    private readonly build: () => FastifyInstance,
+    private readonly build: (https: { cert: string; key: string } | null) => FastifyInstance,
   ) {}
   async start(): Promise<void> {
-    this.app = this.build();
+    this.app = this.build(readTls(this.c.http.tls));
     this.address = await this.app.listen({ host: this.c.http.host, port: this.c.http.port });
   }
   async stop(): Promise<void> {
@@ -149,6 +150,25 @@ class HttpPart implements Part {
   details() {
     return { address: this.address };
   }
+}
+
+/** HTTPS's certificate and key, read at start: a clear error where one cannot be read or they do not match */
+function readTls(t: HqConfig['http']['tls']): { cert: string; key: string } | null {
+  if (!t.certFile) return null;
+  const read = (what: string, f: string) => {
+    try {
+      return readFileSync(f, 'utf8');
+    } catch (err) {
+      throw new Error(`http.tls.${what}: cannot read ${f}: ${(err as Error).message}`);
+    }
+  };
+  const pems = { cert: read('certFile', t.certFile), key: read('keyFile', t.keyFile) };
+  try {
+    createSecureContext(pems);
+  } catch (err) {
+    throw new Error(`http.tls: the certificate and key do not make a TLS context: ${(err as Error).message}`);
+  }
+  return pems;
 }
 
 export interface HqService {
@@ -219,8 +239,9 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
           o.log.child({ component: 'certificates' }),
         )
       : null;
-    http = new HttpPart(c, () =>
+    http = new HttpPart(c, (https) =>
       buildHqApp({
+        https,
         log: o.log.child({ component: 'http' }),
         pool,
         readPool: db.readPool ?? pool,

@@ -24,6 +24,8 @@ import { hqUiRoutes } from './ui.js';
 
 export interface HqAppOptions {
   log: Logger;
+  /** HTTPS (HTTP/2 with HTTP/1.1 beside it) with this certificate; plain HTTP when null */
+  https?: { cert: string; key: string } | null;
   pool: pg.Pool;
   /** where the figures are read: a standby of an HA cluster; the pool where there is one server */
   readPool?: pg.Pool;
@@ -38,7 +40,9 @@ export interface HqAppOptions {
 }
 
 export function buildHqApp(o: HqAppOptions): FastifyInstance {
-  const app = Fastify({
+  // an HTTP/2 app is typed apart from an HTTP/1 one; the routes use only what both have
+  const app = (Fastify as (o: Record<string, unknown>) => FastifyInstance)({
+    ...(o.https ? { http2: true, https: { ...o.https, allowHTTP1: true } } : {}),
     loggerInstance: o.log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: o.bodyLimitBytes,
@@ -46,6 +50,11 @@ export function buildHqApp(o: HqAppOptions): FastifyInstance {
     return503OnClosing: true,
   });
   installErrorHandling(app);
+  // over HTTPS, browsers are told to come back only over HTTPS (for a year)
+  if (o.https)
+    app.addHook('onSend', async (_req, reply) => {
+      reply.header('strict-transport-security', 'max-age=31536000');
+    });
   // first, so that it sees every route registered after it
   installOpenApi(app, hqOpenApi);
   app.register(async (ops) => {
