@@ -84,7 +84,7 @@ describe('HQ over HTTPS', () => {
     // a client that does not know the CA: the handshake fails, nothing is answered
     await expect(get(`${base}/healthz`)).rejects.toThrow(/self[- ]signed|unable to verify|certificate/i);
     // plain HTTP on the HTTPS port gets no answer of HQ's
-    const plain = await fetch(base.replace('https:', 'http:') + '/healthz').then(
+    const plain = await fetch(`${base.replace('https:', 'http:')}/healthz`).then(
       (r) => r.status,
       () => 'refused',
     );
