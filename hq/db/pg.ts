@@ -20,13 +20,14 @@ export function openPgPool(url: string, max = 4, o: { jit?: boolean; target?: Se
   const attrs = o.target ?? u.attrs;
   // JIT off: compiling the figures' jsonb-heavy plans cost more than it saved, 4× on the
   // zones query (npm run bench -- hq-figures)
+  const targeted = u.targets.length > 1 || attrs !== 'any';
   const config: pg.PoolConfig = {
-    connectionString: u.single,
+    // one server: the URL as given (a socket folder in its query stays as libpq would read it)
+    connectionString: targeted ? u.single : url,
     max,
     connectionTimeoutMillis: 5000,
     options: `-c jit=${o.jit ? 'on' : 'off'}`,
   };
-  const targeted = u.targets.length > 1 || attrs !== 'any';
   const pool = new pg.Pool(
     targeted ? { ...config, Client: targetedClient(new TargetFinder(u.targets, attrs, config)) } : config,
   );
