@@ -6,28 +6,11 @@
 // in its own process group, so a test can kill a whole node (Patroni and its PostgreSQL)
 // the way a machine is lost.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import {
-  chownSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from './ports.js';
-
-const PG_BIN = (() => {
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return null;
-  const v = readdirSync(root)
-    .filter((d) => existsSync(join(root, d, 'bin', 'postgres')))
-    .sort((a, b) => Number(b) - Number(a))[0];
-  return v ? join(root, v, 'bin') : null;
-})();
+import { PG_BIN, runAs } from './postgres.js';
 
 export interface PatroniNode {
   name: string;
@@ -54,13 +37,6 @@ export interface PgCluster {
   start(node: PatroniNode): Promise<void>;
   log(): string;
   destroy(): Promise<void>;
-}
-
-function runAs(): { uid: number; gid: number } | null {
-  if (process.getuid?.() !== 0) return null;
-  const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
-  const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
-  return { uid, gid };
 }
 
 async function http(url: string): Promise<{ status: number; body: Record<string, unknown> } | null> {

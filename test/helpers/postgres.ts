@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { freePort, waitFor } from './ports.js';
 
-const BIN = (() => {
+/** Debian's PostgreSQL server binaries, the newest version installed */
+export const PG_BIN = (() => {
   const root = '/usr/lib/postgresql';
   if (!existsSync(root)) return null;
   const v = readdirSync(root)
@@ -31,7 +32,7 @@ export interface Postgres {
 }
 
 /** Who the server runs as: the tests' own user, or `postgres` when that is root. */
-function runAs(): { uid: number; gid: number } | null {
+export function runAs(): { uid: number; gid: number } | null {
   if (process.getuid?.() !== 0) return null;
   const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
   const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
@@ -39,8 +40,8 @@ function runAs(): { uid: number; gid: number } | null {
 }
 
 export async function startPostgres(): Promise<Postgres> {
-  if (!BIN) throw new Error('PostgreSQL is not installed: run test/setup/system-deps.sh');
-  const bin = BIN;
+  if (!PG_BIN) throw new Error('PostgreSQL is not installed: run test/setup/system-deps.sh');
+  const bin = PG_BIN;
   const dir = mkdtempSync(join(tmpdir(), 'storeedge-pg-'));
   const user = runAs();
   if (user) chownSync(dir, user.uid, user.gid);
