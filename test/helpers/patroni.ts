@@ -2,9 +2,9 @@
 // and two Patroni nodes, each managing a PostgreSQL of Debian's, on free loopback ports,
 // run as the non-root `postgres` user when the tests run as root. Patroni keeps one
 // primary and, with synchronous_mode, one synchronous standby: a commit returns only
-// once the standby has it, so a failover loses no committed transaction. Each node runs
-// in its own process group, so a test can kill a whole node (Patroni and its PostgreSQL)
-// the way a machine is lost.
+// once the standby has it, so a failover loses no committed transaction. A test can kill
+// a whole node the way a machine is lost: Patroni's process group and, as Patroni starts
+// PostgreSQL in a session of its own, the postmaster and its children.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -105,7 +105,11 @@ export async function startPgCluster(): Promise<PgCluster> {
     'etcd',
     async () => ((await http(`http://127.0.0.1:${etcdClient}/health`))?.status === 200 ? true : undefined),
     20_000,
-  );
+  ).catch((err) => {
+    for (const p of procs) if (p.pid) killGroup(p.pid);
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`${(err as Error).message}\n${output.slice(-4000)}`);
+  });
 
   const nodes: (PatroniNode & { proc: ChildProcess | null; config: string; data: string })[] = [];
   for (const name of ['pg1', 'pg2']) {
@@ -185,9 +189,24 @@ export async function startPgCluster(): Promise<PgCluster> {
       90_000,
     );
   };
+  const killAll = async () => {
+    for (const p of procs) if (p.pid && p.exitCode === null && p.signalCode === null) killGroup(p.pid);
+    for (const n of nodes) {
+      const postmaster = postmasterPid(n.data);
+      if (postmaster) killPostmaster(postmaster);
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    rmSync(dir, { recursive: true, force: true });
+  };
   // the first bootstraps the cluster; the second clones it with pg_basebackup
-  await startNode(nodes[0]!);
-  await startNode(nodes[1]!);
+  try {
+    await startNode(nodes[0]!);
+    await startNode(nodes[1]!);
+  } catch (err) {
+    const log = output.slice(-4000);
+    await killAll();
+    throw new Error(`${(err as Error).message}\n${log}`);
+  }
 
   const hosts = nodes.map((n) => `127.0.0.1:${n.port}`).join(',');
   const find = async (path: string, what: string, timeoutMs: number) =>
@@ -221,15 +240,7 @@ export async function startPgCluster(): Promise<PgCluster> {
     },
     start: (node) => startNode(nodes.find((x) => x.name === node.name)!),
     log: () => output,
-    destroy: async () => {
-      for (const p of procs) if (p.pid && p.exitCode === null && p.signalCode === null) killGroup(p.pid);
-      for (const n of nodes) {
-        const postmaster = postmasterPid(n.data);
-        if (postmaster) killPostmaster(postmaster);
-      }
-      await new Promise((r) => setTimeout(r, 300));
-      rmSync(dir, { recursive: true, force: true });
-    },
+    destroy: killAll,
   };
   return cluster;
 }
