@@ -79,9 +79,9 @@ export class TargetFinder {
     return this.attrs === 'any';
   }
 
-  /** does a server in this role suit? prefer-standby takes a primary only when no standby answers */
-  fits(standby: boolean): boolean {
-    return this.attrs === 'read-write' ? !standby : true;
+  /** only the primary will do: a connection checks its server's role (prefer-standby takes either) */
+  get needsPrimary(): boolean {
+    return this.attrs === 'read-write';
   }
 
   private async ask(): Promise<PgTarget> {
@@ -150,8 +150,10 @@ export function targetedClient(finder: TargetFinder): typeof pg.Client {
       }
       if (finder.attrsAny) return this;
       // the role can change between asking and connecting (a promotion, a demotion)
-      const standby = (await this.query('SELECT pg_is_in_recovery() AS standby')).rows[0].standby as boolean;
-      if (!finder.fits(standby)) {
+      if (
+        finder.needsPrimary &&
+        ((await this.query('SELECT pg_is_in_recovery() AS standby')).rows[0].standby as boolean)
+      ) {
         finder.forget(t);
         await this.end().catch(() => undefined);
         throw new Error(`${t.host}:${t.port} is a standby now, not the primary`);

@@ -7,6 +7,7 @@
 // PostgreSQL in a session of its own, the postmaster and its children.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, waitFor } from './ports.js';
@@ -24,8 +25,6 @@ export interface PatroniNode {
 export interface PgCluster {
   /** both servers, the primary taken for writes (libpq's multi-host form) */
   url: string;
-  /** both servers, a standby preferred: for reads */
-  readUrl: string;
   nodes: PatroniNode[];
   /** the node Patroni's REST API names leader, once one is */
   leader(timeoutMs?: number): Promise<PatroniNode>;
@@ -79,6 +78,22 @@ export async function startPgCluster(): Promise<PgCluster> {
     return p;
   };
 
+  type Node = PatroniNode & { proc: ChildProcess | null; config: string; data: string };
+  const nodes: Node[] = [];
+  // Patroni starts PostgreSQL in a session of its own: a node is Patroni's process group
+  // and the postmaster with its children
+  const killNode = (n: Node) => {
+    const postmaster = postmasterPid(n.data);
+    if (n.proc?.pid) killGroup(n.proc.pid);
+    if (postmaster) killPostmaster(postmaster);
+  };
+  const killAll = async () => {
+    for (const p of procs) if (p.pid && p.exitCode === null && p.signalCode === null) killGroup(p.pid);
+    for (const n of nodes) killNode(n);
+    await new Promise((r) => setTimeout(r, 300));
+    rmSync(dir, { recursive: true, force: true });
+  };
+
   // etcd: one member is enough for a drill of PostgreSQL's failover (etcd's own HA is etcd's)
   const [etcdClient, etcdPeer] = [await freePort(), await freePort()];
   const etcdDir = join(dir, 'etcd');
@@ -105,13 +120,12 @@ export async function startPgCluster(): Promise<PgCluster> {
     'etcd',
     async () => ((await http(`http://127.0.0.1:${etcdClient}/health`))?.status === 200 ? true : undefined),
     20_000,
-  ).catch((err) => {
-    for (const p of procs) if (p.pid) killGroup(p.pid);
-    rmSync(dir, { recursive: true, force: true });
-    throw new Error(`${(err as Error).message}\n${output.slice(-4000)}`);
+  ).catch(async (err) => {
+    const log = output.slice(-4000);
+    await killAll();
+    throw new Error(`${(err as Error).message}\n${log}`);
   });
 
-  const nodes: (PatroniNode & { proc: ChildProcess | null; config: string; data: string })[] = [];
   for (const name of ['pg1', 'pg2']) {
     const [port, api] = [await freePort(), await freePort()];
     const home = join(dir, name);
@@ -189,15 +203,6 @@ export async function startPgCluster(): Promise<PgCluster> {
       90_000,
     );
   };
-  const killAll = async () => {
-    for (const p of procs) if (p.pid && p.exitCode === null && p.signalCode === null) killGroup(p.pid);
-    for (const n of nodes) {
-      const postmaster = postmasterPid(n.data);
-      if (postmaster) killPostmaster(postmaster);
-    }
-    await new Promise((r) => setTimeout(r, 300));
-    rmSync(dir, { recursive: true, force: true });
-  };
   // the first bootstraps the cluster; the second clones it with pg_basebackup
   try {
     await startNode(nodes[0]!);
@@ -220,7 +225,6 @@ export async function startPgCluster(): Promise<PgCluster> {
     );
   const cluster: PgCluster = {
     url: `postgres://hq@${hosts}/postgres?target_session_attrs=read-write`,
-    readUrl: `postgres://hq@${hosts}/postgres?target_session_attrs=prefer-standby`,
     nodes,
     leader: (timeoutMs = 60_000) => find('/leader', 'a Patroni leader', timeoutMs),
     syncStandby: (timeoutMs = 60_000) => find('/sync', 'a synchronous standby', timeoutMs),
@@ -229,10 +233,7 @@ export async function startPgCluster(): Promise<PgCluster> {
       const p = n.proc;
       if (!p?.pid) return;
       const gone = new Promise<void>((resolve) => p.once('exit', () => resolve()));
-      // Patroni starts PostgreSQL in a session of its own: kill both groups together
-      const postmaster = postmasterPid(n.data);
-      process.kill(-p.pid, 'SIGKILL');
-      if (postmaster) killPostmaster(postmaster);
+      killNode(n);
       await gone;
       n.proc = null;
       // PostgreSQL's own children may outlive the postmaster for a moment: wait for the port
@@ -282,8 +283,7 @@ function killPostmaster(pid: number): void {
     }
 }
 
-async function canConnect(port: number): Promise<boolean> {
-  const { connect } = await import('node:net');
+function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const s = connect(port, '127.0.0.1');
     s.once('connect', () => {
