@@ -1,18 +1,19 @@
-// HQ's figures at a chain's size, from the hourly rollups (hq/figures/hourly.ts): a
+// HQ's figures at a chain's size, from the daily and hourly rollups (hq/figures/rollups.ts): a
 // generated year of 1,000 stores (25,000 sales a store: 25 M sales, 75 M lines, 25 M
 // payments, coupons issued, redeemed and reversed, refunds, hourly entrance counts),
 // written straight into HQ's projection tables with generate_series (not through
 // ingest: this is about reading), the rollups rebuilt from them, then timed, p95 of 20:
-//   a 30-day ranking of every store, one store's hours for a week, the campaigns of 30 days
-// against the same figures from the raw rows (the baseline, timed once), and the rollups'
-// figures checked equal to the raw ones on a sample of stores and days.
+//   a 30-day ranking of every store (from the days, and from the hours), one store's hours
+//   for a week, the campaigns of 30 days
+// against the same figures from the raw rows (the baseline, timed once, and compared), and
+// the rollups' figures checked equal to the raw ones on a sample of stores and days.
 //   npm run bench -- hq-rollups                       the full year (21 minutes here, over 40 GB of disk)
 //   HQ_ROLLUP_SALES=1000 npm run bench -- hq-rollups  smaller, to try it
 import type pg from 'pg';
 import { migratePg, openPgPool } from '../hq/db/pg.js';
 import { campaignFigures } from '../hq/figures/campaigns.js';
-import { REBUILD_HOURLY_SQL } from '../hq/figures/hourly.js';
-import { HOURLY_QUERIES, storeFigures } from '../hq/figures/store-figures.js';
+import { REBUILD_DAILY_SQL, REBUILD_HOURLY_SQL } from '../hq/figures/rollups.js';
+import { DAILY_QUERIES, HOURLY_QUERIES, storeFigures } from '../hq/figures/store-figures.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 
 const STORES = Number(process.env.HQ_ROLLUP_STORES ?? 1000);
@@ -129,7 +130,8 @@ export async function run(): Promise<void> {
       `a generated year: ${STORES} stores, ${fmt(sales)} sales, ${fmt(lines)} lines, ${fmt(await count('coupon_redemptions'))} redemptions, ${fmt(await count('coupons_issued'))} coupons issued, ${fmt(await count('vision_line_counts'))} count rows (${fmt((performance.now() - t0) / 1000)} s)`,
     );
     const [rebuildMs] = await timed(() => pool.query(REBUILD_HOURLY_SQL));
-    await pool.query('VACUUM (ANALYZE) store_hours, coupon_hours, line_hours');
+    const [rebuildDaysMs] = await timed(() => pool.query(REBUILD_DAILY_SQL));
+    await pool.query('VACUUM (ANALYZE) store_hours, coupon_hours, line_hours, store_days, line_days');
     const size = async (tables: string[]) =>
       Number(
         (
@@ -140,10 +142,10 @@ export async function run(): Promise<void> {
       ) /
       2 ** 20;
     console.log(
-      `on disk: raw rows ${fmt(await size(['sales', 'sale_lines', 'sale_payments', 'coupon_redemptions', 'coupons_issued', 'refunds', 'vision_line_counts']))} MiB, rollups ${fmt(await size(['store_hours', 'coupon_hours', 'line_hours']))} MiB`,
+      `on disk: raw rows ${fmt(await size(['sales', 'sale_lines', 'sale_payments', 'coupon_redemptions', 'coupons_issued', 'refunds', 'vision_line_counts']))} MiB, hourly rollups ${fmt(await size(['store_hours', 'coupon_hours', 'line_hours']))} MiB, daily ${fmt(await size(['store_days', 'line_days']))} MiB`,
     );
     console.log(
-      `rollups rebuilt from the raw rows in ${fmt(rebuildMs / 1000, 1)} s: ${fmt(await count('store_hours'))} store hours, ${fmt(await count('coupon_hours'))} coupon hours, ${fmt(await count('line_hours'))} line hours`,
+      `rollups rebuilt from the raw rows: hours in ${fmt(rebuildMs / 1000, 1)} s (${fmt(await count('store_hours'))} store hours, ${fmt(await count('coupon_hours'))} coupon hours, ${fmt(await count('line_hours'))} line hours), days in ${fmt(rebuildDaysMs / 1000, 1)} s (${fmt(await count('store_days'))} store days, ${fmt(await count('line_days'))} line days)`,
     );
 
     const end = YEAR + 365 * DAY;
@@ -151,8 +153,17 @@ export async function run(): Promise<void> {
     const week = { from: end - 7 * DAY, to: end };
     const queries: [string, (raw: boolean) => Promise<unknown>][] = [
       [
-        'ranking: every store, 30 days',
+        'ranking: every store, 30 days (daily rollups)',
         (raw) => storeFigures(pool, { stores: null, ...month, timeZone: TZ, bucket: 'total' }, { raw }),
+      ],
+      [
+        'ranking: every store, 30 days (hourly rollups)',
+        (raw) =>
+          storeFigures(pool, { stores: null, ...month, timeZone: TZ, bucket: 'total' }, { raw, hours: true }),
+      ],
+      [
+        "a store's days, 30 days",
+        (raw) => storeFigures(pool, { stores: [storeId(7)], ...month, timeZone: TZ, bucket: 'day' }, { raw }),
       ],
       [
         "a store's hours, 7 days",
@@ -163,16 +174,22 @@ export async function run(): Promise<void> {
         (raw) => campaignFigures(pool, { stores: null, ...month }, { raw }),
       ],
     ];
+    // the raw rows once per question: the hourly ranking's raw run is the daily one's
+    const rawOnce = new Map<string, [number, string]>();
     for (const [name, q] of queries) {
       const rollup = await p95(() => q(false));
-      const [rawMs] = await timed(() => q(true));
+      const question = name.replace(/ \(.*\)$/, '');
+      const [rawMs, rawValue] =
+        rawOnce.get(question) ?? (await timed(async () => JSON.stringify(await q(true))));
+      rawOnce.set(question, [rawMs, rawValue]);
+      const same = JSON.stringify(await q(false)) === rawValue;
       console.log(
-        `${name}: rollups p50 ${fmt(rollup.p50, 1)} ms, p95 ${fmt(rollup.p95, 1)} ms; raw rows ${fmt(rawMs)} ms (once) → ${fmt(rawMs / rollup.p50, 0)}× faster`,
+        `${name}: rollups p50 ${fmt(rollup.p50, 1)} ms, p95 ${fmt(rollup.p95, 1)} ms; raw rows ${fmt(rawMs)} ms (once) → ${fmt(rawMs / rollup.p50, 0)}× faster; the same figures: ${same ? 'yes' : 'NO'}`,
       );
     }
 
     if (process.env.HQ_ROLLUP_EXPLAIN)
-      for (const [name, sql] of Object.entries(HOURLY_QUERIES)) {
+      for (const [name, sql] of [...Object.entries(DAILY_QUERIES), ...Object.entries(HOURLY_QUERIES)]) {
         const plan = await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, [
           null,
           month.from,

@@ -9,6 +9,9 @@
 //   hq conflicts --db postgres://… [--kind points_overspend|coupon_reuse] [--store ID]
 //       the chain ledger's reconciliation report: totals by kind and store, then each
 //       conflict with its sales, amount and what was done
+//   hq rollups --db postgres://… [--day-time-zone ZONE]
+//       the zone the daily rollups are kept in (the chain's reporting zone; Asia/Shanghai
+//       at first); given a new one, the days are rebuilt from the projections
 //   hq keygen --out DIR
 //       HQ's Ed25519 push key pair (the public half is the stores' security.hqSigningPublicKey)
 //   hq push --broker mqtt://… --store ID|all --dataset NAME --version N --file JSON --key PEM
@@ -25,6 +28,7 @@ import { parseArgs } from 'node:util';
 import { createLogger } from '../sync/kernel/logger.js';
 import { HqConfigError, loadHqConfig } from './config.js';
 import { openPgPool } from './db/pg.js';
+import { DayZoneError, dayTimeZone, setDayTimeZone } from './figures/daily.js';
 import { type ConflictRow, conflictReport } from './ledger/report.js';
 import { hqService, isPostgres } from './service.js';
 import { storeCommand } from './store-commands.js';
@@ -32,6 +36,7 @@ import { storeCommand } from './store-commands.js';
 const USAGE = `usage: hq ingest --db postgres://…|FILE.db --broker mqtt://… [--group G] [--id NAME] [--gap-ms MS]
        hq serve [--config FILE] [--id NAME]
        hq conflicts --db postgres://… [--kind KIND] [--store ID]
+       hq rollups --db postgres://… [--day-time-zone ZONE]
        hq keygen --out DIR
        hq push --broker mqtt://… --store ID|all --dataset NAME --version N --file JSON --key PEM [--timeout MS]
        hq pull --broker mqtt://… --store ID events|health|counts|heatmap [--from N] [--to MS] [--limit L] [--timeout MS]
@@ -64,6 +69,30 @@ async function conflicts(o: Record<string, string | undefined>): Promise<number>
   }
 }
 
+async function rollups(o: Record<string, string | undefined>): Promise<number> {
+  if (!o.db || !isPostgres(o.db)) {
+    console.error(USAGE);
+    return 64;
+  }
+  const pool = openPgPool(o.db, 1);
+  try {
+    const zone = o['day-time-zone'];
+    if (!zone) {
+      console.log(`daily rollups kept in ${await dayTimeZone(pool)}`);
+      return 0;
+    }
+    const r = await setDayTimeZone(pool, zone);
+    console.log(`daily rollups moved from ${r.from} to ${zone}: rebuilt in ${(r.ms / 1000).toFixed(1)} s`);
+    return 0;
+  } catch (err) {
+    if (!(err instanceof DayZoneError)) throw err;
+    console.error(err.message);
+    return 64;
+  } finally {
+    await pool.end();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   const { values: o, positionals } = parseArgs({
@@ -88,9 +117,11 @@ async function main(argv: string[]): Promise<number> {
       'gap-ms': { type: 'string' },
       kind: { type: 'string' },
       store: { type: 'string' },
+      'day-time-zone': { type: 'string' },
     },
   });
   if (cmd === 'conflicts') return conflicts(o);
+  if (cmd === 'rollups') return rollups(o);
   if (cmd === 'keygen' || cmd === 'push' || cmd === 'pull' || cmd === 'status')
     return storeCommand(cmd, o, positionals);
   if (cmd !== 'ingest' && cmd !== 'serve') {

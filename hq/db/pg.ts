@@ -1,7 +1,7 @@
 // Opening HQ's PostgreSQL database: a connection pool, and the schema brought up to date
 // under an advisory lock, so any number of HQ processes may start together.
 import pg from 'pg';
-import { REBUILD_HOURLY_SQL } from '../figures/hourly.js';
+import { REBUILD_DAILY_SQL, REBUILD_HOURLY_SQL } from '../figures/rollups.js';
 import { PG_MIGRATIONS, type PgMigration } from './migrations.js';
 import { parsePgUrl, type SessionTarget, TargetFinder, targetedClient } from './targets.js';
 
@@ -52,7 +52,8 @@ export async function migratePg(
     const latest = migrations.at(-1)?.version ?? 0;
     if (from > latest) throw new Error(`HQ database is at schema ${from}, newer than this build (${latest})`);
     const pending = migrations.filter((m) => m.version > from);
-    const rebuild = pending.some((m) => m.rebuild === 'hourly');
+    const rebuilds = new Set(pending.map((m) => m.rebuild).filter((r) => r !== undefined));
+    const rebuild = rebuilds.size > 0;
     // each migration its own transaction, unless one asks for a rebuild: then all, and the rebuild, in one
     const groups = rebuild ? [pending] : pending.map((m) => [m]);
     for (const group of groups) {
@@ -62,7 +63,8 @@ export async function migratePg(
           await c.query(m.sql);
           await c.query('INSERT INTO hq_schema (version, name) VALUES ($1, $2)', [m.version, m.name]);
         }
-        if (rebuild) await c.query(REBUILD_HOURLY_SQL);
+        if (rebuilds.has('hourly')) await c.query(REBUILD_HOURLY_SQL);
+        if (rebuilds.has('daily')) await c.query(REBUILD_DAILY_SQL);
         await c.query('COMMIT');
       } catch (err) {
         await c.query('ROLLBACK');

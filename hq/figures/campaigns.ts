@@ -2,7 +2,7 @@
 // many of the coupons issued were used, and how post-purchase offers fared from shown to
 // claimed to redeemed. Definitions: hq/README.md ("Figures").
 import type pg from 'pg';
-import { hourlyAnswers } from './hourly.js';
+import { hourlyAnswers } from './rollups.js';
 import { ratio } from './store-figures.js';
 
 export interface CampaignFigures {
@@ -51,7 +51,7 @@ const SQL = `
    WHERE coalesce(i.campaign_id, u.campaign_id, s.campaign_id) IS NOT NULL
    ORDER BY 1`;
 
-// The same from the hourly rollups (hourly.ts), for a period of whole hours
+// The same from the hourly rollups (rollups.ts), for a period of whole hours
 const HOURLY_SQL = `
   SELECT campaign_id, sum(coupons_issued) AS issued, sum(coupons_issued_redeemed) AS issued_redeemed,
          sum(offers_claimed) AS offers_claimed, sum(offers_redeemed) AS offers_redeemed,

@@ -2,7 +2,8 @@
 // PostgreSQL from the projections; only the ratios are divided here. Every figure is
 // defined once, in hq/README.md ("Figures"), and these names follow that table.
 import type pg from 'pg';
-import { COUPON_HOUR_COLUMNS, hourlyAnswers, STORE_HOUR_COLUMNS } from './hourly.js';
+import { dailyAnswers, dayTimeZone } from './daily.js';
+import { COUPON_HOUR_COLUMNS, hourlyAnswers, STORE_DAY_COLUMNS, STORE_HOUR_COLUMNS } from './rollups.js';
 
 export type Bucket = 'total' | 'day' | 'hour';
 
@@ -150,7 +151,7 @@ const QUERIES: Record<string, string> = {
      GROUP BY 1, 2`,
 };
 
-// The same figures from the hourly rollups (hourly.ts), for a period of whole UTC hours
+// The same figures from the hourly rollups (rollups.ts), for a period of whole UTC hours
 // in a time zone of whole-hour offsets: (stores × hours) rows instead of every sale.
 const sum = (cols: readonly string[]) => cols.map((c) => `sum(${c}) AS ${c}`).join(', ');
 export const HOURLY_QUERIES: Record<string, string> = {
@@ -172,21 +173,54 @@ export const HOURLY_QUERIES: Record<string, string> = {
      GROUP BY 1, 2`,
 };
 
+// The same from the daily rollups (daily.ts), for whole local days of their own zone, by
+// total or by day: (stores × days) rows.
+const inDays = `day >= (to_timestamp($2 / 1000.0) AT TIME ZONE $4)::date
+             AND day < (to_timestamp($3 / 1000.0) AT TIME ZONE $4)::date`;
+const dayBucket = `CASE $5 WHEN 'day' THEN to_char(day, 'YYYY-MM-DD') ELSE 'total' END`;
+export const DAILY_QUERIES: Record<string, string> = {
+  days: `
+    SELECT store_id, ${dayBucket} AS bucket, ${sum(STORE_DAY_COLUMNS)}
+      FROM store_days WHERE ${inStores()} AND ${inDays} GROUP BY 1, 2`,
+  footfall: `
+    WITH ${NOT_ENTRANCES}, per_line AS (
+      SELECT store_id, camera_id, line_id, ${dayBucket} AS bucket, sum(ins) AS ins
+        FROM line_days WHERE ${inStores()} AND ${inDays} GROUP BY 1, 2, 3, 4
+    )
+    SELECT v.store_id, v.bucket, sum(v.ins) AS footfall
+      FROM per_line v
+     WHERE ${AN_ENTRANCE}
+     GROUP BY 1, 2`,
+};
+
+/** Which rows answer a period exactly, the fewest first: days, hours, else the projections. */
+async function sourceOf(
+  pool: pg.Pool,
+  q: FigureQuery,
+  o: { raw?: boolean; hours?: boolean },
+): Promise<Record<string, string>> {
+  if (o.raw) return QUERIES;
+  if (!o.hours && q.bucket !== 'hour' && dailyAnswers(q.from, q.to, q.timeZone, await dayTimeZone(pool)))
+    return DAILY_QUERIES;
+  return hourlyAnswers(q.from, q.to, q.timeZone) ? HOURLY_QUERIES : QUERIES;
+}
+
 const n = (v: unknown) => Number(v ?? 0);
 
 /** A store's figures for a period it had nothing in. */
 export const noFigures = (storeId: string, bucket = 'total'): StoreFigures =>
   figuresOf({ store_id: storeId, bucket });
 
-/** Figures per store and bucket, ordered by store then bucket: from the hourly rollups
- * when they answer the period exactly, else (or with `raw`) from the projections. */
+/** Figures per store and bucket, ordered by store then bucket: from the daily or hourly
+ * rollups when they answer the period exactly, else (or with `raw`) from the projections;
+ * `hours` passes the days by (a bench compares them). */
 export async function storeFigures(
   pool: pg.Pool,
   q: FigureQuery,
-  o: { raw?: boolean } = {},
+  o: { raw?: boolean; hours?: boolean } = {},
 ): Promise<StoreFigures[]> {
   const args = [q.stores, q.from, q.to, q.timeZone, q.bucket];
-  const queries = !o.raw && hourlyAnswers(q.from, q.to, q.timeZone) ? HOURLY_QUERIES : QUERIES;
+  const queries = await sourceOf(pool, q, o);
   const results = await Promise.all(
     Object.entries(queries).map(async ([name, sql]) => [name, (await pool.query(sql, args)).rows] as const),
   );

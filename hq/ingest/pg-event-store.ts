@@ -6,7 +6,7 @@
 // deadlock or a lost connection is retried by the caller with the same batch.
 import type pg from 'pg';
 import { inTransaction } from '../db/pg.js';
-import { writeHourlyPg } from '../figures/hourly.js';
+import { writeRollupsPg } from '../figures/rollups.js';
 import { follow, followersOf, forgetFollowers, noteFollowersPg } from '../ledger/followers.js';
 import { applyLedgerPg, type MemberReplica, memberReplicas, membersInRanges } from '../ledger/ledger.js';
 import { grantQuota, type QuotaAnswer, type QuotaAsk } from '../ledger/quotas.js';
@@ -132,7 +132,7 @@ export class PgEventStore implements HqEventStore {
         );
       }
       await writeProjectionsPg(c, fresh);
-      await writeHourlyPg(c, fresh);
+      await writeRollupsPg(c, fresh);
       const ledgerConflicts = await applyLedgerPg(c, fresh);
       await noteFollowersPg(c, fresh);
       const moves = await this.advance(c, fresh, dupsByStore, allQuarantined);

@@ -4,9 +4,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratePg, openPgPool } from '../../hq/db/pg.js';
 import { campaignFigures } from '../../hq/figures/campaigns.js';
-import { REBUILD_HOURLY_SQL, writeHourlyPg } from '../../hq/figures/hourly.js';
 import { countingStores } from '../../hq/figures/plausibility.js';
 import { rankStores } from '../../hq/figures/ranking.js';
+import { DayZoneError, dayTimeZone, setDayTimeZone } from '../../hq/figures/daily.js';
+import { REBUILD_DAILY_SQL, REBUILD_HOURLY_SQL, writeRollupsPg } from '../../hq/figures/rollups.js';
 import { noFigures, storeFigures } from '../../hq/figures/store-figures.js';
 import { change, zoneFigures } from '../../hq/figures/zones.js';
 import { writeProjectionsPg } from '../../hq/ingest/projections.js';
@@ -308,7 +309,7 @@ beforeAll(async () => {
     // projecting the same events again adds nothing
     await writeProjectionsPg(c, EVENTS);
     // the rollups take each event once, as ingest gives them only its fresh events
-    await writeHourlyPg(c, EVENTS);
+    await writeRollupsPg(c, EVENTS);
     await c.query('COMMIT');
   } finally {
     c.release();
@@ -512,9 +513,15 @@ describe('HQ figures on a hand-computed fixture', () => {
     expect(bySales[0]!.counterProblems).toEqual(['conversion_over_100']);
   });
 
-  it('the hourly rollups equal the raw rows: ingested in any order and batching, rebuilt, and for any period', async () => {
+  it('the hourly and daily rollups equal the raw rows: ingested in any order and batching, rebuilt, in any zone of days, for any period', async () => {
+    const D = 86_400_000;
+    const kolkata = Date.parse('2026-11-02T00:00:00+05:30');
     const periods = [
       { ...DAY, timeZone: TZ },
+      // whole days of the days' zone: answered from the days
+      { from: DAY.from - D, to: DAY.to + D, timeZone: TZ },
+      { from: kolkata, to: kolkata + D, timeZone: 'Asia/Kolkata' },
+      { from: kolkata - D, to: kolkata + 2 * D, timeZone: 'Asia/Kolkata' },
       { ...DAY, timeZone: 'UTC' },
       { from: at('09:00'), to: at('12:00'), timeZone: TZ },
       // not whole hours, or a half-hour zone: answered from the raw rows, the same figures
@@ -534,14 +541,34 @@ describe('HQ figures on a hand-computed fixture', () => {
     };
     const raw = await all(true);
     expect(raw.flat().length).toBeGreaterThan(20);
+    expect(await dayTimeZone(pool)).toBe(TZ);
     expect(await all(false)).toEqual(raw);
+    // the whole days are read from the days: a figure changed there shows (and only there)
+    const whole = { stores: null, ...DAY, timeZone: TZ, bucket: 'total' as const };
+    const before = await storeFigures(pool, whole);
+    await pool.query('UPDATE store_days SET tickets = tickets + 1000');
+    expect((await storeFigures(pool, whole)).map((r) => r.tickets)).toEqual(
+      before.map((r) => r.tickets + 1000),
+    );
+    expect(await storeFigures(pool, whole, { hours: true })).toEqual(before);
+    await pool.query(REBUILD_DAILY_SQL);
+    expect(await storeFigures(pool, whole)).toEqual(before);
 
     // again from nothing: the events in a shuffled order, in batches of 1 to 4, each its
-    // own transaction (a coupon's redemption before its issue, a reversal before its redemption)
-    for (const start of [7, 11, 23, 42, 99]) {
+    // own transaction (a coupon's redemption before its issue, a reversal before its
+    // redemption), with the days kept in Shanghai and then in Kolkata (a half-hour zone)
+    for (const [start, zone] of [
+      [7, TZ],
+      [11, TZ],
+      [23, 'Asia/Kolkata'],
+      [42, TZ],
+      [99, 'Asia/Kolkata'],
+    ] as const) {
+      if ((await dayTimeZone(pool)) !== zone) await setDayTimeZone(pool, zone);
       await pool.query(`TRUNCATE sales, sale_lines, sale_payments, refunds, coupon_redemptions, coupons_issued,
         offers_shown, members_enrolled, store_layouts, vision_line_counts, vision_zone_dwell, vision_heatmaps,
-        exit_audit_decisions, exit_audit_results, points_movements, store_hours, coupon_hours, line_hours`);
+        exit_audit_decisions, exit_audit_results, points_movements, store_hours, coupon_hours, line_hours,
+        store_days, line_days`);
       let seed = start;
       const rnd = () => {
         seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31;
@@ -555,7 +582,7 @@ describe('HQ figures on a hand-computed fixture', () => {
         try {
           await c.query('BEGIN');
           await writeProjectionsPg(c, batch);
-          await writeHourlyPg(c, batch);
+          await writeRollupsPg(c, batch);
           await c.query('COMMIT');
         } finally {
           c.release();
@@ -565,6 +592,13 @@ describe('HQ figures on a hand-computed fixture', () => {
     }
     // rebuilt from the projections: the same
     await pool.query(REBUILD_HOURLY_SQL);
+    await pool.query(REBUILD_DAILY_SQL);
+    expect(await all(false)).toEqual(raw);
+    // days moved to another zone are rebuilt there; an unknown zone changes nothing
+    expect((await setDayTimeZone(pool, TZ)).from).toBe('Asia/Kolkata');
+    expect(await all(false)).toEqual(raw);
+    await expect(setDayTimeZone(pool, 'Mars/Olympus_Mons')).rejects.toThrow(DayZoneError);
+    expect(await dayTimeZone(pool)).toBe(TZ);
     expect(await all(false)).toEqual(raw);
   });
 
@@ -608,7 +642,7 @@ describe('HQ figures on a hand-computed fixture', () => {
           [c1, issued],
           [c2, redeemed],
         ].map(async ([c, e]) => {
-          await writeHourlyPg(c as typeof c1, [e as WireEvent]);
+          await writeRollupsPg(c as typeof c1, [e as WireEvent]);
           await (c as typeof c1).query('COMMIT');
         }),
       );

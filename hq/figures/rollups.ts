@@ -1,13 +1,16 @@
-// Per-store hourly rollups of HQ's figures, so a chain's figures for a month are read from
-// (stores × hours) rows instead of every sale and line. Written in the ingest transaction
+// HQ's figures rolled up per store and UTC hour, and per store and local day of the chain's
+// reporting zone (daily.ts), so a chain's figures for a month are read from (stores × hours)
+// or (stores × days) rows instead of every sale and line. Written in the ingest transaction
 // from the batch's fresh events (each event is fresh once, so adding is exactly-once),
-// rebuilt from the projections by REBUILD_HOURLY_SQL; either way they equal the raw sums
-// (test/hq/hourly.test.ts). Hours are UTC hours: a period in a time zone whose offset is a
-// whole number of hours is a whole number of them (store-figures.ts falls back to the raw
-// rows otherwise).
+// rebuilt from the projections by REBUILD_HOURLY_SQL and REBUILD_DAILY_SQL; either way they
+// equal the raw sums (test/hq/figures.test.ts). Hours are UTC hours: a period in a time zone
+// whose offset is a whole number of hours is a whole number of them (store-figures.ts falls
+// back to the raw rows otherwise).
 //   store_hours   sales, tenders, refunds, members, points, exit audits
 //   coupon_hours  per campaign: redemptions, cost, coupons issued (and later redeemed), offers
 //   line_hours    people-counting lines: ins and outs (footfall is the entrance lines')
+//   store_days    store_hours' and coupon_hours' figures (all campaigns) per local day
+//   line_days     line_hours per local day
 import type pg from 'pg';
 import type { WireEvent } from '../../sync/topics.js';
 
@@ -47,6 +50,9 @@ export const COUPON_HOUR_COLUMNS = [
   'offers_redeemed',
 ] as const;
 
+/** A store's day: its hours' figures and its coupon figures over every campaign. */
+export const STORE_DAY_COLUMNS = [...STORE_HOUR_COLUMNS, ...COUPON_HOUR_COLUMNS] as const;
+
 type Counts = Record<string, number>;
 
 /** Sums per key, the key's parts kept beside. */
@@ -77,62 +83,85 @@ const TENDER: Record<string, string> = {
   points: 'points',
 };
 
-/** What the events add to store_hours and line_hours, the coupon rows that need no lookup. */
-function deltasOf(events: WireEvent[]) {
-  const store = new Deltas();
-  const coupon = new Deltas();
-  const line = new Deltas();
+const QUARTER_MS = 900_000;
+/** Every time zone's offset is a whole number of quarter hours: a quarter hour lies in one
+ * local day of any zone, so the daily rollups are summed from quarter-hour keys (daily.ts). */
+const quarterOf = (ms: number) => Math.floor(ms / QUARTER_MS) * QUARTER_MS;
+
+/** What a batch adds to the rollups: per UTC hour, and per quarter hour for the days. */
+export class RollupDeltas {
+  readonly store = new Deltas();
+  readonly coupon = new Deltas();
+  readonly line = new Deltas();
+  /** [store, quarter]: the store's figures and its coupon figures of every campaign */
+  readonly storeQuarters = new Deltas();
+  /** [store, camera, line, quarter] */
+  readonly lineQuarters = new Deltas();
+  addStore(storeId: string, ms: number, col: string, v: number): void {
+    this.store.add([storeId, hourOf(ms)], col, v);
+    this.storeQuarters.add([storeId, quarterOf(ms)], col, v);
+  }
+  addCoupon(storeId: string, campaignId: string, ms: number, col: string, v: number): void {
+    this.coupon.add([storeId, campaignId, hourOf(ms)], col, v);
+    this.storeQuarters.add([storeId, quarterOf(ms)], col, v);
+  }
+  addLine(storeId: string, camera: string, line: string, ms: number, col: string, v: number): void {
+    this.line.add([storeId, camera, line, hourOf(ms)], col, v);
+    this.lineQuarters.add([storeId, camera, line, quarterOf(ms)], col, v);
+  }
+}
+
+/** What the events add to the rollups, but for the coupon rows that need a lookup. */
+function deltasOf(events: WireEvent[]): RollupDeltas {
+  const d = new RollupDeltas();
   for (const e of events) {
     const p = e.payload as P;
-    const at = (ms: number) => [e.storeId, hourOf(ms)];
+    const st = (ms: number, col: string, v: number) => d.addStore(e.storeId, ms, col, v);
     switch (e.type) {
       case 'sale.completed': {
-        const k = at(p.at);
-        store.add(k, 'sales_fen', p.totalFen);
-        store.add(k, 'tickets', 1);
+        st(p.at, 'sales_fen', p.totalFen);
+        st(p.at, 'tickets', 1);
         // a weighed line is one item, whatever it weighs
         let items = 0;
         for (const l of p.lines as P[]) items += l.weightG === null || l.weightG === undefined ? l.qty : 1;
-        store.add(k, 'items', items);
-        if (new Set((p.lines as P[]).map((l) => l.gtin)).size >= 2) store.add(k, 'multi_item_tickets', 1);
-        for (const x of p.payments as P[]) store.add(k, TENDER[x.kind] ?? 'other', x.amountFen);
+        st(p.at, 'items', items);
+        if (new Set((p.lines as P[]).map((l) => l.gtin)).size >= 2) st(p.at, 'multi_item_tickets', 1);
+        for (const x of p.payments as P[]) st(p.at, TENDER[x.kind] ?? 'other', x.amountFen);
         break;
       }
       case 'refund.completed':
-        store.add(at(p.at), 'refunds_fen', p.amountFen);
+        st(p.at, 'refunds_fen', p.amountFen);
         break;
       case 'member.enrolled':
-        store.add(at(e.createdAt), 'new_members', 1);
+        st(e.createdAt, 'new_members', 1);
         break;
       case 'points.moved':
-        if (p.reason === 'earn' || p.reason === 'refund_earn')
-          store.add(at(e.createdAt), 'points_issued', p.delta);
-        if (p.reason === 'spend' || p.reason === 'refund_spend')
-          store.add(at(e.createdAt), 'points_spent', -p.delta);
+        if (p.reason === 'earn' || p.reason === 'refund_earn') st(e.createdAt, 'points_issued', p.delta);
+        if (p.reason === 'spend' || p.reason === 'refund_spend') st(e.createdAt, 'points_spent', -p.delta);
         break;
       case 'exit_audit.decided':
-        store.add(at(e.createdAt), 'scan_and_go_sales', 1);
-        if (p.selected) store.add(at(e.createdAt), 'audits', 1);
+        st(e.createdAt, 'scan_and_go_sales', 1);
+        if (p.selected) st(e.createdAt, 'audits', 1);
         break;
       case 'exit_audit.completed':
-        store.add(at(p.at), 'audits_checked', 1);
-        if (p.result === 'recovered') store.add(at(p.at), 'audit_hits', 1);
-        store.add(at(p.at), 'recovered_fen', p.recoveredFen ?? 0);
+        st(p.at, 'audits_checked', 1);
+        if (p.result === 'recovered') st(p.at, 'audit_hits', 1);
+        st(p.at, 'recovered_fen', p.recoveredFen ?? 0);
         break;
       case 'coupon.redeemed': {
-        const k = [e.storeId, p.campaignId ?? NO_CAMPAIGN, hourOf(e.createdAt)];
-        coupon.add(k, 'redemptions', 1);
-        coupon.add(k, 'coupon_cost_fen', p.amountFen);
+        const campaign = p.campaignId ?? NO_CAMPAIGN;
+        d.addCoupon(e.storeId, campaign, e.createdAt, 'redemptions', 1);
+        d.addCoupon(e.storeId, campaign, e.createdAt, 'coupon_cost_fen', p.amountFen);
         break;
       }
       case 'coupon.issued': {
-        const k = [e.storeId, p.campaignId ?? NO_CAMPAIGN, hourOf(e.createdAt)];
-        coupon.add(k, 'coupons_issued', 1);
-        if (p.source === 'after_purchase') coupon.add(k, 'offers_claimed', 1);
+        const campaign = p.campaignId ?? NO_CAMPAIGN;
+        d.addCoupon(e.storeId, campaign, e.createdAt, 'coupons_issued', 1);
+        if (p.source === 'after_purchase') d.addCoupon(e.storeId, campaign, e.createdAt, 'offers_claimed', 1);
         break;
       }
       case 'offer.shown':
-        coupon.add([e.storeId, p.campaignId ?? NO_CAMPAIGN, hourOf(e.createdAt)], 'offers_shown', 1);
+        d.addCoupon(e.storeId, p.campaignId ?? NO_CAMPAIGN, e.createdAt, 'offers_shown', 1);
         break;
       case 'vision.counts':
         for (const [camera, c] of Object.entries((p.cameras ?? {}) as Record<string, P>))
@@ -141,15 +170,14 @@ function deltasOf(events: WireEvent[]) {
             const t = Date.parse(minute);
             if (!Number.isFinite(t)) continue;
             for (const [id, v] of Object.entries((m.lines ?? {}) as Record<string, P>)) {
-              const k = [e.storeId, camera, id, hourOf(t)];
-              line.add(k, 'ins', v.in ?? 0);
-              line.add(k, 'outs', v.out ?? 0);
+              d.addLine(e.storeId, camera, id, t, 'ins', v.in ?? 0);
+              d.addLine(e.storeId, camera, id, t, 'outs', v.out ?? 0);
             }
           }
         break;
     }
   }
-  return { store, coupon, line };
+  return d;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -180,11 +208,45 @@ async function upsert(
   );
 }
 
-/** Adds the batch's fresh events to the hourly rollups, in the ingest transaction, after
- * their projections are written. */
-export async function writeHourlyPg(c: pg.PoolClient, fresh: WireEvent[]): Promise<void> {
-  const { store, coupon, line } = deltasOf(fresh);
-  await couponLookups(c, fresh, coupon);
+/** Adds quarter-hour sums to the daily rollups, each quarter in its local day of the days'
+ * time zone (figure_settings, read in the same statement: a change of zone, which rebuilds
+ * the days under a lock, never meets a batch halfway). */
+async function upsertDays(
+  c: pg.PoolClient,
+  table: string,
+  keys: [string, string][],
+  cols: readonly string[],
+  d: Deltas,
+): Promise<void> {
+  const rows = d.sorted();
+  if (!rows.length) return;
+  const names = keys.map(([k]) => k);
+  const arrays = [...keys.map(([, t]) => t), 'bigint', ...cols.map(() => 'bigint')]
+    .map((t, i) => `$${i + 1}::${t}[]`)
+    .join(', ');
+  const values = [
+    ...keys.map((_, i) => rows.map((r) => r.key[i] as string)),
+    rows.map((r) => r.key[keys.length] as number),
+    ...cols.map((col) => rows.map((r) => r.n[col] ?? 0)),
+  ];
+  const day = `(to_timestamp(u.quarter / 1000.0) AT TIME ZONE f.day_time_zone)::date`;
+  await c.query(
+    `INSERT INTO ${table} (${[...names, 'day', ...cols].join(', ')})
+     SELECT ${names.map((k) => `u.${k}`).join(', ')}, ${day}, ${cols.map((col) => `sum(u.${col})`).join(', ')}
+       FROM unnest(${arrays}) AS u(${[...names, 'quarter', ...cols].join(', ')}), figure_settings f
+      GROUP BY ${names.map((_, i) => i + 1).join(', ')}, ${names.length + 1}
+      ORDER BY ${names.map((_, i) => i + 1).join(', ')}, ${names.length + 1}
+     ON CONFLICT (${[...names, 'day'].join(', ')}) DO UPDATE SET
+       ${cols.map((col) => `${col} = ${table}.${col} + excluded.${col}`).join(', ')}`,
+    values,
+  );
+}
+
+/** Adds the batch's fresh events to the hourly and daily rollups, in the ingest
+ * transaction, after their projections are written. */
+export async function writeRollupsPg(c: pg.PoolClient, fresh: WireEvent[]): Promise<void> {
+  const d = deltasOf(fresh);
+  await couponLookups(c, fresh, d);
   await upsert(
     c,
     'store_hours',
@@ -193,7 +255,7 @@ export async function writeHourlyPg(c: pg.PoolClient, fresh: WireEvent[]): Promi
       ['hour', 'timestamptz'],
     ],
     STORE_HOUR_COLUMNS,
-    store,
+    d.store,
   );
   await upsert(
     c,
@@ -204,7 +266,7 @@ export async function writeHourlyPg(c: pg.PoolClient, fresh: WireEvent[]): Promi
       ['hour', 'timestamptz'],
     ],
     COUPON_HOUR_COLUMNS,
-    coupon,
+    d.coupon,
   );
   await upsert(
     c,
@@ -216,7 +278,19 @@ export async function writeHourlyPg(c: pg.PoolClient, fresh: WireEvent[]): Promi
       ['hour', 'timestamptz'],
     ],
     ['ins', 'outs'],
-    line,
+    d.line,
+  );
+  await upsertDays(c, 'store_days', [['store_id', 'text']], STORE_DAY_COLUMNS, d.storeQuarters);
+  await upsertDays(
+    c,
+    'line_days',
+    [
+      ['store_id', 'text'],
+      ['camera_id', 'text'],
+      ['line_id', 'text'],
+    ],
+    ['ins', 'outs'],
+    d.lineQuarters,
   );
 }
 
@@ -227,7 +301,7 @@ export async function writeHourlyPg(c: pg.PoolClient, fresh: WireEvent[]): Promi
  * orders two batches touching the same coupon, so each sees the other's rows once
  * committed, whichever arrives first.
  */
-async function couponLookups(c: pg.PoolClient, fresh: WireEvent[], d: Deltas): Promise<void> {
+async function couponLookups(c: pg.PoolClient, fresh: WireEvent[], d: RollupDeltas): Promise<void> {
   const batchNet = new Map<string, number>();
   const issuedHere = new Set<string>();
   const reversals: WireEvent[] = [];
@@ -268,9 +342,9 @@ async function couponLookups(c: pg.PoolClient, fresh: WireEvent[], d: Deltas): P
   // a reversal is the campaign's of its redemption, once HQ has it
   for (const e of reversals) {
     const p = e.payload as P;
-    const k = [e.storeId, campaign.get(p.couponId) ?? NO_CAMPAIGN, hourOf(e.createdAt)];
-    d.add(k, 'redemptions', -1);
-    d.add(k, 'coupon_cost_fen', -p.amountFen);
+    const campaignId = campaign.get(p.couponId) ?? NO_CAMPAIGN;
+    d.addCoupon(e.storeId, campaignId, e.createdAt, 'redemptions', -1);
+    d.addCoupon(e.storeId, campaignId, e.createdAt, 'coupon_cost_fen', -p.amountFen);
   }
   // a redemption reaching HQ after its reversal: the reversal moves into the campaign
   const late = [...firstRedemption].filter((id) => campaign.get(id));
@@ -290,11 +364,12 @@ async function couponLookups(c: pg.PoolClient, fresh: WireEvent[], d: Deltas): P
       [late, batch.map((e) => e.storeId), batch.map((e) => e.seq)],
     );
     for (const x of r.rows as { store_id: string; coupon_id: string; amount_fen: string; at: string }[]) {
-      const hour = hourOf(Number(x.at));
-      d.add([x.store_id, NO_CAMPAIGN, hour], 'redemptions', 1);
-      d.add([x.store_id, NO_CAMPAIGN, hour], 'coupon_cost_fen', Number(x.amount_fen));
-      d.add([x.store_id, campaign.get(x.coupon_id)!, hour], 'redemptions', -1);
-      d.add([x.store_id, campaign.get(x.coupon_id)!, hour], 'coupon_cost_fen', -Number(x.amount_fen));
+      const at = Number(x.at);
+      const amount = Number(x.amount_fen);
+      d.addCoupon(x.store_id, NO_CAMPAIGN, at, 'redemptions', 1);
+      d.addCoupon(x.store_id, NO_CAMPAIGN, at, 'coupon_cost_fen', amount);
+      d.addCoupon(x.store_id, campaign.get(x.coupon_id)!, at, 'redemptions', -1);
+      d.addCoupon(x.store_id, campaign.get(x.coupon_id)!, at, 'coupon_cost_fen', -amount);
     }
   }
   // coupons issued: redeemed now, and was it before this batch
@@ -317,23 +392,22 @@ async function couponLookups(c: pg.PoolClient, fresh: WireEvent[], d: Deltas): P
       : (net.get(i.coupon_id) ?? 0) - (batchNet.get(i.coupon_id) ?? 0) > 0;
     const step = now === before ? 0 : now ? 1 : -1;
     if (!step) continue;
-    const k = [i.store_id, i.campaign_id, hourOf(Number(i.issued_at))];
-    d.add(k, 'coupons_issued_redeemed', step);
-    if (i.source === 'after_purchase') d.add(k, 'offers_redeemed', step);
+    const at = Number(i.issued_at);
+    d.addCoupon(i.store_id, i.campaign_id, at, 'coupons_issued_redeemed', step);
+    if (i.source === 'after_purchase') d.addCoupon(i.store_id, i.campaign_id, at, 'offers_redeemed', step);
   }
 }
 
 /** the UTC hour of an epoch-ms column */
 const h = (col: string) => `date_trunc('hour', to_timestamp(${col} / 1000.0))`;
+/** the local day, in the days' time zone, of an epoch-ms column */
+const dayOf = (col: string) =>
+  `(to_timestamp(${col} / 1000.0) AT TIME ZONE (SELECT day_time_zone FROM figure_settings))::date`;
 
-/** The rollups from the projections, all of them (the migration that adds them, and a
- * rebuild). Each statement sums the same rows the raw figures read, and writes in hour
- * order, as ingest does, so a period's rows lie together on disk. */
-export const REBUILD_HOURLY_SQL = `
-  TRUNCATE store_hours, coupon_hours, line_hours;
-  INSERT INTO store_hours (store_id, hour, ${STORE_HOUR_COLUMNS.join(', ')})
-  SELECT store_id, hour, ${STORE_HOUR_COLUMNS.map((c) => `coalesce(sum(${c}), 0)`).join(', ')} FROM (
-    SELECT s.store_id, ${h('s.sold_at')} AS hour, s.total_fen AS sales_fen, 1 AS tickets,
+// The rows the store figures sum, each with its bucket (`hour`, whatever its width) by `b`;
+// the same rows the raw figures read.
+const storeRows = (b: (col: string) => string) => `
+    SELECT s.store_id, ${b('s.sold_at')} AS hour, s.total_fen AS sales_fen, 1 AS tickets,
            coalesce(l.items, 0) AS items, coalesce(l.several, false)::int AS multi_item_tickets,
            coalesce(p.cash, 0) AS cash, coalesce(p.card, 0) AS card, coalesce(p.wallet, 0) AS wallet,
            coalesce(p.points, 0) AS points, coalesce(p.other, 0) AS other,
@@ -355,26 +429,23 @@ export const REBUILD_HOURLY_SQL = `
                sum(amount_fen) FILTER (WHERE kind NOT IN ('cash', 'card', 'payment_code', 'wallet', 'points')) AS other
           FROM sale_payments GROUP BY store_id, seq) p ON p.store_id = s.store_id AND p.seq = s.seq
     UNION ALL
-    SELECT store_id, ${h('refunded_at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, amount_fen, 0, 0, 0, 0, 0, 0, 0, 0 FROM refunds
+    SELECT store_id, ${b('refunded_at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, amount_fen, 0, 0, 0, 0, 0, 0, 0, 0 FROM refunds
     UNION ALL
-    SELECT store_id, ${h('enrolled_at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 FROM members_enrolled
+    SELECT store_id, ${b('enrolled_at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0 FROM members_enrolled
     UNION ALL
-    SELECT store_id, ${h('at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    SELECT store_id, ${b('at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
            CASE WHEN reason IN ('earn', 'refund_earn') THEN delta ELSE 0 END,
            CASE WHEN reason IN ('spend', 'refund_spend') THEN -delta ELSE 0 END, 0, 0, 0, 0, 0
       FROM points_movements WHERE at IS NOT NULL
     UNION ALL
-    SELECT store_id, ${h('at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, selected::int, 0, 0, 0
+    SELECT store_id, ${b('at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, selected::int, 0, 0, 0
       FROM exit_audit_decisions
     UNION ALL
-    SELECT store_id, ${h('at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
+    SELECT store_id, ${b('at')}, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,
            (result = 'recovered')::int, coalesce(recovered_fen, 0)
-      FROM exit_audit_results
-  ) x GROUP BY store_id, hour ORDER BY hour, store_id;
-
-  INSERT INTO coupon_hours (store_id, campaign_id, hour, ${COUPON_HOUR_COLUMNS.join(', ')})
-  SELECT store_id, campaign_id, hour, ${COUPON_HOUR_COLUMNS.map((c) => `sum(${c})`).join(', ')} FROM (
-    SELECT cr.store_id, coalesce(cr.campaign_id, orig.campaign_id, '') AS campaign_id, ${h('cr.at')} AS hour,
+      FROM exit_audit_results`;
+const couponRows = (b: (col: string) => string) => `
+    SELECT cr.store_id, coalesce(cr.campaign_id, orig.campaign_id, '') AS campaign_id, ${b('cr.at')} AS hour,
            cr.direction AS redemptions, cr.direction * cr.amount_fen AS coupon_cost_fen,
            0 AS coupons_issued, 0 AS coupons_issued_redeemed, 0 AS offers_shown, 0 AS offers_claimed,
            0 AS offers_redeemed
@@ -384,19 +455,52 @@ export const REBUILD_HOURLY_SQL = `
                           ORDER BY store_id, seq LIMIT 1) orig ON cr.campaign_id IS NULL
      WHERE cr.at IS NOT NULL
     UNION ALL
-    SELECT i.store_id, coalesce(i.campaign_id, ''), ${h('i.issued_at')}, 0, 0, 1, (r.net > 0)::int, 0,
+    SELECT i.store_id, coalesce(i.campaign_id, ''), ${b('i.issued_at')}, 0, 0, 1, (r.net > 0)::int, 0,
            (i.source = 'after_purchase')::int, (i.source = 'after_purchase' AND r.net > 0)::int
       FROM coupons_issued i
       LEFT JOIN LATERAL (SELECT coalesce(sum(direction), 0) AS net FROM coupon_redemptions cr
                           WHERE cr.coupon_id = i.coupon_id) r ON true
     UNION ALL
-    SELECT store_id, coalesce(campaign_id, ''), ${h('shown_at')}, 0, 0, 0, 0, 1, 0, 0 FROM offers_shown
-  ) x GROUP BY store_id, campaign_id, hour ORDER BY hour, store_id, campaign_id;
+    SELECT store_id, coalesce(campaign_id, ''), ${b('shown_at')}, 0, 0, 0, 0, 1, 0, 0 FROM offers_shown`;
+
+/** The hourly rollups from the projections, all of them (the migration that adds them, and
+ * a rebuild). Written in hour order, as ingest does, so a period's rows lie together on disk. */
+export const REBUILD_HOURLY_SQL = `
+  TRUNCATE store_hours, coupon_hours, line_hours;
+  INSERT INTO store_hours (store_id, hour, ${STORE_HOUR_COLUMNS.join(', ')})
+  SELECT store_id, hour, ${STORE_HOUR_COLUMNS.map((c) => `coalesce(sum(${c}), 0)`).join(', ')}
+    FROM (${storeRows(h)}) x GROUP BY store_id, hour ORDER BY hour, store_id;
+
+  INSERT INTO coupon_hours (store_id, campaign_id, hour, ${COUPON_HOUR_COLUMNS.join(', ')})
+  SELECT store_id, campaign_id, hour, ${COUPON_HOUR_COLUMNS.map((c) => `sum(${c})`).join(', ')}
+    FROM (${couponRows(h)}) x GROUP BY store_id, campaign_id, hour ORDER BY hour, store_id, campaign_id;
 
   INSERT INTO line_hours (store_id, camera_id, line_id, hour, ins, outs)
   SELECT store_id, camera_id, line_id, date_trunc('hour', minute), sum(ins), sum(outs)
     FROM vision_line_counts GROUP BY 1, 2, 3, 4 ORDER BY 4, 1;
 `;
+
+const zeros = (cols: readonly string[]) => cols.map((c) => `0 AS ${c}`).join(', ');
+
+/** The daily rollups from the projections, in the days' time zone (figure_settings), into
+ * empty tables. */
+export const DAILY_INSERT_SQL = `
+  INSERT INTO store_days (store_id, day, ${STORE_DAY_COLUMNS.join(', ')})
+  SELECT store_id, hour, ${STORE_DAY_COLUMNS.map((c) => `coalesce(sum(${c}), 0)`).join(', ')} FROM (
+    SELECT store_id, hour, ${STORE_HOUR_COLUMNS.join(', ')}, ${zeros(COUPON_HOUR_COLUMNS)}
+      FROM (${storeRows(dayOf)}) s
+    UNION ALL
+    SELECT store_id, hour, ${zeros(STORE_HOUR_COLUMNS)}, ${COUPON_HOUR_COLUMNS.join(', ')}
+      FROM (${couponRows(dayOf)}) c
+  ) x GROUP BY store_id, hour ORDER BY hour, store_id;
+
+  INSERT INTO line_days (store_id, camera_id, line_id, day, ins, outs)
+  SELECT store_id, camera_id, line_id,
+         (minute AT TIME ZONE (SELECT day_time_zone FROM figure_settings))::date, sum(ins), sum(outs)
+    FROM vision_line_counts GROUP BY 1, 2, 3, 4 ORDER BY 4, 1;
+`;
+
+export const REBUILD_DAILY_SQL = `TRUNCATE store_days, line_days; ${DAILY_INSERT_SQL}`;
 
 /** Whether a period in a time zone is whole UTC hours, so the rollups answer it exactly:
  * bounds on the hour, and the zone's offset a whole number of hours all through. */
