@@ -1,12 +1,13 @@
 // HQ's figures (hq/README.md, "Figures") on a fixture whose answers were worked out by
 // hand: two stores' events written through the real projections into a real PostgreSQL,
 // then every figure read back, whole and by hour, per zone and per campaign.
+import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migratePg, openPgPool } from '../../hq/db/pg.js';
 import { campaignFigures } from '../../hq/figures/campaigns.js';
+import { DayZoneError, dayTimeZone, setDayTimeZone } from '../../hq/figures/daily.js';
 import { countingStores } from '../../hq/figures/plausibility.js';
 import { rankStores } from '../../hq/figures/ranking.js';
-import { DayZoneError, dayTimeZone, setDayTimeZone } from '../../hq/figures/daily.js';
 import { REBUILD_DAILY_SQL, REBUILD_HOURLY_SQL, writeRollupsPg } from '../../hq/figures/rollups.js';
 import { noFigures, storeFigures } from '../../hq/figures/store-figures.js';
 import { change, zoneFigures } from '../../hq/figures/zones.js';
@@ -600,6 +601,33 @@ describe('HQ figures on a hand-computed fixture', () => {
     await expect(setDayTimeZone(pool, 'Mars/Olympus_Mons')).rejects.toThrow(DayZoneError);
     expect(await dayTimeZone(pool)).toBe(TZ);
     expect(await all(false)).toEqual(raw);
+  });
+
+  it("hq rollups says the days' zone, moves the days to another, and refuses an unknown zone", async () => {
+    const hq = (...args: string[]) =>
+      new Promise<{ code: number; out: string; err: string }>((resolve) =>
+        execFile(
+          process.execPath,
+          ['--import', 'tsx', 'hq/cli.ts', 'rollups', '--db', pgs.url, ...args],
+          { timeout: 30_000 },
+          (e, out, err) => resolve({ code: e ? Number((e as { code?: number }).code ?? 1) : 0, out, err }),
+        ),
+      );
+    const whole = { stores: null, ...DAY, timeZone: TZ, bucket: 'day' as const };
+    const figures = await storeFigures(pool, whole);
+    expect((await hq()).out).toContain(`daily rollups kept in ${TZ}`);
+    const moved = await hq('--day-time-zone', 'Europe/Berlin');
+    expect(moved.code).toBe(0);
+    expect(moved.out).toMatch(/moved from Asia\/Shanghai to Europe\/Berlin: rebuilt in [\d.]+ s/);
+    expect(await dayTimeZone(pool)).toBe('Europe/Berlin');
+    // Shanghai's days are now read from the hours: the same figures
+    expect(await storeFigures(pool, whole)).toEqual(figures);
+    const bad = await hq('--day-time-zone', 'Europe/Nowhere');
+    expect(bad.code).toBe(64);
+    expect(bad.err).toContain('unknown time zone: Europe/Nowhere');
+    expect(await dayTimeZone(pool)).toBe('Europe/Berlin');
+    expect((await hq('--day-time-zone', TZ)).code).toBe(0);
+    expect(await storeFigures(pool, whole)).toEqual(figures);
   });
 
   it('a coupon issued at one store and redeemed at another, in two batches at once: counted redeemed, whichever commits first', async () => {
