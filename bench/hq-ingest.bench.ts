@@ -21,6 +21,7 @@ import { startWorker, type WorkerProcess } from '../test/helpers/hq-workers.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { Fleet, mulberry32 } from './fleet/fleet.js';
+import { ownIds } from './fleet/own-ids.js';
 import { VirtualStore } from './fleet/virtual-store.js';
 
 const STORES = 300;
@@ -28,24 +29,6 @@ const SALES_PER_STORE = 120;
 const STORM_STORES = 1000;
 const STORM_SALES = 8;
 const SEED = resolve('config/demo/catalog.json');
-
-const ID = /M[0-9A-F]{12}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
-
-/** A payload with the store's own members, coupons, sales and references: copies that shared
- * them would be 300 stores redeeming the same coupons (each a ledger conflict) and spending
- * the same ten members' points (every worker waiting on the same rows). */
-function own(payload: Record<string, unknown>, ids: Map<string, string>): Record<string, unknown> {
-  const fresh = (id: string) => {
-    const known = ids.get(id);
-    if (known) return known;
-    const v = id.startsWith('M')
-      ? `M${randomUUID().replaceAll('-', '').slice(0, 12).toUpperCase()}`
-      : randomUUID();
-    ids.set(id, v);
-    return v;
-  };
-  return JSON.parse(JSON.stringify(payload).replace(ID, fresh));
-}
 
 /** Real events of a trading store, copied for each bench store under its own id and sequence. */
 function events(): WireEvent[] {
@@ -74,7 +57,7 @@ function events(): WireEvent[] {
         type: r.type,
         class: r.class,
         createdAt: r.createdAt,
-        payload: own(r.payload, ids),
+        payload: ownIds(r.payload, ids),
       });
     });
   }
