@@ -9,13 +9,13 @@
 // store's outbox before it connects. About 18 minutes here.
 //   HQ_DAY_STORES=20 HQ_DAY_EVENTS=5000 npm run bench -- hq-day-offline   smaller, to try it
 import { resolve } from 'node:path';
-import type pg from 'pg';
 import { readOutbox } from '../edge/db/outbox.js';
 import { migratePg, openPgPool } from '../hq/db/pg.js';
 import { startWorker, type WorkerProcess } from '../test/helpers/hq-workers.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { Fleet, mulberry32 } from './fleet/fleet.js';
+import { completeStores, heldEvents } from './fleet/hq-progress.js';
 import { ownIdsJson } from './fleet/own-ids.js';
 import { VirtualStore } from './fleet/virtual-store.js';
 
@@ -67,9 +67,6 @@ function backlog(store: VirtualStore, rows: { type: string; payload: string }[],
   })();
 }
 
-const stored = async (pool: pg.Pool) =>
-  Number((await pool.query('SELECT coalesce(sum(events), 0) AS n FROM store_watermarks')).rows[0].n);
-
 export async function run(): Promise<void> {
   const [pgs, broker] = await Promise.all([
     startPostgres(),
@@ -110,7 +107,7 @@ export async function run(): Promise<void> {
     let n = 0;
     while (n < events) {
       await new Promise((r) => setTimeout(r, 1000));
-      n = await stored(pool);
+      n = await heldEvents(pool);
       const now = performance.now();
       peak = Math.max(peak, (n - last) / ((now - lastAt) / 1000));
       last = n;
@@ -119,17 +116,13 @@ export async function run(): Promise<void> {
         throw new Error(`the day did not drain in 40 minutes: ${n} of ${events}`);
     }
     const s = (performance.now() - start) / 1000;
-    const complete = await pool.query(
-      `SELECT count(*) AS n FROM store_watermarks w JOIN unnest($1::text[], $2::bigint[]) AS s(id, max) ON w.store_id = s.id
-        WHERE w.contiguous_seq = s.max AND w.events = s.max`,
-      [[...totals.keys()], [...totals.values()].map((t) => t.maxSeq)],
-    );
+    const complete = await completeStores(pool, totals);
     const resends = await pool.query(
       'SELECT coalesce(sum(resend_requests), 0) AS n, coalesce(sum(duplicates), 0) AS d FROM store_watermarks',
     );
     const floor = Math.max(...[...totals.values()].map((t) => t.maxSeq)) / DRAIN;
     console.log(
-      `drained in ${fmt(s, 1)} s (the stores' own drain rate alone needs ${fmt(floor, 1)} s): mean ${fmt(events / s)} events/s, peak ${fmt(peak)} events/s; ${complete.rows[0].n} of ${STORES} stores complete and contiguous; ${resends.rows[0].n} resends asked, ${resends.rows[0].d} duplicates`,
+      `drained in ${fmt(s, 1)} s (the stores' own drain rate alone needs ${fmt(floor, 1)} s): mean ${fmt(events / s)} events/s, peak ${fmt(peak)} events/s; ${complete} of ${STORES} stores complete and contiguous; ${resends.rows[0].n} resends asked, ${resends.rows[0].d} duplicates`,
     );
   } finally {
     await fleet?.stop();

@@ -21,6 +21,7 @@ import { startWorker, type WorkerProcess } from '../test/helpers/hq-workers.js';
 import { startMosquitto } from '../test/helpers/mosquitto.js';
 import { startPostgres } from '../test/helpers/postgres.js';
 import { Fleet, mulberry32 } from './fleet/fleet.js';
+import { completeStores, heldEvents } from './fleet/hq-progress.js';
 import { ownIds } from './fleet/own-ids.js';
 import { VirtualStore } from './fleet/virtual-store.js';
 
@@ -103,9 +104,6 @@ async function reset(pool: pg.Pool): Promise<void> {
   );
 }
 
-const stored = async (pool: pg.Pool) =>
-  Number((await pool.query('SELECT coalesce(sum(events), 0) AS n FROM store_watermarks')).rows[0].n);
-
 /** Publishes every event as fast as QoS 1 allows (256 in flight) and times until HQ holds them all. */
 async function throughWorkers(pool: pg.Pool, brokerUrl: string, all: WireEvent[]): Promise<number> {
   const pub = await mqtt.connectAsync(brokerUrl, {
@@ -121,7 +119,7 @@ async function throughWorkers(pool: pg.Pool, brokerUrl: string, all: WireEvent[]
     }
   };
   await Promise.all(Array.from({ length: 256 }, one));
-  while ((await stored(pool)) < all.length) {
+  while ((await heldEvents(pool)) < all.length) {
     if (performance.now() - t0 > 300_000) throw new Error('ingest did not finish in 5 minutes');
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -184,7 +182,7 @@ export async function run(): Promise<void> {
     let lastAt = t0;
     for (;;) {
       await new Promise((r) => setTimeout(r, 500));
-      const n = await stored(pool);
+      const n = await heldEvents(pool);
       const now = performance.now();
       peak = Math.max(peak, (n - last) / ((now - lastAt) / 1000));
       last = n;
@@ -193,13 +191,9 @@ export async function run(): Promise<void> {
       if (now - t0 > 600_000) throw new Error(`storm did not drain: ${n} of ${backlog}`);
     }
     const drainS = (performance.now() - t0) / 1000;
-    const complete = await pool.query(
-      `SELECT count(*) AS n FROM store_watermarks w JOIN unnest($1::text[], $2::bigint[]) AS s(id, max) ON w.store_id = s.id
-        WHERE w.contiguous_seq = s.max AND w.events = s.max`,
-      [[...totals.keys()], [...totals.values()].map((t) => t.maxSeq)],
-    );
+    const complete = await completeStores(pool, totals);
     console.log(
-      `reconnect storm: ${STORM_STORES} stores with ${fmt(backlog)} events backlogged, 3 workers: drained in ${drainS.toFixed(1)} s, peak ${fmt(peak)} events/s, ${complete.rows[0].n} of ${STORM_STORES} stores complete and contiguous`,
+      `reconnect storm: ${STORM_STORES} stores with ${fmt(backlog)} events backlogged, 3 workers: drained in ${drainS.toFixed(1)} s, peak ${fmt(peak)} events/s, ${complete} of ${STORM_STORES} stores complete and contiguous`,
     );
     await fleet.stop();
   } finally {
