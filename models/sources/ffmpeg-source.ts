@@ -55,6 +55,10 @@ export function ffmpegArgs(o: FfmpegSourceOptions): string[] {
 /** Camera URLs carry credentials (rtsp://user:pass@host): never into a log or /readyz. */
 export const redactUrl = (s: string) => s.replace(/(\/\/)[^@/\s]*@/g, '$1***@');
 
+/** ffmpeg's words when an RTSP DESCRIBE or an HTTP request is answered 401 or 403. */
+const refusedCredentials = (stderr: string) =>
+  /\b40[13] (Unauthorized|Forbidden)\b|authorization failed/i.test(stderr);
+
 export class FfmpegSource implements FrameSource {
   private st: SourceState = 'connecting';
   private skipped = 0;
@@ -78,7 +82,8 @@ export class FfmpegSource implements FrameSource {
     let index = 0;
     const frameBytes = this.o.width * this.o.height * 3;
     while (!signal.aborted) {
-      this.st = attempt === 0 ? 'connecting' : 'reconnecting';
+      // after a failure the state stays what that failure was until frames come
+      if (attempt === 0) this.st = 'connecting';
       const proc = spawn(this.o.ffmpegPath ?? 'ffmpeg', ffmpegArgs(this.o), {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
@@ -135,8 +140,13 @@ export class FfmpegSource implements FrameSource {
       const code = await exited;
       if (signal.aborted) break;
       if (!live && code === 0) break; // a recording ran to its end
+      const said = stderr.join('').trim();
+      const refused = live && refusedCredentials(said);
+      this.st = refused ? 'unauthorized' : 'reconnecting';
       this.o.onError?.(
-        redactUrl(`ffmpeg exited (${code}): ${stderr.join('').trim().slice(-300) || 'no message'}`),
+        refused
+          ? 'the camera refused its user name or password (401/403): check the credentials in its URL'
+          : redactUrl(`ffmpeg exited (${code}): ${said.slice(-300) || 'no message'}`),
       );
       const delay = backoffDelay(attempt++, this.o.reconnect);
       await sleep(delay, undefined, { signal }).catch(() => undefined);

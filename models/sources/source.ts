@@ -6,7 +6,9 @@ export interface TimedFrame {
   t: number;
 }
 
-export type SourceState = 'connecting' | 'streaming' | 'reconnecting' | 'ended';
+/** 'unauthorized': the camera refused the credentials in its URL (RTSP or HTTP 401/403);
+ * retried on the reconnect schedule, as the password may be put right at the camera. */
+export type SourceState = 'connecting' | 'streaming' | 'reconnecting' | 'unauthorized' | 'ended';
 
 /** Where a camera's frames come from. Frames stay in memory; nothing is written. */
 export interface FrameSource {

@@ -10,17 +10,19 @@
 # prometheus (its promtool checks and unit-tests the alert rules in config/monitoring),
 # strace (the durability test counts each sale's fsyncs on its system calls),
 # patroni and etcd-server (HQ's failover drill runs PostgreSQL as a Patroni HA cluster on
-# an etcd of its own; nothing is started as a service).
+# an etcd of its own; nothing is started as a service), GStreamer's RTSP server with its
+# Python bindings and the plugins that packetise H.264/H.265 (the RTSP camera tests serve
+# the sample clip as an IP camera does).
 # With arguments, only those (npm start needs socat and ffmpeg). Fails loudly: a suite that
 # needs them must not silently skip.
 set -euo pipefail
 wanted=("$@")
-[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei postgresql systemd pebble prometheus strace patroni etcd-server)
+[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei postgresql systemd pebble prometheus strace patroni etcd-server gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad python3-gi)
 need=()
 for pkg in "${wanted[@]}"; do
   case "$pkg" in
     mosquitto) command -v mosquitto >/dev/null 2>&1 || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto) ;;
-    fonts-*) dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;
+    fonts-* | gir1.2-* | gstreamer1.0-* | python3-gi) dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;
     postgresql) compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || need+=(postgresql) ;;
     systemd) command -v systemd-analyze >/dev/null 2>&1 || need+=(systemd) ;;
     prometheus) command -v promtool >/dev/null 2>&1 || need+=(prometheus) ;;

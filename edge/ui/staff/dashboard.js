@@ -243,7 +243,8 @@ async function loadHealth() {
   for (const c of part('vision').cameras ?? []) {
     const s = document.createElement('span');
     s.className = c.state === 'streaming' || c.state === 'ended' ? 'ok' : 'down';
-    s.textContent = `${c.state} · ${c.inferMs} ms`;
+    s.textContent = `${t(`camera_${c.state}`)} · ${c.inferMs} ms`;
+    s.dataset.state = c.state;
     rows.push(row([`${t('cameras')} ${c.id}`, s]));
   }
   $('device-rows').replaceChildren(...rows);
