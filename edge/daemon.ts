@@ -9,11 +9,12 @@ import { Lifecycle } from '../sync/kernel/lifecycle.js';
 import type { Logger } from '../sync/kernel/logger.js';
 import { VERSION } from '../sync/kernel/version.js';
 import { openAlertCount } from './alerts/alerts.js';
-import { CartTokens, KioskAuth, MemberSessions } from './api/access.js';
+import { CartTokens, KioskAuth, MemberSessions, storeSecret } from './api/access.js';
 import { createMetrics } from './api/metrics.js';
 import { HttpPart } from './api/part.js';
 import { StaffAuth } from './api/staff-auth.js';
 import { seedDatabase } from './catalog/seed.js';
+import { eReceiptToken, eReceiptUrl } from './checkout/e-receipt.js';
 import { migrations } from './db/migrations/index.js';
 import type { Db } from './db/open.js';
 import { DbPart } from './db/part.js';
@@ -105,6 +106,11 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
     log: log.child({ component: 'devices' }),
     context,
     store,
+    // the store's public address is known once it listens, which is before any sale
+    eReceiptUrl: (saleId, saleAt) =>
+      http.publicUrl
+        ? eReceiptUrl(http.publicUrl, eReceiptToken(storeSecret(db.handle, 'e-receipt'), saleId, saleAt))
+        : null,
     scanOptions,
     isGuide: (id) => staffAuth.isGuide(id),
   });

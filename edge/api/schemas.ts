@@ -123,3 +123,37 @@ export const CampaignSummary = Type.Object({
   minSpendFen: Type.Integer(),
   validDaysAfterIssue: Type.Integer(),
 });
+
+/** A receipt as the e-receipt page shows it: no member id, no points balance. */
+export const EReceiptSchema = Type.Object(
+  {
+    storeName: Type.String(),
+    receiptNo: Type.String(),
+    at: Type.Integer(),
+    lines: Type.Array(
+      Type.Object({
+        name: Name,
+        qty: Type.Integer(),
+        weightG: Type.Union([Type.Integer(), Type.Null()]),
+        unitPriceFen: Type.Integer(),
+        discounts: Type.Array(Type.Object({ label: Name, amountFen: Type.Integer() })),
+        finalFen: Type.Integer(),
+        refundedQty: Type.Integer(),
+      }),
+    ),
+    grossFen: Type.Integer(),
+    promoDiscountFen: Type.Integer(),
+    couponDiscountFen: Type.Integer(),
+    totalFen: Type.Integer(),
+    taxFen: Type.Integer(),
+    taxByRate: Type.Array(Type.Object({ rateBp: Type.Integer(), taxFen: Type.Integer() })),
+    payments: Type.Array(Type.Object({ kind: Type.String(), amountFen: Type.Integer() })),
+    changeFen: Type.Integer(),
+    pointsEarned: Type.Union([Type.Integer(), Type.Null()]),
+    refundState: Type.Enum(['none', 'partial', 'full']),
+    refundedFen: Type.Integer(),
+    refunds: Type.Array(Type.Object({ amountFen: Type.Integer(), at: Type.Integer() })),
+    expiresAt: Type.Integer(),
+  },
+  { additionalProperties: false },
+);

@@ -10,6 +10,13 @@ import type { CouponCampaign } from '../../sync/datasets/coupon-campaign.js';
 import { ApiError } from '../../sync/kernel/errors.js';
 import { parseScan } from '../catalog/barcode.js';
 import { productForScan } from '../catalog/products.js';
+import {
+  E_RECEIPT_TOKEN,
+  eReceiptOf,
+  eReceiptToken,
+  eReceiptUrl,
+  openEReceiptToken,
+} from '../checkout/e-receipt.js';
 import { receiptFor, receiptText } from '../checkout/receipt.js';
 import { campaignQuota, settleQuota } from '../coupons/chain.js';
 import {
@@ -27,8 +34,9 @@ import { seeMember } from '../members/follow.js';
 import { getMember, identifyMember } from '../members/members.js';
 import { applyPromotions, isActive } from '../promotions/engine.js';
 import { loadPromotions } from '../promotions/store.js';
+import { storeSecret } from './access.js';
 import { asyncWriter, type BusinessDeps, writer } from './deps.js';
-import { CampaignSummary, CouponSchema, SaleParams } from './schemas.js';
+import { CampaignSummary, CouponSchema, EReceiptSchema, SaleParams } from './schemas.js';
 
 const campaignSummary = (c: CouponCampaign) => ({
   id: c.id,
@@ -271,13 +279,43 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
           200: Type.Object({
             receipt: Type.Object({}, { additionalProperties: true }),
             text: Type.Array(Type.String()),
+            // what the printed receipt's QR code opens (null while the store has no address)
+            eReceiptUrl: Type.Union([Type.String(), Type.Null()]),
           }),
         },
       },
     },
     async (req) => {
       const receipt = receiptFor(d.db, req.params.saleId, d.store);
-      return { receipt, text: receiptText(receipt) };
+      const base = d.publicUrl?.() ?? null;
+      const token = eReceiptToken(storeSecret(d.db, 'e-receipt'), receipt.saleId, receipt.at);
+      return { receipt, text: receiptText(receipt), eReceiptUrl: base ? eReceiptUrl(base, token) : null };
+    },
+  );
+
+  // the e-receipt page's data: the signed link is the only credential, and what it shows
+  // has nothing of the member in it
+  app.get(
+    '/e-receipts/:token',
+    {
+      config: { access: 'public' },
+      schema: {
+        params: Type.Object({ token: Type.String({ pattern: E_RECEIPT_TOKEN.source }) }),
+        response: { 200: EReceiptSchema },
+      },
+    },
+    async (req, reply) => {
+      const opened = openEReceiptToken(storeSecret(d.db, 'e-receipt'), req.params.token, d.clock());
+      if (opened === 'not_found') throw new ApiError(404, 'E_RECEIPT_NOT_FOUND', 'no such e-receipt');
+      if (opened === 'expired')
+        throw new ApiError(
+          410,
+          'E_RECEIPT_EXPIRED',
+          'this e-receipt link has expired; the store still has the sale',
+        );
+      // the refund state changes: never from a cache
+      reply.header('cache-control', 'no-store');
+      return eReceiptOf(receiptFor(d.db, opened.saleId, d.store), opened.expiresAt);
     },
   );
 

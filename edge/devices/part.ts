@@ -42,6 +42,8 @@ export interface DevicesPartOptions {
   log: Logger;
   context: () => CheckoutContext;
   store: { id: string; name: string };
+  /** the e-receipt link printed on a sale's receipt */
+  eReceiptUrl?: (saleId: string, saleAt: number) => string | null;
   scanOptions: ScanOptions;
   /** whether a staff id is one of the store's guides (their code scanned at a kiosk credits the cart) */
   isGuide?: (staffId: string) => boolean;
@@ -146,6 +148,7 @@ export class DevicesPart implements Part {
         db,
         log: log.child({ kiosk: kioskId }),
         store: this.o.store,
+        ...(this.o.eReceiptUrl ? { eReceiptUrl: this.o.eReceiptUrl } : {}),
         scanOptions: this.o.scanOptions,
         context: this.o.context,
         isGuide: this.o.isGuide,

@@ -47,6 +47,8 @@ export interface StationDeps {
   db: Db;
   log: Logger;
   store: { id: string; name: string };
+  /** the e-receipt link a sale's printed QR code carries (null: the store has no address yet) */
+  eReceiptUrl?: (saleId: string, saleAt: number) => string | null;
   scanOptions: ScanOptions;
   context: () => CheckoutContext;
   payments: ProviderPayments;
@@ -302,7 +304,9 @@ export class KioskStation {
     const printer = this.d.printer;
     try {
       if (printer?.state !== 'ready') throw new Error('no printer ready');
-      await printer.print(receiptDocument(receiptFor(this.d.db, saleId, this.d.store), this.d.store.id));
+      const receipt = receiptFor(this.d.db, saleId, this.d.store);
+      const url = this.d.eReceiptUrl?.(saleId, receipt.at) ?? null;
+      await printer.print(receiptDocument(receipt, this.d.store.id, url));
       this.emit('receipt-printed', { saleId });
       return true;
     } catch (e) {

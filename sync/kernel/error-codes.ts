@@ -155,6 +155,14 @@ export const ERROR_CODES = {
   RATE_LIMITED: { status: [429], meaning: 'too many requests: retry in … s' },
   REASON_REQUIRED: { status: [422], meaning: 'an attendant action needs a reason' },
   RECEIPT_NOT_FOUND: { status: [404], meaning: 'no receipt with that id' },
+  E_RECEIPT_NOT_FOUND: {
+    status: [404],
+    meaning: 'the e-receipt link is not one the store signed (altered, forged or for no sale)',
+  },
+  E_RECEIPT_EXPIRED: {
+    status: [410],
+    meaning: 'the e-receipt link is past its expiry; the store still has the sale',
+  },
   RELEASE_EXISTS: { status: [409], meaning: '… for … was uploaded already, with other bytes' },
   RELEASE_NOT_FOUND: { status: [404], meaning: 'no release … for …' },
   REPLICA_INVALID: { status: [422], meaning: "HQ's figure for a member does not read" },

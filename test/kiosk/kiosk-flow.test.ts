@@ -111,7 +111,11 @@ describe('self-checkout kiosk with its devices', () => {
     const receipts = (await call('GET', '/demo/kiosks/kiosk-1/printer/receipts')).body as J[];
     const last = receipts.at(-1);
     expect(last.lines.join('\n')).toContain('1.234kg');
-    expect(last.qr[0]).toBe(`storeedge:receipt:demo-store-001:${paid.body.sale.receiptNo}`);
+    // the QR code is the e-receipt's signed link at the store's address, as the receipt API gives it
+    const receipt = await call('GET', `/sales/${paid.body.sale.saleId}/receipt`);
+    expect(receipt.status).toBe(200);
+    expect(last.qr[0]).toBe(receipt.body.eReceiptUrl);
+    expect(last.qr[0]).toMatch(/^https?:\/\/[^/]+\/ui\/receipt\/#[0-9a-f-]{36}\.\d+\.[A-Za-z0-9_-]{43}$/);
     // the next scan starts the next shopper's cart
     await scanAtKiosk(MILK);
     expect((await station()).cartId).not.toBe(cartId);

@@ -2308,6 +2308,106 @@ export interface paths {
                 [key: string]: unknown;
               };
               text: string[];
+              eReceiptUrl: string | null;
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/e-receipts/{token}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              storeName: string;
+              receiptNo: string;
+              at: number;
+              lines: {
+                name: {
+                  zh: string;
+                  en: string;
+                };
+                qty: number;
+                weightG: number | null;
+                unitPriceFen: number;
+                discounts: {
+                  label: {
+                    zh: string;
+                    en: string;
+                  };
+                  amountFen: number;
+                }[];
+                finalFen: number;
+                refundedQty: number;
+              }[];
+              grossFen: number;
+              promoDiscountFen: number;
+              couponDiscountFen: number;
+              totalFen: number;
+              taxFen: number;
+              taxByRate: {
+                rateBp: number;
+                taxFen: number;
+              }[];
+              payments: {
+                kind: string;
+                amountFen: number;
+              }[];
+              changeFen: number;
+              pointsEarned: number | null;
+              /** @enum {unknown} */
+              refundState: 'none' | 'partial' | 'full';
+              refundedFen: number;
+              refunds: {
+                amountFen: number;
+                at: number;
+              }[];
+              expiresAt: number;
             };
           };
         };

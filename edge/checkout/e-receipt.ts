@@ -1,0 +1,104 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { Receipt } from './receipt.js';
+
+// The e-receipt a phone opens from the printed receipt's QR code: the store's HTTPS
+// address of a page, carrying a token that names the sale and when the link expires,
+// signed with a key the store keeps (HMAC-SHA256). The sale's id is a random UUID and the
+// signature 256 bits: a receipt cannot be guessed from another. The token travels after
+// '#', so it reaches neither the store's access log nor a proxy's. What the page shows is
+// the receipt without the member: no member id, no points balance, nothing personal.
+
+/** How long a receipt's link opens: returns are taken for 30 days, a warranty claim later. */
+export const E_RECEIPT_DAYS = 90;
+const PREFIX = 'storeedge:e-receipt:v1';
+export const E_RECEIPT_TOKEN = /^[0-9a-f-]{36}\.\d{1,12}\.[A-Za-z0-9_-]{43}$/;
+
+const mac = (key: Buffer, saleId: string, expiresSec: number) =>
+  createHmac('sha256', key).update(`${PREFIX}:${saleId}:${expiresSec}`).digest('base64url');
+
+/** The token for a sale made at `saleAt` (ms); the same for every print of its receipt. */
+export function eReceiptToken(key: Buffer, saleId: string, saleAt: number): string {
+  const expiresSec = Math.floor(saleAt / 1000) + E_RECEIPT_DAYS * 86_400;
+  return `${saleId}.${expiresSec}.${mac(key, saleId, expiresSec)}`;
+}
+
+/** Where the phone opens it, under the store's public (HTTPS) address. */
+export const eReceiptUrl = (publicUrl: string, token: string) => `${publicUrl}/ui/receipt/#${token}`;
+
+/** The sale a token names, or why not: a forged or altered token names none, an old one has expired. */
+export function openEReceiptToken(
+  key: Buffer,
+  token: string,
+  now: number,
+): { saleId: string; expiresAt: number } | 'not_found' | 'expired' {
+  const m = /^([0-9a-f-]{36})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!m) return 'not_found';
+  const [, saleId, exp, sig] = m as unknown as [string, string, string, string];
+  const want = Buffer.from(mac(key, saleId, Number(exp)));
+  const got = Buffer.from(sig);
+  if (want.length !== got.length || !timingSafeEqual(want, got)) return 'not_found';
+  const expiresAt = Number(exp) * 1000;
+  return now > expiresAt ? 'expired' : { saleId, expiresAt };
+}
+
+export type RefundState = 'none' | 'partial' | 'full';
+
+export interface EReceipt {
+  storeName: string;
+  receiptNo: string;
+  at: number;
+  lines: {
+    name: { zh: string; en: string };
+    qty: number;
+    weightG: number | null;
+    unitPriceFen: number;
+    discounts: { label: { zh: string; en: string }; amountFen: number }[];
+    finalFen: number;
+    refundedQty: number;
+  }[];
+  grossFen: number;
+  promoDiscountFen: number;
+  couponDiscountFen: number;
+  totalFen: number;
+  taxFen: number;
+  taxByRate: { rateBp: number; taxFen: number }[];
+  payments: { kind: string; amountFen: number }[];
+  changeFen: number;
+  /** a member's sale shows the points it earned, never who the member is */
+  pointsEarned: number | null;
+  refundState: RefundState;
+  refundedFen: number;
+  refunds: { amountFen: number; at: number }[];
+  expiresAt: number;
+}
+
+export function eReceiptOf(r: Receipt, expiresAt: number): EReceipt {
+  const refundedFen = r.refunds.reduce((s, x) => s + x.amountFen, 0);
+  return {
+    storeName: r.storeName,
+    receiptNo: r.receiptNo,
+    at: r.at,
+    lines: r.lines.map((l) => ({
+      name: l.name,
+      qty: l.qty,
+      weightG: l.weightG,
+      unitPriceFen: l.unitPriceFen,
+      discounts: l.discounts,
+      finalFen: l.finalFen,
+      refundedQty: l.refundedQty,
+    })),
+    grossFen: r.grossFen,
+    promoDiscountFen: r.promoDiscountFen,
+    couponDiscountFen: r.couponDiscountFen,
+    totalFen: r.totalFen,
+    taxFen: r.taxFen,
+    taxByRate: r.taxByRate,
+    payments: r.payments.map((p) => ({ kind: p.kind, amountFen: p.amountFen })),
+    changeFen: r.changeFen,
+    pointsEarned: r.member ? r.member.pointsEarned : null,
+    refundState: refundedFen === 0 ? 'none' : refundedFen >= r.totalFen ? 'full' : 'partial',
+    refundedFen,
+    refunds: r.refunds.map((x) => ({ amountFen: x.amountFen, at: x.at })),
+    expiresAt,
+  };
+}
