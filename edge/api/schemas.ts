@@ -128,6 +128,7 @@ export const CampaignSummary = Type.Object({
 export const EReceiptSchema = Type.Object(
   {
     storeName: Type.String(),
+    timeZone: Type.String(),
     receiptNo: Type.String(),
     at: Type.Integer(),
     lines: Type.Array(

@@ -315,7 +315,7 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
         );
       // the refund state changes: never from a cache
       reply.header('cache-control', 'no-store');
-      return eReceiptOf(receiptFor(d.db, opened.saleId, d.store), opened.expiresAt);
+      return eReceiptOf(receiptFor(d.db, opened.saleId, d.store), opened.expiresAt, d.store.timezone);
     },
   );
 

@@ -45,6 +45,8 @@ export type RefundState = 'none' | 'partial' | 'full';
 
 export interface EReceipt {
   storeName: string;
+  /** the store's IANA zone: the page shows the sale's time as the store's clock read it */
+  timeZone: string;
   receiptNo: string;
   at: number;
   lines: {
@@ -72,10 +74,11 @@ export interface EReceipt {
   expiresAt: number;
 }
 
-export function eReceiptOf(r: Receipt, expiresAt: number): EReceipt {
+export function eReceiptOf(r: Receipt, expiresAt: number, timeZone: string): EReceipt {
   const refundedFen = r.refunds.reduce((s, x) => s + x.amountFen, 0);
   return {
     storeName: r.storeName,
+    timeZone,
     receiptNo: r.receiptNo,
     at: r.at,
     lines: r.lines.map((l) => ({

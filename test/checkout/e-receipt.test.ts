@@ -61,13 +61,14 @@ describe('the e-receipt link', () => {
       member: { id: 'M-13800138000', pointsEarned: 10, balance: 4321 },
       refunds: [{ refundId: 'f1', amountFen: 1000, at: saleAt + 1 }],
     };
-    const e = eReceiptOf(receipt, saleAt + 1);
+    const e = eReceiptOf(receipt, saleAt + 1, 'Asia/Shanghai');
     expect(e.pointsEarned).toBe(10);
     expect(JSON.stringify(e)).not.toMatch(/M-13800138000|4321|tenderedFen|refundId|kiosk-1/);
     expect(e.refundState).toBe('full');
-    expect(eReceiptOf({ ...receipt, refunds: [] }, 0).refundState).toBe('none');
-    expect(eReceiptOf({ ...receipt, refunds: [{ refundId: 'f', amountFen: 1, at: 0 }] }, 0).refundState).toBe(
-      'partial',
-    );
+    expect(eReceiptOf({ ...receipt, refunds: [] }, 0, 'Asia/Shanghai').refundState).toBe('none');
+    expect(
+      eReceiptOf({ ...receipt, refunds: [{ refundId: 'f', amountFen: 1, at: 0 }] }, 0, 'Asia/Shanghai')
+        .refundState,
+    ).toBe('partial');
   });
 });

@@ -85,6 +85,10 @@ describe('the e-receipt page', () => {
     const text = (await page.locator('article').textContent()) ?? '';
     expect(text).toContain(`¥${(data.totalFen / 100).toFixed(2)}`);
     expect(text).toContain('银行卡');
+    // the sale's time as the store's clock read it, whatever zone the phone is in
+    expect(data.timeZone).toBe('Asia/Shanghai');
+    const storeTime = new Date(data.at).toLocaleString('zh-CN', { timeZone: data.timeZone });
+    expect(await page.locator('#at').textContent()).toBe(storeTime);
     // the phone's width: nothing wider than the screen
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
     await snapshot(page, 'e-receipt.png');

@@ -25,7 +25,7 @@ function show(r) {
   $('receipt-no').textContent = r.receiptNo;
   const when = new Date(r.at);
   $('at').dateTime = when.toISOString();
-  $('at').textContent = when.toLocaleString(locale());
+  $('at').textContent = when.toLocaleString(locale(), { timeZone: r.timeZone });
   const state = $('refund-state');
   state.className = r.refundState;
   state.dataset.state = r.refundState;
@@ -61,7 +61,7 @@ function show(r) {
   $('sums').replaceChildren(...sums);
   $('points').textContent = r.pointsEarned ? t('eReceiptPointsEarned', { points: r.pointsEarned }) : '';
   $('expires').textContent = t('eReceiptExpires', {
-    date: new Date(r.expiresAt).toLocaleDateString(locale()),
+    date: new Date(r.expiresAt).toLocaleDateString(locale(), { timeZone: r.timeZone }),
   });
   $('receipt').classList.remove('hidden');
 }

@@ -2365,6 +2365,7 @@ export interface paths {
           content: {
             'application/json': {
               storeName: string;
+              timeZone: string;
               receiptNo: string;
               at: number;
               lines: {
