@@ -20,10 +20,12 @@ const kiosk = { authorization: `Bearer ${KIOSK_TOKEN}` };
 let page: Page;
 
 beforeAll(async () => {
+  // a phone set to another zone than the store's: the receipt still shows the store's time
   page = await suite.browser.newPage({
     viewport: { width: 390, height: 844 },
     isMobile: true,
     hasTouch: true,
+    timezoneId: 'Europe/Berlin',
   });
 });
 
