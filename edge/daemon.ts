@@ -14,7 +14,7 @@ import { createMetrics } from './api/metrics.js';
 import { HttpPart } from './api/part.js';
 import { StaffAuth } from './api/staff-auth.js';
 import { seedDatabase } from './catalog/seed.js';
-import { eReceiptToken, eReceiptUrl } from './checkout/e-receipt.js';
+import { E_RECEIPT_SECRET, eReceiptLink } from './checkout/e-receipt.js';
 import { migrations } from './db/migrations/index.js';
 import type { Db } from './db/open.js';
 import { DbPart } from './db/part.js';
@@ -108,9 +108,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
     store,
     // the store's public address is known once it listens, which is before any sale
     eReceiptUrl: (saleId, saleAt) =>
-      http.publicUrl
-        ? eReceiptUrl(http.publicUrl, eReceiptToken(storeSecret(db.handle, 'e-receipt'), saleId, saleAt))
-        : null,
+      eReceiptLink(storeSecret(db.handle, E_RECEIPT_SECRET), http.publicUrl, saleId, saleAt),
     scanOptions,
     isGuide: (id) => staffAuth.isGuide(id),
   });

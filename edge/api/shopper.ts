@@ -11,10 +11,10 @@ import { ApiError } from '../../sync/kernel/errors.js';
 import { parseScan } from '../catalog/barcode.js';
 import { productForScan } from '../catalog/products.js';
 import {
+  E_RECEIPT_SECRET,
   E_RECEIPT_TOKEN,
+  eReceiptLink,
   eReceiptOf,
-  eReceiptToken,
-  eReceiptUrl,
   openEReceiptToken,
 } from '../checkout/e-receipt.js';
 import { receiptFor, receiptText } from '../checkout/receipt.js';
@@ -287,9 +287,9 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
     },
     async (req) => {
       const receipt = receiptFor(d.db, req.params.saleId, d.store);
-      const base = d.publicUrl?.() ?? null;
-      const token = eReceiptToken(storeSecret(d.db, 'e-receipt'), receipt.saleId, receipt.at);
-      return { receipt, text: receiptText(receipt), eReceiptUrl: base ? eReceiptUrl(base, token) : null };
+      const key = storeSecret(d.db, E_RECEIPT_SECRET);
+      const eReceiptUrl = eReceiptLink(key, d.publicUrl?.() ?? null, receipt.saleId, receipt.at);
+      return { receipt, text: receiptText(receipt), eReceiptUrl };
     },
   );
 
@@ -305,7 +305,7 @@ export const shopperRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d
       },
     },
     async (req, reply) => {
-      const opened = openEReceiptToken(storeSecret(d.db, 'e-receipt'), req.params.token, d.clock());
+      const opened = openEReceiptToken(storeSecret(d.db, E_RECEIPT_SECRET), req.params.token, d.clock());
       if (opened === 'not_found') throw new ApiError(404, 'E_RECEIPT_NOT_FOUND', 'no such e-receipt');
       if (opened === 'expired')
         throw new ApiError(

@@ -11,6 +11,8 @@ import type { Receipt } from './receipt.js';
 /** How long a receipt's link opens: returns are taken for 30 days, a warranty claim later. */
 export const E_RECEIPT_DAYS = 90;
 const PREFIX = 'storeedge:e-receipt:v1';
+/** the name of the store's own secret the links are signed with */
+export const E_RECEIPT_SECRET = 'e-receipt';
 export const E_RECEIPT_TOKEN = /^[0-9a-f-]{36}\.\d{1,12}\.[A-Za-z0-9_-]{43}$/;
 
 const mac = (key: Buffer, saleId: string, expiresSec: number) =>
@@ -22,8 +24,10 @@ export function eReceiptToken(key: Buffer, saleId: string, saleAt: number): stri
   return `${saleId}.${expiresSec}.${mac(key, saleId, expiresSec)}`;
 }
 
-/** Where the phone opens it, under the store's public (HTTPS) address. */
-export const eReceiptUrl = (publicUrl: string, token: string) => `${publicUrl}/ui/receipt/#${token}`;
+/** Where the phone opens a sale's receipt, under the store's public (HTTPS) address;
+ * null while the store has none (not listening yet). */
+export const eReceiptLink = (key: Buffer, publicUrl: string | null, saleId: string, saleAt: number) =>
+  publicUrl ? `${publicUrl}/ui/receipt/#${eReceiptToken(key, saleId, saleAt)}` : null;
 
 /** The sale a token names, or why not: a forged or altered token names none, an old one has expired. */
 export function openEReceiptToken(
@@ -31,9 +35,8 @@ export function openEReceiptToken(
   token: string,
   now: number,
 ): { saleId: string; expiresAt: number } | 'not_found' | 'expired' {
-  const m = /^([0-9a-f-]{36})\.(\d{1,12})\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!m) return 'not_found';
-  const [, saleId, exp, sig] = m as unknown as [string, string, string, string];
+  if (!E_RECEIPT_TOKEN.test(token)) return 'not_found';
+  const [saleId, exp, sig] = token.split('.') as [string, string, string];
   const want = Buffer.from(mac(key, saleId, Number(exp)));
   const got = Buffer.from(sig);
   if (want.length !== got.length || !timingSafeEqual(want, got)) return 'not_found';
