@@ -46,29 +46,25 @@ export function openEReceiptToken(
 
 export type RefundState = 'none' | 'partial' | 'full';
 
-export interface EReceipt {
-  storeName: string;
+/** The receipt's own figures, its lines without their numbers and gross, and no member. */
+export interface EReceipt
+  extends Pick<
+    Receipt,
+    | 'storeName'
+    | 'receiptNo'
+    | 'at'
+    | 'grossFen'
+    | 'promoDiscountFen'
+    | 'couponDiscountFen'
+    | 'totalFen'
+    | 'taxFen'
+    | 'taxByRate'
+    | 'changeFen'
+  > {
   /** the store's IANA zone: the page shows the sale's time as the store's clock read it */
   timeZone: string;
-  receiptNo: string;
-  at: number;
-  lines: {
-    name: { zh: string; en: string };
-    qty: number;
-    weightG: number | null;
-    unitPriceFen: number;
-    discounts: { label: { zh: string; en: string }; amountFen: number }[];
-    finalFen: number;
-    refundedQty: number;
-  }[];
-  grossFen: number;
-  promoDiscountFen: number;
-  couponDiscountFen: number;
-  totalFen: number;
-  taxFen: number;
-  taxByRate: { rateBp: number; taxFen: number }[];
+  lines: Omit<Receipt['lines'][number], 'lineNo' | 'grossFen'>[];
   payments: { kind: string; amountFen: number }[];
-  changeFen: number;
   /** a member's sale shows the points it earned, never who the member is */
   pointsEarned: number | null;
   refundState: RefundState;
