@@ -151,7 +151,7 @@ describe('the SDK as the merchant, against our gateway simulator', () => {
     expect(sim.rejectedSignatures).toBe(0);
   });
 
-  it('refuses what the SDK signs with another key, and the SDK refuses that refusal from the wrong key', async () => {
+  it('refuses requests the SDK signs with another merchant key; the SDK refuses answers under a platform key it does not trust', async () => {
     const stranger = newRsaKeyPair();
     const impostor = sdkClient(
       pem(stranger, 'private'),
