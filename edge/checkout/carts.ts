@@ -2,13 +2,13 @@
 // for weighed items); attendant actions change lines and are recorded with who and why.
 import { randomInt, randomUUID } from 'node:crypto';
 import { DomainError, notFound } from '../../sync/kernel/errors.js';
+import { localIsoDate, startOfLocalDay } from '../../sync/kernel/local-day.js';
 import type { LabelRules, Scan } from '../catalog/barcode.js';
 import { judgeLabel, labelKey } from '../catalog/label-policy.js';
 import { productForScan } from '../catalog/products.js';
 import { lightly } from '../db/durability.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
-import { localIsoDate, startOfLocalDay } from '../local-day.js';
 import type { CartLineRow, CartRow, CartStatus, Channel } from './cart-rows.js';
 import { type LabelFinding, recordLabelFinding } from './label-findings.js';
 import { type AttendantAction, requireRole, type Staff } from './staff.js';

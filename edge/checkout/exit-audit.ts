@@ -7,9 +7,9 @@
 // the audit rate, hit rate and recovered value are figures for the staff dashboard.
 import { randomInt } from 'node:crypto';
 import { DomainError, notFound } from '../../sync/kernel/errors.js';
+import { startOfLocalDay } from '../../sync/kernel/local-day.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
-import { startOfLocalDay } from '../local-day.js';
 
 export type RiskSignal =
   | 'high_value'

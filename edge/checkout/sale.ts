@@ -4,9 +4,9 @@
 // all of it or none of it.
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../sync/kernel/errors.js';
+import { localIsoDate } from '../../sync/kernel/local-day.js';
 import type { Db } from '../db/open.js';
 import { appendOutbox } from '../db/outbox.js';
-import { localIsoDate } from '../local-day.js';
 import { movePoints, pointsEarned } from '../members/members.js';
 import { type AuditPolicy, decideAudit } from './exit-audit.js';
 import { type Quote, quoteCart } from './quote.js';

@@ -4,9 +4,9 @@
 // sale completes in the same transaction as the last tender.
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../sync/kernel/errors.js';
+import { startOfLocalDay } from '../../sync/kernel/local-day.js';
 import { lightly } from '../db/durability.js';
 import type { Db } from '../db/open.js';
-import { startOfLocalDay } from '../local-day.js';
 import { getMember } from '../members/members.js';
 import { getCart, requireStatus } from './carts.js';
 import { type Quote, quoteCart } from './quote.js';

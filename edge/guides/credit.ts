@@ -8,8 +8,8 @@
 // sales and their value, less the refunds of those sales.
 
 import { DomainError } from '../../sync/kernel/errors.js';
+import { startOfLocalDay } from '../../sync/kernel/local-day.js';
 import type { Db } from '../db/open.js';
-import { startOfLocalDay } from '../local-day.js';
 
 /** A guide's code, as their page shows it: a QR any scanner at the store reads. */
 export const GUIDE_CODE = /^storeedge:guide:([A-Za-z0-9_.-]{1,64})$/;

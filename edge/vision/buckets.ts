@@ -7,4 +7,4 @@ export const RESOLUTION_MS: Record<Resolution, number> = { '1m': 60_000, '15m': 
 export const bucketOf = (t: number, res: Resolution) =>
   Math.floor(t / RESOLUTION_MS[res]) * RESOLUTION_MS[res];
 
-export { startOfLocalDay } from '../local-day.js';
+export { startOfLocalDay } from '../../sync/kernel/local-day.js';

@@ -5,6 +5,7 @@
 // are exact) and answer a period of whole local days in that zone, by total or by day;
 // every other period is read from the hours.
 import type pg from 'pg';
+import { startOfLocalDay } from '../../sync/kernel/local-day.js';
 import { DAILY_INSERT_SQL } from './rollups.js';
 
 /** The zone the daily rollups are kept in. */
@@ -13,29 +14,11 @@ export async function dayTimeZone(pool: pg.Pool): Promise<string> {
   return (r.rows[0]?.day_time_zone as string | undefined) ?? 'UTC';
 }
 
-const midnightFormats = new Map<string, Intl.DateTimeFormat>();
-
-/** Whether `ms` is a local midnight in the zone. */
-function isMidnight(ms: number, timeZone: string): boolean {
-  let f = midnightFormats.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat('en-US', {
-      timeZone,
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-      hourCycle: 'h23',
-    });
-    midnightFormats.set(timeZone, f);
-  }
-  return ms % 1000 === 0 && f.format(ms) === '00:00:00';
-}
-
 /** Whether the days answer a period exactly: whole local days of the days' own zone. */
 export function dailyAnswers(from: number, to: number, timeZone: string, dayZone: string): boolean {
   if (timeZone !== dayZone || to <= from) return false;
   try {
-    return isMidnight(from, timeZone) && isMidnight(to, timeZone);
+    return startOfLocalDay(from, timeZone) === from && startOfLocalDay(to, timeZone) === to;
   } catch {
     return false;
   }

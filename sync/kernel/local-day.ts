@@ -1,6 +1,6 @@
-// The store's calendar day in its own time zone: receipt numbers, today's figures and
-// "sold today" checks all count days the way the store does. Every scan asks, so one
-// formatter per time zone is made once and kept.
+// A calendar day in a time zone: the store counts receipt numbers, today's figures and
+// "sold today" checks in its own zone, and HQ its daily rollups in the chain's reporting
+// zone. Every scan asks, so one formatter per time zone is made once and kept.
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
