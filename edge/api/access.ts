@@ -58,14 +58,24 @@ export class KioskAuth {
   }
 }
 
-/** A 32-byte secret the store makes for itself on first use and keeps in its database. */
+const secretsRead = new WeakMap<Db, Map<string, Buffer>>();
+
+/** A 32-byte secret the store makes for itself on first use and keeps in its database.
+ * A secret never changes once made, so each is read once per database handle: asking
+ * for it on every request or print is then no write statement on the hot path. */
 export function storeSecret(db: Db, name: string): Buffer {
+  let known = secretsRead.get(db);
+  if (!known) secretsRead.set(db, (known = new Map()));
+  const cached = known.get(name);
+  if (cached) return cached;
   db.prepare('INSERT OR IGNORE INTO secrets (name, value, created_at) VALUES (?, ?, ?)').run(
     name,
     randomBytes(32),
     Date.now(),
   );
-  return db.prepare('SELECT value FROM secrets WHERE name = ?').pluck().get(name) as Buffer;
+  const value = db.prepare('SELECT value FROM secrets WHERE name = ?').pluck().get(name) as Buffer;
+  known.set(name, value);
+  return value;
 }
 
 /** Shoppers' cart tokens: an HMAC of the cart id under a secret the store made itself. */
