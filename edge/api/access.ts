@@ -65,7 +65,10 @@ const secretsRead = new WeakMap<Db, Map<string, Buffer>>();
  * for it on every request or print is then no write statement on the hot path. */
 export function storeSecret(db: Db, name: string): Buffer {
   let known = secretsRead.get(db);
-  if (!known) secretsRead.set(db, (known = new Map()));
+  if (!known) {
+    known = new Map();
+    secretsRead.set(db, known);
+  }
   const cached = known.get(name);
   if (cached) return cached;
   db.prepare('INSERT OR IGNORE INTO secrets (name, value, created_at) VALUES (?, ?, ?)').run(
