@@ -22,6 +22,7 @@ import { DevicesPart } from './devices/part.js';
 import { GuidesPart } from './guides/part.js';
 import { HousekeepingPart } from './housekeeping/part.js';
 import { retentionOf } from './housekeeping/tasks.js';
+import { configReport } from './sync/config-report.js';
 import { SyncPart } from './sync/part.js';
 import { TlsPart } from './tls/part.js';
 import { UpdaterPart } from './updates/part.js';
@@ -143,6 +144,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
           maxBundleBytes: u.maxBundleMB * 1024 * 1024,
           downloadTimeoutMs: u.downloadTimeoutS * 1000,
           idleCheckMs: u.idleCheckSeconds * 1000,
+          timeZone: config.store.timezone,
           restart: (reason) => hooks.restart?.(reason),
         })
       : null;
@@ -180,6 +182,11 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
     ...(tls ? { certificates: tls } : {}),
     ...(updates ? { software: updates } : {}),
     hqSigningPublicKey: config.security.hqSigningPublicKey,
+    configReport: configReport(
+      config,
+      loaded.overlay,
+      config.db.path !== ':memory:' ? overlayPath(config.db.path) : null,
+    ),
     ...(config.db.path !== ':memory:'
       ? { config: { check: loaded.checkOverlay, path: overlayPath(config.db.path), active: loaded.overlay } }
       : {}),

@@ -90,6 +90,16 @@ export class PushSender {
         ins.rows[0].id,
         targets,
       ]);
+      // what HQ last pushed each store's config as: drift is read against it (one row a store)
+      if (r.dataset === 'config')
+        await c.query(
+          `INSERT INTO store_config_pushes (store_id, push_id, version, body_sha256)
+           SELECT unnest($1::text[]), $2, $3, $4
+           ON CONFLICT (store_id) DO UPDATE SET push_id = excluded.push_id, version = excluded.version,
+             body_sha256 = excluded.body_sha256, pushed_at = now()
+           WHERE store_config_pushes.version < excluded.version`,
+          [targets, ins.rows[0].id, r.version, sha],
+        );
       return ins.rows[0].id;
     });
     const signed = JSON.stringify(

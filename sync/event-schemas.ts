@@ -165,6 +165,16 @@ export const EVENT_SCHEMAS: Record<string, TSchema> = {
     state: Type.Enum(['downloading', 'installed', 'switching', 'healthy', 'rolled_back', 'rejected']),
     reason: Type.Optional(Type.String({ maxLength: 1000 })),
     from: Type.Optional(Type.String({ maxLength: 64 })),
+    switchAt: Type.Optional(
+      Type.Integer({ minimum: 0, description: 'held for a maintenance window: when it opens (ms)' }),
+    ),
+    window: Type.Optional(
+      Type.Object({
+        from: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }),
+        to: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }),
+        timeZone: Type.String({ maxLength: 64 }),
+      }),
+    ),
   }),
 };
 

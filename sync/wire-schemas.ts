@@ -36,6 +36,28 @@ export const StoreState = Type.Union([
     version: Type.String(),
     at: Ms,
     codeKey: Nullable(Open({ kid: Type.String(), publicKeyBase64: Type.String() })),
+    config: Type.Optional(
+      Open(
+        {
+          digest: Type.String({
+            description: "SHA-256 of the effective config's canonical JSON, secrets redacted",
+          }),
+          hq: Nullable(
+            Open({
+              version: Type.Integer({ minimum: 0 }),
+              applied: Type.Boolean(),
+              digest: Nullable(
+                Type.String({
+                  description:
+                    "SHA-256 of the values in effect at the settings HQ's overlay sets: its push's body_sha256 when all are in effect",
+                }),
+              ),
+            }),
+          ),
+        },
+        'the config this run took (config drift at HQ)',
+      ),
+    ),
   }),
   Open({ online: Type.Literal(false), storeId: Id }),
 ]);
@@ -47,6 +69,8 @@ export const Health = Open({
   sentThrough: Type.Integer({ minimum: 0 }),
   clockOffsetMs: Nullable(Type.Integer()),
 });
+
+const HHMM = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 
 /** HQ's signature over the canonical JSON of {dataset, version, issuedAt, body} */
 const signed = (dataset: string, body: TSchema, description: string) =>
@@ -90,6 +114,13 @@ export const PUSH_BODIES: Record<string, { body: TSchema; description: string }>
       bytes: Type.Integer({ minimum: 1 }),
       url: Type.String(),
       schema: Type.Optional(Open({ version: Type.Integer(), lastCompatible: Type.Integer() })),
+      window: Type.Optional(
+        Type.Object(
+          { from: Type.String({ pattern: HHMM }), to: Type.String({ pattern: HHMM }) },
+          { description: "the store's maintenance window (local time): the switch waits for it" },
+        ),
+      ),
+      urgent: Type.Optional(Type.Boolean({ description: 'switch whatever the window' })),
     }),
     description: "a release manifest; the push's version is the rollout's id",
   },

@@ -19,6 +19,7 @@ import { type MemberGate, markAsked, markFollowed } from '../members/follow.js';
 import { applyReplica, readReplica } from '../members/replica.js';
 import { BacklogGuard, type BacklogStatus } from './backlog.js';
 import { type CommandContext, Commands, type SyncExtension } from './commands.js';
+import type { ConfigReport } from './config-report.js';
 import { MqttLink } from './link.js';
 import { OutboxPublisher } from './publisher.js';
 import { type CertificateTarget, certificatePushes } from './pushes/certificate.js';
@@ -51,6 +52,8 @@ export interface SyncPartOptions {
   maxPushBytes?: number;
   /** where HQ config pushes are checked and kept; absent: none accepted */
   config?: ConfigTarget & { active: { version: number; applied: boolean; error?: string } | null };
+  /** digests of the config this run took (in the birth message: HQ shows config drift) */
+  configReport?: ConfigReport;
   /** where HQ's software pushes go (the updater); absent: none accepted (a box run from a checkout) */
   software?: SoftwareTarget;
   /** where HQ's certificate pushes go (the TLS part); absent: none accepted (TLS off) */
@@ -135,6 +138,7 @@ export class SyncPart implements Part {
           at: Date.now(),
           // HQ vouches for it to the other stores, so this store's member cards read there
           codeKey: publicCodeKey(this.o.db(), Date.now()),
+          ...(this.o.configReport ? { config: this.o.configReport } : {}),
         }),
       }),
       subscriptions: [...t.inbound, t.replies],

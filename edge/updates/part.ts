@@ -27,9 +27,16 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import type { Part } from '../../sync/kernel/lifecycle.js';
 import type { Logger } from '../../sync/kernel/logger.js';
+import {
+  describeWindow,
+  inWindow,
+  type MaintenanceWindow,
+  nextOpening,
+  windowProblems,
+} from '../../sync/maintenance-window.js';
 import { paymentsInFlight } from '../checkout/in-flight.js';
 import type { Db } from '../db/open.js';
-import { reportSoftware, type SoftwareState, versionOf } from './report.js';
+import { reportSoftware, type SoftwareReport, type SoftwareState, versionOf } from './report.js';
 import { ReleaseSlots, type Trial, validVersion } from './slots.js';
 
 export type { SoftwareState } from './report.js';
@@ -42,6 +49,10 @@ export interface ReleaseManifest {
   url: string;
   /** the database schema the release migrates to, and the oldest one that can still open it */
   schema?: { version: number; lastCompatible: number };
+  /** switch only inside these local hours (HQ's window for this store) */
+  window?: MaintenanceWindow;
+  /** switch as soon as no payment is open, whatever the window */
+  urgent?: boolean;
 }
 
 export interface SoftwareReply {
@@ -67,6 +78,8 @@ export interface UpdaterOptions {
   maxBundleBytes: number;
   downloadTimeoutMs: number;
   idleCheckMs: number;
+  /** the store's time zone, which maintenance windows are read in */
+  timeZone: string;
   /** stop the daemon so the service manager starts the version now current */
   restart(reason: string): void;
   now?: () => number;
@@ -92,6 +105,8 @@ function manifestProblems(m: unknown): string[] {
   if (typeof b.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(b.sha256)) p.push('/body/sha256: 64 hex digits');
   if (!Number.isSafeInteger(b.bytes) || (b.bytes as number) < 1) p.push('/body/bytes: a positive integer');
   if (typeof b.url !== 'string' || !/^https?:\/\//.test(b.url)) p.push('/body/url: an http(s) URL');
+  if (b.window !== undefined) p.push(...windowProblems(b.window));
+  if (b.urgent !== undefined && typeof b.urgent !== 'boolean') p.push('/body/urgent: true or false');
   return p;
 }
 
@@ -104,6 +119,8 @@ export class UpdaterPart implements Part {
   private timers = new Set<NodeJS.Timeout>();
   private abort = new AbortController();
   private phase: string = 'idle';
+  /** the window a staged update waits for, while it waits */
+  private window: MaintenanceWindow | null = null;
   private stopped = false;
   /** why this box cannot take updates (its state folder is not writable), if it cannot */
   private unavailable: string | null = null;
@@ -197,6 +214,12 @@ export class UpdaterPart implements Part {
     return {
       version: this.o.version,
       phase: this.phase,
+      ...(this.window
+        ? {
+            window: { ...this.window, timeZone: this.o.timeZone },
+            switchAt: new Date(nextOpening(this.window, this.now(), this.o.timeZone)).toISOString(),
+          }
+        : {}),
       trial: this.slots.trial(),
       ...this.slots.describe(),
     };
@@ -288,12 +311,22 @@ export class UpdaterPart implements Part {
       if (this.stopped) return reply('rejected', { problems: ['stopped before the bundle was staged'] });
       return refuse((err as Error).message);
     }
-    this.report(rollout, m.version, 'installed');
+    const window = m.window && !m.urgent ? m.window : undefined;
+    // HQ shows when the switch is due: the window's next opening (a payment open then delays it)
+    const hold = window
+      ? {
+          switchAt: nextOpening(window, this.now(), this.o.timeZone),
+          window: { ...window, timeZone: this.o.timeZone },
+        }
+      : {};
+    this.report(rollout, m.version, 'installed', undefined, undefined, hold);
     this.o.log.info(
-      { rollout, version: m.version },
-      'software update staged; switching when no payment is open',
+      { rollout, version: m.version, ...hold, urgent: m.urgent === true },
+      window
+        ? `software update staged; switching in the maintenance window ${describeWindow(window, this.o.timeZone)} when no payment is open`
+        : 'software update staged; switching when no payment is open',
     );
-    this.track(this.switchWhenIdle(rollout, m.version));
+    this.track(this.switchWhenIdle(rollout, m.version, window));
     return reply('accepted', { state: 'installed' });
   }
 
@@ -347,11 +380,22 @@ export class UpdaterPart implements Part {
       );
   }
 
-  private async switchWhenIdle(rollout: number, version: string): Promise<void> {
-    this.phase = 'waiting for no payment open';
-    while (!this.stopped && paymentsInFlight(this.o.db(), this.now()) > 0) {
+  /** Switches at the first check inside the window (if any) with no payment open. */
+  private async switchWhenIdle(rollout: number, version: string, window?: MaintenanceWindow): Promise<void> {
+    this.window = window ?? null;
+    const due = () => {
+      const now = this.now();
+      if (window && !inWindow(window, now, this.o.timeZone)) {
+        this.phase = 'waiting for the maintenance window';
+        return false;
+      }
+      this.phase = 'waiting for no payment open';
+      return paymentsInFlight(this.o.db(), now) === 0;
+    };
+    while (!this.stopped && !due()) {
       await new Promise<void>((r) => this.later(this.o.idleCheckMs, r));
     }
+    this.window = null;
     if (this.stopped) return;
     this.report(rollout, version, 'switching', undefined, this.o.version);
     this.slots.switchTo(version, rollout, this.now());
@@ -380,8 +424,9 @@ export class UpdaterPart implements Part {
     state: SoftwareState,
     reason?: string,
     from?: string,
+    hold: Pick<SoftwareReport, 'switchAt' | 'window'> = {},
   ): void {
-    reportSoftware(this.o.db(), { rollout, version, state, reason, from }, this.now());
+    reportSoftware(this.o.db(), { rollout, version, state, reason, from, ...hold }, this.now());
   }
 
   private later(ms: number, fn: () => void): void {

@@ -23,25 +23,34 @@ export type SoftwareState =
  * also as the push's result (push.applied / push.rejected for dataset software), in the
  * same transaction.
  */
-export function reportSoftware(
-  db: Db,
-  r: {
-    rollout: number;
-    version: string;
-    state: SoftwareState;
-    reason?: string | undefined;
-    from?: string | undefined;
-  },
-  now: number,
-): void {
-  const { rollout, version, state, reason, from } = r;
+export interface SoftwareReport {
+  rollout: number;
+  version: string;
+  state: SoftwareState;
+  reason?: string | undefined;
+  from?: string | undefined;
+  /** staged and held for a maintenance window: when it next opens (ms) */
+  switchAt?: number | undefined;
+  window?: { from: string; to: string; timeZone: string } | undefined;
+}
+
+export function reportSoftware(db: Db, r: SoftwareReport, now: number): void {
+  const { rollout, version, state, reason, from, switchAt, window } = r;
   db.transaction(() => {
     appendOutbox(
       db,
       {
         type: 'software.status',
         class: 'state',
-        payload: { rollout, version, state, ...(reason ? { reason } : {}), ...(from ? { from } : {}) },
+        payload: {
+          rollout,
+          version,
+          state,
+          ...(reason ? { reason } : {}),
+          ...(from ? { from } : {}),
+          ...(switchAt !== undefined ? { switchAt } : {}),
+          ...(window ? { window } : {}),
+        },
       },
       now,
     );

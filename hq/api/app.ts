@@ -12,6 +12,7 @@ import type { StoreCertificates } from '../certificates/part.js';
 import type { PushSender } from '../pushes.js';
 import type { Bundles } from '../releases/bundles.js';
 import type { Rollouts } from '../releases/rollouts.js';
+import { MaintenanceWindows } from '../releases/windows.js';
 import type { HqAuth } from './auth.js';
 import { certificateRoutes } from './certificate-routes.js';
 import { figureRoutes } from './figures-routes.js';
@@ -95,7 +96,13 @@ export function buildHqApp(o: HqAppOptions): FastifyInstance {
   app.register(figureRoutes, { prefix: '/api/v1', pool: o.readPool ?? o.pool, auth: o.auth });
   app.register(storeRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
   app.register(ledgerRoutes, { prefix: '/api/v1', pool: o.pool, auth: o.auth });
-  app.register(releaseRoutes, { prefix: '/api/v1', auth: o.auth, bundles: o.bundles, rollouts: o.rollouts });
+  app.register(releaseRoutes, {
+    prefix: '/api/v1',
+    auth: o.auth,
+    bundles: o.bundles,
+    rollouts: o.rollouts,
+    windows: new MaintenanceWindows(o.pool),
+  });
   app.register(certificateRoutes, { prefix: '/api/v1', auth: o.auth, certificates: o.certificates ?? null });
   app.register(hqUiRoutes);
   return app;

@@ -9,6 +9,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { ARCH_PATTERN, type Bundles, VERSION_PATTERN } from '../releases/bundles.js';
 import type { Rollouts } from '../releases/rollouts.js';
+import type { MaintenanceWindows } from '../releases/windows.js';
 import type { HqAuth } from './auth.js';
 import { GroupName, Limit, limitOf, StoreId } from './params.js';
 import * as R from './responses.js';
@@ -17,7 +18,18 @@ export interface ReleaseRouteDeps {
   auth: HqAuth;
   bundles: Bundles;
   rollouts: Rollouts;
+  windows: MaintenanceWindows;
 }
+
+const HHMM = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM, local' });
+const WindowBody = Type.Object(
+  { from: HHMM, to: Type.String({ ...HHMM, description: 'HH:MM, local; before `from` crosses midnight' }) },
+  { additionalProperties: false },
+);
+const WindowTarget = Type.Object({
+  scope: Type.Enum(['stores', 'groups']),
+  name: GroupName,
+});
 
 const Release = Type.Object({
   version: Type.String({ pattern: VERSION_PATTERN }),
@@ -84,6 +96,9 @@ export const releaseRoutes: FastifyPluginAsync<ReleaseRouteDeps> = async (fastif
             all: Type.Optional(Type.Boolean()),
             batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
             maxFailures: Type.Optional(Type.Integer({ minimum: 0, maximum: 5000 })),
+            urgent: Type.Optional(
+              Type.Boolean({ description: "switch whatever the stores' maintenance windows say" }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -124,6 +139,42 @@ export const releaseRoutes: FastifyPluginAsync<ReleaseRouteDeps> = async (fastif
     async (req) => {
       d.auth.require(req, 'analyst');
       return d.rollouts.status(Number(req.params.id));
+    },
+  );
+
+  // maintenance windows: a store's own, else its group's (hq/releases/windows.ts)
+  app.get(
+    '/maintenance-windows',
+    { config: { role: 'analyst' }, schema: { response: { 200: R.MaintenanceWindows } } },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      return { windows: await d.windows.list() };
+    },
+  );
+
+  app.put(
+    '/maintenance-windows/:scope/:name',
+    {
+      config: { role: 'operator' },
+      schema: { response: { 200: R.MaintenanceWindow }, params: WindowTarget, body: WindowBody },
+    },
+    async (req) => {
+      const s = d.auth.require(req, 'operator');
+      const scope = req.params.scope === 'stores' ? 'store' : 'group';
+      return d.windows.set(s.userId, scope, req.params.name, req.body);
+    },
+  );
+
+  app.delete(
+    '/maintenance-windows/:scope/:name',
+    {
+      config: { role: 'operator' },
+      schema: { response: { 204: { description: 'removed', type: 'null' } }, params: WindowTarget },
+    },
+    async (req, reply) => {
+      d.auth.require(req, 'operator');
+      await d.windows.delete(req.params.scope === 'stores' ? 'store' : 'group', req.params.name);
+      reply.status(204);
     },
   );
 };

@@ -3,6 +3,7 @@
 // let further ones through (additionalProperties), so a column added to a query is not
 // silently dropped on the way out; figures are defined in hq/README.md.
 import Type, { type TProperties, type TSchema } from 'typebox';
+import { CONFIG_STATES } from '../config-drift.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Row = <P extends TProperties>(p: P, description?: string) =>
@@ -30,6 +31,18 @@ export const StoreView = Row({
   datasets: Type.Record(Type.String(), Type.Number()),
   backlog: Type.Unknown({ description: "the store's last heartbeat backlog figures" }),
   openAlerts: NumOrNull,
+  config: Row(
+    {
+      state: Type.Enum(Object.keys(CONFIG_STATES)),
+      drifted: Type.Boolean(),
+      meaning: Str,
+      pushedVersion: NumOrNull,
+      runningVersion: NumOrNull,
+      digest: Nullable(Str),
+      reportedAt: Nullable(Str),
+    },
+    'whether the store runs the config HQ last pushed it (hq/config-drift.ts)',
+  ),
   events: Row({
     contiguousSeq: Num,
     maxSeq: Num,
@@ -258,6 +271,11 @@ export const BundleStored = Bundle;
 export const Releases = Type.Object({ releases: Type.Array(Bundle) });
 export const Rollout = Row({ id: Num }, 'a rollout with its batches and per-store states (hq/releases/)');
 export const Rollouts = Type.Object({ rollouts: Type.Array(Rollout) });
+export const MaintenanceWindow = Row(
+  { scope: Type.Enum(['store', 'group']), name: Str, from: Str, to: Str, updatedBy: Str, updatedAt: Str },
+  "the local hours a store may switch software in (each store's own time zone)",
+);
+export const MaintenanceWindows = Type.Object({ windows: Type.Array(MaintenanceWindow) });
 
 export const Certificates = Type.Object({ certificates: Type.Array(Row({ storeId: Str })) });
 export const RenewalAsked = Type.Object({ storeId: Str, renewal: Type.Literal('asked') });

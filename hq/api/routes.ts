@@ -1,11 +1,13 @@
 // HQ's API under /api/v1: sign-in, the stores and their state, each store's sales by day
 // with lines and payments, people counts and heatmaps, the quarantine, and pushes with
 // per-store status. A schema on every route; lists are paged by a cursor (`after`).
+
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import Type from 'typebox';
 import { ApiError } from '../../sync/kernel/errors.js';
+import { CONFIG_STATES, type ConfigState, configStateSql, DRIFTED } from '../config-drift.js';
 import type { PushSender } from '../pushes.js';
 import type { HqAuth } from './auth.js';
 import { periodOf } from './figures-routes.js';
@@ -13,10 +15,15 @@ import { Day, GroupName, Limit, limitOf, Ms, StoreId, TimeZone, validDay, validZ
 import * as R from './responses.js';
 
 /** A store as HQ knows it: its state (from birth, will and heartbeat) and its watermark. */
+const APPLIED_CONFIG = `(SELECT max(version) FROM push_results
+   WHERE store_id = i.store_id AND dataset = 'config' AND status = 'applied')`;
+const CONFIG_STATE = configStateSql(APPLIED_CONFIG);
+
 const STORES_SQL = `
   WITH ids AS (SELECT store_id FROM store_watermarks UNION SELECT store_id FROM store_state
                UNION SELECT store_id FROM store_profiles)
   SELECT i.store_id, s.online, s.last_seen, s.last_state, s.last_heartbeat,
+         ${CONFIG_STATE} AS config_state, cp.version AS config_pushed, s.config_report, s.config_reported_at,
          w.contiguous_seq, w.max_seq, w.sent_through, w.events, w.duplicates, w.quarantined, w.resend_requests,
          p.name, p.region, p.groups, p.time_zone, p.floor_plan IS NOT NULL AS has_floor_plan,
          (SELECT coalesce(jsonb_object_agg(dataset, version), '{}') FROM (
@@ -24,7 +31,8 @@ const STORES_SQL = `
              WHERE store_id = i.store_id AND status IN ('applied', 'unchanged')
              ORDER BY dataset, seq DESC) d) AS datasets
     FROM ids i LEFT JOIN store_watermarks w ON w.store_id = i.store_id
-         LEFT JOIN store_state s ON s.store_id = i.store_id LEFT JOIN store_profiles p ON p.store_id = i.store_id`;
+         LEFT JOIN store_state s ON s.store_id = i.store_id LEFT JOIN store_profiles p ON p.store_id = i.store_id
+         LEFT JOIN store_config_pushes cp ON cp.store_id = i.store_id`;
 
 export interface HqRouteDeps {
   pool: pg.Pool;
@@ -88,6 +96,11 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
             group: Type.Optional(GroupName),
             region: Type.Optional(GroupName),
             online: Type.Optional(Type.Enum(['true', 'false'])),
+            configDrift: Type.Optional(
+              Type.Enum(['true', 'false'], {
+                description: 'true: only stores whose config is not what HQ last pushed them',
+              }),
+            ),
           },
           { additionalProperties: false },
         ),
@@ -98,6 +111,7 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
       const rows = await q(
         `${STORES_SQL} WHERE i.store_id > $1 AND ($3::text IS NULL OR $3 = ANY(p.groups))
             AND ($4::text IS NULL OR p.region = $4) AND ($5::boolean IS NULL OR coalesce(s.online, false) = $5)
+            AND ($6::boolean IS NULL OR ((${CONFIG_STATE}) = ANY($7::text[])) = $6)
           ORDER BY 1 LIMIT $2`,
         [
           req.query.after ?? '',
@@ -105,6 +119,8 @@ export const hqRoutes: FastifyPluginAsync<HqRouteDeps> = async (fastify, d) => {
           req.query.group ?? null,
           req.query.region ?? null,
           req.query.online === undefined ? null : req.query.online === 'true',
+          req.query.configDrift === undefined ? null : req.query.configDrift === 'true',
+          DRIFTED,
         ],
       );
       const stores = rows.map(storeView);
@@ -364,6 +380,21 @@ const camel = (row: Record<string, unknown>): any =>
     Object.entries(row).map(([k, v]) => [k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), v]),
   );
 
+/** The store's config drift (hq/config-drift.ts), with what it reported and when. */
+function configView(r: Record<string, unknown>) {
+  const report = r.config_report as { digest?: string; hq?: { version?: number } | null } | null;
+  const state = r.config_state as ConfigState;
+  return {
+    state,
+    drifted: DRIFTED.includes(state),
+    meaning: CONFIG_STATES[state],
+    pushedVersion: r.config_pushed === null || r.config_pushed === undefined ? null : Number(r.config_pushed),
+    runningVersion: report?.hq?.version ?? null,
+    digest: report?.digest ?? null,
+    reportedAt: r.config_reported_at ? new Date(r.config_reported_at as string).toISOString() : null,
+  };
+}
+
 function storeView(r: Record<string, unknown>) {
   const state = (r.last_state ?? {}) as { version?: string };
   const beat = (r.last_heartbeat ?? {}) as {
@@ -386,6 +417,7 @@ function storeView(r: Record<string, unknown>) {
     version: state.version ?? null,
     model: model ? `${model.id ?? '?'}@${model.version ?? '?'}` : null,
     datasets: (r.datasets ?? {}) as Record<string, number>,
+    config: configView(r),
     backlog: beat.backlog ?? null,
     openAlerts: typeof beat.openAlerts === 'number' ? beat.openAlerts : null,
     events: {

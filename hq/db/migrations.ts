@@ -647,4 +647,39 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `,
     rebuild: 'daily',
   },
+  {
+    version: 15,
+    name: 'maintenance_windows_and_config_drift',
+    sql: `
+      -- the local hours a store may switch software in (hq/releases/windows.ts): a store's
+      -- own window, else its group's; sent in each store's signed push
+      CREATE TABLE maintenance_windows (
+        scope       text NOT NULL CHECK (scope IN ('store', 'group')),
+        name        text NOT NULL,
+        starts      text NOT NULL,
+        ends        text NOT NULL,
+        updated_by  text NOT NULL,
+        updated_at  timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (scope, name)
+      );
+      ALTER TABLE rollouts ADD COLUMN urgent boolean NOT NULL DEFAULT false;
+      -- a staged update held for its window: when it opens, and the window as the store read it
+      ALTER TABLE software_status ADD COLUMN switch_at bigint, ADD COLUMN maint_window jsonb;
+
+      -- config drift (hq/config-drift.ts): what each store said of its config when it last
+      -- came online, and what HQ last pushed it (one row a store, not a scan of push_targets)
+      ALTER TABLE store_state ADD COLUMN config_report jsonb, ADD COLUMN config_reported_at timestamptz;
+      CREATE TABLE store_config_pushes (
+        store_id     text PRIMARY KEY,
+        push_id      bigint NOT NULL,
+        version      bigint NOT NULL,
+        body_sha256  text NOT NULL,
+        pushed_at    timestamptz NOT NULL DEFAULT now()
+      );
+      INSERT INTO store_config_pushes (store_id, push_id, version, body_sha256, pushed_at)
+        SELECT DISTINCT ON (t.store_id) t.store_id, p.id, p.version, p.body_sha256, p.created_at
+          FROM pushes p JOIN push_targets t ON t.push_id = p.id
+         WHERE p.dataset = 'config' ORDER BY t.store_id, p.version DESC;
+    `,
+  },
 ];

@@ -211,10 +211,15 @@ export class PgEventStore implements HqEventStore {
     const json = JSON.stringify(body ?? null);
     if (kind === 'state') {
       const online = (body as { online?: unknown } | null)?.online === true;
+      // the birth's config report outlives the will that follows it
+      const config = online ? (body as { config?: unknown }).config : undefined;
       await this.pool.query(
-        `INSERT INTO store_state (store_id, online, last_state, last_seen) VALUES ($1, $2, $3, now())
-         ON CONFLICT (store_id) DO UPDATE SET online = $2, last_state = $3, last_seen = now()`,
-        [storeId, online, json],
+        `INSERT INTO store_state (store_id, online, last_state, last_seen, config_report, config_reported_at)
+         VALUES ($1, $2, $3, now(), $4, CASE WHEN $4::jsonb IS NULL THEN NULL ELSE now() END)
+         ON CONFLICT (store_id) DO UPDATE SET online = $2, last_state = $3, last_seen = now(),
+           config_report = coalesce($4, store_state.config_report),
+           config_reported_at = CASE WHEN $4::jsonb IS NULL THEN store_state.config_reported_at ELSE now() END`,
+        [storeId, online, json, config && typeof config === 'object' ? JSON.stringify(config) : null],
       );
       return;
     }

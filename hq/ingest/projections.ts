@@ -172,6 +172,8 @@ function tables(): Record<string, Table> {
       ['state', 'text'],
       ['reason', 'text'],
       ['at', 'bigint'],
+      ['switch_at', 'bigint'],
+      ['maint_window', 'jsonb'],
     ]),
     points: t('points_movements', [
       ['store_id', 'text'],
@@ -311,7 +313,16 @@ export function projectionTables(events: WireEvent[]): Table[] {
         ]);
         break;
       case 'software.status':
-        t.software!.rows.push([...k, p.rollout, p.version, p.state, p.reason ?? null, e.createdAt]);
+        t.software!.rows.push([
+          ...k,
+          p.rollout,
+          p.version,
+          p.state,
+          p.reason ?? null,
+          e.createdAt,
+          p.switchAt ?? null,
+          p.window ? JSON.stringify(p.window) : null,
+        ]);
         break;
     }
   }

@@ -66,7 +66,7 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS certificate_requests (store_id TEXT, seq INTEGER, hostname TEXT, csr TEXT,
     key_sha256 TEXT, at INTEGER, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS software_status (store_id TEXT, seq INTEGER, rollout INTEGER, version TEXT, state TEXT,
-    reason TEXT, at INTEGER, PRIMARY KEY (store_id, seq));
+    reason TEXT, at INTEGER, switch_at INTEGER, maint_window TEXT, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS exit_audit_decisions (store_id TEXT, seq INTEGER, sale_id TEXT, selected INTEGER,
     probability REAL, signals TEXT, at INTEGER, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS exit_audit_results (store_id TEXT, seq INTEGER, sale_id TEXT, result TEXT,
@@ -78,6 +78,8 @@ const ADDED_COLUMNS = [
   ['coupon_redemptions', 'at', 'INTEGER'],
   ['points_movements', 'at', 'INTEGER'],
   ['points_movements', 'sale_id', 'TEXT'],
+  ['software_status', 'switch_at', 'INTEGER'],
+  ['software_status', 'maint_window', 'TEXT'],
 ] as const;
 
 export class SqliteEventStore implements HqEventStore {

@@ -14,6 +14,7 @@ import { signPush } from '../../sync/signing.js';
 import { inTransaction } from '../db/pg.js';
 import type { PushSender } from '../pushes.js';
 import type { Bundles } from './bundles.js';
+import { windowsOf } from './windows.js';
 
 export const FINAL = ['healthy', 'rolled_back', 'rejected'] as const;
 const FAILED = ['rolled_back', 'rejected'];
@@ -29,6 +30,8 @@ export interface RolloutRequest {
   all?: boolean | undefined;
   batchSize?: number | undefined;
   maxFailures?: number | undefined;
+  /** switch whatever the stores' maintenance windows say */
+  urgent?: boolean | undefined;
 }
 
 export interface RolloutStatus {
@@ -39,11 +42,20 @@ export interface RolloutStatus {
   reason: string | null;
   batchSize: number;
   maxFailures: number;
+  urgent: boolean;
   target: Record<string, unknown>;
   createdBy: string;
   createdAt: string;
   counts: Record<string, number>;
-  stores: { storeId: string; sentAt: string | null; state: string; reason: string | null }[];
+  stores: {
+    storeId: string;
+    sentAt: string | null;
+    state: string;
+    reason: string | null;
+    /** staged and held for the store's maintenance window: when it opens, and the window */
+    switchAt?: string;
+    window?: { from: string; to: string; timeZone: string };
+  }[];
 }
 
 export class Rollouts {
@@ -75,8 +87,8 @@ export class Rollouts {
       const id = Number(
         (
           await c.query(
-            `INSERT INTO rollouts (version, arch, target, batch_size, max_failures, download_url, created_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
+            `INSERT INTO rollouts (version, arch, target, batch_size, max_failures, download_url, created_by, urgent)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
             [
               r.version,
               arch,
@@ -85,6 +97,7 @@ export class Rollouts {
               r.maxFailures ?? 0,
               `${(this.publicUrl || origin).replace(/\/$/, '')}/api/v1/releases/${r.version}/${arch}/bundle`,
               by,
+              r.urgent === true,
             ],
           )
         ).rows[0].id,
@@ -154,16 +167,33 @@ export class Rollouts {
         bytes: Number(ro.bytes),
         url: ro.download_url,
         ...(ro.schema ? { schema: ro.schema } : {}),
+        ...(ro.urgent ? { urgent: true } : {}),
       };
-      return { send, body };
+      // each store's own window, read as it is now (none for an urgent rollout)
+      const windows = ro.urgent ? new Map() : await windowsOf(c, send);
+      return { send, body, windows };
     });
     if (!plan || !client || !this.key) return;
-    // the rollout's id is the push's version: stores refuse one older than they have seen
-    const signed = JSON.stringify(
-      signPush(this.key, { dataset: 'software', version: id, issuedAt: Date.now(), body: plan.body }),
-    );
-    for (const s of plan.send)
-      await client.publishAsync(`${this.prefix}/${s}/cmd/software`, signed, { qos: 1 });
+    // the rollout's id is the push's version: stores refuse one older than they have seen;
+    // stores with the same window share one signed message
+    const signed = new Map<string, string>();
+    for (const s of plan.send) {
+      const w = plan.windows.get(s);
+      const k = w ? `${w.from}-${w.to}` : '';
+      let msg = signed.get(k);
+      if (!msg) {
+        msg = JSON.stringify(
+          signPush(this.key, {
+            dataset: 'software',
+            version: id,
+            issuedAt: Date.now(),
+            body: { ...plan.body, ...(w ? { window: w } : {}) },
+          }),
+        );
+        signed.set(k, msg);
+      }
+      await client.publishAsync(`${this.prefix}/${s}/cmd/software`, msg, { qos: 1 });
+    }
     this.log.info({ rollout: id, stores: plan.send }, 'rollout batch sent');
   }
 
@@ -173,7 +203,14 @@ export class Rollouts {
     const rows = (await this.pool.query(STORE_STATES, [id])).rows;
     const counts: Record<string, number> = { pending: 0 };
     const stores = rows.map(
-      (x: { store_id: string; sent_at: Date | null; state: string | null; reason: string | null }) => {
+      (x: {
+        store_id: string;
+        sent_at: Date | null;
+        state: string | null;
+        reason: string | null;
+        switch_at: string | null;
+        maint_window: { from: string; to: string; timeZone: string } | null;
+      }) => {
         const state = x.state ?? (x.sent_at ? 'sent' : 'pending');
         counts[state] = (counts[state] ?? 0) + 1;
         return {
@@ -181,6 +218,10 @@ export class Rollouts {
           sentAt: x.sent_at ? new Date(x.sent_at).toISOString() : null,
           state,
           reason: x.reason,
+          ...(state === 'installed' && x.switch_at !== null
+            ? { switchAt: new Date(Number(x.switch_at)).toISOString() }
+            : {}),
+          ...(state === 'installed' && x.maint_window ? { window: x.maint_window } : {}),
         };
       },
     );
@@ -192,6 +233,7 @@ export class Rollouts {
       reason: ro.reason,
       batchSize: ro.batch_size,
       maxFailures: ro.max_failures,
+      urgent: ro.urgent,
       target: ro.target,
       createdBy: ro.created_by,
       createdAt: new Date(ro.created_at).toISOString(),
@@ -208,8 +250,8 @@ export class Rollouts {
 
 /** Each target store of a rollout with the last thing it said of it. */
 const STORE_STATES = `
-  SELECT t.store_id, t.sent_at, s.state, s.reason FROM rollout_targets t
-    LEFT JOIN LATERAL (SELECT state, reason FROM software_status
+  SELECT t.store_id, t.sent_at, s.state, s.reason, s.switch_at, s.maint_window FROM rollout_targets t
+    LEFT JOIN LATERAL (SELECT state, reason, switch_at, maint_window FROM software_status
                         WHERE store_id = t.store_id AND rollout = t.rollout_id ORDER BY seq DESC LIMIT 1) s ON true
    WHERE t.rollout_id = $1 ORDER BY t.store_id`;
 

@@ -240,6 +240,14 @@ const loadFleet = latestOnly(async (stale) => {
             .map(([k, v]) => `${k} v${v}`)
             .join(', ') || '–',
       },
+      {
+        // config drift (hq/config-drift.ts): the state, with what it means as the tooltip
+        key: 'config',
+        label: t('configDrift'),
+        raw: (s) => s.config?.state ?? null,
+        format: (v) => (v ? t(`config_${v}`) : '–'),
+        className: (v) => (['in_sync', 'local'].includes(v) ? 'ok' : v ? 'down' : ''),
+      },
       { key: 'openAlerts', label: t('openAlerts'), format: num, className: (v) => (v > 0 ? 'down' : '') },
     ],
     stores,
@@ -727,6 +735,13 @@ async function loadSoftware(target) {
         className: (s) => (bad(s) ? 'down' : s === 'pending' ? 'muted' : 'ok'),
       },
       { key: 'reason', label: t('reason'), format: (x) => x ?? '' },
+      {
+        key: 'switchAt',
+        label: t('switchAt'),
+        // staged and held: the store's window (its own zone) and when it opens
+        format: (x, s) =>
+          x && s.window ? `${s.window.from}–${s.window.to} ${s.window.timeZone} · ${when(x)}` : '',
+      },
       { key: 'sentAt', label: t('createdAt'), format: (x) => (x ? when(x) : '') },
     ],
     shown?.stores ?? [],

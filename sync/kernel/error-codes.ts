@@ -82,6 +82,10 @@ export const ERROR_CODES = {
   },
   IDEMPOTENCY_KEY_REUSED: { status: [422], meaning: 'this Idempotency-Key was used for a different request' },
   INVALID_PUSH: { status: [422], meaning: 'the … body breaks its schema' },
+  INVALID_WINDOW: {
+    status: [422],
+    meaning: 'not a maintenance window: from and to in HH:MM, not the same minute',
+  },
   KEY_INVALID: { status: [422], meaning: 'key … is not Ed25519' },
   KIOSK_NOT_FOUND: { status: [404], meaning: 'no kiosk … with devices here' },
   LABEL_CHECK_REQUIRED: { status: [409], meaning: 'an attendant must check a label first' },
@@ -196,6 +200,7 @@ export const ERROR_CODES = {
   WALLET_UNAVAILABLE: { status: [409], meaning: 'phone payment is not set up here: pay at a kiosk' },
   WEIGHT_INVALID: { status: [422], meaning: 'weight must be positive' },
   WEIGHT_REQUIRED: { status: [422], meaning: '… is sold by weight: weigh it on the scale' },
+  WINDOW_NOT_FOUND: { status: [404], meaning: 'no maintenance window for store … / group …' },
   ZONE_NOT_FOUND: { status: [404], meaning: 'store … has no zone …' },
 } as const satisfies Record<string, ErrorCodeEntry>;
 

@@ -47,3 +47,9 @@ export function localIsoDate(now: number, timeZone: string): string {
   const two = (n: number) => String(n).padStart(2, '0');
   return `${String(p.year).padStart(4, '0')}-${two(p.month!)}-${two(p.day!)}`;
 }
+
+/** Minutes since local midnight of `now` on the store's wall clock (0–1439). */
+export function localMinuteOfDay(now: number, timeZone: string): number {
+  const p = localParts(now, timeZone);
+  return p.hour! * 60 + p.minute!;
+}

@@ -27,7 +27,7 @@ let t: TestHq;
 let ops = '';
 const stores: VirtualStore[] = [];
 /** each software push as it reached the broker: which store, when */
-const pushes: { store: string; rollout: number; at: number }[] = [];
+const pushes: { store: string; rollout: number; at: number; body: J }[] = [];
 let watcher: mqtt.MqttClient;
 
 const api = async (
@@ -41,7 +41,8 @@ const api = async (
     headers: { authorization: `Bearer ${ops}`, ...(body !== undefined ? { 'content-type': type } : {}) },
     ...(body !== undefined ? { body } : {}),
   });
-  return { status: r.status, body: await r.json() };
+  const text = await r.text();
+  return { status: r.status, body: text ? JSON.parse(text) : null };
 };
 
 /** The smallest bundle HQ takes: one folder whose RELEASE.json names it. */
@@ -87,6 +88,7 @@ beforeAll(async () => {
       store: topic.split('/')[2]!,
       rollout: JSON.parse(payload.toString()).version,
       at: Date.now(),
+      body: JSON.parse(payload.toString()).body,
     }),
   );
   await waitFor('HQ knows the stores', async () => {
@@ -225,5 +227,83 @@ describe('software rollouts', () => {
     } finally {
       await browser.close();
     }
+  }, 60_000);
+
+  it("sends each store its maintenance window (its own, else its group's); urgent sends none", async () => {
+    // what an operator may set, and what not
+    expect(
+      (await api('PUT', '/maintenance-windows/groups/pilot', JSON.stringify({ from: '2:00', to: '05:00' })))
+        .status,
+    ).toBe(400);
+    const same = await api(
+      'PUT',
+      '/maintenance-windows/groups/pilot',
+      JSON.stringify({ from: '03:00', to: '03:00' }),
+    );
+    expect(same).toMatchObject({ status: 422, body: { error: { code: 'INVALID_WINDOW' } } });
+    expect(
+      (await api('PUT', '/maintenance-windows/stores/nope', JSON.stringify({ from: '02:00', to: '05:00' })))
+        .status,
+    ).toBe(404);
+    expect((await api('DELETE', '/maintenance-windows/groups/nobody')).status).toBe(404);
+    const g = await api(
+      'PUT',
+      '/maintenance-windows/groups/pilot',
+      JSON.stringify({ from: '02:00', to: '05:00' }),
+    );
+    expect(g).toMatchObject({
+      status: 200,
+      body: { scope: 'group', name: 'pilot', from: '02:00', to: '05:00', updatedBy: 'ops' },
+    });
+    expect(
+      (await api('PUT', '/maintenance-windows/stores/r4', JSON.stringify({ from: '22:00', to: '01:00' })))
+        .status,
+    ).toBe(200);
+    expect(
+      (await api('GET', '/maintenance-windows')).body.windows.map(
+        (w: J) => `${w.scope}:${w.name} ${w.from}-${w.to}`,
+      ),
+    ).toEqual(['store:r4 22:00-01:00', 'group:pilot 02:00-05:00']);
+    const up = await api('PUT', '/releases/2.2.0/x64', tinyBundle('2.2.0'), 'application/gzip');
+    expect(up.status).toBe(201);
+    const windowOf = async (rollout: J) => {
+      await waitFor('both pushes', () =>
+        pushes.filter((x) => x.rollout === rollout.body.id).length === 2 ? true : undefined,
+      );
+      return Object.fromEntries(
+        pushes.filter((x) => x.rollout === rollout.body.id).map((x) => [x.store, x.body.window ?? null]),
+      );
+    };
+    const done = (rollout: J) =>
+      waitFor('done', async () =>
+        (await api('GET', `/rollouts/${rollout.body.id}`)).body.state === 'done' ? true : undefined,
+      );
+    const r = await api(
+      'POST',
+      '/rollouts',
+      JSON.stringify({ version: '2.2.0', group: 'pilot', batchSize: 2 }),
+    );
+    expect(r.body.urgent).toBe(false);
+    expect(await windowOf(r)).toEqual({
+      r1: { from: '02:00', to: '05:00' },
+      r4: { from: '22:00', to: '01:00' },
+    });
+    await done(r);
+    // r4's own window removed: its group's applies; an urgent rollout carries no window at all
+    expect((await api('DELETE', '/maintenance-windows/stores/r4')).status).toBe(204);
+    const u = await api(
+      'POST',
+      '/rollouts',
+      JSON.stringify({ version: '2.2.0', group: 'pilot', batchSize: 2, urgent: true }),
+    );
+    expect(u.body.urgent).toBe(true);
+    expect(await windowOf(u)).toEqual({ r1: null, r4: null });
+    expect(pushes.filter((x) => x.rollout === u.body.id).every((x) => x.body.urgent === true)).toBe(true);
+    await done(u);
+    const n = await api('POST', '/rollouts', JSON.stringify({ version: '2.2.0', stores: ['r4'] }));
+    await waitFor('r4 pushed', () => (pushes.some((x) => x.rollout === n.body.id) ? true : undefined));
+    expect(pushes.find((x) => x.rollout === n.body.id)?.body.window).toEqual({ from: '02:00', to: '05:00' });
+    await done(n);
+    expect((await api('DELETE', '/maintenance-windows/groups/pilot')).status).toBe(204);
   }, 60_000);
 });

@@ -24,6 +24,7 @@ import { ReleaseSlots } from '../../edge/updates/slots.js';
 import { signPush } from '../../sync/signing.js';
 import { startHq, type TestHq } from '../helpers/chain.js';
 import { startDaemon } from '../helpers/daemon.js';
+import { fakeClock } from '../helpers/fake-clock.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 import { dpkgInstall, notifySocket, sh, throwawayRoot } from '../helpers/release.js';
 import { Supervisor, unitRestartPolicy } from '../helpers/supervisor.js';
@@ -213,6 +214,8 @@ describe('software updates from HQ', () => {
   let hq: TestHq;
   let sup: Supervisor;
   let ops: string;
+  // the box's wall clock, which the maintenance-window drill moves (real time until then)
+  const clock = fakeClock();
   const state = () => join(root, 'var/lib/storeedge');
   const links = () => new ReleaseSlots(state()).describe();
 
@@ -305,6 +308,7 @@ describe('software updates from HQ', () => {
         STOREEDGE_UPDATES__HEALTHYAFTERS: '3',
         STOREEDGE_UPDATES__IDLECHECKSECONDS: '1',
         STOREEDGE_UPDATES__READYTIMEOUTS: '60',
+        ...clock.env,
       },
       unitRestartPolicy(join(root, UNIT)),
     );
@@ -495,4 +499,60 @@ describe('software updates from HQ', () => {
     // kept versions: current and previous only
     expect(readdirSync(join(state(), 'releases')).sort()).toEqual(['0.1.4', '0.1.5']);
   }, 300_000);
+
+  it("a maintenance window from HQ holds the switch until the box's clock reaches it; urgent goes at once", async () => {
+    // the store's window: opens three hours from now on its wall clock (Asia/Shanghai), for an hour
+    const tz = 'Asia/Shanghai';
+    const hhmm = (ms: number) =>
+      new Intl.DateTimeFormat('en-GB', {
+        timeZone: tz,
+        hour: '2-digit',
+        minute: '2-digit',
+        hourCycle: 'h23',
+      }).format(ms);
+    const t0 = Date.now();
+    const window = { from: hhmm(t0 + 3 * 3600_000), to: hhmm(t0 + 4 * 3600_000) };
+    const put = await fetch(`${hq.url}/api/v1/maintenance-windows/stores/${STORE}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${ops}`, 'content-type': 'application/json' },
+      body: JSON.stringify(window),
+    });
+    expect(put.status, await put.clone().text()).toBe(200);
+
+    // urgent: switches as soon as no payment is open, window or not
+    await upload('0.1.6', deriveBundle('0.1.6'));
+    const urgent = await rollout('0.1.6', { urgent: true });
+    expect((await storeState(urgent, ['healthy', 'rolled_back', 'rejected'])).store.state).toBe('healthy');
+    expect(await serving()).toBe('0.1.6');
+
+    // not urgent: staged, and held until the window opens; HQ shows the window and when
+    await upload('0.1.7', deriveBundle('0.1.7'));
+    const id = await rollout('0.1.7');
+    const { store: held } = await storeState(id, ['installed']);
+    expect(held.window).toEqual({ ...window, timeZone: tz });
+    const opens = Date.parse(held.switchAt);
+    expect(opens).toBeGreaterThan(t0 + 3 * 3600_000 - 60_000);
+    expect(opens).toBeLessThanOrEqual(t0 + 3 * 3600_000);
+    const phase = async () =>
+      ((await (await fetch(`${sup.address()}/readyz`)).json()) as J).parts?.find(
+        (p: J) => p.name === 'updates',
+      )?.details?.phase;
+    expect(await phase()).toBe('waiting for the maintenance window');
+    // several idle checks with no payment open (a switch that must not happen, so a fixed wait)
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await serving()).toBe('0.1.6');
+    // the box's clock two minutes before the window: still held
+    clock.set(opens - Date.now() - 120_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(await serving()).toBe('0.1.6');
+    expect((await storeState(id, ['installed', 'switching', 'healthy'])).store.state).toBe('installed');
+    // and into the window: it switches, and HQ hears it healthy
+    clock.set(opens - Date.now() + 5_000);
+    expect((await storeState(id, ['healthy', 'rolled_back', 'rejected'])).store.state).toBe('healthy');
+    expect(await serving()).toBe('0.1.7');
+    const switched = sup.runs
+      .flatMap((r) => sup.lines(r))
+      .find((l) => String(l.msg).startsWith('software update staged; switching in the maintenance window'));
+    expect(switched?.msg).toContain(`${window.from}–${window.to} ${tz}`);
+  }, 240_000);
 });

@@ -53,7 +53,7 @@ function bundle(version: string, arch = process.arch): ReleaseManifest {
   return m;
 }
 
-function updater(o: { version?: string; schemaVersion?: number } = {}) {
+function updater(o: { version?: string; schemaVersion?: number; now?: () => number } = {}) {
   const dir = mkdtempSync(join(work, 'state-'));
   mkdirSync(join(dir, 'releases'));
   // the running version, as the package installs it
@@ -79,6 +79,8 @@ function updater(o: { version?: string; schemaVersion?: number } = {}) {
       maxBundleBytes: 1024 * 1024,
       downloadTimeoutMs: 10_000,
       idleCheckMs: 50,
+      timeZone: 'Asia/Shanghai',
+      ...(o.now ? { now: o.now } : {}),
       restart: (r) => restarts.push(r),
     });
   const states = () =>
@@ -152,6 +154,60 @@ describe('the updater', () => {
     expect(p.slots.trial()).toMatchObject({ version: '1.2.0', rollout: 10, from: '1.0.0' });
     expect(u.states()).toEqual(['10:downloading', '10:installed', '10:switching']);
     p.stop();
+  });
+
+  it("holds a staged update for the store's maintenance window, says when it opens; urgent does not wait", async () => {
+    // the store's clock, which this test moves: 23:00 in Shanghai
+    let clock = Date.parse('2026-12-06T15:00:00Z');
+    const u = updater({ now: () => clock });
+    const p = u.make();
+    p.start();
+    const window = { from: '02:00', to: '05:00' };
+    expect(await p.install(40, { ...bundle('1.6.0'), window })).toMatchObject({ status: 'accepted' });
+    const opens = Date.parse('2026-12-06T18:00:00Z'); // 02:00 local
+    const installed = readOutbox(u.db).find(
+      (e) => e.type === 'software.status' && e.payload.state === 'installed',
+    );
+    expect(installed?.payload).toMatchObject({
+      rollout: 40,
+      switchAt: opens,
+      window: { ...window, timeZone: 'Asia/Shanghai' },
+    });
+    expect(p.details()).toMatchObject({
+      phase: 'waiting for the maintenance window',
+      switchAt: new Date(opens).toISOString(),
+    });
+    await new Promise((r) => setTimeout(r, 300)); // several checks, no payment open: still held
+    expect(u.restarts).toEqual([]);
+    clock = opens - 60_000; // 01:59
+    await new Promise((r) => setTimeout(r, 200));
+    expect(u.restarts).toEqual([]);
+    clock = opens; // 02:00: it switches
+    await waitFor('the switch in the window', () => (u.restarts.length ? true : undefined));
+    expect(u.states()).toEqual(['40:downloading', '40:installed', '40:switching']);
+    p.stop();
+
+    // the same store, an urgent push with the window closed: switches at once
+    clock = Date.parse('2026-12-06T15:00:00Z');
+    const v = updater({ now: () => clock });
+    const q = v.make();
+    q.start();
+    await q.install(41, { ...bundle('1.6.1'), window, urgent: true });
+    await waitFor('the urgent switch', () => (v.restarts.length ? true : undefined));
+    const staged = readOutbox(v.db).find(
+      (e) => e.type === 'software.status' && e.payload.state === 'installed',
+    );
+    expect(staged?.payload.switchAt).toBeUndefined();
+    q.stop();
+
+    // a window that is not one is refused before anything is downloaded
+    const w = updater();
+    const r = w.make();
+    r.start();
+    expect(
+      (await r.install(42, { ...bundle('1.6.2'), window: { from: '25:00', to: '05:00' } })).problems,
+    ).toEqual(['/body/window/from: HH:MM (00:00–23:59)']);
+    r.stop();
   });
 
   it('a stop mid-download keeps the push, and the next start takes it up again', async () => {

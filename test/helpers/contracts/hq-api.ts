@@ -291,6 +291,8 @@ export interface paths {
           group?: string;
           region?: string;
           online?: 'true' | 'false';
+          /** @description true: only stores whose config is not what HQ last pushed them */
+          configDrift?: 'true' | 'false';
         };
         header?: never;
         path?: never;
@@ -323,6 +325,27 @@ export interface paths {
                 /** @description the store's last heartbeat backlog figures */
                 backlog: unknown;
                 openAlerts: number | null;
+                /** @description whether the store runs the config HQ last pushed it (hq/config-drift.ts) */
+                config: {
+                  /** @enum {unknown} */
+                  state:
+                    | 'local'
+                    | 'in_sync'
+                    | 'unreported'
+                    | 'restart_pending'
+                    | 'behind'
+                    | 'not_applied'
+                    | 'overridden'
+                    | 'unexpected';
+                  drifted: boolean;
+                  meaning: string;
+                  pushedVersion: number | null;
+                  runningVersion: number | null;
+                  digest: string | null;
+                  reportedAt: string | null;
+                } & {
+                  [key: string]: unknown;
+                };
                 events: {
                   contiguousSeq: number;
                   maxSeq: number;
@@ -410,6 +433,27 @@ export interface paths {
               /** @description the store's last heartbeat backlog figures */
               backlog: unknown;
               openAlerts: number | null;
+              /** @description whether the store runs the config HQ last pushed it (hq/config-drift.ts) */
+              config: {
+                /** @enum {unknown} */
+                state:
+                  | 'local'
+                  | 'in_sync'
+                  | 'unreported'
+                  | 'restart_pending'
+                  | 'behind'
+                  | 'not_applied'
+                  | 'overridden'
+                  | 'unexpected';
+                drifted: boolean;
+                meaning: string;
+                pushedVersion: number | null;
+                runningVersion: number | null;
+                digest: string | null;
+                reportedAt: string | null;
+              } & {
+                [key: string]: unknown;
+              };
               events: {
                 contiguousSeq: number;
                 maxSeq: number;
@@ -2178,6 +2222,8 @@ export interface paths {
             all?: boolean;
             batchSize?: number;
             maxFailures?: number;
+            /** @description switch whatever the stores' maintenance windows say */
+            urgent?: boolean;
           };
         };
       };
@@ -2273,6 +2319,181 @@ export interface paths {
     put?: never;
     post?: never;
     delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/maintenance-windows': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              windows: ({
+                /** @enum {unknown} */
+                scope: 'store' | 'group';
+                name: string;
+                from: string;
+                to: string;
+                updatedBy: string;
+                updatedAt: string;
+              } & {
+                [key: string]: unknown;
+              })[];
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/api/v1/maintenance-windows/{scope}/{name}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          scope: 'stores' | 'groups';
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          'application/json': {
+            /** @description HH:MM, local */
+            from: string;
+            /** @description HH:MM, local; before `from` crosses midnight */
+            to: string;
+          };
+        };
+      };
+      responses: {
+        /** @description the local hours a store may switch software in (each store's own time zone) */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              /** @enum {unknown} */
+              scope: 'store' | 'group';
+              name: string;
+              from: string;
+              to: string;
+              updatedBy: string;
+              updatedAt: string;
+            } & {
+              [key: string]: unknown;
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          scope: 'stores' | 'groups';
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description removed */
+        204: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content?: never;
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
     options?: never;
     head?: never;
     patch?: never;
