@@ -8,6 +8,7 @@ import { storeHostname } from '../sync/hostnames.js';
 import { Lifecycle } from '../sync/kernel/lifecycle.js';
 import type { Logger } from '../sync/kernel/logger.js';
 import { VERSION } from '../sync/kernel/version.js';
+import { hqPublicKey } from '../sync/signing.js';
 import { openAlertCount } from './alerts/alerts.js';
 import { CartTokens, KioskAuth, MemberSessions, storeSecret } from './api/access.js';
 import { createMetrics } from './api/metrics.js';
@@ -22,6 +23,7 @@ import { DevicesPart } from './devices/part.js';
 import { GuidesPart } from './guides/part.js';
 import { HousekeepingPart } from './housekeeping/part.js';
 import { retentionOf } from './housekeeping/tasks.js';
+import { buildSupportBundle, migrationState } from './support/bundle.js';
 import { configReport } from './sync/config-report.js';
 import { SyncPart } from './sync/part.js';
 import { TlsPart } from './tls/part.js';
@@ -57,6 +59,8 @@ export interface DaemonHooks {
   restart?(reason: string): void;
   /** the store's clock for business records and housekeeping (a test runs weeks in minutes) */
   clock?: () => number;
+  /** the daemon's recent log lines (main.ts keeps them), for a support bundle */
+  logs?: () => string[];
 }
 
 export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHooks = {}): Daemon {
@@ -145,6 +149,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
           downloadTimeoutMs: u.downloadTimeoutS * 1000,
           idleCheckMs: u.idleCheckSeconds * 1000,
           timeZone: config.store.timezone,
+          hqKey: config.security.hqSigningPublicKey ? hqPublicKey(config.security.hqSigningPublicKey) : null,
           restart: (reason) => hooks.restart?.(reason),
         })
       : null;
@@ -182,6 +187,15 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
     ...(tls ? { certificates: tls } : {}),
     ...(updates ? { software: updates } : {}),
     hqSigningPublicKey: config.security.hqSigningPublicKey,
+    // HQ's request for a support bundle: the daemon's own view, recent logs included
+    supportBundle: () =>
+      buildSupportBundle({
+        loaded,
+        version: VERSION,
+        migrations: migrationState(db.handle),
+        live: { parts: lifecycle.status(), devices: devices.status() },
+        logs: { source: 'the daemon’s last log lines', lines: hooks.logs?.() ?? [] },
+      }),
     configReport: configReport(
       config,
       loaded.overlay,

@@ -1,25 +1,41 @@
 // storeedge daemon entry point.
 //   node dist/edge/main.js --config config/demo-store.yaml [--check-config]
+//   node dist/edge/main.js update --from FILE      an offline update (edge/updates/offline.ts)
+//   node dist/edge/main.js support-bundle [--out FILE]   what support needs (edge/support/)
 // Exit codes: 0 clean stop, 1 start or stop failure, 75 restart for a software update,
 // 78 invalid config (EX_CONFIG).
 import { parseArgs } from 'node:util';
+import pino from 'pino';
 import { ConfigError, type LoadedConfig, loadConfig } from '../config/load.js';
 import { StartError } from '../sync/kernel/lifecycle.js';
 import { createLogger } from '../sync/kernel/logger.js';
 import { createDaemon } from './daemon.js';
+import { supportBundleCommand } from './support/command.js';
+import { LogRing } from './support/log-ring.js';
 import { SystemdNotifier } from './systemd.js';
+import { updateFromFile } from './updates/offline.js';
 
 const EX_CONFIG = 78;
 /** stopped to start again on another version (EX_TEMPFAIL): not a clean stop, so systemd restarts */
 const EX_RESTART = 75;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
     options: {
       config: { type: 'string', short: 'c' },
       'check-config': { type: 'boolean', default: false },
+      from: { type: 'string' },
+      out: { type: 'string' },
     },
   });
+  const command = positionals[0];
+  if (command !== undefined && command !== 'update' && command !== 'support-bundle') {
+    process.stderr.write(
+      `storeedge: unknown command ${command} (commands: update --from FILE, support-bundle [--out FILE])\n`,
+    );
+    return 64;
+  }
   const file = values.config ?? process.env.STOREEDGE_CONFIG;
   let loaded: LoadedConfig;
   try {
@@ -35,11 +51,33 @@ async function main(): Promise<number> {
     process.stdout.write(`storeedge: config ok (${loaded.source})\n`);
     return 0;
   }
+  if (command === 'support-bundle')
+    return supportBundleCommand(loaded, values.out, (line, ok) =>
+      (ok ? process.stdout : process.stderr).write(`${line}\n`),
+    );
+  if (command === 'update') {
+    if (!values.from) {
+      process.stderr.write('storeedge: update needs --from FILE (an offline bundle HQ made for a rollout)\n');
+      return 64;
+    }
+    return updateFromFile(
+      {
+        updatesDir: loaded.config.updates.dir,
+        hqSigningPublicKey: loaded.config.security.hqSigningPublicKey,
+        file: values.from,
+      },
+      (line, ok) => (ok ? process.stdout : process.stderr).write(`${line}\n`),
+    );
+  }
 
-  const log = createLogger(loaded.config.logging.level);
+  const ring = new LogRing();
+  const log = createLogger(loaded.config.logging.level, ring.tee(pino.destination({ sync: false })));
   const systemd = SystemdNotifier.fromEnv(process.env, log.child({ component: 'systemd' }));
   let requestRestart: (reason: string) => void = () => undefined;
-  const daemon = createDaemon(loaded, log, { restart: (reason) => requestRestart(reason) });
+  const daemon = createDaemon(loaded, log, {
+    restart: (reason) => requestRestart(reason),
+    logs: () => ring.recent(),
+  });
   log.info({ store: loaded.config.store.id, config: loaded.source, node: process.versions.node }, 'starting');
 
   let signalled = false;

@@ -27,6 +27,7 @@ import { IngestWorker } from './ingest/worker.js';
 import { PushSender } from './pushes.js';
 import { Bundles } from './releases/bundles.js';
 import { Rollouts, RolloutsPart } from './releases/rollouts.js';
+import { SupportBundles } from './support-bundles.js';
 
 /** PostgreSQL (a chain) or one SQLite file (a lab or a single store): the event store the workers write. */
 class DatabasePart implements Part {
@@ -250,6 +251,7 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
         bundles,
         rollouts,
         certificates: certificates?.desk ?? null,
+        supportBundles: new SupportBundles(pool, () => broker.client, c.broker.prefix, key),
         bodyLimitBytes: c.http.bodyLimitBytes,
         parts: () => lifecycle.status(),
         metrics: hqMetrics(pool, () => ingest.workers),

@@ -20,6 +20,13 @@ export class HqClient {
     });
   }
 
+  /** Asks over a connection HQ already holds (its service's broker client). */
+  static async over(client: MqttClient, prefix = 'storeedge/v1'): Promise<HqClient> {
+    const c = new HqClient(client, prefix, randomBytes(6).toString('hex'));
+    await client.subscribeAsync(c.replyTopic, { qos: 1 });
+    return c;
+  }
+
   static async connect(url: string, prefix = 'storeedge/v1'): Promise<HqClient> {
     const id = randomBytes(6).toString('hex');
     const client = await mqtt.connectAsync(url, {

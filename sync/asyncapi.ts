@@ -74,7 +74,7 @@ export function asyncApiDocument(): Json {
     ]),
   );
   // pushes the store answers, and the two it takes without an answer
-  const pushes = [...PUSHABLE, 'model', 'software', 'certificate'];
+  const pushes = [...PUSHABLE, 'model', 'software', 'certificate', 'support_bundle'];
   const unanswered = ['member', 'peer_keys'];
   const pushMessages = Object.fromEntries(
     [...pushes, ...unanswered].map((d) => {
@@ -145,8 +145,13 @@ export function asyncApiDocument(): Json {
       address: '{prefix}/all/cmd/{name}',
       description:
         'The same pushes, to every store; `peer_keys` is sent this way. `member` never is: it goes to the stores following the member, on their own topic.',
-      parameters: { prefix: PREFIX, name: { enum: [...pushes, 'peer_keys'] } },
-      messages: Object.fromEntries(Object.entries(pushMessages).filter(([d]) => d !== 'member')),
+      parameters: {
+        prefix: PREFIX,
+        name: { enum: [...pushes.filter((d) => d !== 'support_bundle'), 'peer_keys'] },
+      },
+      messages: Object.fromEntries(
+        Object.entries(pushMessages).filter(([d]) => d !== 'member' && d !== 'support_bundle'),
+      ),
     },
     storePulls: {
       address: '{prefix}/{storeId}/req/{name}',

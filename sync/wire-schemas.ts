@@ -129,6 +129,11 @@ export const PUSH_BODIES: Record<string, { body: TSchema; description: string }>
     description:
       "the store's HTTPS certificate chain, answering its tls.csr; the version is when HQ issued it",
   },
+  support_bundle: {
+    body: Open({}),
+    description:
+      'asks the store for a support bundle (versions, redacted config, integrity check, states, recent logs); the answer carries it',
+  },
   member: {
     body: Open({
       memberId: Id,
@@ -159,6 +164,12 @@ export const PushResult = Open({
   restartRequired: Type.Optional(Type.Boolean()),
   certificate: Type.Optional(Type.Object({}, { additionalProperties: true })),
   model: Type.Optional(Type.Object({}, { additionalProperties: true })),
+  bundle: Type.Optional(
+    Open(
+      { bytes: Type.Integer({ minimum: 1 }), sha256: Type.String(), gzipBase64: Type.String() },
+      'support_bundle: the bundle as gzipped JSON (edge/support/bundle.ts)',
+    ),
+  ),
 });
 
 /** `cmd/resend`: the store marks that range unsent and publishes it again */

@@ -17,6 +17,7 @@ import { publicCodeKey } from '../coupons/codes.js';
 import type { Db } from '../db/open.js';
 import { type MemberGate, markAsked, markFollowed } from '../members/follow.js';
 import { applyReplica, readReplica } from '../members/replica.js';
+import type { SupportBundle } from '../support/bundle.js';
 import { BacklogGuard, type BacklogStatus } from './backlog.js';
 import { type CommandContext, Commands, type SyncExtension } from './commands.js';
 import type { ConfigReport } from './config-report.js';
@@ -31,6 +32,7 @@ import { type SoftwareTarget, softwarePushes } from './pushes/software.js';
 import { pulls } from './requests.js';
 import { resendCommand } from './resend.js';
 import { writeSyncState } from './state.js';
+import { supportRequests } from './support.js';
 
 export interface SyncPartOptions {
   mqtt: Config['mqtt'];
@@ -54,6 +56,8 @@ export interface SyncPartOptions {
   config?: ConfigTarget & { active: { version: number; applied: boolean; error?: string } | null };
   /** digests of the config this run took (in the birth message: HQ shows config drift) */
   configReport?: ConfigReport;
+  /** builds a support bundle when HQ asks for one */
+  supportBundle?: () => Promise<SupportBundle>;
   /** where HQ's software pushes go (the updater); absent: none accepted (a box run from a checkout) */
   software?: SoftwareTarget;
   /** where HQ's certificate pushes go (the TLS part); absent: none accepted (TLS off) */
@@ -93,6 +97,7 @@ export class SyncPart implements Part {
       memberUpdates(c),
       peerKeyPushes(c),
       resendCommand(c, publisher),
+      supportRequests(c, this.o.supportBundle),
       pulls(c, () => this.health()),
     ];
   }

@@ -10,7 +10,7 @@
 // pending → downloading → installed → switching → healthy / rolled_back / rejected, with
 // the reason, whatever outages lie between.
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, type KeyObject } from 'node:crypto';
 import {
   accessSync,
   constants,
@@ -32,28 +32,24 @@ import {
   inWindow,
   type MaintenanceWindow,
   nextOpening,
-  windowProblems,
 } from '../../sync/maintenance-window.js';
 import { paymentsInFlight } from '../checkout/in-flight.js';
 import type { Db } from '../db/open.js';
+import { manifestProblems, type ReleaseManifest } from './manifest.js';
+import {
+  checkBundleFile,
+  type InboxEntry,
+  inboxDir,
+  inboxEntries,
+  OfflineRefused,
+  openOfflinePush,
+  removeEntry,
+} from './offline.js';
 import { reportSoftware, type SoftwareReport, type SoftwareState, versionOf } from './report.js';
-import { ReleaseSlots, type Trial, validVersion } from './slots.js';
+import { ReleaseSlots, type Trial } from './slots.js';
 
+export type { ReleaseManifest } from './manifest.js';
 export type { SoftwareState } from './report.js';
-
-export interface ReleaseManifest {
-  version: string;
-  arch: string;
-  sha256: string;
-  bytes: number;
-  url: string;
-  /** the database schema the release migrates to, and the oldest one that can still open it */
-  schema?: { version: number; lastCompatible: number };
-  /** switch only inside these local hours (HQ's window for this store) */
-  window?: MaintenanceWindow;
-  /** switch as soon as no payment is open, whatever the window */
-  urgent?: boolean;
-}
 
 export interface SoftwareReply {
   dataset: 'software';
@@ -78,6 +74,8 @@ export interface UpdaterOptions {
   maxBundleBytes: number;
   downloadTimeoutMs: number;
   idleCheckMs: number;
+  /** HQ's push key: offline bundles in the inbox are checked with it */
+  hqKey?: KeyObject | null;
   /** the store's time zone, which maintenance windows are read in */
   timeZone: string;
   /** stop the daemon so the service manager starts the version now current */
@@ -91,24 +89,10 @@ interface UpdaterState {
   /** versions that did not stay up here: never tried again */
   refused: string[];
   /** a push being downloaded, unpacked or waiting to switch: taken up again after a restart */
-  pending?: { rollout: number; body: unknown } | undefined;
+  pending?: { rollout: number; body: unknown; local?: string } | undefined;
 }
 
 class Refused extends Error {}
-
-function manifestProblems(m: unknown): string[] {
-  const b = m as Partial<ReleaseManifest> | null;
-  if (!b || typeof b !== 'object') return ['/body: a release manifest {version, arch, sha256, bytes, url}'];
-  const p: string[] = [];
-  if (!validVersion(b.version)) p.push('/body/version: a version like 1.2.3');
-  if (typeof b.arch !== 'string') p.push('/body/arch: required');
-  if (typeof b.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(b.sha256)) p.push('/body/sha256: 64 hex digits');
-  if (!Number.isSafeInteger(b.bytes) || (b.bytes as number) < 1) p.push('/body/bytes: a positive integer');
-  if (typeof b.url !== 'string' || !/^https?:\/\//.test(b.url)) p.push('/body/url: an http(s) URL');
-  if (b.window !== undefined) p.push(...windowProblems(b.window));
-  if (b.urgent !== undefined && typeof b.urgent !== 'boolean') p.push('/body/urgent: true or false');
-  return p;
-}
 
 export class UpdaterPart implements Part {
   readonly name = 'updates';
@@ -161,6 +145,8 @@ export class UpdaterPart implements Part {
     try {
       mkdirSync(this.o.dir, { recursive: true });
       accessSync(this.o.dir, constants.W_OK);
+      // made by the service's user, so it may delete what an operator queues there
+      mkdirSync(inboxDir(this.o.dir), { recursive: true });
     } catch (err) {
       // a box that cannot update still sells: updates are refused, with the reason
       this.unavailable = `state folder ${this.o.dir} is not writable: ${(err as Error).message}`;
@@ -199,8 +185,46 @@ export class UpdaterPart implements Part {
     } else if (pending) {
       // a restart (or a crash) cut a download or a wait for no payment short: start it again
       this.o.log.info({ rollout: pending.rollout }, 'software update taken up again after a restart');
-      void this.install(pending.rollout, pending.body);
+      void this.install(pending.rollout, pending.body, pending.local);
     }
+    void this.checkInbox();
+  }
+
+  /**
+   * Offline bundles queued by `storeedge update --from FILE`: each checked again (HQ's
+   * signature, the manifest) and installed like a push, from its file. An entry stays
+   * while its update is staged and waiting (a restart takes it up from the file again).
+   */
+  private async checkInbox(): Promise<void> {
+    if (this.stopped) return;
+    try {
+      for (const e of inboxEntries(this.o.dir)) {
+        if (this.stopped) return;
+        if (this.state().pending?.local === e.bundle) continue;
+        await this.installEntry(e);
+      }
+    } catch (err) {
+      this.o.log.error({ err: (err as Error).message }, 'offline update inbox unreadable');
+    }
+    this.later(this.o.idleCheckMs, () => void this.checkInbox());
+  }
+
+  private async installEntry(e: InboxEntry): Promise<void> {
+    let opened: ReturnType<typeof openOfflinePush>;
+    try {
+      opened = openOfflinePush(JSON.parse(readFileSync(e.push, 'utf8')), this.o.hqKey ?? null);
+    } catch (err) {
+      // not HQ's (or not a push): refused, and its rollout number is not to be trusted
+      this.o.log.error(
+        { file: e.push, err: err instanceof OfflineRefused ? err.message : String(err) },
+        'offline update refused',
+      );
+      removeEntry(e);
+      return;
+    }
+    this.o.log.info({ rollout: opened.rollout, version: opened.body.version }, 'offline update found');
+    const reply = await this.install(opened.rollout, opened.body, e.bundle);
+    if (reply.status !== 'accepted' && !this.stopped) removeEntry(e);
   }
 
   stop(): void {
@@ -226,10 +250,10 @@ export class UpdaterPart implements Part {
   }
 
   /** A signed software push, opened by sync/: one at a time. */
-  install(rollout: number, body: unknown): Promise<SoftwareReply> {
+  install(rollout: number, body: unknown, local?: string): Promise<SoftwareReply> {
     const run = this.busy.then(async () => {
       try {
-        return await this.installOne(rollout, body);
+        return await this.installOne(rollout, body, local);
       } catch (err) {
         // whatever went wrong is the push's answer, never an unhandled rejection
         const why = `update failed: ${(err as Error).message}`;
@@ -250,7 +274,8 @@ export class UpdaterPart implements Part {
     return run;
   }
 
-  private async installOne(rollout: number, body: unknown): Promise<SoftwareReply> {
+  /** `local`: the bundle is this file (an offline bundle), not HQ's download */
+  private async installOne(rollout: number, body: unknown, local?: string): Promise<SoftwareReply> {
     const reply = (status: SoftwareReply['status'], extra: Partial<SoftwareReply> = {}): SoftwareReply => ({
       dataset: 'software',
       version: rollout,
@@ -281,7 +306,7 @@ export class UpdaterPart implements Part {
     if (rollout === state.lastRollout && this.phase !== 'idle') return reply('unchanged');
     if (this.ownTrial()) {
       // the running version is not proven yet: the next one waits for it, and goes on when it is kept
-      this.remember((s) => ({ ...s, pending: { rollout, body } }));
+      this.remember((s) => ({ ...s, pending: { rollout, body, ...(local ? { local } : {}) } }));
       return reply('accepted', { problems: [`waiting until ${this.o.version} is kept`] });
     }
     if (m.arch !== this.arch) return refuse(`bundle is for ${m.arch}, this box is ${this.arch}`);
@@ -292,16 +317,21 @@ export class UpdaterPart implements Part {
       );
     if (m.bytes > this.o.maxBundleBytes)
       return refuse(`bundle of ${m.bytes} bytes is over updates.maxBundleMB`);
-    this.remember((s) => ({ ...s, lastRollout: rollout, pending: { rollout, body } }));
+    this.remember((s) => ({
+      ...s,
+      lastRollout: rollout,
+      pending: { rollout, body, ...(local ? { local } : {}) },
+    }));
 
     this.phase = 'downloading';
-    this.report(rollout, m.version, 'downloading');
+    this.report(rollout, m.version, 'downloading', local ? 'from an offline bundle' : undefined);
     try {
-      const tarball = await this.download(m);
+      if (local) await checkBundleFile(local, m);
+      const tarball = local ?? (await this.download(m));
       try {
         this.slots.unpack(tarball, m.version, this.arch);
       } finally {
-        rmSync(tarball, { force: true });
+        if (!local) rmSync(tarball, { force: true });
       }
       this.checkConfig(m.version);
     } catch (err) {
@@ -415,7 +445,7 @@ export class UpdaterPart implements Part {
     const removed = this.slots.prune();
     this.o.log.info({ ...trial, removed }, `software ${trial.version} stayed up: kept`);
     const next = this.state().pending;
-    if (next) void this.install(next.rollout, next.body);
+    if (next) void this.install(next.rollout, next.body, next.local);
   }
 
   private report(

@@ -13,6 +13,7 @@ import type { PushSender } from '../pushes.js';
 import type { Bundles } from '../releases/bundles.js';
 import type { Rollouts } from '../releases/rollouts.js';
 import { MaintenanceWindows } from '../releases/windows.js';
+import type { SupportBundles } from '../support-bundles.js';
 import type { HqAuth } from './auth.js';
 import { certificateRoutes } from './certificate-routes.js';
 import { figureRoutes } from './figures-routes.js';
@@ -21,6 +22,7 @@ import { ledgerRoutes } from './ledger-routes.js';
 import { releaseRoutes } from './release-routes.js';
 import { hqRoutes } from './routes.js';
 import { storeRoutes } from './store-routes.js';
+import { supportRoutes } from './support-routes.js';
 import { hqUiRoutes } from './ui.js';
 
 export interface HqAppOptions {
@@ -35,6 +37,7 @@ export interface HqAppOptions {
   bundles: Bundles;
   rollouts: Rollouts;
   certificates?: StoreCertificates | null;
+  supportBundles?: SupportBundles | null;
   bodyLimitBytes: number;
   parts: () => PartStatus[];
   metrics: Registry;
@@ -104,6 +107,7 @@ export function buildHqApp(o: HqAppOptions): FastifyInstance {
     windows: new MaintenanceWindows(o.pool),
   });
   app.register(certificateRoutes, { prefix: '/api/v1', auth: o.auth, certificates: o.certificates ?? null });
+  app.register(supportRoutes, { prefix: '/api/v1', auth: o.auth, bundles: o.supportBundles ?? null });
   app.register(hqUiRoutes);
   return app;
 }

@@ -2,7 +2,10 @@
 // writes) and roll it out to stores, a group, a region or all, a batch at a time; anyone
 // signed in reads their state per store. Stores download the bundle without a session:
 // it is checked at the store against the SHA-256 and size in HQ's signed push.
-import { createReadStream } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createReadStream, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
@@ -139,6 +142,35 @@ export const releaseRoutes: FastifyPluginAsync<ReleaseRouteDeps> = async (fastif
     async (req) => {
       d.auth.require(req, 'analyst');
       return d.rollouts.status(Number(req.params.id));
+    },
+  );
+
+  app.get(
+    '/rollouts/:id/offline-bundle',
+    {
+      config: { role: 'operator' },
+      schema: {
+        response: { 200: R.tarFile },
+        params: Type.Object({ id: Type.String({ pattern: '^[0-9]{1,15}$' }) }),
+      },
+    },
+    async (req, reply) => {
+      d.auth.require(req, 'operator');
+      const o = await d.rollouts.offline(Number(req.params.id));
+      // a tar of the signed push and the bundle (tar -h reads the bundle through a link)
+      const dir = mkdtempSync(join(tmpdir(), 'storeedge-offline-'));
+      writeFileSync(join(dir, 'push.json'), o.push);
+      symlinkSync(o.file, join(dir, 'bundle.tar.gz'));
+      const tar = spawn('tar', ['-chf', '-', '-C', dir, 'push.json', 'bundle.tar.gz'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      tar.once('close', () => rmSync(dir, { recursive: true, force: true }));
+      reply.header('content-type', 'application/x-tar');
+      reply.header(
+        'content-disposition',
+        `attachment; filename="storeedge-offline-${o.version}-${o.arch}-rollout-${req.params.id}.tar"`,
+      );
+      return reply.send(tar.stdout);
     },
   );
 

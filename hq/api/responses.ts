@@ -271,6 +271,34 @@ export const BundleStored = Bundle;
 export const Releases = Type.Object({ releases: Type.Array(Bundle) });
 export const Rollout = Row({ id: Num }, 'a rollout with its batches and per-store states (hq/releases/)');
 export const Rollouts = Type.Object({ rollouts: Type.Array(Rollout) });
+export const SupportBundle = Row(
+  {
+    id: Num,
+    storeId: Str,
+    requestedBy: Str,
+    requestedAt: Str,
+    state: Type.Enum(['asked', 'received', 'failed']),
+    bytes: NumOrNull,
+    error: Nullable(Str),
+  },
+  'a support bundle a store sent when asked (hq/support-bundles.ts)',
+);
+export const SupportBundles = Type.Object({ bundles: Type.Array(SupportBundle) });
+export const SupportBundleBody = Row(
+  {
+    kind: Type.Literal('storeedge-support-bundle'),
+    createdAt: Str,
+    storeId: Str,
+    version: Str,
+    runtime: Row({}),
+    config: Row({}),
+    database: Row({}),
+    system: Row({}),
+    live: Type.Unknown(),
+    logs: Row({ source: Str, lines: Type.Array(Type.Unknown()) }),
+  },
+  'the bundle as the store made it (edge/support/bundle.ts): versions, the config with secrets redacted, migrations, integrity check, parts and devices, disk and memory, recent log lines',
+);
 export const MaintenanceWindow = Row(
   { scope: Type.Enum(['store', 'group']), name: Str, from: Str, to: Str, updatedBy: Str, updatedAt: Str },
   "the local hours a store may switch software in (each store's own time zone)",
@@ -280,6 +308,9 @@ export const MaintenanceWindows = Type.Object({ windows: Type.Array(MaintenanceW
 export const Certificates = Type.Object({ certificates: Type.Array(Row({ storeId: Str })) });
 export const RenewalAsked = Type.Object({ storeId: Str, renewal: Type.Literal('asked') });
 
+export const tarFile = {
+  content: { 'application/x-tar': { schema: { type: 'string', contentEncoding: 'binary' } } },
+};
 export const gzipBundle = {
   content: { 'application/gzip': { schema: { type: 'string', contentEncoding: 'binary' } } },
 };

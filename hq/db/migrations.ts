@@ -682,4 +682,24 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
          WHERE p.dataset = 'config' ORDER BY t.store_id, p.version DESC;
     `,
   },
+  {
+    version: 16,
+    name: 'support_bundles',
+    sql: `
+      -- support bundles stores sent when an operator asked (hq/support-bundles.ts): the
+      -- bundle's JSON (secrets redacted at the store), a few per store, read by support
+      CREATE TABLE support_bundles (
+        id            bigserial PRIMARY KEY,
+        store_id      text NOT NULL,
+        requested_by  text NOT NULL,
+        requested_at  timestamptz NOT NULL DEFAULT now(),
+        state         text NOT NULL CHECK (state IN ('asked', 'received', 'failed')),
+        bytes         bigint,
+        body          jsonb,
+        error         text,
+        received_at   timestamptz
+      );
+      CREATE INDEX support_bundles_store ON support_bundles (store_id, id);
+    `,
+  },
 ];

@@ -160,15 +160,7 @@ export class Rollouts {
         'UPDATE rollout_targets SET sent_at = now() WHERE rollout_id = $1 AND store_id = ANY($2)',
         [id, send],
       );
-      const body = {
-        version: ro.version,
-        arch: ro.arch,
-        sha256: ro.sha256,
-        bytes: Number(ro.bytes),
-        url: ro.download_url,
-        ...(ro.schema ? { schema: ro.schema } : {}),
-        ...(ro.urgent ? { urgent: true } : {}),
-      };
+      const body = manifestOf(ro);
       // each store's own window, read as it is now (none for an urgent rollout)
       const windows = ro.urgent ? new Map() : await windowsOf(c, send);
       return { send, body, windows };
@@ -195,6 +187,26 @@ export class Rollouts {
       await client.publishAsync(`${this.prefix}/${s}/cmd/software`, msg, { qos: 1 });
     }
     this.log.info({ rollout: id, stores: plan.send }, 'rollout batch sent');
+  }
+
+  /**
+   * The rollout as a file for a store with no WAN (`storeedge update --from FILE`): HQ's
+   * signed push, as the stores get it on their command topic (no maintenance window: the
+   * person installing it chooses the moment), and the bundle it names.
+   */
+  async offline(id: number): Promise<{ push: string; file: string; version: string; arch: string }> {
+    if (!this.key) throw new ApiError(503, 'NO_SIGNING_KEY', 'HQ has no push signing key configured');
+    const ro = (
+      await this.pool.query(
+        'SELECT r.*, b.sha256, b.bytes, b.schema FROM rollouts r JOIN releases b USING (version, arch) WHERE r.id = $1',
+        [id],
+      )
+    ).rows[0];
+    if (!ro) throw new ApiError(404, 'ROLLOUT_NOT_FOUND', `no rollout ${id}`);
+    const push = JSON.stringify(
+      signPush(this.key, { dataset: 'software', version: id, issuedAt: Date.now(), body: manifestOf(ro) }),
+    );
+    return { push, file: this.bundles.file(ro.version, ro.arch), version: ro.version, arch: ro.arch };
   }
 
   async status(id: number): Promise<RolloutStatus> {
@@ -246,6 +258,27 @@ export class Rollouts {
     const ids = (await this.pool.query('SELECT id FROM rollouts ORDER BY id DESC LIMIT $1', [limit])).rows;
     return Promise.all(ids.map((x: { id: string }) => this.status(Number(x.id))));
   }
+}
+
+/** The release manifest a rollout's push carries (a store's window is added per store). */
+function manifestOf(ro: {
+  version: string;
+  arch: string;
+  sha256: string;
+  bytes: string | number;
+  download_url: string;
+  schema: unknown;
+  urgent: boolean;
+}): Record<string, unknown> {
+  return {
+    version: ro.version,
+    arch: ro.arch,
+    sha256: ro.sha256,
+    bytes: Number(ro.bytes),
+    url: ro.download_url,
+    ...(ro.schema ? { schema: ro.schema } : {}),
+    ...(ro.urgent ? { urgent: true } : {}),
+  };
 }
 
 /** Each target store of a rollout with the last thing it said of it. */

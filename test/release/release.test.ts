@@ -4,6 +4,7 @@
 // protocol (READY=1 once every part is ready, watchdog pings, STOPPING=1). Then HQ rolls
 // software updates out to that box: a good one, one that crashes at start (rolled back
 // by itself), a forged push and a corrupted bundle (refused), and a SIGKILL mid-switch.
+import { spawnSync } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import {
   existsSync,
@@ -216,6 +217,8 @@ describe('software updates from HQ', () => {
   let ops: string;
   // the box's wall clock, which the maintenance-window drill moves (real time until then)
   const clock = fakeClock();
+  /** the box's environment, which an operator's command on the box runs with too */
+  let boxVars: NodeJS.ProcessEnv = {};
   const state = () => join(root, 'var/lib/storeedge');
   const links = () => new ReleaseSlots(state()).describe();
 
@@ -290,26 +293,27 @@ describe('software updates from HQ', () => {
   beforeAll(async () => {
     hq = await startHq({ rolloutTickMs: 200 });
     ops = await hq.token('ops');
+    boxVars = {
+      ...(await boxEnv(await freePort())),
+      STOREEDGE_STORE__ID: STORE,
+      STOREEDGE_SEED__CATALOG: resolve('config/demo/catalog.json'),
+      STOREEDGE_MQTT__ENABLED: 'true',
+      STOREEDGE_MQTT__URL: hq.broker.url,
+      STOREEDGE_MQTT__RECONNECT__BASEMS: '200',
+      STOREEDGE_MQTT__RECONNECT__CAPMS: '1000',
+      STOREEDGE_SECURITY__HQSIGNINGPUBLICKEY: hq.pushKey.publicKey
+        .export({ type: 'spki', format: 'pem' })
+        .toString(),
+      STOREEDGE_SECURITY__KIOSKTOKENS: JSON.stringify([{ kioskId: 'kiosk-1', token: KIOSK }]),
+      STOREEDGE_UPDATES__HEALTHYAFTERS: '3',
+      STOREEDGE_UPDATES__IDLECHECKSECONDS: '1',
+      STOREEDGE_UPDATES__READYTIMEOUTS: '60',
+      ...clock.env,
+    };
     sup = new Supervisor(
       join(root, 'usr/lib/storeedge/storeedge-start'),
       ['--config', join(root, 'etc/storeedge/store.yaml')],
-      {
-        ...(await boxEnv(await freePort())),
-        STOREEDGE_STORE__ID: STORE,
-        STOREEDGE_SEED__CATALOG: resolve('config/demo/catalog.json'),
-        STOREEDGE_MQTT__ENABLED: 'true',
-        STOREEDGE_MQTT__URL: hq.broker.url,
-        STOREEDGE_MQTT__RECONNECT__BASEMS: '200',
-        STOREEDGE_MQTT__RECONNECT__CAPMS: '1000',
-        STOREEDGE_SECURITY__HQSIGNINGPUBLICKEY: hq.pushKey.publicKey
-          .export({ type: 'spki', format: 'pem' })
-          .toString(),
-        STOREEDGE_SECURITY__KIOSKTOKENS: JSON.stringify([{ kioskId: 'kiosk-1', token: KIOSK }]),
-        STOREEDGE_UPDATES__HEALTHYAFTERS: '3',
-        STOREEDGE_UPDATES__IDLECHECKSECONDS: '1',
-        STOREEDGE_UPDATES__READYTIMEOUTS: '60',
-        ...clock.env,
-      },
+      boxVars,
       unitRestartPolicy(join(root, UNIT)),
     );
     sup.start();
@@ -554,5 +558,100 @@ describe('software updates from HQ', () => {
       .flatMap((r) => sup.lines(r))
       .find((l) => String(l.msg).startsWith('software update staged; switching in the maintenance window'));
     expect(switched?.msg).toContain(`${window.from}–${window.to} ${tz}`);
+    expect(
+      (
+        await fetch(`${hq.url}/api/v1/maintenance-windows/stores/${STORE}`, {
+          method: 'DELETE',
+          headers: { authorization: `Bearer ${ops}` },
+        })
+      ).status,
+    ).toBe(204);
+  }, 240_000);
+
+  it('offline: a store with no WAN installs a release from a file HQ made; HQ hears of it once the link is back', async () => {
+    const cli = (file: string) =>
+      spawnSync(
+        join(state(), 'current/bin/storeedge'),
+        ['update', '--from', file, '--config', join(root, 'etc/storeedge/store.yaml')],
+        {
+          env: { ...process.env, ...boxVars },
+          encoding: 'utf8',
+        },
+      );
+    await upload('0.1.8', deriveBundle('0.1.8'));
+    // the WAN goes: neither HQ nor the box reach the broker
+    await hq.broker.stop();
+    const id = await rollout('0.1.8');
+    const file = join(out, 'offline.tar');
+    const r = await fetch(`${hq.url}/api/v1/rollouts/${id}/offline-bundle`, {
+      headers: { authorization: `Bearer ${ops}` },
+    });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('content-disposition')).toContain(
+      `storeedge-offline-0.1.8-${process.arch}-rollout-${id}.tar`,
+    );
+    writeFileSync(file, Buffer.from(await r.arrayBuffer()));
+    expect(sh('tar', ['-tf', file]).trim().split('\n').sort()).toEqual(['bundle.tar.gz', 'push.json']);
+
+    // what is not HQ's, or not whole, is refused by the command and queues nothing
+    const inbox = join(state(), 'inbox');
+    const bad = join(out, 'bad');
+    sh('mkdir', ['-p', bad]);
+    sh('tar', ['-xf', file, '-C', bad]);
+    const push = JSON.parse(readFileSync(join(bad, 'push.json'), 'utf8'));
+    writeFileSync(
+      join(bad, 'push.json'),
+      JSON.stringify({ ...push, body: { ...push.body, version: '0.1.9' } }),
+    );
+    sh('tar', ['-chf', join(out, 'forged.tar'), '-C', bad, 'push.json', 'bundle.tar.gz']);
+    const forged = cli(join(out, 'forged.tar'));
+    expect(forged.status).toBe(1);
+    expect(forged.stderr).toMatch(/offline update refused: signature does not verify/);
+    writeFileSync(join(bad, 'push.json'), JSON.stringify(push));
+    const bytes = readFileSync(join(bad, 'bundle.tar.gz'));
+    bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0xff;
+    writeFileSync(join(bad, 'bundle.tar.gz'), bytes);
+    sh('tar', ['-chf', join(out, 'corrupt.tar'), '-C', bad, 'push.json', 'bundle.tar.gz']);
+    const corrupt = cli(join(out, 'corrupt.tar'));
+    expect(corrupt.status).toBe(1);
+    expect(corrupt.stderr).toMatch(/does not match the signed SHA-256 and size: corrupted or forged/);
+    expect(cli(join(out, 'nothing.tar')).stderr).toMatch(/not an offline bundle/);
+    expect(readdirSync(inbox).filter((f) => !f.startsWith('.'))).toEqual([]);
+    expect(await serving()).toBe('0.1.7');
+
+    // the real file: queued, installed, switched, kept — all while offline
+    const ok = cli(file);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`rollout ${id} (0.1.8) checked and queued`);
+    await waitFor(
+      '0.1.8 serving, offline',
+      async () => ((await serving()) === '0.1.8' ? true : undefined),
+      90_000,
+    );
+    await waitFor(
+      'kept',
+      async () =>
+        sup.lines().some((l) => String(l.msg).includes('software 0.1.8 stayed up: kept')) ? true : undefined,
+      60_000,
+    );
+    expect(readdirSync(inbox).filter((f) => !f.startsWith('.'))).toEqual([]);
+    // HQ has heard nothing yet
+    expect((await hqGet(`/rollouts/${id}`)).stores.find((x: J) => x.storeId === STORE).state).toBe('pending');
+
+    // the link comes back: the box's outbox tells HQ each step of the offline install
+    await hq.broker.start();
+    const { rollout: done } = await storeState(id, ['healthy', 'rolled_back', 'rejected']);
+    expect(done.stores.find((x: J) => x.storeId === STORE).state).toBe('healthy');
+    const steps = (
+      await hq.hq.pool!.query(
+        'SELECT state, reason FROM software_status WHERE store_id = $1 AND rollout = $2 ORDER BY seq',
+        [STORE, id],
+      )
+    ).rows.map((x: J) => `${x.state}${x.reason ? ` (${x.reason})` : ''}`);
+    expect(steps).toEqual(['downloading (from an offline bundle)', 'installed', 'switching', 'healthy']);
+    await waitFor('rollout done', async () =>
+      (await hqGet(`/rollouts/${id}`)).state === 'done' ? true : undefined,
+    );
+    expect(await serving()).toBe('0.1.8');
   }, 240_000);
 });

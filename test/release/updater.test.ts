@@ -4,8 +4,16 @@
 // for, and what survives a stop. The whole path with real releases, HQ and restarts is
 // in release.test.ts.
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createHash, generateKeyPairSync } from 'node:crypto';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,7 +24,9 @@ import { migrate } from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import { type Db, openDb } from '../../edge/db/open.js';
 import { readOutbox } from '../../edge/db/outbox.js';
+import { inboxEntries, queueOfflineBundle } from '../../edge/updates/offline.js';
 import { type ReleaseManifest, UpdaterPart } from '../../edge/updates/part.js';
+import { signPush } from '../../sync/signing.js';
 import { memoryLogger } from '../helpers/log.js';
 import { waitFor } from '../helpers/ports.js';
 
@@ -53,6 +63,20 @@ function bundle(version: string, arch = process.arch): ReleaseManifest {
   return m;
 }
 
+const hqKeys = generateKeyPairSync('ed25519');
+const forger = generateKeyPairSync('ed25519');
+
+/** An offline bundle as HQ makes it: a tar of the signed push and the bundle. */
+function offlineFile(rollout: number, m: ReleaseManifest, key = hqKeys.privateKey, bundle?: Buffer): string {
+  const dir = mkdtempSync(join(work, 'offline-'));
+  const push = signPush(key, { dataset: 'software', version: rollout, issuedAt: Date.now(), body: m });
+  writeFileSync(join(dir, 'push.json'), JSON.stringify(push));
+  writeFileSync(join(dir, 'bundle.tar.gz'), bundle ?? files.get(new URL(m.url).pathname)!);
+  const file = join(dir, 'offline.tar');
+  execFileSync('tar', ['-cf', file, '-C', dir, 'push.json', 'bundle.tar.gz']);
+  return file;
+}
+
 function updater(o: { version?: string; schemaVersion?: number; now?: () => number } = {}) {
   const dir = mkdtempSync(join(work, 'state-'));
   mkdirSync(join(dir, 'releases'));
@@ -80,6 +104,7 @@ function updater(o: { version?: string; schemaVersion?: number; now?: () => numb
       downloadTimeoutMs: 10_000,
       idleCheckMs: 50,
       timeZone: 'Asia/Shanghai',
+      hqKey: hqKeys.publicKey,
       ...(o.now ? { now: o.now } : {}),
       restart: (r) => restarts.push(r),
     });
@@ -208,6 +233,44 @@ describe('the updater', () => {
       (await r.install(42, { ...bundle('1.6.2'), window: { from: '25:00', to: '05:00' } })).problems,
     ).toEqual(['/body/window/from: HH:MM (00:00–23:59)']);
     r.stop();
+  });
+
+  it('an offline bundle: checked when queued, checked again and installed from its file, no download', async () => {
+    const u = updater();
+    const m = { ...bundle('1.7.0'), url: 'http://127.0.0.1:9/unreachable.tar.gz' }; // no WAN
+    files.set('/unreachable.tar.gz', files.get(`/storeedge-1.7.0-linux-${process.arch}.tar.gz`)!);
+    const queue = (file: string) => queueOfflineBundle(file, u.dir, hqKeys.publicKey, process.arch);
+    // refused when queued: another key, another arch, a bundle that is not the signed one, not a tar
+    await expect(queue(offlineFile(50, m, forger.privateKey))).rejects.toThrow(/signature does not verify/);
+    await expect(queue(offlineFile(50, { ...m, arch: 'mips' }))).rejects.toThrow(
+      `bundle is for mips, this box is ${process.arch}`,
+    );
+    await expect(queue(offlineFile(50, m, hqKeys.privateKey, Buffer.from('not it')))).rejects.toThrow(
+      /corrupted or forged/,
+    );
+    await expect(queue(join(u.dir, 'store.db'))).rejects.toThrow(/not an offline bundle/);
+    expect(inboxEntries(u.dir)).toEqual([]);
+    // queued, then taken up by the running updater
+    expect(await queue(offlineFile(50, m))).toEqual({ rollout: 50, version: '1.7.0' });
+    const p = u.make();
+    p.start();
+    await waitFor('the switch', () => (u.restarts.length ? true : undefined));
+    expect(u.states()).toEqual(['50:downloading from an offline bundle', '50:installed', '50:switching']);
+    expect(p.slots.trial()).toMatchObject({ version: '1.7.0', rollout: 50 });
+    p.stop();
+
+    // a push someone put in the inbox by hand, not signed by HQ: refused, removed, not reported
+    const forged = join(u.dir, 'inbox', '51.json');
+    writeFileSync(
+      forged,
+      JSON.stringify(signPush(forger.privateKey, { dataset: 'software', version: 51, issuedAt: 1, body: m })),
+    );
+    writeFileSync(join(u.dir, 'inbox', '51.tar.gz'), 'x');
+    const q = u.make();
+    q.start();
+    await waitFor('the forged entry gone', () => (existsSync(forged) ? undefined : true));
+    expect(u.states().filter((x) => x.startsWith('51:'))).toEqual([]);
+    q.stop();
   });
 
   it('a stop mid-download keeps the push, and the next start takes it up again', async () => {
