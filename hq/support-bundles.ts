@@ -73,12 +73,13 @@ export class SupportBundles {
         )
       ).rows[0].id,
     );
-    const fail = async (why: string, status = 502, code: 'BAD_BUNDLE' | 'STORE_NO_ANSWER' = 'BAD_BUNDLE') => {
+    // each refusal recorded on the bundle's row, then thrown
+    const fail = async (e: ApiError): Promise<never> => {
       await this.pool.query("UPDATE support_bundles SET state = 'failed', error = $2 WHERE id = $1", [
         id,
-        why,
+        e.message,
       ]);
-      throw new ApiError(status, code, why, { id });
+      throw e;
     };
     const signed = signPush(this.key, {
       dataset: 'support_bundle',
@@ -91,24 +92,39 @@ export class SupportBundles {
       problems?: string[];
       bundle?: { bytes?: number; sha256?: string; gzipBase64?: string };
     } | null;
-    if (!answer) return fail(`no answer from ${storeId} in ${ANSWER_MS / 1000} s`, 504, 'STORE_NO_ANSWER');
+    if (!answer)
+      return fail(
+        new ApiError(504, 'STORE_NO_ANSWER', `no answer from ${storeId} in ${ANSWER_MS / 1000} s`, { id }),
+      );
     if (answer.status !== 'applied' || !answer.bundle?.gzipBase64)
-      return fail(`the store refused: ${(answer.problems ?? []).join('; ') || answer.status}`);
+      return fail(
+        new ApiError(
+          502,
+          'BAD_BUNDLE',
+          `the store refused: ${(answer.problems ?? []).join('; ') || answer.status}`,
+          { id },
+        ),
+      );
     const gz = Buffer.from(answer.bundle.gzipBase64, 'base64');
-    if (gz.length > MAX_BYTES) return fail(`bundle of ${gz.length} bytes is over ${MAX_BYTES}`);
+    if (gz.length > MAX_BYTES)
+      return fail(
+        new ApiError(502, 'BAD_BUNDLE', `bundle of ${gz.length} bytes is over ${MAX_BYTES}`, { id }),
+      );
     if (
       gz.length !== answer.bundle.bytes ||
       createHash('sha256').update(gz).digest('hex') !== answer.bundle.sha256
     )
-      return fail('bundle does not match its own size and SHA-256');
+      return fail(new ApiError(502, 'BAD_BUNDLE', 'bundle does not match its own size and SHA-256', { id }));
     let doc: { kind?: unknown; storeId?: unknown };
     try {
       doc = JSON.parse(gunzipSync(gz, { maxOutputLength: 8 * MAX_BYTES }).toString('utf8'));
     } catch (err) {
-      return fail(`bundle is not gzipped JSON: ${(err as Error).message}`);
+      return fail(
+        new ApiError(502, 'BAD_BUNDLE', `bundle is not gzipped JSON: ${(err as Error).message}`, { id }),
+      );
     }
     if (doc?.kind !== 'storeedge-support-bundle' || doc.storeId !== storeId)
-      return fail('not a support bundle of this store');
+      return fail(new ApiError(502, 'BAD_BUNDLE', 'not a support bundle of this store', { id }));
     // NUL cannot be stored in jsonb text: it is dropped (a log line may carry one)
     const r = await this.pool.query(
       `UPDATE support_bundles SET state = 'received', bytes = $2, body = $3::jsonb, received_at = now()
