@@ -5,6 +5,7 @@
 import Type, { type TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { formatSchemaErrors } from '../config/errors.js';
+import { HHMM_PATTERN } from './maintenance-window.js';
 
 const Id = Type.String({ minLength: 1, maxLength: 128 });
 const Fen = Type.Integer({ minimum: 0, maximum: 100_000_000_00 });
@@ -170,8 +171,8 @@ export const EVENT_SCHEMAS: Record<string, TSchema> = {
     ),
     window: Type.Optional(
       Type.Object({
-        from: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }),
-        to: Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' }),
+        from: Type.String({ pattern: HHMM_PATTERN }),
+        to: Type.String({ pattern: HHMM_PATTERN }),
         timeZone: Type.String({ maxLength: 64 }),
       }),
     ),

@@ -10,7 +10,9 @@ export interface MaintenanceWindow {
   to: string;
 }
 
-const HHMM = /^([01]\d|2[0-3]):([0-5]\d)$/;
+/** A minute of the day, HH:MM (00:00–23:59): the schemas that carry a window use it too. */
+export const HHMM_PATTERN = '^([01][0-9]|2[0-3]):([0-5][0-9])$';
+const HHMM = new RegExp(HHMM_PATTERN);
 
 const minuteOf = (hhmm: string) => {
   const m = HHMM.exec(hhmm)!;

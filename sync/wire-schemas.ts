@@ -8,6 +8,7 @@
 import Type, { type TProperties, type TSchema } from 'typebox';
 import { ModelManifestSchema } from '../models/detector/manifest.js';
 import { CatalogDataset, CouponCampaignsDataset, PromotionsDataset } from './datasets/catalog.js';
+import { HHMM_PATTERN as HHMM } from './maintenance-window.js';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Open = <P extends TProperties>(p: P, description?: string) =>
@@ -69,8 +70,6 @@ export const Health = Open({
   sentThrough: Type.Integer({ minimum: 0 }),
   clockOffsetMs: Nullable(Type.Integer()),
 });
-
-const HHMM = '^([01][0-9]|2[0-3]):[0-5][0-9]$';
 
 /** HQ's signature over the canonical JSON of {dataset, version, issuedAt, body} */
 const signed = (dataset: string, body: TSchema, description: string) =>

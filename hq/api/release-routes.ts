@@ -10,6 +10,7 @@ import type { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
+import { HHMM_PATTERN } from '../../sync/maintenance-window.js';
 import { ARCH_PATTERN, type Bundles, VERSION_PATTERN } from '../releases/bundles.js';
 import type { Rollouts } from '../releases/rollouts.js';
 import type { MaintenanceWindows } from '../releases/windows.js';
@@ -24,7 +25,7 @@ export interface ReleaseRouteDeps {
   windows: MaintenanceWindows;
 }
 
-const HHMM = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM, local' });
+const HHMM = Type.String({ pattern: HHMM_PATTERN, description: 'HH:MM, local' });
 const WindowBody = Type.Object(
   { from: HHMM, to: Type.String({ ...HHMM, description: 'HH:MM, local; before `from` crosses midnight' }) },
   { additionalProperties: false },
