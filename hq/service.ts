@@ -26,6 +26,7 @@ import { SqliteEventStore } from './ingest/sqlite-event-store.js';
 import { IngestWorker } from './ingest/worker.js';
 import { PushSender } from './pushes.js';
 import { Bundles } from './releases/bundles.js';
+import { Deltas } from './releases/deltas.js';
 import { Rollouts, RolloutsPart } from './releases/rollouts.js';
 import { SupportBundles } from './support-bundles.js';
 
@@ -201,6 +202,7 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
     const pushes = new PushSender(pool, () => broker.client, c.broker.prefix, key);
     const bundles = new Bundles(pool, c.releases.dir, c.releases.maxBundleMB * 1024 * 1024);
     const log = o.log.child({ component: 'rollouts' });
+    const deltas = new Deltas(pool, bundles, c.releases.dir);
     const rollouts = new Rollouts(
       pool,
       bundles,
@@ -210,6 +212,7 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
       key,
       c.releases.publicUrl,
       log,
+      deltas,
     );
     const cc = c.certificates;
     if (cc.enabled && !key)
@@ -250,6 +253,7 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
         pushes,
         bundles,
         rollouts,
+        deltas,
         certificates: certificates?.desk ?? null,
         supportBundles: new SupportBundles(pool, () => broker.client, c.broker.prefix, key),
         bodyLimitBytes: c.http.bodyLimitBytes,

@@ -120,6 +120,22 @@ export const PUSH_BODIES: Record<string, { body: TSchema; description: string }>
         ),
       ),
       urgent: Type.Optional(Type.Boolean({ description: 'switch whatever the window' })),
+      delta: Type.Optional(
+        Open(
+          {
+            from: Type.String(),
+            sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+            bytes: Type.Integer({ minimum: 1 }),
+            url: Type.String(),
+            windowLog: Type.Integer({ minimum: 10, maximum: 31 }),
+            tar: Open(
+              { sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }), bytes: Type.Integer({ minimum: 1 }) },
+              "the new release's uncompressed tar, which the delta rebuilds",
+            ),
+          },
+          "a zstd --patch-from delta between the uncompressed tars of the version the store runs and this one; the rebuilt tar must match tar's sha256 and bytes",
+        ),
+      ),
     }),
     description: "a release manifest; the push's version is the rollout's id",
   },

@@ -256,7 +256,8 @@ function buildDeb(
       'Maintainer: storeedge team <ops@storeedge.invalid>',
       `Installed-Size: ${kib}`,
       // ffmpeg decodes camera feeds; socat only carries simulated serial devices
-      'Depends: ffmpeg, passwd',
+      // zstd rebuilds a delta update against the release the box runs (without it: full bundles)
+      'Depends: ffmpeg, passwd, zstd',
       'Recommends: socat',
       'Section: misc',
       'Priority: optional',

@@ -2,6 +2,8 @@
 // checks a bundle against, and when it may switch to it.
 import type { MaintenanceWindow } from '../../sync/maintenance-window.js';
 import { windowProblems } from '../../sync/maintenance-window.js';
+import type { DeltaOffer } from './delta.js';
+import type { Signed } from './digest.js';
 import { validVersion } from './slots.js';
 
 export interface ReleaseManifest {
@@ -16,6 +18,8 @@ export interface ReleaseManifest {
   window?: MaintenanceWindow;
   /** switch as soon as no payment is open, whatever the window */
   urgent?: boolean;
+  /** a binary delta from the version the store runs (zstd --patch-from against its kept bundle) */
+  delta?: DeltaOffer;
 }
 
 /** What is wrong with a manifest (none: fine). */
@@ -30,5 +34,30 @@ export function manifestProblems(m: unknown): string[] {
   if (typeof b.url !== 'string' || !/^https?:\/\//.test(b.url)) p.push('/body/url: an http(s) URL');
   if (b.window !== undefined) p.push(...windowProblems(b.window));
   if (b.urgent !== undefined && typeof b.urgent !== 'boolean') p.push('/body/urgent: true or false');
+  if (b.delta !== undefined) {
+    const d = b.delta as Partial<DeltaOffer> | null;
+    const signed = (x: unknown) => {
+      const v = x as Partial<Signed> | null;
+      return (
+        !!v &&
+        typeof v.sha256 === 'string' &&
+        /^[0-9a-f]{64}$/.test(v.sha256) &&
+        Number.isSafeInteger(v.bytes) &&
+        (v.bytes as number) >= 1
+      );
+    };
+    if (
+      !d ||
+      !validVersion(d.from) ||
+      !signed(d) ||
+      !signed(d.tar) ||
+      typeof d.url !== 'string' ||
+      !/^https?:\/\//.test(d.url) ||
+      !Number.isInteger(d.windowLog) ||
+      (d.windowLog as number) < 10 ||
+      (d.windowLog as number) > 31
+    )
+      p.push('/body/delta: {from, sha256, bytes, url, windowLog 10–31, tar: {sha256, bytes}}');
+  }
   return p;
 }

@@ -23,6 +23,7 @@ import {
 import { join } from 'node:path';
 import { openPush } from '../../sync/pushes.js';
 import { hqPublicKey } from '../../sync/signing.js';
+import { checkFile, DigestMismatch } from './digest.js';
 import { manifestProblems, type ReleaseManifest } from './manifest.js';
 
 export const OFFLINE_PUSH = 'push.json';
@@ -57,10 +58,11 @@ export async function checkBundleFile(file: string, m: ReleaseManifest): Promise
     throw new OfflineRefused(
       `bundle is ${size} bytes, the signed manifest says ${m.bytes}: corrupted or forged`,
     );
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  if (hash.digest('hex') !== m.sha256)
-    throw new OfflineRefused('bundle does not match the signed SHA-256 and size: corrupted or forged');
+  try {
+    await checkFile(file, m, 'bundle');
+  } catch (err) {
+    throw err instanceof DigestMismatch ? new OfflineRefused(err.message) : err;
+  }
 }
 
 /**

@@ -14,7 +14,9 @@ import { createHash, type KeyObject } from 'node:crypto';
 import {
   accessSync,
   constants,
+  copyFileSync,
   createWriteStream,
+  existsSync,
   mkdirSync,
   readFileSync,
   renameSync,
@@ -35,6 +37,8 @@ import {
 } from '../../sync/maintenance-window.js';
 import { paymentsInFlight } from '../checkout/in-flight.js';
 import type { Db } from '../db/open.js';
+import { type DeltaOffer, keepTar, rebuildFromDelta } from './delta.js';
+import { DigestMismatch, digestCheck, type Signed } from './digest.js';
 import { manifestProblems, type ReleaseManifest } from './manifest.js';
 import {
   checkBundleFile,
@@ -324,14 +328,25 @@ export class UpdaterPart implements Part {
     }));
 
     this.phase = 'downloading';
-    this.report(rollout, m.version, 'downloading', local ? 'from an offline bundle' : undefined);
+    // a delta needs the bundle the running version came in (none after a .deb install)
+    const delta =
+      !local && m.delta?.from === this.o.version && existsSync(this.slots.keptBundle(this.o.version))
+        ? m.delta
+        : undefined;
+    this.report(
+      rollout,
+      m.version,
+      'downloading',
+      local ? 'from an offline bundle' : delta ? `delta from ${delta.from}, ${delta.bytes} bytes` : undefined,
+    );
     try {
       if (local) await checkBundleFile(local, m);
-      const tarball = local ?? (await this.download(m));
+      const got = local ? { file: local, tar: false } : await this.fetchRelease(rollout, m, delta);
       try {
-        this.slots.unpack(tarball, m.version, this.arch);
+        this.slots.unpack(got.file, m.version, this.arch);
+        await this.keepReference(got, m.version, !!local);
       } finally {
-        if (!local) rmSync(tarball, { force: true });
+        if (!local) rmSync(got.file, { force: true });
       }
       this.checkConfig(m.version);
     } catch (err) {
@@ -360,38 +375,79 @@ export class UpdaterPart implements Part {
     return reply('accepted', { state: 'installed' });
   }
 
-  /** Streams the bundle to disk, counting and hashing it against the signed manifest. */
-  private async download(m: ReleaseManifest): Promise<string> {
-    const file = join(this.slots.releases, `${m.version}.tar.gz.download`);
+  /**
+   * The new release: its tar rebuilt from the delta the push offers (checked by the tar's
+   * signed SHA-256 and size), else the full bundle, also when anything about the delta
+   * goes wrong.
+   */
+  private async fetchRelease(
+    rollout: number,
+    m: ReleaseManifest,
+    delta: DeltaOffer | undefined,
+  ): Promise<{ file: string; tar: boolean }> {
+    if (delta) {
+      const patch = join(this.slots.releases, `${m.version}.delta.download`);
+      const out = join(this.slots.releases, `${m.version}.tar.download`);
+      try {
+        await this.download(delta, patch, 'delta');
+        await rebuildFromDelta({ kept: this.slots.keptBundle(this.o.version), patch, out, offer: delta });
+        return { file: out, tar: true };
+      } catch (err) {
+        if (this.stopped) throw err;
+        const why = `delta from ${delta.from} not used (${(err as Error).message}): downloading the full bundle`;
+        this.o.log.warn({ rollout, version: m.version }, why);
+        this.report(rollout, m.version, 'downloading', why);
+      } finally {
+        rmSync(patch, { force: true });
+      }
+    }
+    return {
+      file: await this.download(m, join(this.slots.releases, `${m.version}.tar.gz.download`), 'bundle'),
+      tar: false,
+    };
+  }
+
+  /** Keeps what a version came in, as the next update's delta reference (pruned with the version). */
+  private async keepReference(
+    got: { file: string; tar: boolean },
+    version: string,
+    offline: boolean,
+  ): Promise<void> {
+    const kept = this.slots.keptBundle(version);
+    try {
+      if (got.tar) await keepTar(got.file, kept);
+      else if (offline) copyFileSync(got.file, kept);
+      else renameSync(got.file, kept);
+    } catch (err) {
+      // not a reason to refuse the update: the next one comes whole
+      rmSync(kept, { force: true });
+      this.o.log.warn({ version, err: (err as Error).message }, 'bundle not kept for a delta update');
+    }
+  }
+
+  /** Streams a bundle or a delta to disk, counting and hashing it against the signed push. */
+  private async download(
+    signed: Signed & { url: string },
+    file: string,
+    what: 'bundle' | 'delta',
+  ): Promise<string> {
     this.slots.sweep();
     const signal = AbortSignal.any([this.abort.signal, AbortSignal.timeout(this.o.downloadTimeoutMs)]);
     let res: Response;
     try {
-      res = await fetch(m.url, { signal });
+      res = await fetch(signed.url, { signal });
     } catch (err) {
       throw new Refused(`download failed: ${(err as Error).message}`);
     }
     if (!res.ok || !res.body) throw new Refused(`download failed: HTTP ${res.status}`);
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const count = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        bytes += chunk.length;
-        if (bytes > m.bytes) return done(new Refused(`bundle is larger than the signed ${m.bytes} bytes`));
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    });
+    const digest = digestCheck(signed, what);
     mkdirSync(this.slots.releases, { recursive: true });
     try {
-      await pipeline(Readable.fromWeb(res.body as ReadableStream), count, createWriteStream(file));
+      await pipeline(Readable.fromWeb(res.body as ReadableStream), digest.stream, createWriteStream(file));
+      digest.check();
     } catch (err) {
       rmSync(file, { force: true });
-      throw err instanceof Refused ? err : new Refused(`download failed: ${(err as Error).message}`);
-    }
-    if (bytes !== m.bytes || hash.digest('hex') !== m.sha256) {
-      rmSync(file, { force: true });
-      throw new Refused('bundle does not match the signed SHA-256 and size: corrupted or forged');
+      throw err instanceof DigestMismatch ? err : new Refused(`download failed: ${(err as Error).message}`);
     }
     return file;
   }

@@ -97,8 +97,9 @@ export class ReleaseSlots {
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp);
     try {
+      // a bundle (gzipped, GNU tar tells by its magic) or a tar rebuilt from a delta;
       // --no-same-owner: files belong to the service's user; absolute names and .. are refused by tar itself
-      const r = spawnSync('tar', ['-xzf', tarball, '-C', tmp, '--no-same-owner', '--no-same-permissions'], {
+      const r = spawnSync('tar', ['-xf', tarball, '-C', tmp, '--no-same-owner', '--no-same-permissions'], {
         encoding: 'utf8',
       });
       if (r.status !== 0) throw new Error(`bundle does not unpack: ${(r.stderr || '').trim().slice(0, 200)}`);
@@ -126,6 +127,11 @@ export class ReleaseSlots {
     }
   }
 
+  /** The bundle a version came in (gzipped tar), kept as the next update's delta reference. */
+  keptBundle(version: string): string {
+    return join(this.releases, `${version}.tar.gz`);
+  }
+
   /** Leftovers of an unpack or a download that a crash interrupted. */
   sweep(): void {
     if (!existsSync(this.releases)) return;
@@ -138,10 +144,20 @@ export class ReleaseSlots {
   prune(): string[] {
     if (!existsSync(this.releases)) return [];
     const keep = new Set([this.target('current'), this.target('previous')]);
+    const keptVersions = new Set([...keep].map((t) => this.versionAt(t)));
     const removed: string[] = [];
     for (const f of readdirSync(this.releases)) {
       const p = join(this.releases, f);
-      if (f.startsWith('.') || f.endsWith('.tar.gz') || keep.has(realpathSync(p))) continue;
+      if (f.startsWith('.')) continue;
+      // a kept bundle lives as long as its version does
+      if (f.endsWith('.tar.gz')) {
+        if (!keptVersions.has(f.slice(0, -'.tar.gz'.length))) {
+          rmSync(p, { force: true });
+          removed.push(f);
+        }
+        continue;
+      }
+      if (keep.has(realpathSync(p))) continue;
       rmSync(p, { recursive: true, force: true });
       removed.push(f);
     }

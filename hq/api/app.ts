@@ -11,6 +11,7 @@ import type { Logger } from '../../sync/kernel/logger.js';
 import type { StoreCertificates } from '../certificates/part.js';
 import type { PushSender } from '../pushes.js';
 import type { Bundles } from '../releases/bundles.js';
+import type { Deltas } from '../releases/deltas.js';
 import type { Rollouts } from '../releases/rollouts.js';
 import { MaintenanceWindows } from '../releases/windows.js';
 import type { SupportBundles } from '../support-bundles.js';
@@ -36,6 +37,7 @@ export interface HqAppOptions {
   pushes: PushSender;
   bundles: Bundles;
   rollouts: Rollouts;
+  deltas?: Deltas | null;
   certificates?: StoreCertificates | null;
   supportBundles?: SupportBundles | null;
   bodyLimitBytes: number;
@@ -105,6 +107,7 @@ export function buildHqApp(o: HqAppOptions): FastifyInstance {
     bundles: o.bundles,
     rollouts: o.rollouts,
     windows: new MaintenanceWindows(o.pool),
+    deltas: o.deltas ?? null,
   });
   app.register(certificateRoutes, { prefix: '/api/v1', auth: o.auth, certificates: o.certificates ?? null });
   app.register(supportRoutes, { prefix: '/api/v1', auth: o.auth, bundles: o.supportBundles ?? null });

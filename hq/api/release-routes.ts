@@ -10,8 +10,10 @@ import type { Readable } from 'node:stream';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
+import { ApiError } from '../../sync/kernel/errors.js';
 import { HHMM_PATTERN } from '../../sync/maintenance-window.js';
 import { ARCH_PATTERN, type Bundles, VERSION_PATTERN } from '../releases/bundles.js';
+import type { Deltas } from '../releases/deltas.js';
 import type { Rollouts } from '../releases/rollouts.js';
 import type { MaintenanceWindows } from '../releases/windows.js';
 import type { HqAuth } from './auth.js';
@@ -23,6 +25,7 @@ export interface ReleaseRouteDeps {
   bundles: Bundles;
   rollouts: Rollouts;
   windows: MaintenanceWindows;
+  deltas: Deltas | null;
 }
 
 const HHMM = Type.String({ pattern: HHMM_PATTERN, description: 'HH:MM, local' });
@@ -81,6 +84,32 @@ export const releaseRoutes: FastifyPluginAsync<ReleaseRouteDeps> = async (fastif
       reply.header('content-length', String(b.bytes));
       reply.header('x-content-sha256', b.sha256);
       return reply.send(createReadStream(d.bundles.file(b.version, b.arch)));
+    },
+  );
+
+  app.get(
+    '/releases/:version/:arch/delta/:from',
+    {
+      config: { role: 'public' },
+      schema: {
+        response: { 200: R.zstdDelta },
+        params: Type.Object({
+          version: Type.String({ pattern: VERSION_PATTERN }),
+          arch: Type.String({ pattern: ARCH_PATTERN }),
+          from: Type.String({ pattern: VERSION_PATTERN }),
+        }),
+      },
+    },
+    async (req, reply) => {
+      const { version, arch, from } = req.params;
+      // only a delta HQ made and recorded is served: it is checked at the store against the signed push
+      const delta = d.deltas ? await d.deltas.recorded(from, version, arch) : null;
+      if (!delta || !d.deltas)
+        throw new ApiError(404, 'DELTA_NOT_FOUND', `no delta from ${from} to ${version} for ${arch}`);
+      reply.header('content-type', 'application/zstd');
+      reply.header('content-length', String(delta.bytes));
+      reply.header('x-content-sha256', delta.sha256);
+      return reply.send(createReadStream(d.deltas.file(from, version, arch)));
     },
   );
 

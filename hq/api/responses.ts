@@ -308,6 +308,9 @@ export const MaintenanceWindows = Type.Object({ windows: Type.Array(MaintenanceW
 export const Certificates = Type.Object({ certificates: Type.Array(Row({ storeId: Str })) });
 export const RenewalAsked = Type.Object({ storeId: Str, renewal: Type.Literal('asked') });
 
+export const zstdDelta = {
+  content: { 'application/zstd': { schema: { type: 'string', contentEncoding: 'binary' } } },
+};
 export const tarFile = {
   content: { 'application/x-tar': { schema: { type: 'string', contentEncoding: 'binary' } } },
 };

@@ -702,4 +702,25 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       CREATE INDEX support_bundles_store ON support_bundles (store_id, id);
     `,
   },
+  {
+    version: 17,
+    name: 'release_deltas',
+    sql: `
+      -- binary deltas between releases' uncompressed tars (hq/releases/deltas.ts), made once each;
+      -- useful = false: the delta was not small enough, stores get the full bundle
+      CREATE TABLE release_deltas (
+        from_version text NOT NULL,
+        to_version   text NOT NULL,
+        arch         text NOT NULL,
+        sha256       text NOT NULL,
+        bytes        bigint NOT NULL,
+        window_log   int NOT NULL,
+        tar_sha256   text NOT NULL,   -- the new release's uncompressed tar, which the delta rebuilds
+        tar_bytes    bigint NOT NULL,
+        useful       boolean NOT NULL,
+        created_at   timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (from_version, to_version, arch)
+      );
+    `,
+  },
 ];

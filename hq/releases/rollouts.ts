@@ -14,6 +14,7 @@ import { signPush } from '../../sync/signing.js';
 import { inTransaction } from '../db/pg.js';
 import type { PushSender } from '../pushes.js';
 import type { Bundles } from './bundles.js';
+import type { Deltas } from './deltas.js';
 import { windowsOf } from './windows.js';
 
 export const FINAL = ['healthy', 'rolled_back', 'rejected'] as const;
@@ -68,6 +69,7 @@ export class Rollouts {
     private readonly key: KeyObject | null,
     private readonly publicUrl: string,
     private readonly log: Logger,
+    private readonly deltas: Deltas | null = null,
   ) {}
 
   /** `origin`: the address the operator reached HQ's API at, when releases.publicUrl is not set */
@@ -163,15 +165,45 @@ export class Rollouts {
       const body = manifestOf(ro);
       // each store's own window, read as it is now (none for an urgent rollout)
       const windows = ro.urgent ? new Map() : await windowsOf(c, send);
-      return { send, body, windows };
+      // the version each store said it runs, for a delta from it
+      const running = new Map<string, string>(
+        (
+          await c.query(
+            "SELECT store_id, last_state->>'version' AS version FROM store_state WHERE store_id = ANY($1)",
+            [send],
+          )
+        ).rows
+          .filter((x: { version: string | null }) => x.version)
+          .map((x: { store_id: string; version: string }) => [x.store_id, x.version]),
+      );
+      return { send, body, windows, running, version: ro.version as string, arch: ro.arch as string };
     });
     if (!plan || !client || !this.key) return;
+    // deltas made (or found) outside the rollout's lock: one per version the stores run;
+    // a store that kept no bundle of its version ignores the offer and downloads the full one
+    const deltas = new Map<string, Record<string, unknown> | null>();
+    for (const from of new Set(plan.running.values())) {
+      const d = this.deltas
+        ? await this.deltas.get(from, plan.version, plan.arch).catch((err: Error) => {
+            this.log.warn({ from, to: plan.version, err: err.message }, 'no delta made: full bundles');
+            return null;
+          })
+        : null;
+      deltas.set(
+        from,
+        d
+          ? { ...d, url: String(plan.body.url).replace(/\/bundle$/, `/delta/${encodeURIComponent(from)}`) }
+          : null,
+      );
+    }
     // the rollout's id is the push's version: stores refuse one older than they have seen;
     // stores with the same window share one signed message
     const signed = new Map<string, string>();
     for (const s of plan.send) {
       const w = plan.windows.get(s);
-      const k = w ? `${w.from}-${w.to}` : '';
+      const from = plan.running.get(s);
+      const delta = from ? deltas.get(from) : null;
+      const k = `${w ? `${w.from}-${w.to}` : ''}|${delta ? from : ''}`;
       let msg = signed.get(k);
       if (!msg) {
         msg = JSON.stringify(
@@ -179,7 +211,7 @@ export class Rollouts {
             dataset: 'software',
             version: id,
             issuedAt: Date.now(),
-            body: { ...plan.body, ...(w ? { window: w } : {}) },
+            body: { ...plan.body, ...(w ? { window: w } : {}), ...(delta ? { delta } : {}) },
           }),
         );
         signed.set(k, msg);

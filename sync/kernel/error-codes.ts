@@ -72,6 +72,10 @@ export const ERROR_CODES = {
     status: [409],
     meaning: 'the coupon cannot be had now (a campaign quota is used up, or HQ holds it for another cart)',
   },
+  DELTA_NOT_FOUND: {
+    status: [404],
+    meaning: 'HQ made no delta between those versions for that arch: download the full bundle',
+  },
   DEVICE_UNAVAILABLE: { status: [409], meaning: 'the card terminal is not available: pay another way' },
   EMPTY_TARGET: { status: [422], meaning: 'no store is in the group or region named' },
   EXIT_AUDIT_NOT_FOUND: { status: [404], meaning: 'no exit audit with that id' },

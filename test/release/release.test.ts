@@ -206,7 +206,8 @@ function deriveBundle(version: string, change?: (dir: string) => void): string {
     rewrite(f, (t) => JSON.stringify({ ...JSON.parse(t), version }, null, 2));
   change?.(dir);
   const tarball = join(out, `${name}.tar.gz`);
-  sh('tar', ['-I', 'gzip -1', '-cf', tarball, '-C', out, name]);
+  // names sorted as a release's are; gzip -1: only the test's time
+  sh('tar', ['--sort=name', '-I', 'gzip -1', '-cf', tarball, '-C', out, name]);
   rmSync(dir, { recursive: true, force: true });
   return tarball;
 }
@@ -500,8 +501,13 @@ describe('software updates from HQ', () => {
     await storeState(id5, ['healthy']);
     await oneValid('0.1.5');
     expect(links()).toEqual({ current: 'releases/0.1.5', previous: 'releases/0.1.4' });
-    // kept versions: current and previous only
-    expect(readdirSync(join(state(), 'releases')).sort()).toEqual(['0.1.4', '0.1.5']);
+    // kept versions: current and previous only, each with the bundle it came in (for a delta)
+    expect(readdirSync(join(state(), 'releases')).sort()).toEqual([
+      '0.1.4',
+      '0.1.4.tar.gz',
+      '0.1.5',
+      '0.1.5.tar.gz',
+    ]);
   }, 300_000);
 
   it("a maintenance window from HQ holds the switch until the box's clock reaches it; urgent goes at once", async () => {
@@ -653,5 +659,52 @@ describe('software updates from HQ', () => {
       (await hqGet(`/rollouts/${id}`)).state === 'done' ? true : undefined,
     );
     expect(await serving()).toBe('0.1.8');
+  }, 240_000);
+
+  it("a delta update: only what changed is sent; the box rebuilds exactly the full bundle's tar and tree", async () => {
+    const full = deriveBundle('0.1.9', (dir) => {
+      const main = join(dir, 'dist/edge/main.js');
+      const text = readFileSync(main, 'utf8');
+      rmSync(main);
+      writeFileSync(main, `${text}\n// 0.1.9: a one-line change\n`);
+    });
+    await upload('0.1.9', full);
+    const id = await rollout('0.1.9');
+    expect((await storeState(id, ['healthy', 'rolled_back', 'rejected'], 120_000)).store.state).toBe(
+      'healthy',
+    );
+    expect(await serving()).toBe('0.1.9');
+    const steps = (
+      await hq.hq.pool!.query(
+        'SELECT state, reason FROM software_status WHERE store_id = $1 AND rollout = $2 ORDER BY seq',
+        [STORE, id],
+      )
+    ).rows;
+    expect(steps[0].reason).toMatch(/^delta from 0\.1\.8, \d+ bytes$/);
+    expect(steps.map((x: J) => x.state)).toEqual(['downloading', 'installed', 'switching', 'healthy']);
+    const delta = (
+      await hq.hq.pool!.query(
+        "SELECT bytes, useful FROM release_deltas WHERE from_version = '0.1.8' AND to_version = '0.1.9'",
+      )
+    ).rows[0];
+    expect(delta.useful).toBe(true);
+    const fullBytes = statSync(full).size;
+    expect(Number(delta.bytes)).toBeLessThan(fullBytes / 20);
+    console.log(
+      `delta 0.1.8 → 0.1.9 (one line): ${delta.bytes} bytes against ${fullBytes} for the full bundle`,
+    );
+    // the tar the box rebuilt (kept, gzipped, for the next delta) is byte for byte the full bundle's
+    const tarSha = (f: string) => sh('bash', ['-c', `gzip -dc '${f}' | sha256sum`]).split(' ')[0];
+    expect(tarSha(join(state(), 'releases/0.1.9.tar.gz'))).toBe(tarSha(full));
+    // and the tree it runs is the full bundle's tree
+    const fresh = join(out, 'fresh');
+    sh('mkdir', ['-p', fresh]);
+    sh('tar', ['-xzf', full, '-C', fresh]);
+    sh('diff', [
+      '-r',
+      '--no-dereference',
+      join(fresh, `storeedge-0.1.9-linux-${process.arch}`),
+      join(state(), 'releases/0.1.9'),
+    ]);
   }, 240_000);
 });

@@ -10,6 +10,7 @@ import {
   existsSync,
   mkdirSync,
   mkdtempSync,
+  readdirSync,
   readFileSync,
   symlinkSync,
   writeFileSync,
@@ -18,6 +19,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCart } from '../../edge/checkout/carts.js';
 import { migrate } from '../../edge/db/migrate.js';
@@ -34,6 +36,8 @@ const work = mkdtempSync(join(tmpdir(), 'storeedge-updater-'));
 const files = new Map<string, Buffer>();
 let server: Server;
 let base = '';
+/** what the server was asked for */
+const served: string[] = [];
 /** requests the server holds back until released (a slow download) */
 let hold: Promise<void> | null = null;
 
@@ -118,6 +122,7 @@ function updater(o: { version?: string; schemaVersion?: number; now?: () => numb
 beforeAll(async () => {
   server = createServer(async (req, res) => {
     if (hold) await hold;
+    served.push(req.url ?? '');
     const body = files.get(req.url ?? '');
     if (!body) {
       res.writeHead(404).end();
@@ -271,6 +276,98 @@ describe('the updater', () => {
     await waitFor('the forged entry gone', () => (existsSync(forged) ? undefined : true));
     expect(u.states().filter((x) => x.startsWith('51:'))).toEqual([]);
     q.stop();
+  });
+
+  it("a delta update: rebuilt from the bundle the running version came in, checked by the signed tar's digest; anything wrong and the full bundle comes", async () => {
+    const from = bundle('2.0.0');
+    const to = bundle('2.1.0');
+    const gz = (m: ReleaseManifest) => files.get(new URL(m.url).pathname)!;
+    const tars = join(work, 'tars');
+    mkdirSync(tars, { recursive: true });
+    writeFileSync(join(tars, 'old.tar'), gunzipSync(gz(from)));
+    const tar = gunzipSync(gz(to));
+    writeFileSync(join(tars, 'new.tar'), tar);
+    execFileSync('zstd', [
+      '-q',
+      '-f',
+      '--long=20',
+      `--patch-from=${join(tars, 'old.tar')}`,
+      join(tars, 'new.tar'),
+      '-o',
+      join(tars, 'd.zst'),
+    ]);
+    const patch = readFileSync(join(tars, 'd.zst'));
+    files.set('/delta', patch);
+    const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+    const offer = {
+      from: '2.0.0',
+      sha256: sha(patch),
+      bytes: patch.length,
+      url: `${base}/delta`,
+      windowLog: 20,
+      tar: { sha256: sha(tar), bytes: tar.length },
+    };
+    const box = (kept: Buffer | null) => {
+      const u = updater({ version: '2.0.0' });
+      if (kept) writeFileSync(join(u.dir, 'releases/2.0.0.tar.gz'), kept);
+      return u;
+    };
+    const install = async (u: ReturnType<typeof box>, rollout: number, m: ReleaseManifest) => {
+      served.length = 0;
+      const p = u.make();
+      p.start();
+      await p.install(rollout, m);
+      await waitFor('the switch', () => (u.restarts.length ? true : undefined));
+      p.stop();
+      return served.slice();
+    };
+
+    // the delta alone is downloaded; the tree and the kept reference are the new version's
+    const ok = box(gz(from));
+    expect(await install(ok, 70, { ...to, delta: offer })).toEqual(['/delta']);
+    expect(ok.states()).toEqual([
+      `70:downloading delta from 2.0.0, ${patch.length} bytes`,
+      '70:installed',
+      '70:switching',
+    ]);
+    expect(JSON.parse(readFileSync(join(ok.dir, 'releases/2.1.0/RELEASE.json'), 'utf8')).version).toBe(
+      '2.1.0',
+    );
+    expect(sha(gunzipSync(readFileSync(join(ok.dir, 'releases/2.1.0.tar.gz'))))).toBe(offer.tar.sha256);
+    expect(readdirSync(join(ok.dir, 'releases')).filter((f) => /download|partial/.test(f))).toEqual([]);
+
+    // a reference that is not the running version's bundle: the rebuilt tar fails its digest
+    const wrongRef = box(gz(bundle('2.0.1')));
+    expect(await install(wrongRef, 71, { ...to, delta: offer })).toEqual([
+      '/delta',
+      new URL(to.url).pathname,
+    ]);
+    expect(wrongRef.states()[1]).toMatch(
+      /^71:downloading delta from 2\.0\.0 not used \(.+\): downloading the full bundle$/,
+    );
+    expect(wrongRef.states().slice(2)).toEqual(['71:installed', '71:switching']);
+
+    // a delta that is not the signed one: refused by its own digest, before zstd sees it
+    files.set('/forged-delta', Buffer.concat([patch.subarray(0, -1), Buffer.from([patch.at(-1)! ^ 1])]));
+    const forged = box(gz(from));
+    await install(forged, 72, { ...to, delta: { ...offer, url: `${base}/forged-delta` } });
+    expect(forged.states()[1]).toBe(
+      '72:downloading delta from 2.0.0 not used (delta does not match the signed SHA-256 and size: corrupted or forged): downloading the full bundle',
+    );
+
+    // no bundle kept (the running version came from the package): the full bundle, no delta asked
+    const fresh = box(null);
+    expect(await install(fresh, 73, { ...to, delta: offer })).toEqual([new URL(to.url).pathname]);
+    expect(fresh.states()).toEqual(['73:downloading', '73:installed', '73:switching']);
+
+    // a delta offer of the wrong shape: the push is refused as any malformed manifest is
+    const bad = box(gz(from));
+    const p = bad.make();
+    p.start();
+    expect(
+      (await p.install(74, { ...to, delta: { ...offer, tar: { sha256: 'x', bytes: 0 } } })).problems,
+    ).toEqual(['/body/delta: {from, sha256, bytes, url, windowLog 10–31, tar: {sha256, bytes}}']);
+    p.stop();
   });
 
   it('a stop mid-download keeps the push, and the next start takes it up again', async () => {

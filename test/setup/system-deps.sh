@@ -13,12 +13,12 @@
 # an etcd of its own; nothing is started as a service), GStreamer's RTSP server with its
 # Python bindings and the plugins that packetise H.264/H.265 (the RTSP camera tests serve
 # the sample clip as an IP camera does), faketime (the maintenance-window drill moves the
-# store box's wall clock).
+# store box's wall clock), zstd (delta updates: HQ makes them, the box applies them).
 # With arguments, only those (npm start needs socat and ffmpeg). Fails loudly: a suite that
 # needs them must not silently skip.
 set -euo pipefail
 wanted=("$@")
-[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei postgresql systemd pebble prometheus strace patroni etcd-server gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad python3-gi faketime)
+[ ${#wanted[@]} -eq 0 ] && wanted=(mosquitto socat openssl ffmpeg chromium fonts-wqy-microhei postgresql systemd pebble prometheus strace patroni etcd-server gir1.2-gst-rtsp-server-1.0 gstreamer1.0-plugins-good gstreamer1.0-plugins-bad python3-gi faketime zstd)
 need=()
 for pkg in "${wanted[@]}"; do
   case "$pkg" in
