@@ -388,6 +388,65 @@ const loadStore = latestOnly(async (stale) => {
   );
   cz.value = zones.some((z) => z.zoneId === keepZone) ? keepZone : '';
   defaultCompareDates();
+  if (session?.role === 'operator') await loadSupport(id, stale);
+});
+
+// ---- support bundles (operators): asked of the store over MQTT, kept at HQ -----------
+let shownBundle = null;
+async function loadSupport(id, stale = () => false) {
+  const { bundles } = await api('GET', `/stores/${encodeURIComponent(id)}/support-bundles?limit=20`);
+  if (stale()) return;
+  fillTable(
+    $('support-table'),
+    [
+      { key: 'id', label: '#' },
+      { key: 'requestedBy', label: t('requestedBy') },
+      { key: 'requestedAt', label: t('requestedAt'), format: when },
+      {
+        key: 'state',
+        label: t('state'),
+        format: (s) => t(s),
+        className: (s) => (s === 'failed' ? 'down' : s === 'received' ? 'ok' : 'muted'),
+      },
+      { key: 'bytes', label: t('bytes'), format: (b) => (b ? `${(b / 1024).toFixed(1)} KiB` : '–') },
+      { key: 'error', label: t('reason'), format: (x) => x ?? '' },
+    ],
+    bundles,
+    {
+      csvLabel: t('exportCsv'),
+      emptyText: t('none'),
+      onRow: (tr, b) => {
+        tr.dataset.bundle = String(b.id);
+        if (b.state === 'received') pickable(tr, b.id === shownBundle, () => showBundle(id, b.id));
+      },
+    },
+  );
+}
+
+/** The bundle as the store made it (secrets already redacted there), as indented JSON. */
+async function showBundle(storeId, bundleId) {
+  shownBundle = bundleId;
+  const doc = await api('GET', `/support-bundles/${bundleId}`);
+  $('support-view').textContent = JSON.stringify(doc, null, 2);
+  $('support-box').classList.remove('hidden');
+  await loadSupport(storeId);
+}
+
+$('support-ask').addEventListener('click', async () => {
+  const id = $('store-pick').value;
+  const msg = $('support-msg');
+  msg.textContent = '…';
+  msg.className = 'muted';
+  try {
+    const b = await api('POST', `/stores/${encodeURIComponent(id)}/support-bundles`);
+    msg.textContent = b.state === 'received' ? t('supportAsked') : `${t(b.state)} ${b.error ?? ''}`;
+    msg.className = b.state === 'received' ? 'ok' : 'error';
+    if (b.state === 'received') await showBundle(id, b.id);
+    else await loadSupport(id);
+  } catch (err) {
+    msg.textContent = err.message;
+    msg.className = 'error';
+  }
 });
 
 const zoneColumns = (withStore) => [
@@ -670,6 +729,7 @@ async function loadRollout() {
     { csvLabel: t('exportCsv'), emptyText: t('none'), onRow: (tr, s) => (tr.dataset.store = s.storeId) },
   );
   await loadSoftware(target);
+  await loadWindows();
 }
 
 // software rollouts: each one's state, and each store's last step (GET /rollouts)
@@ -748,6 +808,70 @@ async function loadSoftware(target) {
     { csvLabel: t('exportCsv'), emptyText: t('none'), onRow: (tr, s) => (tr.dataset.store = s.storeId) },
   );
 }
+
+// ---- maintenance windows: a store's own, else its group's (hq/releases/windows.ts) ----
+async function loadWindows() {
+  const { windows } = await api('GET', '/maintenance-windows');
+  fillTable(
+    $('windows-table'),
+    [
+      { key: 'scope', label: t('scope'), format: (x) => t(x === 'group' ? 'group' : 'store') },
+      { key: 'name', label: t('name') },
+      { key: 'from', label: t('windowFrom') },
+      { key: 'to', label: t('windowTo') },
+      { key: 'updatedBy', label: t('updatedBy') },
+      { key: 'updatedAt', label: t('updatedAt'), format: when },
+    ],
+    windows,
+    {
+      csvLabel: t('exportCsv'),
+      emptyText: t('none'),
+      onRow: (tr, w) => {
+        tr.dataset.window = `${w.scope}:${w.name}`;
+        // picking a row fills the form, to change or remove it
+        pickable(tr, false, () => {
+          $('window-scope').value = w.scope === 'group' ? 'groups' : 'stores';
+          $('window-name').value = w.name;
+          $('window-from').value = w.from;
+          $('window-to').value = w.to;
+        });
+      },
+    },
+  );
+  // names to pick from, filled when the scope changes (not on every refresh of the tab)
+  const scope = $('window-scope').value;
+  if (windowNamesFor === scope) return;
+  windowNamesFor = scope;
+  const names =
+    scope === 'groups'
+      ? groups.groups.map((g) => g.name)
+      : (await api('GET', '/stores?limit=1000')).stores.map((x) => x.storeId);
+  $('window-names').replaceChildren(...names.map((n) => new Option(n, n)));
+}
+let windowNamesFor = null;
+$('window-scope').addEventListener('change', () => loadWindows());
+
+async function changeWindow(method) {
+  const msg = $('window-msg');
+  const path = `/maintenance-windows/${$('window-scope').value}/${encodeURIComponent($('window-name').value.trim())}`;
+  try {
+    if (method === 'PUT') await api('PUT', path, { from: $('window-from').value, to: $('window-to').value });
+    else await api('DELETE', path);
+    msg.textContent = t(method === 'PUT' ? 'windowSaved' : 'windowRemoved');
+    msg.className = 'ok';
+  } catch (err) {
+    msg.textContent = err.message;
+    msg.className = 'error';
+  }
+  await loadWindows();
+}
+$('window-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  changeWindow('PUT');
+});
+$('window-remove').addEventListener('click', () => {
+  if ($('window-name').value.trim()) changeWindow('DELETE');
+});
 
 $('push-form').addEventListener('submit', async (e) => {
   e.preventDefault();

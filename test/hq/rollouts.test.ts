@@ -306,4 +306,43 @@ describe('software rollouts', () => {
     await done(n);
     expect((await api('DELETE', '/maintenance-windows/groups/pilot')).status).toBe(204);
   }, 60_000);
+
+  it("HQ's page sets, shows and removes a maintenance window; a bad one gets HQ's reason (Chromium)", async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+      await page.goto(`${t.url}/`);
+      await page.locator('#userId').fill('ops');
+      await page.locator('#password').fill('ops-password');
+      await page.locator('#signin button[type=submit]').click();
+      await page.locator('#tabs').waitFor({ state: 'visible' });
+      await page.locator('#tabs [data-tab=rollout]').click();
+      const form = page.locator('#window-form');
+      await form.waitFor({ state: 'visible' });
+      await page.locator('#window-scope').selectOption('groups');
+      await page.locator('#window-name').fill('pilot');
+      await page.locator('#window-from').fill('23:30');
+      await page.locator('#window-to').fill('04:00');
+      await form.locator('button[type=submit]').click();
+      await expect.poll(() => page.locator('#window-msg').textContent()).toBe('已保存');
+      const row = page.locator('#windows-table tr[data-window="group:pilot"]');
+      await expect.poll(() => row.textContent()).toMatch(/pilot[\s\S]*23:30[\s\S]*04:00[\s\S]*ops/);
+      // what the page set is what HQ sends stores: read back through the API
+      expect((await api('GET', '/maintenance-windows')).body.windows).toEqual([
+        expect.objectContaining({ scope: 'group', name: 'pilot', from: '23:30', to: '04:00' }),
+      ]);
+      // a window of no length: HQ's reason shown, nothing changed
+      await page.locator('#window-to').fill('23:30');
+      await form.locator('button[type=submit]').click();
+      await expect.poll(() => page.locator('#window-msg').getAttribute('class')).toBe('error');
+      expect((await api('GET', '/maintenance-windows')).body.windows[0].to).toBe('04:00');
+      await snapshot(page, 'hq-maintenance-windows.png');
+      await page.locator('#window-remove').click();
+      await expect.poll(() => page.locator('#window-msg').textContent()).toBe('已删除');
+      await expect.poll(() => row.count()).toBe(0);
+      expect((await api('GET', '/maintenance-windows')).body.windows).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });

@@ -14,6 +14,7 @@ import { loadConfig } from '../../config/load.js';
 import { secretValues } from '../../config/redact.js';
 import { hashPin } from '../../sync/kernel/pin.js';
 import { signPush } from '../../sync/signing.js';
+import { launchBrowser, snapshot } from '../helpers/browser.js';
 import { startHq, type TestHq } from '../helpers/chain.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
 import { freePort, waitFor } from '../helpers/ports.js';
@@ -176,6 +177,52 @@ describe('support bundles', () => {
     ]);
     await c.endAsync();
   }, 60_000);
+
+  it("HQ's page asks for a bundle and shows it, redacted; an analyst sees no support section (Chromium)", async () => {
+    const browser = await launchBrowser();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
+      const signIn = async (user: string) => {
+        await page.goto(`${hq.url}/`);
+        await page.locator('#userId').fill(user);
+        await page.locator('#password').fill(`${user}-password`);
+        await page.locator('#signin button[type=submit]').click();
+        await page.locator('#tabs').waitFor({ state: 'visible' });
+        await page.locator('#tabs [data-tab=store]').click();
+        await page.locator('#store-pick').selectOption(STORE);
+      };
+      await signIn('ops');
+      const rows = page.locator('#support-table tbody tr');
+      await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThan(0);
+      const before = await rows.count();
+      await page.locator('#support-ask').click();
+      await expect
+        .poll(() => page.locator('#support-msg').textContent(), { timeout: 20_000 })
+        .toBe('已收到支持包');
+      await expect.poll(() => rows.count()).toBe(before + 1);
+      const shown = (await page.locator('#support-view').textContent()) ?? '';
+      const doc = JSON.parse(shown);
+      expect(doc).toMatchObject({ kind: 'storeedge-support-bundle', storeId: STORE });
+      expect(doc.config.effective.mqtt.password).toBe('[redacted]');
+      await expect.poll(() => page.locator('#support-box').isVisible()).toBe(true);
+      // nothing on the page names a configured secret
+      holdsNothingPrivate(await page.content(), []);
+      // an older bundle opens from its row
+      const first = await rows.last().getAttribute('data-bundle');
+      await rows.last().click();
+      await expect
+        .poll(async () => JSON.parse((await page.locator('#support-view').textContent()) ?? '{}').storeId)
+        .toBe(STORE);
+      expect(first).toBeTruthy();
+      await snapshot(page, 'hq-support-bundle.png');
+
+      await page.evaluate(() => sessionStorage.clear());
+      await signIn('ana');
+      await expect.poll(() => page.locator('#support-ask').isVisible()).toBe(false);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 
   it('storeedge support-bundle on the box writes the same bundle, with the running daemon’s states', () => {
     const out = join(dir, 'bundle.json.gz');
