@@ -246,6 +246,9 @@ function buildDeb(
   put('/usr/lib/udev/rules.d/99-storeedge.rules', file('files/99-storeedge.rules'));
   put('/etc/storeedge/store.yaml', file('files/store.yaml'), 0o640);
   put('/usr/share/doc/storeedge/README.md', readFileSync(join(root, 'README.md'), 'utf8'));
+  // what whoever runs the box reads there: install, the unit, updates, offline and support
+  for (const page of ['store-box.md', 'config.md', 'storage.md'])
+    put(`/usr/share/doc/storeedge/${page}`, readFileSync(join(root, 'docs', page), 'utf8'));
   const kib = Math.ceil(dirBytes(tree) / 1024);
   put(
     '/DEBIAN/control',
