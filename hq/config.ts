@@ -27,6 +27,8 @@ export const HqConfigSchema = Obj({
     tls: Obj({
       certFile: Type.String({ default: '' }),
       keyFile: Type.String({ default: '' }),
+      /** how often the pair is looked at again: a renewed certificate is served without a restart */
+      checkSeconds: Type.Integer({ minimum: 1, maximum: 86_400, default: 60 }),
     }),
   }),
   ingest: Obj({

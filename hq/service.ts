@@ -2,8 +2,9 @@
 // lifecycle (database → ingest workers → broker client for pushes → HTTP API) and
 // stopped in reverse. A process may run any subset: `ingest` runs workers only, `serve`
 // the API and pushes with or without workers of its own.
-import type { KeyObject } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { type KeyObject, X509Certificate } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import type { Server as HttpsServer } from 'node:https';
 import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -138,19 +139,80 @@ class HttpPart implements Part {
   readonly name = 'http';
   app: FastifyInstance | null = null;
   address = '';
+  private timer: NodeJS.Timeout | null = null;
+  /** the pair's files as last looked at (mtime and size of each) */
+  private stamp = '';
+  private tls: { notAfter: string; fingerprint256: string; loadedAt: string; error: string | null } | null =
+    null;
   constructor(
     private readonly c: HqConfig,
     private readonly build: (https: { cert: string; key: string } | null) => FastifyInstance,
+    private readonly log: Logger,
   ) {}
   async start(): Promise<void> {
-    this.app = this.build(readTls(this.c.http.tls));
+    const pems = readTls(this.c.http.tls);
+    this.app = this.build(pems);
     this.address = await this.app.listen({ host: this.c.http.host, port: this.c.http.port });
+    if (pems) {
+      this.loaded(pems);
+      this.stamp = this.stampNow();
+      this.timer = setInterval(() => this.check(), this.c.http.tls.checkSeconds * 1000);
+      this.timer.unref();
+    }
   }
   async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
     await this.app?.close();
   }
   details() {
-    return { address: this.address };
+    return { address: this.address, ...(this.tls ? { tls: this.tls } : {}) };
+  }
+
+  private stampNow(): string {
+    const t = this.c.http.tls;
+    return [t.certFile, t.keyFile]
+      .map((f) => {
+        try {
+          const s = statSync(f);
+          return `${s.mtimeMs}:${s.size}`;
+        } catch {
+          return 'missing';
+        }
+      })
+      .join('|');
+  }
+
+  private loaded(pems: { cert: string; key: string }): void {
+    const x = new X509Certificate(pems.cert);
+    this.tls = {
+      notAfter: new Date(x.validTo).toISOString(),
+      fingerprint256: x.fingerprint256,
+      loadedAt: new Date().toISOString(),
+      error: null,
+    };
+  }
+
+  /**
+   * A renewed pair (certbot, an ACME client, an operator's copy) is served to new
+   * connections without a restart; a pair that does not make a TLS context is refused,
+   * the one in service kept, and the reason shown on /readyz until a good pair comes.
+   */
+  private check(): void {
+    const stamp = this.stampNow();
+    if (stamp === this.stamp || !this.app) return;
+    this.stamp = stamp;
+    try {
+      const pems = readTls(this.c.http.tls)!;
+      (this.app.server as HttpsServer).setSecureContext(pems);
+      this.loaded(pems);
+      this.log.info({ tls: this.tls }, 'HTTPS certificate reloaded');
+    } catch (err) {
+      if (this.tls) this.tls.error = (err as Error).message;
+      this.log.error(
+        { err: (err as Error).message },
+        'HTTPS certificate not reloaded: the one in service is kept',
+      );
+    }
   }
 }
 
@@ -243,23 +305,26 @@ export function hqService(c: HqConfig, o: { id: string; log: Logger; http: boole
           o.log.child({ component: 'certificates' }),
         )
       : null;
-    http = new HttpPart(c, (https) =>
-      buildHqApp({
-        https,
-        log: o.log.child({ component: 'http' }),
-        pool,
-        readPool: db.readPool ?? pool,
-        auth,
-        pushes,
-        bundles,
-        rollouts,
-        deltas,
-        certificates: certificates?.desk ?? null,
-        supportBundles: new SupportBundles(pool, () => broker.client, c.broker.prefix, key),
-        bodyLimitBytes: c.http.bodyLimitBytes,
-        parts: () => lifecycle.status(),
-        metrics: hqMetrics(pool, () => ingest.workers),
-      }),
+    http = new HttpPart(
+      c,
+      (https) =>
+        buildHqApp({
+          https,
+          log: o.log.child({ component: 'http' }),
+          pool,
+          readPool: db.readPool ?? pool,
+          auth,
+          pushes,
+          bundles,
+          rollouts,
+          deltas,
+          certificates: certificates?.desk ?? null,
+          supportBundles: new SupportBundles(pool, () => broker.client, c.broker.prefix, key),
+          bodyLimitBytes: c.http.bodyLimitBytes,
+          parts: () => lifecycle.status(),
+          metrics: hqMetrics(pool, () => ingest.workers),
+        }),
+      o.log.child({ component: 'http' }),
     );
     lifecycle.add(broker).add(new RolloutsPart(() => rollouts, c.releases.tickMs, log));
     if (certificates) lifecycle.add(certificates);

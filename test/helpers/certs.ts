@@ -72,3 +72,10 @@ export function makePki(): TestPki {
     clientKey: join(dir, 'client.key'),
   };
 }
+
+/** Another server certificate for 127.0.0.1 from the same CA (a renewal): its files' paths. */
+export function renewServerCert(pki: TestPki, name: string): { cert: string; key: string } {
+  issue(pki.dir, name, '/CN=127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
+  for (const f of [`${name}.pem`, `${name}.key`]) chmodSync(join(pki.dir, f), 0o644);
+  return { cert: join(pki.dir, `${name}.pem`), key: join(pki.dir, `${name}.key`) };
+}

@@ -2,9 +2,10 @@
 // that does not trust the CA refused at the handshake, plain HTTP on the port refused,
 // real Chromium signing in on HQ's page in a secure context; and a config naming half of
 // the pair, or a key that is not the certificate's, refused at start with a clear error.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
+import { connect } from 'node:tls';
 import pino from 'pino';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,9 +13,10 @@ import { HqConfigError, loadHqConfig } from '../../hq/config.js';
 import { type HqService, hqService } from '../../hq/service.js';
 import { hashPin } from '../../sync/kernel/pin.js';
 import { launchBrowser, secureContext } from '../helpers/browser.js';
-import { makePki, type TestPki } from '../helpers/certs.js';
+import { makePki, renewServerCert, type TestPki } from '../helpers/certs.js';
 import { type Broker, startMosquitto } from '../helpers/mosquitto.js';
 import { spkiHash } from '../helpers/pebble.js';
+import { waitFor } from '../helpers/ports.js';
 import { type Postgres, startPostgres } from '../helpers/postgres.js';
 
 let pgs: Postgres;
@@ -58,7 +60,10 @@ beforeAll(async () => {
   [pgs, broker] = await Promise.all([startPostgres(), startMosquitto()]);
   pki = makePki();
   // relative to the config file's folder
-  svc = hqService(loadHqConfig(config('certFile: server.pem, keyFile: server.key')), {
+  // the pair HQ serves: copies, so the reload test can replace them as a renewal would
+  copyFileSync(pki.serverCert, join(pki.dir, 'live.pem'));
+  copyFileSync(pki.serverKey, join(pki.dir, 'live.key'));
+  svc = hqService(loadHqConfig(config('certFile: live.pem, keyFile: live.key, checkSeconds: 1')), {
     id: 'https-test',
     log: pino({ level: 'silent' }),
     http: true,
@@ -106,6 +111,39 @@ describe('HQ over HTTPS', () => {
     expect(new URL(page.url()).protocol).toBe('https:');
     await page.close();
   }, 60_000);
+
+  it('serves a renewed certificate without a restart; a pair that does not match is refused and the old one kept', async () => {
+    const served = () =>
+      new Promise<string>((resolve, reject) => {
+        const u = new URL(base);
+        const s = connect({ host: u.hostname, port: Number(u.port), ca: readFileSync(pki.ca) }, () => {
+          resolve(s.getPeerX509Certificate()!.fingerprint256);
+          s.end();
+        });
+        s.on('error', reject);
+      });
+    const before = await served();
+    const details = () =>
+      (svc.http!.details() as { tls: { fingerprint256: string; error: string | null } }).tls;
+    expect(details()).toMatchObject({ fingerprint256: before, error: null });
+    // a renewal whose key is not its certificate's: refused, the certificate in service stays
+    const next = renewServerCert(pki, 'renewed');
+    copyFileSync(next.cert, join(pki.dir, 'live.pem'));
+    await waitFor('the bad pair seen', () => (details().error ? true : undefined), 10_000);
+    expect(details().error).toMatch(/do not make a TLS context/);
+    expect(await served()).toBe(before);
+    expect((await get(`${base}/healthz`, pki.ca)).status).toBe(200);
+    // its key comes: new connections get the renewed certificate, no restart
+    copyFileSync(next.key, join(pki.dir, 'live.key'));
+    await waitFor(
+      'the renewed pair served',
+      async () => ((await served()) !== before ? true : undefined),
+      10_000,
+    );
+    const after = await served();
+    expect(details()).toMatchObject({ fingerprint256: after, error: null });
+    expect((await get(`${base}/healthz`, pki.ca)).status).toBe(200);
+  }, 30_000);
 
   it('refuses half a pair in the config, and a key that is not the certificate’s, with a clear error', async () => {
     expect(() => loadHqConfig(config('certFile: server.pem'))).toThrow(HqConfigError);
