@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildRelease } from '../edge/release/build.js';
+import { buildRelease, reproducibleTar } from '../edge/release/build.js';
 import { rebuildFromDelta } from '../edge/updates/delta.js';
 import { makeDelta } from '../hq/releases/deltas.js';
 
@@ -31,18 +31,7 @@ function derive(work: string, dir: string, version: string, change: (d: string) 
   // so every tar header differs from the running release's as in a real next release
   const epoch =
     Number(execFileSync('git', ['log', '-1', '--format=%ct'], { encoding: 'utf8' }).trim()) + 3600;
-  execFileSync('tar', [
-    '--sort=name',
-    '--owner=0',
-    '--group=0',
-    '--numeric-owner',
-    `--mtime=@${epoch}`,
-    '-czf',
-    tarball,
-    '-C',
-    work,
-    name,
-  ]);
+  execFileSync('tar', [...reproducibleTar(epoch), '-czf', tarball, '-C', work, name]);
   rmSync(d, { recursive: true, force: true });
   return tarball;
 }

@@ -100,6 +100,15 @@ function dirBytes(dir: string): number {
   return n;
 }
 
+/** tar's options for a reproducible archive: names sorted, owner root, every mtime `epoch` */
+export const reproducibleTar = (epoch: string | number) => [
+  '--sort=name',
+  '--owner=0',
+  '--group=0',
+  '--numeric-owner',
+  `--mtime=@${epoch}`,
+];
+
 export async function buildRelease(opts: ReleaseOptions): Promise<Release> {
   const log = opts.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
@@ -195,18 +204,7 @@ export async function buildRelease(opts: ReleaseOptions): Promise<Release> {
   const epoch = run('git', ['log', '-1', '--format=%ct']).trim() || '0';
   const tarball = join(out, `${name}.tar.gz`);
   log(`release: ${relative(root, tarball)} (${Math.round(dirBytes(dir) / 1e6)} MB unpacked)`);
-  run('tar', [
-    '--sort=name',
-    '--owner=0',
-    '--group=0',
-    '--numeric-owner',
-    `--mtime=@${epoch}`,
-    '-czf',
-    tarball,
-    '-C',
-    out,
-    name,
-  ]);
+  run('tar', [...reproducibleTar(epoch), '-czf', tarball, '-C', out, name]);
   const sha256 = await sha256File(tarball);
   writeFileSync(`${tarball}.sha256`, `${sha256}  ${name}.tar.gz\n`);
   const release: Release = { version, arch, dir, tarball, sha256 };

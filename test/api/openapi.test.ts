@@ -139,10 +139,11 @@ describe("HQ's API document", () => {
     const ops = operations(doc).filter((o) => o.path.startsWith('/api/'));
     expect(ops.length).toBeGreaterThan(30);
     const open = ops.filter((o) => o.op.security.length === 0).map((o) => `${o.method} ${o.path}`);
-    // sign-in, sign-out (of the token it is given) and bundle downloads (by URL and sha256)
+    // sign-in, sign-out (of the token it is given) and bundle and delta downloads (checked by the signed sha256)
     expect(open.sort()).toEqual([
       'delete /api/v1/sessions',
       'get /api/v1/releases/{version}/{arch}/bundle',
+      'get /api/v1/releases/{version}/{arch}/delta/{from}',
       'post /api/v1/sessions',
     ]);
     expect(doc.paths['/api/v1/pushes'].post.security).toEqual([{ hqSession: ['operator'] }]);

@@ -15,6 +15,7 @@ import { mulberry32 } from '../../bench/fleet/fleet.js';
 import { VirtualStore } from '../../bench/fleet/virtual-store.js';
 import { launchBrowser, snapshot } from '../helpers/browser.js';
 import { startHq, type TestHq } from '../helpers/chain.js';
+import { signInHq } from '../helpers/hq-page.js';
 import { waitFor } from '../helpers/ports.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in end-to-end tests
@@ -201,11 +202,7 @@ describe('software rollouts', () => {
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-      await page.goto(`${t.url}/`);
-      await page.locator('#userId').fill('ops');
-      await page.locator('#password').fill('ops-password');
-      await page.locator('#signin button[type=submit]').click();
-      await page.locator('#tabs').waitFor({ state: 'visible' });
+      await signInHq(page, t.url, 'ops');
       await page.locator('#tabs [data-tab=rollout]').click();
       const rows = page.locator('#software-table tbody tr');
       await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(3);
@@ -311,11 +308,7 @@ describe('software rollouts', () => {
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-      await page.goto(`${t.url}/`);
-      await page.locator('#userId').fill('ops');
-      await page.locator('#password').fill('ops-password');
-      await page.locator('#signin button[type=submit]').click();
-      await page.locator('#tabs').waitFor({ state: 'visible' });
+      await signInHq(page, t.url, 'ops');
       await page.locator('#tabs [data-tab=rollout]').click();
       const form = page.locator('#window-form');
       await form.waitFor({ state: 'visible' });

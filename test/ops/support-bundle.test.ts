@@ -17,6 +17,7 @@ import { signPush } from '../../sync/signing.js';
 import { launchBrowser, snapshot } from '../helpers/browser.js';
 import { startHq, type TestHq } from '../helpers/chain.js';
 import { type RunningDaemon, startDaemon } from '../helpers/daemon.js';
+import { signInHq } from '../helpers/hq-page.js';
 import { freePort, waitFor } from '../helpers/ports.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: JSON answers are read loosely in end-to-end tests
@@ -182,12 +183,8 @@ describe('support bundles', () => {
     const browser = await launchBrowser();
     try {
       const page = await browser.newPage({ viewport: { width: 1440, height: 1000 } });
-      const signIn = async (user: string) => {
-        await page.goto(`${hq.url}/`);
-        await page.locator('#userId').fill(user);
-        await page.locator('#password').fill(`${user}-password`);
-        await page.locator('#signin button[type=submit]').click();
-        await page.locator('#tabs').waitFor({ state: 'visible' });
+      const signIn = async (user: 'ana' | 'ops') => {
+        await signInHq(page, hq.url, user);
         await page.locator('#tabs [data-tab=store]').click();
         await page.locator('#store-pick').selectOption(STORE);
       };
