@@ -16,7 +16,7 @@ export interface PgMigration {
   /** rollups to rebuild from the projections after this migration: the run that applies it
    * applies every pending migration and the rebuild in one transaction, so the rebuild's
    * SQL (today's) meets today's schema */
-  rebuild?: 'hourly' | 'daily';
+  rebuild?: 'hourly' | 'daily' | 'guides';
 }
 
 export const EVENT_PARTITIONS = 16;
@@ -722,5 +722,80 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         PRIMARY KEY (from_version, to_version, arch)
       );
     `,
+  },
+  {
+    version: 18,
+    name: 'guide_figures',
+    sql: `
+      -- the store guides (通绩效): how each call ended (guide.call) and each sale credited to a
+      -- guide (guide.assist), no shopper in either; events HQ held before are projected here.
+      -- guide_days: per store, guide and local day of the reporting zone (hq/figures/guide-days.ts),
+      -- filled by the rebuild this migration asks for
+      CREATE TABLE guide_calls (
+        store_id     text    NOT NULL,
+        seq          bigint  NOT NULL,
+        call_id      text    NOT NULL,
+        reason       text    NOT NULL,
+        zone_id      text,
+        status       text    NOT NULL,
+        staff_id     text,
+        created_at   bigint  NOT NULL,
+        accepted_at  bigint,
+        ended_at     bigint,
+        escalated    boolean NOT NULL,
+        PRIMARY KEY (store_id, seq)
+      );
+      CREATE INDEX guide_calls_time ON guide_calls (store_id, created_at);
+      CREATE TABLE guide_assists (
+        store_id   text   NOT NULL,
+        seq        bigint NOT NULL,
+        sale_id    text   NOT NULL,
+        staff_id   text   NOT NULL,
+        source     text   NOT NULL,
+        call_id    text,
+        total_fen  bigint NOT NULL,
+        at         bigint NOT NULL,
+        PRIMARY KEY (store_id, seq)
+      );
+      CREATE INDEX guide_assists_sale ON guide_assists (store_id, sale_id);
+      CREATE INDEX guide_assists_time ON guide_assists (store_id, at);
+      -- a refund's sale, to find its guide (and a late assist's refunds)
+      CREATE INDEX refunds_sale ON refunds (store_id, sale_id);
+      INSERT INTO guide_calls
+        SELECT store_id, seq, payload->>'callId', payload->>'reason', payload->>'zoneId', payload->>'status',
+               payload->>'staffId', (payload->>'createdAt')::bigint, (payload->>'acceptedAt')::bigint,
+               (payload->>'endedAt')::bigint, (payload->>'escalated')::boolean
+          FROM events WHERE type = 'guide.call'
+        ON CONFLICT DO NOTHING;
+      INSERT INTO guide_assists
+        SELECT store_id, seq, payload->>'saleId', payload->>'staffId', payload->>'source', payload->>'callId',
+               (payload->>'totalFen')::bigint, (payload->>'at')::bigint
+          FROM events WHERE type = 'guide.assist'
+        ON CONFLICT DO NOTHING;
+      CREATE TABLE guide_days (
+        store_id  text NOT NULL,
+        staff_id  text NOT NULL,   -- '' for the calls no guide took
+        day       date NOT NULL,
+        ${[
+          'calls',
+          'calls_answered',
+          'calls_done',
+          'calls_escalated',
+          'accept_ms',
+          'done_ms',
+          ...Array.from({ length: 26 }, (_, i) => `accept_bin_${i}`),
+          ...Array.from({ length: 26 }, (_, i) => `done_bin_${i}`),
+          'assisted_sales',
+          'assisted_fen',
+          'refunds',
+          'refunded_fen',
+        ]
+          .map((c) => `${c} bigint NOT NULL DEFAULT 0,`)
+          .join('\n        ')}
+        PRIMARY KEY (store_id, staff_id, day)
+      );
+      CREATE INDEX guide_days_day ON guide_days (day);
+    `,
+    rebuild: 'guides',
   },
 ];

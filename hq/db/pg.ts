@@ -1,6 +1,7 @@
 // Opening HQ's PostgreSQL database: a connection pool, and the schema brought up to date
 // under an advisory lock, so any number of HQ processes may start together.
 import pg from 'pg';
+import { REBUILD_GUIDE_DAYS_SQL } from '../figures/guide-days.js';
 import { REBUILD_DAILY_SQL, REBUILD_HOURLY_SQL } from '../figures/rollups.js';
 import { PG_MIGRATIONS, type PgMigration } from './migrations.js';
 import { parsePgUrl, type SessionTarget, TargetFinder, targetedClient } from './targets.js';
@@ -65,6 +66,7 @@ export async function migratePg(
         }
         if (rebuilds.has('hourly')) await c.query(REBUILD_HOURLY_SQL);
         if (rebuilds.has('daily')) await c.query(REBUILD_DAILY_SQL);
+        if (rebuilds.has('guides')) await c.query(REBUILD_GUIDE_DAYS_SQL);
         await c.query('COMMIT');
       } catch (err) {
         await c.query('ROLLBACK');

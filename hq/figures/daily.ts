@@ -6,6 +6,7 @@
 // every other period is read from the hours.
 import type pg from 'pg';
 import { startOfLocalDay } from '../../sync/kernel/local-day.js';
+import { GUIDE_DAYS_INSERT_SQL } from './guide-days.js';
 import { DAILY_INSERT_SQL } from './rollups.js';
 
 /** The zone the daily rollups are kept in. */
@@ -38,13 +39,15 @@ export async function setDayTimeZone(pool: pg.Pool, timeZone: string): Promise<{
   const c = await pool.connect();
   try {
     await c.query('BEGIN');
-    await c.query('LOCK TABLE store_days, line_days IN EXCLUSIVE MODE');
+    await c.query('LOCK TABLE store_days, line_days, guide_days IN EXCLUSIVE MODE');
     const from = (await c.query('SELECT day_time_zone FROM figure_settings FOR UPDATE')).rows[0]
       .day_time_zone as string;
     await c.query('UPDATE figure_settings SET day_time_zone = $1', [timeZone]);
     await c.query('DELETE FROM store_days');
     await c.query('DELETE FROM line_days');
+    await c.query('DELETE FROM guide_days');
     await c.query(DAILY_INSERT_SQL);
+    await c.query(GUIDE_DAYS_INSERT_SQL);
     await c.query('COMMIT');
     return { from, ms: performance.now() - t0 };
   } catch (err) {

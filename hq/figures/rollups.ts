@@ -11,8 +11,10 @@
 //   line_hours    people-counting lines: ins and outs (footfall is the entrance lines')
 //   store_days    store_hours' and coupon_hours' figures (all campaigns) per local day
 //   line_days     line_hours per local day
+//   guide_days    per store, guide and local day: calls and assisted sales (guide-days.ts)
 import type pg from 'pg';
 import type { WireEvent } from '../../sync/topics.js';
+import { Deltas, quarterOf, upsert, upsertDays } from './rollup-upsert.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: payloads are schema-checked JSON (sync/event-schemas.ts)
 type P = any;
@@ -53,24 +55,6 @@ export const COUPON_HOUR_COLUMNS = [
 /** A store's day: its hours' figures and its coupon figures over every campaign. */
 export const STORE_DAY_COLUMNS = [...STORE_HOUR_COLUMNS, ...COUPON_HOUR_COLUMNS] as const;
 
-type Counts = Record<string, number>;
-
-/** Sums per key, the key's parts kept beside. */
-class Deltas {
-  readonly rows = new Map<string, { key: (string | number)[]; n: Counts }>();
-  add(key: (string | number)[], col: string, v: number): void {
-    if (!v) return;
-    const k = key.join('\u0000');
-    const row = this.rows.get(k) ?? { key, n: {} };
-    row.n[col] = (row.n[col] ?? 0) + v;
-    this.rows.set(k, row);
-  }
-  /** sorted by key, so concurrent batches lock the same rows in the same order */
-  sorted() {
-    return [...this.rows.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, r]) => r);
-  }
-}
-
 const hourOf = (ms: number) => Math.floor(ms / HOUR_MS) * HOUR_MS;
 /** a reversal's or an issue's campaign unknown: counted for the store, in no campaign */
 const NO_CAMPAIGN = '';
@@ -82,11 +66,6 @@ const TENDER: Record<string, string> = {
   wallet: 'wallet',
   points: 'points',
 };
-
-const QUARTER_MS = 900_000;
-/** Every time zone's offset is a whole number of quarter hours: a quarter hour lies in one
- * local day of any zone, so the daily rollups are summed from quarter-hour keys (daily.ts). */
-const quarterOf = (ms: number) => Math.floor(ms / QUARTER_MS) * QUARTER_MS;
 
 /** What a batch adds to the rollups: per UTC hour, and per quarter hour for the days. */
 export class RollupDeltas {
@@ -178,68 +157,6 @@ function deltasOf(events: WireEvent[]): RollupDeltas {
     }
   }
   return d;
-}
-
-const iso = (ms: number) => new Date(ms).toISOString();
-
-async function upsert(
-  c: pg.PoolClient,
-  table: string,
-  keys: [string, string][],
-  cols: readonly string[],
-  d: Deltas,
-): Promise<void> {
-  const rows = d.sorted();
-  if (!rows.length) return;
-  const all = [...keys.map(([k]) => k), ...cols];
-  const types = [...keys.map(([, t]) => t), ...cols.map(() => 'bigint')];
-  const arrays = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
-  const values = [
-    ...keys.map(([, t], i) =>
-      rows.map((r) => (t === 'timestamptz' ? iso(r.key[i] as number) : (r.key[i] as string))),
-    ),
-    ...cols.map((col) => rows.map((r) => r.n[col] ?? 0)),
-  ];
-  await c.query(
-    `INSERT INTO ${table} (${all.join(', ')}) SELECT * FROM unnest(${arrays})
-     ON CONFLICT (${keys.map(([k]) => k).join(', ')}) DO UPDATE SET
-       ${cols.map((col) => `${col} = ${table}.${col} + excluded.${col}`).join(', ')}`,
-    values,
-  );
-}
-
-/** Adds quarter-hour sums to the daily rollups, each quarter in its local day of the days'
- * time zone (figure_settings, read in the same statement: a change of zone, which rebuilds
- * the days under a lock, never meets a batch halfway). */
-async function upsertDays(
-  c: pg.PoolClient,
-  table: string,
-  keys: [string, string][],
-  cols: readonly string[],
-  d: Deltas,
-): Promise<void> {
-  const rows = d.sorted();
-  if (!rows.length) return;
-  const names = keys.map(([k]) => k);
-  const arrays = [...keys.map(([, t]) => t), 'bigint', ...cols.map(() => 'bigint')]
-    .map((t, i) => `$${i + 1}::${t}[]`)
-    .join(', ');
-  const values = [
-    ...keys.map((_, i) => rows.map((r) => r.key[i] as string)),
-    rows.map((r) => r.key[keys.length] as number),
-    ...cols.map((col) => rows.map((r) => r.n[col] ?? 0)),
-  ];
-  const day = `(to_timestamp(u.quarter / 1000.0) AT TIME ZONE f.day_time_zone)::date`;
-  await c.query(
-    `INSERT INTO ${table} (${[...names, 'day', ...cols].join(', ')})
-     SELECT ${names.map((k) => `u.${k}`).join(', ')}, ${day}, ${cols.map((col) => `sum(u.${col})`).join(', ')}
-       FROM unnest(${arrays}) AS u(${[...names, 'quarter', ...cols].join(', ')}), figure_settings f
-      GROUP BY ${names.map((_, i) => i + 1).join(', ')}, ${names.length + 1}
-      ORDER BY ${names.map((_, i) => i + 1).join(', ')}, ${names.length + 1}
-     ON CONFLICT (${[...names, 'day'].join(', ')}) DO UPDATE SET
-       ${cols.map((col) => `${col} = ${table}.${col} + excluded.${col}`).join(', ')}`,
-    values,
-  );
 }
 
 /** Adds the batch's fresh events to the hourly and daily rollups, in the ingest
@@ -500,6 +417,7 @@ export const DAILY_INSERT_SQL = `
     FROM vision_line_counts GROUP BY 1, 2, 3, 4 ORDER BY 4, 1;
 `;
 
+/** (guide_days are rebuilt by guide-days.ts's REBUILD_GUIDE_DAYS_SQL: a migration older than them rebuilds these) */
 export const REBUILD_DAILY_SQL = `TRUNCATE store_days, line_days; ${DAILY_INSERT_SQL}`;
 
 /** Whether a period in a time zone is whole UTC hours, so the rollups answer it exactly:

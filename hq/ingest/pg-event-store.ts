@@ -6,6 +6,7 @@
 // deadlock or a lost connection is retried by the caller with the same batch.
 import type pg from 'pg';
 import { inTransaction } from '../db/pg.js';
+import { writeGuideRollupsPg } from '../figures/guide-days.js';
 import { writeRollupsPg } from '../figures/rollups.js';
 import { follow, followersOf, forgetFollowers, noteFollowersPg } from '../ledger/followers.js';
 import { applyLedgerPg, type MemberReplica, memberReplicas, membersInRanges } from '../ledger/ledger.js';
@@ -133,6 +134,7 @@ export class PgEventStore implements HqEventStore {
       }
       await writeProjectionsPg(c, fresh);
       await writeRollupsPg(c, fresh);
+      await writeGuideRollupsPg(c, fresh);
       const ledgerConflicts = await applyLedgerPg(c, fresh);
       await noteFollowersPg(c, fresh);
       const moves = await this.advance(c, fresh, dupsByStore, allQuarantined);

@@ -175,6 +175,29 @@ function tables(): Record<string, Table> {
       ['switch_at', 'bigint'],
       ['maint_window', 'jsonb'],
     ]),
+    guideCalls: t('guide_calls', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['call_id', 'text'],
+      ['reason', 'text'],
+      ['zone_id', 'text'],
+      ['status', 'text'],
+      ['staff_id', 'text'],
+      ['created_at', 'bigint'],
+      ['accepted_at', 'bigint'],
+      ['ended_at', 'bigint'],
+      ['escalated', 'boolean'],
+    ]),
+    guideAssists: t('guide_assists', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['sale_id', 'text'],
+      ['staff_id', 'text'],
+      ['source', 'text'],
+      ['call_id', 'text'],
+      ['total_fen', 'bigint'],
+      ['at', 'bigint'],
+    ]),
     points: t('points_movements', [
       ['store_id', 'text'],
       ['seq', 'bigint'],
@@ -311,6 +334,23 @@ export function projectionTables(events: WireEvent[]): Table[] {
           JSON.stringify(p.missing),
           p.at,
         ]);
+        break;
+      case 'guide.call':
+        t.guideCalls!.rows.push([
+          ...k,
+          p.callId,
+          p.reason,
+          p.zoneId,
+          p.status,
+          p.staffId,
+          p.createdAt,
+          p.acceptedAt,
+          p.endedAt,
+          p.escalated ? 1 : 0,
+        ]);
+        break;
+      case 'guide.assist':
+        t.guideAssists!.rows.push([...k, p.saleId, p.staffId, p.source, p.callId, p.totalFen, p.at]);
         break;
       case 'software.status':
         t.software!.rows.push([

@@ -71,6 +71,11 @@ const SCHEMA = `
     probability REAL, signals TEXT, at INTEGER, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS exit_audit_results (store_id TEXT, seq INTEGER, sale_id TEXT, result TEXT,
     full_check INTEGER, recovered_fen INTEGER, missing TEXT, at INTEGER, PRIMARY KEY (store_id, seq));
+  CREATE TABLE IF NOT EXISTS guide_calls (store_id TEXT, seq INTEGER, call_id TEXT, reason TEXT, zone_id TEXT,
+    status TEXT, staff_id TEXT, created_at INTEGER, accepted_at INTEGER, ended_at INTEGER, escalated INTEGER,
+    PRIMARY KEY (store_id, seq));
+  CREATE TABLE IF NOT EXISTS guide_assists (store_id TEXT, seq INTEGER, sale_id TEXT, staff_id TEXT, source TEXT,
+    call_id TEXT, total_fen INTEGER, at INTEGER, PRIMARY KEY (store_id, seq));
 `;
 
 const ADDED_COLUMNS = [
