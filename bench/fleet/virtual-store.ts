@@ -22,12 +22,18 @@ import {
 import { migrate } from '../../edge/db/migrate.js';
 import { migrations } from '../../edge/db/migrations/index.js';
 import type { Db } from '../../edge/db/open.js';
+import { acceptCall, cancelCall, createCall, finishCall } from '../../edge/guides/calls.js';
+import { creditByCode, guideCode } from '../../edge/guides/credit.js';
 import { seeMember } from '../../edge/members/follow.js';
 import { enrollMember, getMember } from '../../edge/members/members.js';
 import { SyncPart } from '../../edge/sync/part.js';
 import { reportSoftware } from '../../edge/updates/report.js';
 import { VisionAggregates } from '../../edge/vision/aggregates.js';
 import { queueLayout } from '../../edge/vision/layout.js';
+import { mulberry32 } from './fleet.js';
+
+/** The store's guides: a sale in four is credited to one, a shopper in eight calls one. */
+const GUIDES = ['guide-1', 'guide-2', 'guide-3'];
 
 const SCAN = { variableMeasure: [], currencyNumeric: '156' };
 
@@ -143,6 +149,7 @@ export class VirtualStore {
   private readonly codes: string[];
   private readonly memberIds: string[] = [];
   private readonly vision: VisionAggregates;
+  private readonly guideRandom: () => number;
   private saleIds: string[] = [];
 
   constructor(private readonly o: VirtualStoreOptions) {
@@ -176,6 +183,8 @@ export class VirtualStore {
       ...(o.softwareOutcome ? { software: { install: (r: number, b: unknown) => this.update(r, b) } } : {}),
     });
     this.vision = new VisionAggregates({ db: () => this.db, now: Date.now, acceptsTelemetry: () => true });
+    // a stream of its own, so the sales are the ones they were before the guides came
+    this.guideRandom = mulberry32([...o.storeId].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7));
     queueLayout(this.db, [CAMERA], now);
   }
 
@@ -266,6 +275,12 @@ export class VirtualStore {
       if (offers.length) claimCoupon(this.db, offers[Math.floor(r() * offers.length)]!.id, member, now);
       setMember(this.db, cart.id, member, now);
     }
+    const g = this.guideRandom;
+    if (g() < 0.25) {
+      const staffId = GUIDES[Math.floor(g() * GUIDES.length)]!;
+      creditByCode(this.db, cart.id, guideCode(staffId), (id) => GUIDES.includes(id));
+    }
+    if (g() < 0.125) this.guideCall(now);
     let q = startPayment(this.db, cart.id, this.context(now));
     if (member && r() < 0.25) {
       const points = Math.min(getMember(this.db, member).points, Math.floor(q.dueFen / 2));
@@ -286,6 +301,23 @@ export class VirtualStore {
       recordOfferShown(this.db, saleId, offer.id, now);
       if (r() < 0.33) claimAfterPurchase(this.db, offer.id, saleId, now);
     }
+  }
+
+  /** A shopper's call to a guide, ended by now: taken in 2–40 s and served for up to 5
+   * minutes, or (one in ten) cancelled while nobody had taken it. */
+  private guideCall(now: number): void {
+    const g = this.guideRandom;
+    const served = Math.floor(g() * 300_000);
+    const wait = 2000 + Math.floor(g() * 38_000);
+    const created = now - served - wait;
+    const c = createCall(this.db, { reason: 'advice', zoneId: null, gtin: null, memberId: null }, created);
+    if (g() < 0.1) {
+      cancelCall(this.db, c.id, created + wait);
+      return;
+    }
+    const staffId = GUIDES[Math.floor(g() * GUIDES.length)]!;
+    acceptCall(this.db, c.id, staffId, created + wait);
+    finishCall(this.db, c.id, staffId, now);
   }
 
   /** A whole sale brought back (supervisor refund), now and then. */

@@ -1,19 +1,27 @@
 // HQ's figures over HTTP (analysts and up): stores ranked by any figure, one store by day
-// or hour, zones against their shelves' sales (one zone type across stores too),
-// campaigns, and a period-over-period comparison of a store or a zone. A selection is a
-// store, a group or a region (store_profiles), or the whole chain.
+// or hour, guides ranked across stores (or a store's by day), zones against their shelves'
+// sales (one zone type across stores too), campaigns, and a period-over-period comparison
+// of a store or a zone. A selection is a store, a group or a region (store_profiles), or
+// the whole chain.
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyPluginAsync } from 'fastify';
 import type pg from 'pg';
 import Type from 'typebox';
 import { ApiError } from '../../sync/kernel/errors.js';
 import { campaignFigures } from '../figures/campaigns.js';
+import {
+  GUIDE_RANKABLE,
+  type GuideBy,
+  type GuideRankable,
+  guideFigures,
+  rankGuides,
+} from '../figures/guides.js';
 import { countingStores } from '../figures/plausibility.js';
 import { rankStores } from '../figures/ranking.js';
 import { type Bucket, noFigures, RANKABLE, type Rankable, storeFigures } from '../figures/store-figures.js';
 import { change, zoneFigures } from '../figures/zones.js';
 import type { HqAuth } from './auth.js';
-import { GroupName, Ms, StoreId, TimeZone, validZone } from './params.js';
+import { GroupName, Limit, limitOf, Ms, StoreId, TimeZone, validZone } from './params.js';
 import * as R from './responses.js';
 
 export interface FigureRouteDeps {
@@ -125,6 +133,56 @@ export const figureRoutes: FastifyPluginAsync<FigureRouteDeps> = async (fastify,
         bucket,
       });
       return { storeId: req.params.storeId, bucket, ...p, rows };
+    },
+  );
+
+  app.get(
+    '/figures/guides',
+    {
+      config: { role: 'analyst' },
+      schema: {
+        response: { 200: R.GuideFigures },
+        querystring: Type.Object(
+          {
+            ...Selection,
+            ...Period,
+            tz: TimeZone,
+            by: Type.Optional(Type.Enum(['guide', 'store', 'chain'])),
+            bucket: Type.Optional(Type.Enum(['total', 'day'])),
+            sort: Type.Optional(Type.Enum([...GUIDE_RANKABLE])),
+            order: Type.Optional(Type.Enum(['asc', 'desc'])),
+            limit: Limit,
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      const by = (req.query.by ?? 'guide') as GuideBy;
+      const bucket = req.query.bucket ?? 'total';
+      const p = periodOf(req.query, bucket === 'day' ? 93 : 366);
+      const figures = await guideFigures(d.pool, {
+        stores: await selectStores(d.pool, req.query),
+        ...p,
+        timeZone: validZone(req.query.tz ?? 'Asia/Shanghai'),
+        bucket,
+        by,
+      });
+      const sort: GuideRankable = req.query.sort ?? 'netAssistedFen';
+      const order = req.query.order === 'asc' ? ('asc' as const) : ('desc' as const);
+      // by day: in store, guide and day order; a total: ranked
+      const ranked = bucket === 'day' ? figures : rankGuides(figures, sort, order);
+      const rows = ranked.slice(0, limitOf(req.query.limit, 1000));
+      const names = await profileNames(d.pool);
+      return {
+        ...p,
+        by,
+        bucket,
+        sort,
+        order,
+        rows: rows.map((r) => ({ ...r, name: r.storeId === null ? null : (names.get(r.storeId) ?? null) })),
+      };
     },
   );
 

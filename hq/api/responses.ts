@@ -231,6 +231,38 @@ export const CampaignFigures = Type.Object({
     }),
   ),
 });
+const GuideRow = Row({
+  storeId: Nullable(Str),
+  staffId: Nullable(Str),
+  name: Nullable(Str),
+  bucket: Str,
+  calls: Num,
+  callsAnswered: Num,
+  answerRate: NumOrNull,
+  callsDone: Num,
+  callsEscalated: Num,
+  avgSecondsToAccept: NumOrNull,
+  medianSecondsToAccept: NumOrNull,
+  p90SecondsToAccept: NumOrNull,
+  avgSecondsToDone: NumOrNull,
+  medianSecondsToDone: NumOrNull,
+  p90SecondsToDone: NumOrNull,
+  assistedSales: Num,
+  assistedFen: Num,
+  refunds: Num,
+  refundedFen: Num,
+  netAssistedFen: Num,
+  salesFen: Num,
+  assistedShare: NumOrNull,
+});
+export const GuideFigures = Type.Object({
+  ...Period,
+  by: Type.Enum(['guide', 'store', 'chain']),
+  bucket: Type.Enum(['total', 'day']),
+  sort: Str,
+  order: Type.Enum(['asc', 'desc']),
+  rows: Type.Array(GuideRow),
+});
 export const Compare = Row({}, 'a store (or one zone of it) before and after: see hq/README.md');
 
 export const Profile = Type.Object({

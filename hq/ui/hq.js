@@ -1,7 +1,7 @@
 // HQ's page: sign in, then the fleet, a ranking of stores by any figure, one store's
-// hours, floor plan heatmap and zones, one zone type across stores, campaigns, and
-// rollouts (operators only). Every figure comes computed from HQ's API; the page only
-// lays them out.
+// hours, floor plan heatmap and zones, one zone type across stores, campaigns, the
+// guides (ranked across stores, a store's by day), and rollouts (operators only). Every
+// figure comes computed from HQ's API; the page only lays them out.
 
 import { barChart, columnChart, fillTable, floorHeat } from './draw.js';
 import { ApiError, call } from './shared/api.js';
@@ -152,6 +152,7 @@ const LOADERS = {
   store: () => loadStore(),
   zones: () => loadZones(),
   campaigns: () => loadCampaigns(),
+  guides: () => loadGuides(),
   rollout: () => loadRollout(),
 };
 // the fleet and rollouts change while one watches; figures when the period does
@@ -662,6 +663,59 @@ async function loadCampaigns() {
     { csvLabel: t('exportCsv'), emptyText: t('none') },
   );
 }
+
+// ---- guides ------------------------------------------------------------------------
+const seconds = (v) => (v === null || v === undefined ? '–' : `${Number(v).toFixed(1)} s`);
+const guideColumns = (first) => [
+  ...first,
+  { key: 'staffId', label: t('staff') },
+  { key: 'callsAnswered', label: t('callsAnswered'), format: num },
+  { key: 'medianSecondsToAccept', label: t('medianSecondsToAccept'), format: seconds },
+  { key: 'p90SecondsToAccept', label: t('p90SecondsToAccept'), format: seconds },
+  { key: 'medianSecondsToDone', label: t('medianSecondsToDone'), format: seconds },
+  { key: 'p90SecondsToDone', label: t('p90SecondsToDone'), format: seconds },
+  { key: 'callsEscalated', label: t('callsEscalated'), format: num },
+  { key: 'assistedSales', label: t('assistedSales'), format: num },
+  { key: 'assistedFen', label: t('assistedFen'), format: money },
+  { key: 'refundedFen', label: t('refundedFen'), format: money },
+  { key: 'netAssistedFen', label: t('netAssistedFen'), format: money },
+  { key: 'assistedShare', label: t('assistedShare'), format: pct },
+];
+for (const id of ['guide-group', 'guide-store']) $(id).addEventListener('change', () => loadGuides());
+/** Guides ranked across the stores picked (refunds taken off); a store picked: its guides by day. */
+const loadGuides = latestOnly(async (stale) => {
+  await refreshStores();
+  const pick = $('guide-store');
+  const keep = pick.value;
+  pick.replaceChildren(
+    new Option(t('all'), ''),
+    ...allStores.map((s) => new Option(s.name ? `${s.storeId} · ${s.name}` : s.storeId, s.storeId)),
+  );
+  pick.value = allStores.some((s) => s.storeId === keep) ? keep : '';
+  const store = pick.value;
+  const where = store ? { store } : { group: $('guide-group').value };
+  const [ranked, days] = await Promise.all([
+    api('GET', `/figures/guides?${range()}&${qs({ ...where, tz: TZ, limit: 200 })}`),
+    store ? api('GET', `/figures/guides?${range()}&${qs({ store, tz: TZ, bucket: 'day' })}`) : null,
+  ]);
+  if (stale()) return;
+  fillTable(
+    $('guides-table'),
+    guideColumns([
+      { key: 'rank', label: '#', raw: (r) => ranked.rows.indexOf(r) + 1 },
+      { key: 'storeId', label: t('store'), format: (v, r) => (r.name ? `${v} · ${r.name}` : v) },
+    ]),
+    ranked.rows,
+    { csvLabel: t('exportCsv'), emptyText: t('none'), onRow: (tr, r) => (tr.dataset.staff = r.staffId) },
+  );
+  $('guide-days-box').classList.toggle('hidden', !days);
+  if (days)
+    fillTable($('guide-days-table'), guideColumns([{ key: 'bucket', label: t('day') }]), days.rows, {
+      csvLabel: t('exportCsv'),
+      emptyText: t('none'),
+      onRow: (tr, r) => (tr.dataset.staff = r.staffId),
+    });
+});
 
 // ---- rollouts ----------------------------------------------------------------------
 /** A table row one picks with a click or Enter, marked when it is the one picked. */

@@ -4,13 +4,14 @@
 // day count calls answered, the time to accept and to done, assisted sales and value.
 import { describe, expect, it } from 'vitest';
 import { parseScan } from '../../edge/catalog/barcode.js';
-import { addScan, createCart } from '../../edge/checkout/carts.js';
+import { addScan, createCart, setMember } from '../../edge/checkout/carts.js';
 import { refundSale } from '../../edge/checkout/refunds.js';
 import { payCash, startPayment } from '../../edge/checkout/tenders.js';
 import type { Db } from '../../edge/db/open.js';
 import { acceptCall, createCall, finishCall } from '../../edge/guides/calls.js';
 import { creditByCode, creditByRecommendation, guideCode, guideFigures } from '../../edge/guides/credit.js';
 import { recommend } from '../../edge/guides/recommendations.js';
+import { enrollMember } from '../../edge/members/members.js';
 import { ctx, demoDb, errorCode, SEED_NOW, sellableCodes } from '../helpers/store.js';
 
 const OPTS = { variableMeasure: [], currencyNumeric: '156' };
@@ -50,6 +51,30 @@ describe("a guide's credit", () => {
     // a sale nobody helped with is nobody's
     pay(db, cartWith(db, [a]));
     expect(db.prepare('SELECT count(*) FROM sale_guides').pluck().get()).toBe(1);
+  });
+
+  it("tells HQ nothing of the shopper: a member's call and credited sale go without them", () => {
+    const db = demoDb();
+    const [a] = sellableCodes(db) as [string];
+    const { member } = enrollMember(db, '王小明', SEED_NOW);
+    const c = createCall(db, { reason: 'find', zoneId: 'dairy', gtin: a, memberId: member.id }, SEED_NOW);
+    acceptCall(db, c.id, 'guide-1', SEED_NOW + 4000);
+    finishCall(db, c.id, 'guide-1', SEED_NOW + 60_000);
+    const cart = cartWith(db, [a]);
+    setMember(db, cart, member.id, SEED_NOW);
+    creditByCode(db, cart, guideCode('guide-1'), isGuide);
+    pay(db, cart);
+    // what goes on the wire is the outbox row's payload, as it is
+    const wire = db
+      .prepare("SELECT type, payload FROM outbox WHERE type IN ('guide.call', 'guide.assist')")
+      .all() as { type: string; payload: string }[];
+    expect(wire.map((w) => w.type).sort()).toEqual(['guide.assist', 'guide.call']);
+    for (const w of wire) {
+      expect(w.payload).not.toContain(member.id);
+      expect(w.payload).not.toContain('王小明');
+      expect(w.payload).not.toContain(a); // nor what the shopper asked about
+      expect(Object.keys(JSON.parse(w.payload))).not.toContain('memberId');
+    }
   });
 
   it('refuses a code that is not a guide’s, and a cart already paying', () => {

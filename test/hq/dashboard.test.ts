@@ -339,6 +339,73 @@ describe('HQ page', () => {
       .toContain('dairy-repurchase');
   });
 
+  it("ranks the guides across stores, refunds taken off, and shows a store's guides by day; exports CSV", async () => {
+    const stores = [
+      ...fleet.stores.map((s, i) => [fleet.storeId(i), s] as const),
+      ['dash-rogue', rogue] as const,
+    ];
+    // what the stores themselves hold: each guide's assisted sales, less the refunds of them
+    const held = new Map<string, { sales: number; net: number }>();
+    for (const [id, s] of stores)
+      for (const r of s.db
+        .prepare(
+          `SELECT g.staff_id, count(*) AS sales,
+                  sum(g.total_fen) - coalesce(sum((SELECT sum(amount_fen) FROM refunds r WHERE r.sale_id = g.sale_id)), 0) AS net
+             FROM sale_guides g GROUP BY 1`,
+        )
+        .all() as { staff_id: string; sales: number; net: number }[])
+        held.set(`${id}/${r.staff_id}`, { sales: r.sales, net: r.net });
+    expect(held.size).toBeGreaterThan(6);
+    const { from, to } = day();
+    const figures = async () =>
+      (await call('GET', `/figures/guides?from=${from}&to=${to}`, undefined, 'ana')).body.rows as J[];
+    await expect
+      .poll(
+        async () =>
+          new Map(
+            (await figures())
+              .filter((r) => r.assistedSales > 0)
+              .map((r) => [`${r.storeId}/${r.staffId}`, { sales: r.assistedSales, net: r.netAssistedFen }]),
+          ),
+        { timeout: 15_000 },
+      )
+      .toEqual(held);
+    const api = await figures();
+    expect(api.map((r) => r.netAssistedFen)).toEqual(api.map((r) => r.netAssistedFen).sort((a, b) => b - a));
+    expect(api.some((r) => r.callsAnswered > 0 && r.medianSecondsToAccept > 0)).toBe(true);
+
+    await tab('guides');
+    const rows = () =>
+      page
+        .locator('#guides-table tbody tr')
+        .evaluateAll((trs) =>
+          trs.map(
+            (tr) =>
+              `${tr.querySelector('td:nth-child(2)')?.getAttribute('data-v')}/${tr.getAttribute('data-staff')}`,
+          ),
+        );
+    await expect.poll(rows, { timeout: 10_000 }).toEqual(api.map((r) => `${r.storeId}/${r.staffId}`));
+    expect(await page.locator('#guide-days-box').isHidden()).toBe(true);
+    // one store: its guides by day (today, in the chain's zone)
+    await page.locator('#guide-store').selectOption('dash-0002');
+    await expect
+      .poll(() => page.locator('#guide-days-table tbody tr').count(), { timeout: 10_000 })
+      .toBe(api.filter((r) => r.storeId === 'dash-0002').length);
+    expect(await page.locator('#guide-days-table thead').textContent()).toContain('协助净额');
+    await snapshot(page, 'hq-guides.png');
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.locator('[data-testid=csv-guide-days]').click(),
+    ]);
+    const csv = readFileSync((await download.path())!, 'utf8')
+      .replace(/^\ufeff/, '')
+      .trim()
+      .split('\r\n');
+    expect(csv[0]).toContain('协助净额');
+    expect(csv).toHaveLength(1 + api.filter((r) => r.storeId === 'dash-0002').length);
+    await page.locator('#guide-store').selectOption('');
+  });
+
   it('rolls a campaign out to a group: an analyst cannot, an operator can; one store refuses and says why', async () => {
     await tab('rollout');
     expect(await page.locator('#push-form').isVisible()).toBe(false);

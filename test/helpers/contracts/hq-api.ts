@@ -1268,6 +1268,120 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/figures/guides': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query: {
+          store?: string;
+          group?: string;
+          region?: string;
+          /** @description epoch milliseconds */
+          from: string;
+          /** @description epoch milliseconds */
+          to: string;
+          tz?: string;
+          by?: 'guide' | 'store' | 'chain';
+          bucket?: 'total' | 'day';
+          sort?:
+            | 'netAssistedFen'
+            | 'assistedFen'
+            | 'assistedSales'
+            | 'assistedShare'
+            | 'callsAnswered'
+            | 'answerRate'
+            | 'medianSecondsToAccept'
+            | 'p90SecondsToAccept'
+            | 'medianSecondsToDone'
+            | 'callsEscalated'
+            | 'refundedFen';
+          order?: 'asc' | 'desc';
+          /** @description 1 to 1000 */
+          limit?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              from: number;
+              to: number;
+              /** @enum {unknown} */
+              by: 'guide' | 'store' | 'chain';
+              /** @enum {unknown} */
+              bucket: 'total' | 'day';
+              sort: string;
+              /** @enum {unknown} */
+              order: 'asc' | 'desc';
+              rows: ({
+                storeId: string | null;
+                staffId: string | null;
+                name: string | null;
+                bucket: string;
+                calls: number;
+                callsAnswered: number;
+                answerRate: number | null;
+                callsDone: number;
+                callsEscalated: number;
+                avgSecondsToAccept: number | null;
+                medianSecondsToAccept: number | null;
+                p90SecondsToAccept: number | null;
+                avgSecondsToDone: number | null;
+                medianSecondsToDone: number | null;
+                p90SecondsToDone: number | null;
+                assistedSales: number;
+                assistedFen: number;
+                refunds: number;
+                refundedFen: number;
+                netAssistedFen: number;
+                salesFen: number;
+                assistedShare: number | null;
+              } & {
+                [key: string]: unknown;
+              })[];
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/figures/zones': {
     parameters: {
       query?: never;
