@@ -182,6 +182,43 @@ export const CameraConfig = Type.Object(
             maxItems: 50,
             description: 'product categories shelved in this zone, to set its dwell against their sales',
           }),
+          queue: Type.Optional(
+            Type.Object(
+              {
+                maxLength: Type.Integer({
+                  minimum: 1,
+                  default: 4,
+                  description: 'people waiting at or past which staff are alerted',
+                }),
+                maxWaitSeconds: Type.Integer({
+                  minimum: 1,
+                  default: 300,
+                  description: 'an estimated wait at or past which staff are alerted',
+                }),
+                raiseSeconds: Type.Number({
+                  minimum: 0,
+                  default: 5,
+                  description: 'how long the queue must stay past a limit before the alert',
+                }),
+                clearSeconds: Type.Number({
+                  minimum: 0,
+                  default: 30,
+                  description: 'how long it must stay under both before the alert closes by itself',
+                }),
+                salesWindowMinutes: Type.Integer({
+                  minimum: 1,
+                  maximum: 120,
+                  default: 10,
+                  description: "the kiosks' recent sales that set the pace of the queue",
+                }),
+              },
+              {
+                additionalProperties: false,
+                description:
+                  "the kiosks' waiting area: its length (people in the zone) and estimated wait, an alert past the limits",
+              },
+            ),
+          ),
         },
         { additionalProperties: false },
       ),

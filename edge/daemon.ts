@@ -29,6 +29,7 @@ import { SyncPart } from './sync/part.js';
 import { TlsPart } from './tls/part.js';
 import { UpdaterPart } from './updates/part.js';
 import { modelDirFor, VisionPart } from './vision/part.js';
+import { QueueWatch } from './vision/queues.js';
 
 // AI 393x carries the ISO 4217 numeric currency of an embedded price
 const ISO_4217_NUMERIC: Record<string, string> = {
@@ -231,6 +232,17 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
     refreshMs: config.guides.refreshMinutes * 60_000,
   });
   lifecycle.add(guides);
+
+  const queues = new QueueWatch({
+    db: () => db.handle,
+    zones: config.cameras.flatMap((c) =>
+      c.zones.flatMap((z) => (z.queue ? [{ cameraId: c.id, zoneId: z.id, ...z.queue }] : [])),
+    ),
+    occupancy: () => vision.zoneOccupancy(),
+    now: clock,
+    log: log.child({ component: 'queues' }),
+  });
+  lifecycle.add(queues);
   if (config.mqtt.enabled) hqOnline = () => sync.hqReachable();
 
   const kioskAuth = new KioskAuth(config.security.kioskTokens);
@@ -294,6 +306,7 @@ export function createDaemon(loaded: LoadedConfig, log: Logger, hooks: DaemonHoo
       memberSessions,
       kiosks: devices,
       vision,
+      queues,
       publicUrl: (): string | null => http.publicUrl,
       wallet: devices.wallet,
       walletDemo: devices.walletDemo(),

@@ -1,10 +1,11 @@
 // Alerts a kiosk raises for staff: the shopper's help call, a bagging-area mismatch, a
-// device that failed, a payment that needs a look. Staff resolve them by name.
+// device that failed, a payment that needs a look; and a queue at the kiosks, which the
+// queue watch closes itself when it clears. Staff resolve them by name.
 import { randomUUID } from 'node:crypto';
 import { DomainError } from '../../sync/kernel/errors.js';
 import type { Db } from '../db/open.js';
 
-export type AlertKind = 'help' | 'bagging' | 'device' | 'payment' | 'label';
+export type AlertKind = 'help' | 'bagging' | 'device' | 'payment' | 'label' | 'queue';
 
 export interface Alert {
   id: string;

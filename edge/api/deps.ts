@@ -15,6 +15,7 @@ import type { KioskStation } from '../kiosk/station.js';
 import type { MemberGate } from '../members/follow.js';
 import type { WalletPayments } from '../payments/wallet-payments.js';
 import type { VisionDetails } from '../vision/part.js';
+import type { QueueState } from '../vision/queues.js';
 import type { CameraScene } from '../vision/render.js';
 import type { CartTokens, KioskAuth, MemberSessions } from './access.js';
 import { idempotent, idempotentAsync, type WriteResult } from './idempotency.js';
@@ -40,6 +41,8 @@ export interface BusinessDeps {
   kiosks: KioskDirectory | null;
   /** people counting; null when the daemon runs no vision part */
   vision: VisionView | null;
+  /** the kiosks' queues (camera zones marked `queue`); absent in an app built without them */
+  queues?: { states(): QueueState[] };
   /** https://<store hostname>:<port> once listening: what the entrance and kiosk QR codes open */
   publicUrl?: () => string | null;
   /** paying on the phone; absent when no wallet gateway is configured */

@@ -285,7 +285,7 @@ export const guideRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
         response: {
           200: {
             description:
-              'Server-sent events: `calls` (the same body as GET /staff/guide-calls), as they change',
+              "Server-sent events: `calls` (the same body as GET /staff/guide-calls) and `queues` (the kiosks' queues with an alert open, as GET /vision/queues gives them), as they change",
             content: { 'text/event-stream': { schema: { type: 'string' } } },
           },
         },
@@ -295,8 +295,13 @@ export const guideRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d) 
       const staff = d.staffAuth.require(req);
       const near = req.query.near ?? null;
       let last = '';
+      let lastQueues = '';
       openEventStream(streams, req, reply, PERIOD_MS, (res) => {
         const body = JSON.stringify(callsFor(staff.id, near));
+        // the kiosks' queues that need someone: "come to the kiosks"
+        const queues = JSON.stringify((d.queues?.states() ?? []).filter((q) => q.alertId));
+        if (queues !== lastQueues) res.write(`event: queues\ndata: ${queues}\n\n`);
+        lastQueues = queues;
         // only what changed, and a comment otherwise so proxies keep the stream open
         res.write(body !== last ? `event: calls\ndata: ${body}\n\n` : ': still here\n\n');
         last = body;

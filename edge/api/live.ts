@@ -1,5 +1,5 @@
-// Live updates for staff screens as server-sent events: occupancy, open alerts and the
-// guide calls nobody has taken, every two seconds. Streams end when the daemon closes,
+// Live updates for staff screens as server-sent events: occupancy, open alerts, the
+// kiosks' queues and the guide calls nobody has taken, every two seconds. Streams end when the daemon closes,
 // so a shutdown never waits on a dashboard left open.
 
 import type { FastifyPluginAsync } from 'fastify';
@@ -15,7 +15,7 @@ export const liveRoutes: FastifyPluginAsync<BusinessDeps> = async (app, d) => {
 
   const stream = {
     description:
-      'Server-sent events: `occupancy`, `alerts` and `guide-calls` (calls no guide has taken in time), each data line JSON, as they change',
+      'Server-sent events: `occupancy`, `alerts`, `queues` (each queue zone at the kiosks: length, pace, estimated wait, its open alert) and `guide-calls` (calls no guide has taken in time), each data line JSON, as they change',
     content: { 'text/event-stream': { schema: { type: 'string' } } },
   };
   app.get(
@@ -26,6 +26,7 @@ export const liveRoutes: FastifyPluginAsync<BusinessDeps> = async (app, d) => {
       openEventStream(streams, req, reply, PERIOD_MS, (res) => {
         if (d.vision) res.write(`event: occupancy\ndata: ${JSON.stringify(d.vision.occupancy())}\n\n`);
         res.write(`event: alerts\ndata: ${JSON.stringify(openAlerts(d.db))}\n\n`);
+        if (d.queues) res.write(`event: queues\ndata: ${JSON.stringify(d.queues.states())}\n\n`);
         // shoppers' calls no guide has taken in time: someone on the dashboard sends one
         res.write(`event: guide-calls\ndata: ${JSON.stringify(escalatedCalls(d.db))}\n\n`);
       });

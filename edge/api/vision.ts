@@ -1,4 +1,5 @@
-// People counting for staff: live occupancy, counts and dwell over a period, the floor
+// People counting for staff: live occupancy, the kiosks' queues and their hours, counts
+// and dwell over a period, the floor
 // heatmap (JSON, or a PNG over the floor plan), conversion per hour, the cameras' state
 // and each camera's still scene with what it ignores. No frame is ever served: the
 // pictures are drawn from the camera's running median, which people walking by leave
@@ -16,6 +17,7 @@ import {
   heatmapOver,
   zoneDwellVsSales,
 } from '../vision/queries.js';
+import { queueHours } from '../vision/queues.js';
 import { renderHeatmapPng, renderScenePng } from '../vision/render.js';
 import type { BusinessDeps } from './deps.js';
 
@@ -173,6 +175,61 @@ export const visionRoutes: FastifyPluginAsync<BusinessDeps> = async (fastify, d)
     async (req) => {
       d.staffAuth.require(req);
       return vision().occupancy();
+    },
+  );
+
+  const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+  const Queue = Type.Object({
+    cameraId: Type.String(),
+    zoneId: Type.String(),
+    length: Nullable(
+      Type.Integer({ description: 'people in the zone now; null while its camera sends nothing' }),
+    ),
+    salesPerMinute: Type.Number({ description: "the kiosks' sales a minute over the queue's window" }),
+    waitSeconds: Nullable(
+      Type.Integer({
+        description: 'length ÷ pace; null when nobody waits or the kiosks sold nothing lately',
+      }),
+    ),
+    maxLength: Type.Integer(),
+    maxWaitSeconds: Type.Integer(),
+    alertId: Nullable(
+      Type.String({ description: 'the open alert; it closes by itself once the queue clears' }),
+    ),
+    alertSince: Nullable(Type.Number()),
+  });
+  app.get(
+    '/vision/queues',
+    {
+      config: { access: 'staff' },
+      schema: {
+        querystring: Type.Object(Period, { additionalProperties: false }),
+        response: {
+          200: Type.Object({
+            from: Type.Number(),
+            to: Type.Number(),
+            queues: Type.Array(Queue),
+            hours: Type.Array(
+              Type.Object({
+                cameraId: Type.String(),
+                zoneId: Type.String(),
+                hour: Type.Number({ description: "the hour's start, epoch ms" }),
+                avgLength: Nullable(Type.Number()),
+                maxLength: Type.Integer(),
+                alerts: Type.Integer(),
+                alertSeconds: Type.Integer(),
+                avgWaitSeconds: Nullable(Type.Integer()),
+                maxWaitSeconds: Nullable(Type.Integer()),
+              }),
+            ),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      d.staffAuth.require(req);
+      const { from, to } = period(req.query);
+      return { from, to, queues: d.queues?.states() ?? [], hours: queueHours(d.db, from, to) };
     },
   );
 

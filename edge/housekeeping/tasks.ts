@@ -143,6 +143,14 @@ const visionRows =
             before,
           );
       }
+      // the kiosks' queue hours are kept as long as the hourly counts
+      if (left > 0)
+        left -= db
+          .prepare(
+            `DELETE FROM queue_hours WHERE (camera_id, zone_id, hour) IN
+               (SELECT camera_id, zone_id, hour FROM queue_hours WHERE hour < ? LIMIT ?)`,
+          )
+          .run(now - v.hourDays * DAY, left).changes;
       return limit - left;
     });
 

@@ -318,6 +318,11 @@ export class VisionPart implements Part {
     );
   }
 
+  /** People in each zone now, by camera (what the queue watch reads every second). */
+  zoneOccupancy(): Map<string, Record<string, number>> {
+    return new Map([...this.runs.values()].map((r) => [r.cfg.id, r.pipeline.occupancy().zones]));
+  }
+
   /** Live occupancy: the store's from its entrance lines today, and what each camera sees. */
   occupancy(): {
     store: { ins: number; outs: number; inside: number; since: number };

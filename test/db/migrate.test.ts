@@ -111,6 +111,17 @@ const sampleData: Record<number, (db: Db) => void> = {
        VALUES ('m20', NULL, 7, 0, 0, 7, 3, 9)`,
     ).run();
   },
+  21: (db) => {
+    // a queue alert closed by the watch, and its hour
+    db.prepare(
+      `INSERT INTO kiosk_alerts (id, kiosk_id, kind, message, created_at, resolved_at, resolved_by)
+       VALUES ('a21', 'queue:floor/kiosk-queue', 'queue', 'queue at kiosk-queue', 0, 5, 'queue-watch')`,
+    ).run();
+    db.prepare(
+      `INSERT INTO queue_hours (camera_id, zone_id, hour, seconds, person_seconds, max_length, alerts)
+       VALUES ('floor', 'kiosk-queue', 0, 60, 120, 4, 1)`,
+    ).run();
+  },
   16: (db) => {
     db.prepare(
       `INSERT INTO payments (id, cart_id, kind, amount_fen, tendered_fen, status, reference, provider, created_at, updated_at)
@@ -184,6 +195,7 @@ describe('database', () => {
       '0018_guides',
       '0019_outbox_acks',
       '0020_member_follow',
+      '0021_queues',
     ]);
     expect(migrate(db, migrations)).toEqual({ from: migrations.length, to: migrations.length, applied: [] });
     db.close();

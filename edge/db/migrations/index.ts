@@ -20,6 +20,7 @@ import { m0017CatalogVersion } from './0017_catalog_version.js';
 import { m0018Guides } from './0018_guides.js';
 import { m0019OutboxAcks } from './0019_outbox_acks.js';
 import { m0020MemberFollow } from './0020_member_follow.js';
+import { m0021Queues } from './0021_queues.js';
 
 export const migrations: readonly Migration[] = [
   m0001Catalog,
@@ -42,4 +43,5 @@ export const migrations: readonly Migration[] = [
   m0018Guides,
   m0019OutboxAcks,
   m0020MemberFollow,
+  m0021Queues,
 ];

@@ -171,6 +171,13 @@ function listen() {
     auth(),
     (event, data) => {
       if (event === 'calls') showCalls(data);
+      // a queue at the kiosks past its limit: "come to the kiosks"
+      if (event === 'queues') {
+        $('queue-alert').classList.toggle('hidden', !data.length);
+        $('queue-alert').textContent = data
+          .map((q) => t('queueAlert', { zone: q.zoneId, n: q.length ?? '–' }))
+          .join(' ');
+      }
     },
     live.signal,
     (up) => {

@@ -1,4 +1,4 @@
-// The staff dashboard: live occupancy and help calls over server-sent events, the
+// The staff dashboard: live occupancy, help calls and the kiosks' queues over server-sent events, the
 // day's counts, heatmap, dwell and conversion from the vision API, device health and
 // the sync backlog from /readyz. The only pictures are drawn by the daemon from memory:
 // the heatmap over the floor plan, and the camera's still scene (no passer-by in it).
@@ -265,6 +265,27 @@ async function loadHealth() {
   $('scene-ignored').textContent = n ? t('ignoredSome', { n }) : t('ignoredNone');
 }
 
+/** The kiosks' queues: length and estimated wait, the alert on top while one is open. */
+function showQueues(queues) {
+  $('queue-none').classList.toggle('hidden', queues.length > 0);
+  const wait = (s) => (s === null ? t('queueUnknownWait') : s < 60 ? `${s} s` : `${Math.round(s / 60)} min`);
+  $('queue-list').replaceChildren(
+    ...queues.map((q) => {
+      const li = document.createElement('li');
+      li.dataset.zone = q.zoneId;
+      li.dataset.length = String(q.length ?? '');
+      li.textContent = t('queueLine', { zone: q.zoneId, n: q.length ?? '–', wait: wait(q.waitSeconds) });
+      if (q.alertId) li.className = 'error';
+      return li;
+    }),
+  );
+  const alerted = queues.filter((q) => q.alertId);
+  $('queue-alert').classList.toggle('hidden', !alerted.length);
+  $('queue-alert').textContent = alerted
+    .map((q) => t('queueAlert', { zone: q.zoneId, n: q.length ?? '–' }))
+    .join(' ');
+}
+
 function showBoard() {
   $('signin').classList.add('hidden');
   $('board').classList.remove('hidden');
@@ -277,6 +298,7 @@ function showBoard() {
     (name, data) => {
       if (name === 'occupancy') showOccupancy(data);
       if (name === 'alerts') showHelp(data);
+      if (name === 'queues') showQueues(data);
       if (name === 'guide-calls') showLateCalls(data);
     },
     live.signal,

@@ -4731,6 +4731,90 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/vision/queues': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query?: {
+          /** @description epoch ms */
+          from?: string;
+          /** @description epoch ms */
+          to?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              from: number;
+              to: number;
+              queues: {
+                cameraId: string;
+                zoneId: string;
+                length: number | null;
+                /** @description the kiosks' sales a minute over the queue's window */
+                salesPerMinute: number;
+                waitSeconds: number | null;
+                maxLength: number;
+                maxWaitSeconds: number;
+                alertId: string | null;
+                alertSince: number | null;
+              }[];
+              hours: {
+                cameraId: string;
+                zoneId: string;
+                /** @description the hour's start, epoch ms */
+                hour: number;
+                avgLength: number | null;
+                maxLength: number;
+                alerts: number;
+                alertSeconds: number;
+                avgWaitSeconds: number | null;
+                maxWaitSeconds: number | null;
+              }[];
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/vision/counts': {
     parameters: {
       query?: never;
@@ -5168,7 +5252,7 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Server-sent events: `occupancy`, `alerts` and `guide-calls` (calls no guide has taken in time), each data line JSON, as they change */
+        /** @description Server-sent events: `occupancy`, `alerts`, `queues` (each queue zone at the kiosks: length, pace, estimated wait, its open alert) and `guide-calls` (calls no guide has taken in time), each data line JSON, as they change */
         200: {
           headers: {
             [name: string]: unknown;
@@ -6775,7 +6859,7 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Server-sent events: `calls` (the same body as GET /staff/guide-calls), as they change */
+        /** @description Server-sent events: `calls` (the same body as GET /staff/guide-calls) and `queues` (the kiosks' queues with an alert open, as GET /vision/queues gives them), as they change */
         200: {
           headers: {
             [name: string]: unknown;
