@@ -113,6 +113,23 @@ export const EVENT_SCHEMAS: Record<string, TSchema> = {
   'label.approved': Type.Object({ cartId: Id, lineId: Id, gtin: Gtin, staffId: Id }),
   'vision.counts': telemetry(Type.Object({ cameras: Type.Record(Type.String(), Type.Object({})) })),
   'vision.heatmap': telemetry(Type.Object({ cameras: Type.Record(Type.String(), Type.Object({})) })),
+  // a queue zone at the kiosks, one closed hour: sums, so HQ can add hours and stores up
+  'vision.queue': Type.Object({
+    cameraId: Id,
+    zoneId: Id,
+    hour: Ms,
+    seconds: Type.Number({ minimum: 0, maximum: 3600, description: 'seconds the zone was watched' }),
+    personSeconds: Type.Number({
+      minimum: 0,
+      description: 'people in the zone × seconds: ÷ seconds, the mean length',
+    }),
+    maxLength: Type.Integer({ minimum: 0 }),
+    alerts: Type.Integer({ minimum: 0 }),
+    alertSeconds: Type.Number({ minimum: 0, maximum: 3600 }),
+    waitSeconds: Type.Number({ minimum: 0, description: 'the estimated waits added up, one a second' }),
+    waitSamples: Type.Integer({ minimum: 0 }),
+    maxWaitSeconds: Nullable(Type.Number({ minimum: 0 })),
+  }),
   'push.applied': Type.Object({ dataset: Id, version: Nullable(Type.Integer()) }),
   'push.unchanged': Type.Object({ dataset: Id, version: Nullable(Type.Integer()) }),
   'push.rejected': Type.Object({ dataset: Id, problems: Type.Array(Type.String()) }),

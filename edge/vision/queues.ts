@@ -9,6 +9,7 @@ import type { Part } from '../../sync/kernel/lifecycle.js';
 import type { Logger } from '../../sync/kernel/logger.js';
 import { raiseAlert, resolveAlert } from '../alerts/alerts.js';
 import type { Db } from '../db/open.js';
+import { appendOutbox } from '../db/outbox.js';
 
 export interface QueueRule {
   maxLength: number;
@@ -78,6 +79,8 @@ export class QueueWatch implements Part {
   private readonly watches: Watch[];
   private timer: NodeJS.Timeout | null = null;
   private lastTick: number | null = null;
+  /** the hour whose earlier hours were last sent to HQ */
+  private sentBefore: number | null = null;
 
   constructor(private readonly o: QueueWatchOptions) {
     this.watches = o.zones.map((zone) => ({
@@ -155,6 +158,11 @@ export class QueueWatch implements Part {
       if (length !== null && elapsed > 0) this.addHour(db, state, elapsed, now);
       w.last = state;
       out.push(state);
+    }
+    const hour = Math.floor(now / HOUR_MS) * HOUR_MS;
+    if (this.sentBefore !== hour) {
+      sendClosedHours(db, hour, now);
+      this.sentBefore = hour;
     }
     return out;
   }
@@ -245,6 +253,59 @@ export class QueueWatch implements Part {
   details(): Record<string, unknown> {
     return { queues: this.watches.length };
   }
+}
+
+/** Each queue hour before `hour` not yet told to HQ goes in the outbox, once (a daemon down
+ * at the hour's end sends it when it is back). */
+export function sendClosedHours(db: Db, hour: number, now: number): number {
+  return db
+    .transaction(() => {
+      const rows = db
+        .prepare('SELECT * FROM queue_hours WHERE sent = 0 AND hour < ? ORDER BY hour, camera_id, zone_id')
+        .all(hour) as {
+        camera_id: string;
+        zone_id: string;
+        hour: number;
+        seconds: number;
+        person_seconds: number;
+        max_length: number;
+        alerts: number;
+        alert_seconds: number;
+        wait_seconds: number;
+        wait_samples: number;
+        max_wait_s: number | null;
+      }[];
+      const mark = db.prepare(
+        'UPDATE queue_hours SET sent = 1 WHERE camera_id = ? AND zone_id = ? AND hour = ?',
+      );
+      const r1 = (x: number) => Math.round(x * 10) / 10;
+      for (const r of rows) {
+        appendOutbox(
+          db,
+          {
+            type: 'vision.queue',
+            class: 'state',
+            payload: {
+              cameraId: r.camera_id,
+              zoneId: r.zone_id,
+              hour: r.hour,
+              seconds: r1(Math.min(3600, r.seconds)),
+              personSeconds: r1(r.person_seconds),
+              maxLength: r.max_length,
+              alerts: r.alerts,
+              alertSeconds: r1(Math.min(3600, r.alert_seconds)),
+              waitSeconds: r1(r.wait_seconds),
+              waitSamples: r.wait_samples,
+              maxWaitSeconds: r.max_wait_s === null ? null : r1(r.max_wait_s),
+            },
+          },
+          now,
+        );
+        mark.run(r.camera_id, r.zone_id, r.hour);
+      }
+      return rows.length;
+    })
+    .immediate();
 }
 
 export interface QueueHour {

@@ -17,6 +17,7 @@ import {
   rankGuides,
 } from '../figures/guides.js';
 import { countingStores } from '../figures/plausibility.js';
+import { queueFigures } from '../figures/queues.js';
 import { rankStores } from '../figures/ranking.js';
 import { type Bucket, noFigures, RANKABLE, type Rankable, storeFigures } from '../figures/store-figures.js';
 import { change, zoneFigures } from '../figures/zones.js';
@@ -183,6 +184,37 @@ export const figureRoutes: FastifyPluginAsync<FigureRouteDeps> = async (fastify,
         order,
         rows: rows.map((r) => ({ ...r, name: r.storeId === null ? null : (names.get(r.storeId) ?? null) })),
       };
+    },
+  );
+
+  app.get(
+    '/figures/queues',
+    {
+      config: { role: 'analyst' },
+      schema: {
+        response: { 200: R.QueueFigures },
+        querystring: Type.Object(
+          {
+            ...Selection,
+            ...Period,
+            tz: TimeZone,
+            bucket: Type.Optional(Type.Enum(['total', 'day', 'hour'])),
+          },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      d.auth.require(req, 'analyst');
+      const bucket = req.query.bucket ?? 'total';
+      const p = periodOf(req.query, bucket === 'hour' ? 31 : 366);
+      const rows = await queueFigures(d.pool, {
+        stores: await selectStores(d.pool, req.query),
+        ...p,
+        timeZone: validZone(req.query.tz ?? 'Asia/Shanghai'),
+        bucket,
+      });
+      return { ...p, bucket, rows };
     },
   );
 

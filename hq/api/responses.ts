@@ -263,6 +263,26 @@ export const GuideFigures = Type.Object({
   order: Type.Enum(['asc', 'desc']),
   rows: Type.Array(GuideRow),
 });
+export const QueueFigures = Type.Object({
+  ...Period,
+  bucket: Type.Enum(['total', 'day', 'hour']),
+  rows: Type.Array(
+    Row({
+      storeId: Str,
+      cameraId: Str,
+      zoneId: Str,
+      bucket: Str,
+      seconds: Num,
+      avgLength: NumOrNull,
+      maxLength: Num,
+      alerts: Num,
+      alertMinutes: Num,
+      alertShare: NumOrNull,
+      avgWaitSeconds: NumOrNull,
+      maxWaitSeconds: NumOrNull,
+    }),
+  ),
+});
 export const Compare = Row({}, 'a store (or one zone of it) before and after: see hq/README.md');
 
 export const Profile = Type.Object({

@@ -798,4 +798,36 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `,
     rebuild: 'guides',
   },
+  {
+    version: 19,
+    name: 'queue_hours',
+    sql: `
+      -- the kiosks' queues: one row per store, queue zone and closed hour (vision.queue),
+      -- sums HQ adds up over hours and stores (hq/figures/queues.ts)
+      CREATE TABLE queue_hours (
+        store_id        text    NOT NULL,
+        seq             bigint  NOT NULL,
+        camera_id       text    NOT NULL,
+        zone_id         text    NOT NULL,
+        hour            bigint  NOT NULL,
+        seconds         real    NOT NULL,
+        person_seconds  real    NOT NULL,
+        max_length      int     NOT NULL,
+        alerts          int     NOT NULL,
+        alert_seconds   real    NOT NULL,
+        wait_seconds    real    NOT NULL,
+        wait_samples    int     NOT NULL,
+        max_wait_s      real,
+        PRIMARY KEY (store_id, seq)
+      );
+      CREATE INDEX queue_hours_time ON queue_hours (store_id, hour);
+      INSERT INTO queue_hours
+        SELECT store_id, seq, payload->>'cameraId', payload->>'zoneId', (payload->>'hour')::bigint,
+               (payload->>'seconds')::real, (payload->>'personSeconds')::real, (payload->>'maxLength')::int,
+               (payload->>'alerts')::int, (payload->>'alertSeconds')::real, (payload->>'waitSeconds')::real,
+               (payload->>'waitSamples')::int, (payload->>'maxWaitSeconds')::real
+          FROM events WHERE type = 'vision.queue'
+        ON CONFLICT DO NOTHING;
+    `,
+  },
 ];

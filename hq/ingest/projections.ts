@@ -175,6 +175,21 @@ function tables(): Record<string, Table> {
       ['switch_at', 'bigint'],
       ['maint_window', 'jsonb'],
     ]),
+    queues: t('queue_hours', [
+      ['store_id', 'text'],
+      ['seq', 'bigint'],
+      ['camera_id', 'text'],
+      ['zone_id', 'text'],
+      ['hour', 'bigint'],
+      ['seconds', 'real'],
+      ['person_seconds', 'real'],
+      ['max_length', 'int'],
+      ['alerts', 'int'],
+      ['alert_seconds', 'real'],
+      ['wait_seconds', 'real'],
+      ['wait_samples', 'int'],
+      ['max_wait_s', 'real'],
+    ]),
     guideCalls: t('guide_calls', [
       ['store_id', 'text'],
       ['seq', 'bigint'],
@@ -333,6 +348,22 @@ export function projectionTables(events: WireEvent[]): Table[] {
           p.recoveredFen,
           JSON.stringify(p.missing),
           p.at,
+        ]);
+        break;
+      case 'vision.queue':
+        t.queues!.rows.push([
+          ...k,
+          p.cameraId,
+          p.zoneId,
+          p.hour,
+          p.seconds,
+          p.personSeconds,
+          p.maxLength,
+          p.alerts,
+          p.alertSeconds,
+          p.waitSeconds,
+          p.waitSamples,
+          p.maxWaitSeconds,
         ]);
         break;
       case 'guide.call':

@@ -71,6 +71,9 @@ const SCHEMA = `
     probability REAL, signals TEXT, at INTEGER, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS exit_audit_results (store_id TEXT, seq INTEGER, sale_id TEXT, result TEXT,
     full_check INTEGER, recovered_fen INTEGER, missing TEXT, at INTEGER, PRIMARY KEY (store_id, seq));
+  CREATE TABLE IF NOT EXISTS queue_hours (store_id TEXT, seq INTEGER, camera_id TEXT, zone_id TEXT, hour INTEGER,
+    seconds REAL, person_seconds REAL, max_length INTEGER, alerts INTEGER, alert_seconds REAL, wait_seconds REAL,
+    wait_samples INTEGER, max_wait_s REAL, PRIMARY KEY (store_id, seq));
   CREATE TABLE IF NOT EXISTS guide_calls (store_id TEXT, seq INTEGER, call_id TEXT, reason TEXT, zone_id TEXT,
     status TEXT, staff_id TEXT, created_at INTEGER, accepted_at INTEGER, ended_at INTEGER, escalated INTEGER,
     PRIMARY KEY (store_id, seq));

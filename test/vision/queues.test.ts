@@ -77,6 +77,28 @@ describe('queues at the kiosks', () => {
     expect(h!.avgLength).toBeCloseTo(people / 71, 2);
   });
 
+  it('tells HQ each closed hour once, as sums it can add up', () => {
+    const { db, hold } = watch();
+    hold(3, 11);
+    const sent = () =>
+      (
+        db
+          .prepare("SELECT payload FROM outbox WHERE type = 'vision.queue' ORDER BY seq")
+          .pluck()
+          .all() as string[]
+      ).map((p) => JSON.parse(p));
+    expect(sent()).toEqual([]); // the hour is not over
+    hold(0, 3600); // into the next hour
+    hold(0, 5);
+    expect(sent()).toHaveLength(1);
+    const hour = Math.floor(SEED_NOW / 3_600_000) * 3_600_000;
+    const [first] = sent();
+    expect(first).toMatchObject({ cameraId: 'floor', zoneId: 'kiosk-queue', hour, maxLength: 3, alerts: 0 });
+    // read every second from 02:00:01; the first read has no time before it: three people
+    // for ten seconds, then nobody to 02:59:59
+    expect(first).toMatchObject({ seconds: 3598, personSeconds: 30, waitSamples: 0, maxWaitSeconds: null });
+  });
+
   it('alerts on a long wait at the kiosks’ pace, a short queue included', () => {
     const { db, hold, at } = watch();
     const codes = sellableCodes(db);

@@ -4,7 +4,7 @@ import type { Migration } from '../migrate.js';
 // (raised and closed by the queue watch itself), which SQLite can only add to a CHECK by
 // rebuilding the table; queue_hours keeps each queue zone's hour: seconds watched, the
 // people-seconds in it (÷ seconds: the mean length), the longest, the seconds with an
-// alert open, and the estimated waits.
+// alert open, and the estimated waits; sent to HQ once the hour is over.
 //
 // Additive: an older build reads and writes alerts as before (its kinds are all still
 // allowed) and shows none of kind 'queue'; it does not know queue_hours.
@@ -43,6 +43,7 @@ export const m0021Queues: Migration = {
         wait_seconds    REAL NOT NULL DEFAULT 0,
         wait_samples    INTEGER NOT NULL DEFAULT 0,
         max_wait_s      REAL,
+        sent            INTEGER NOT NULL DEFAULT 0,   -- told to HQ (vision.queue) once the hour closed
         PRIMARY KEY (camera_id, zone_id, hour)
       ) STRICT;
     `);

@@ -1382,6 +1382,89 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/api/v1/figures/queues': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get: {
+      parameters: {
+        query: {
+          store?: string;
+          group?: string;
+          region?: string;
+          /** @description epoch milliseconds */
+          from: string;
+          /** @description epoch milliseconds */
+          to: string;
+          tz?: string;
+          bucket?: 'total' | 'day' | 'hour';
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              from: number;
+              to: number;
+              /** @enum {unknown} */
+              bucket: 'total' | 'day' | 'hour';
+              rows: ({
+                storeId: string;
+                cameraId: string;
+                zoneId: string;
+                bucket: string;
+                seconds: number;
+                avgLength: number | null;
+                maxLength: number;
+                alerts: number;
+                alertMinutes: number;
+                alertShare: number | null;
+                avgWaitSeconds: number | null;
+                maxWaitSeconds: number | null;
+              } & {
+                [key: string]: unknown;
+              })[];
+            };
+          };
+        };
+        /** @description An error: the status gives its class, error.code names it (e.g. VALIDATION_FAILED, CART_NOT_FOUND, RATE_LIMITED), error.requestId matches the daemon log */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            'application/json': {
+              error: {
+                /** @description stable for clients: each code, its status and meaning are in components.x-error-codes */
+                code: string;
+                message: string;
+                details?: unknown;
+                requestId?: string;
+              };
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/api/v1/figures/zones': {
     parameters: {
       query?: never;
