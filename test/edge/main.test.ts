@@ -37,6 +37,7 @@ describe('daemon process', () => {
         ['sync', 'ready'],
         ['housekeeping', 'ready'],
         ['guides', 'ready'],
+        ['queues', 'ready'],
         ['http', 'ready'],
       ]);
       expect(body.parts[0]?.details).toMatchObject({
