@@ -1,6 +1,6 @@
 // Live updates for staff screens as server-sent events: occupancy, open alerts, the
-// kiosks' queues and the guide calls nobody has taken, every two seconds. Streams end when the daemon closes,
-// so a shutdown never waits on a dashboard left open.
+// kiosks' queues and the guide calls nobody has taken, every two seconds. Streams end
+// when the daemon closes, so a shutdown never waits on a dashboard left open.
 
 import type { FastifyPluginAsync } from 'fastify';
 import { openAlerts } from '../alerts/alerts.js';
