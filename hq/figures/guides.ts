@@ -5,7 +5,7 @@
 import type pg from 'pg';
 import { dailyAnswers, dayTimeZone } from './daily.js';
 import { ACCEPT_BINS, DONE_BINS, GUIDE_BINS_S, GUIDE_DAY_COLUMNS, guideRows } from './guide-days.js';
-import { ratio, storeFigures } from './store-figures.js';
+import { dayBucket, inMs, inStores, msBucket, ratio, storeFigures } from './store-figures.js';
 
 export type GuideBy = 'guide' | 'store' | 'chain';
 
@@ -67,25 +67,19 @@ export function binQuantile(counts: number[], q: number): number | null {
   return GUIDE_BINS_S.at(-1)!;
 }
 
-const inStores = (col: string) => `($1::text[] IS NULL OR ${col} = ANY($1))`;
-const tsBucket = (ts: string) =>
-  `CASE $5 WHEN 'day' THEN to_char(${ts} AT TIME ZONE $4, 'YYYY-MM-DD') ELSE 'total' END`;
 const sums = GUIDE_DAY_COLUMNS.map((c) => `sum(${c}) AS ${c}`).join(', ');
 
 function sqlOf(by: GuideBy, fromDays: boolean): string {
   const keys = by === 'guide' ? 'store_id, staff_id, ' : by === 'store' ? 'store_id, ' : '';
   const group = by === 'guide' ? '1, 2, 3' : by === 'store' ? '1, 2' : '1';
   if (fromDays)
-    return `SELECT ${keys}CASE $5 WHEN 'day' THEN to_char(day, 'YYYY-MM-DD') ELSE 'total' END AS bucket, ${sums}
+    return `SELECT ${keys}${dayBucket} AS bucket, ${sums}
               FROM guide_days
              WHERE ${inStores('store_id')}
                AND day >= (to_timestamp($2 / 1000.0) AT TIME ZONE $4)::date
                AND day < (to_timestamp($3 / 1000.0) AT TIME ZONE $4)::date
              GROUP BY ${group}`;
-  const rows = guideRows(
-    (col) => tsBucket(`to_timestamp(${col} / 1000.0)`),
-    (col, store) => `${inStores(store)} AND ${col} >= $2 AND ${col} < $3`,
-  );
+  const rows = guideRows(msBucket, (col, store) => `${inStores(store)} AND ${col} >= $2 AND ${col} < $3`);
   return `SELECT ${keys}bucket, ${sums} FROM (${rows}) x GROUP BY ${group}`;
 }
 

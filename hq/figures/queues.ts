@@ -3,6 +3,7 @@
 // month of a store's queue is at most 720 rows a zone). Defined in hq/README.md ("Queue
 // figures").
 import type pg from 'pg';
+import { inMs, inStores, msBucket } from './store-figures.js';
 
 export interface QueueFigures {
   storeId: string;
@@ -23,15 +24,12 @@ export interface QueueFigures {
 }
 
 const SQL = `
-  SELECT store_id, camera_id, zone_id,
-         CASE $5 WHEN 'day' THEN to_char(to_timestamp(hour / 1000.0) AT TIME ZONE $4, 'YYYY-MM-DD')
-                 WHEN 'hour' THEN to_char(to_timestamp(hour / 1000.0) AT TIME ZONE $4, 'YYYY-MM-DD"T"HH24')
-                 ELSE 'total' END AS bucket,
+  SELECT store_id, camera_id, zone_id, ${msBucket('hour')} AS bucket,
          sum(seconds) AS seconds, sum(person_seconds) AS person_seconds, max(max_length) AS max_length,
          sum(alerts) AS alerts, sum(alert_seconds) AS alert_seconds, sum(wait_seconds) AS wait_seconds,
          sum(wait_samples) AS wait_samples, max(max_wait_s) AS max_wait_s
     FROM queue_hours
-   WHERE ($1::text[] IS NULL OR store_id = ANY($1)) AND hour >= $2 AND hour < $3
+   WHERE ${inStores()} AND ${inMs('hour')}
    GROUP BY 1, 2, 3, 4
    ORDER BY 1, 2, 3, 4`;
 

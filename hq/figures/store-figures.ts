@@ -58,13 +58,13 @@ export const ratio = (a: number, b: number, digits = 4): number | null =>
   b > 0 ? Math.round((a / b) * 10 ** digits) / 10 ** digits : null;
 
 /** The bucket label of a bigint epoch-ms column, in the query's time zone ($4, $5). */
-const msBucket = (col: string) => tsBucket(`to_timestamp(${col} / 1000.0)`);
-const tsBucket = (ts: string) =>
+export const msBucket = (col: string) => tsBucket(`to_timestamp(${col} / 1000.0)`);
+export const tsBucket = (ts: string) =>
   `CASE $5 WHEN 'day' THEN to_char(${ts} AT TIME ZONE $4, 'YYYY-MM-DD')
            WHEN 'hour' THEN to_char(${ts} AT TIME ZONE $4, 'YYYY-MM-DD"T"HH24')
            ELSE 'total' END`;
-const inStores = (col = 'store_id') => `($1::text[] IS NULL OR ${col} = ANY($1))`;
-const inMs = (col: string) => `${col} >= $2 AND ${col} < $3`;
+export const inStores = (col = 'store_id') => `($1::text[] IS NULL OR ${col} = ANY($1))`;
+export const inMs = (col: string) => `${col} >= $2 AND ${col} < $3`;
 const inTs = (col: string) => `${col} >= to_timestamp($2 / 1000.0) AND ${col} < to_timestamp($3 / 1000.0)`;
 
 // The lines the store's latest layout marks as not counting footfall (`not_entrances`, a
@@ -177,7 +177,7 @@ export const HOURLY_QUERIES: Record<string, string> = {
 // total or by day: (stores × days) rows.
 const inDays = `day >= (to_timestamp($2 / 1000.0) AT TIME ZONE $4)::date
              AND day < (to_timestamp($3 / 1000.0) AT TIME ZONE $4)::date`;
-const dayBucket = `CASE $5 WHEN 'day' THEN to_char(day, 'YYYY-MM-DD') ELSE 'total' END`;
+export const dayBucket = `CASE $5 WHEN 'day' THEN to_char(day, 'YYYY-MM-DD') ELSE 'total' END`;
 export const DAILY_QUERIES: Record<string, string> = {
   days: `
     SELECT store_id, ${dayBucket} AS bucket, ${sum(STORE_DAY_COLUMNS)}
