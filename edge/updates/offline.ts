@@ -7,10 +7,9 @@
 // back). Its software.status events wait in the outbox, so HQ hears of it once the store is
 // back online, under the rollout it was made for.
 import { spawnSync } from 'node:child_process';
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import {
   chownSync,
-  createReadStream,
   existsSync,
   mkdirSync,
   mkdtempSync,

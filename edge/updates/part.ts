@@ -10,7 +10,7 @@
 // pending → downloading → installed → switching → healthy / rolled_back / rejected, with
 // the reason, whatever outages lie between.
 import { spawnSync } from 'node:child_process';
-import { createHash, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import {
   accessSync,
   constants,
@@ -24,7 +24,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream } from 'node:stream/web';
 import type { Part } from '../../sync/kernel/lifecycle.js';

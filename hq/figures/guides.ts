@@ -79,7 +79,7 @@ function sqlOf(by: GuideBy, fromDays: boolean): string {
                AND day >= (to_timestamp($2 / 1000.0) AT TIME ZONE $4)::date
                AND day < (to_timestamp($3 / 1000.0) AT TIME ZONE $4)::date
              GROUP BY ${group}`;
-  const rows = guideRows(msBucket, (col, store) => `${inStores(store)} AND ${col} >= $2 AND ${col} < $3`);
+  const rows = guideRows(msBucket, (col, store) => `${inStores(store)} AND ${inMs(col)}`);
   return `SELECT ${keys}bucket, ${sums} FROM (${rows}) x GROUP BY ${group}`;
 }
 
